@@ -1,0 +1,61 @@
+"""Settings for each environment; `load_settings` layers defaults, environment and TIMEBANK_*."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from typing import Any
+
+ENVIRONMENTS = ("development", "testing", "production")
+PREFIX = "TIMEBANK_"
+
+
+class ConfigError(RuntimeError):
+    """The settings are unsafe or incomplete for the chosen environment."""
+
+
+def _coerce(raw: str) -> Any:
+    """Read an environment value as JSON when it looks like JSON (numbers, booleans)."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Return TIMEBANK_* variables as settings, e.g. TIMEBANK_DATABASE_URL -> DATABASE_URL."""
+    environ = dict(os.environ if environ is None else environ)
+    return {
+        key[len(PREFIX) :]: _coerce(value)
+        for key, value in environ.items()
+        if key.startswith(PREFIX) and key != PREFIX + "ENV"
+    }
+
+
+def load_settings(env: str | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the settings for `env`: defaults, then the environment module, then TIMEBANK_*."""
+    env = env or os.environ.get(PREFIX + "ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"Unknown environment {env!r}; choose one of {', '.join(ENVIRONMENTS)}.")
+    settings: dict[str, Any] = {}
+    for name in ("config.default", f"config.{env}"):
+        module = importlib.import_module(name)
+        settings.update({k: getattr(module, k) for k in dir(module) if k.isupper()})
+    settings.update(from_environment())
+    settings.update(overrides or {})
+    settings["ENV_NAME"] = env
+    check_settings(settings)
+    return settings
+
+
+def check_settings(settings: dict[str, Any]) -> None:
+    """Refuse settings that would be unsafe in production."""
+    if settings["ENV_NAME"] != "production":
+        return
+    from config.default import DEFAULT_SECRET_KEY
+
+    if not settings.get("SECRET_KEY") or settings["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        raise ConfigError("Production needs its own TIMEBANK_SECRET_KEY; the default is not safe.")
+    if not settings.get("DATABASE_URL"):
+        raise ConfigError("Production needs TIMEBANK_DATABASE_URL (a PostgreSQL URL).")

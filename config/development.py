@@ -1,0 +1,3 @@
+"""Local development: the embedded SQLite database and readable errors."""
+
+DEBUG = False

@@ -1,0 +1,65 @@
+"""The time bank ledger service: `create_app` builds the Flask application."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+
+from config import load_settings
+
+
+def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app for `env` (development, testing, production) with optional overrides."""
+    app = Flask(__name__, instance_relative_config=True)
+    settings = load_settings(env, overrides)
+    app.config.update(settings)
+    register_database(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    return app
+
+
+def register_database(app: Flask) -> None:
+    """Bind SQLAlchemy and Alembic, and give SQLite the ledger's settings."""
+    from timebank import models  # noqa: F401  (every model is known to the metadata)
+    from timebank.db import configure_engine, database_url
+    from timebank.extensions import db, migrate
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config, app.instance_path)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach the web, API and webhook blueprints."""
+    from timebank.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer the time bank's own errors in plain words with a fitting status."""
+    from timebank.errors import TimeBankError
+
+    @app.errorhandler(TimeBankError)
+    def _time_bank_error(error: TimeBankError) -> tuple[dict[str, str], int]:
+        return {"error": error.code, "message": error.message}, error.status
+
+
+def register_commands(app: Flask) -> None:
+    """Add the project's `flask` commands."""
+    from timebank.demo.cli import demo_cli
+    from timebank.ledger.cli import ledger_cli
+    from timebank.tenancy.cli import bank_cli
+
+    app.cli.add_command(ledger_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(bank_cli)

@@ -1,0 +1,5 @@
+"""`flask demo ...`: a demonstration time bank."""
+
+from flask.cli import AppGroup
+
+demo_cli = AppGroup("demo", help="Demonstration data.")

@@ -1,0 +1,250 @@
+"""Resolving transfers: confirm or decline a pending exchange, reverse a posted one, expire."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from timebank.clock import utcnow
+from timebank.db import use_case
+from timebank.ledger import errors, rules
+from timebank.ledger.models import Account, PendingEscalation, Transfer
+from timebank.ledger.posting import NewTransfer, movement_for
+from timebank.ledger.services import TransferResult, commit_or_replay, replay_or_conflict
+from timebank.members.models import Member
+from timebank.tenancy.models import TimeBank
+
+# Namespace for the ids of automatic confirmations, so two expiry runs cannot both confirm.
+EXPIRY_NAMESPACE = uuid.UUID("6f1c1a52-4c36-4e55-9a7e-3d4c1f0b2a11")
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    original: Transfer
+    actor: Member | None
+    receiver_member_id: int | None
+    giver_member_id: int | None
+
+
+def _load(
+    session: so.Session, bank_id: int, transfer_id: uuid.UUID, actor_id: int | None
+) -> _Loaded:
+    original = session.get(Transfer, transfer_id)
+    if original is None or original.bank_id != bank_id:
+        raise errors.TransferNotFound(transfer_id)
+    actor = None
+    if actor_id is not None:
+        actor = session.get(Member, actor_id)
+        if actor is None or actor.bank_id != bank_id or actor.status != "active":
+            raise errors.NotYourExchange("Only an active member of this time bank can do this.")
+    holders = dict(
+        session.execute(
+            sa.select(Account.id, Account.member_id).where(
+                Account.id.in_([original.debit_account_id, original.credit_account_id])
+            )
+        ).all()
+    )
+    return _Loaded(
+        original, actor, holders.get(original.debit_account_id), holders.get(original.credit_account_id)
+    )
+
+
+def _already_recorded(session: so.Session, new_id: uuid.UUID, digest: str) -> TransferResult | None:
+    if session.scalar(sa.select(Transfer.request_digest).where(Transfer.id == new_id)) is None:
+        return None
+    result = replay_or_conflict(session, new_id, digest)
+    session.rollback()
+    return result
+
+
+def _resolution(
+    loaded: _Loaded, new_id: uuid.UUID, phase: str, amount: int, digest: str,
+    actor_id: int | None, reason: str | None, stamp: dt.datetime,
+) -> NewTransfer:
+    pending = loaded.original
+    if pending.phase != "pending":
+        raise errors.NotPending()
+    return NewTransfer(
+        id=new_id,
+        bank_id=pending.bank_id,
+        debit_account_id=pending.debit_account_id,
+        credit_account_id=pending.credit_account_id,
+        amount=amount,
+        code=pending.code,
+        phase=phase,
+        happened_on=pending.happened_on,
+        recorded_at=stamp,
+        recorded_by_id=actor_id,
+        request_digest=digest,
+        description=pending.description,
+        skill_category=pending.skill_category,
+        reason=reason,
+        pending_id=pending.id,
+        group_id=pending.group_id,
+    )
+
+
+@use_case
+def confirm_pending(
+    session: so.Session, bank_id: int, pending_id: uuid.UUID, resolution_id: uuid.UUID,
+    actor_id: int, minutes: int | None = None, now: Callable[[], dt.datetime] = utcnow,
+) -> TransferResult:
+    """Confirm a pending exchange, for the logged minutes or fewer; the hours then move."""
+    digest = rules.request_digest(
+        {"op": "confirm", "bank": bank_id, "pending": pending_id, "by": actor_id, "m": minutes}
+    )
+    if (done := _already_recorded(session, resolution_id, digest)) is not None:
+        return done
+    loaded = _load(session, bank_id, pending_id, actor_id)
+    assert loaded.actor is not None
+    if not (loaded.actor.has_role("broker") or loaded.actor.id == loaded.receiver_member_id):
+        raise errors.NotYourExchange("Only the person who received the help, or a broker, can confirm.")
+    logged = loaded.original.amount
+    amount = logged if minutes is None else rules.check_minutes(minutes)
+    if amount > logged:
+        raise errors.ConfirmTooMuch(amount, logged)
+    new = _resolution(loaded, resolution_id, "post_pending", amount, digest, actor_id, None, now())
+    return commit_or_replay(session, [(new, movement_for("post_pending", amount, logged))])[0]
+
+
+@use_case
+def decline_pending(
+    session: so.Session, bank_id: int, pending_id: uuid.UUID, resolution_id: uuid.UUID,
+    actor_id: int, reason: str = "", now: Callable[[], dt.datetime] = utcnow,
+) -> TransferResult:
+    """Decline a pending exchange (or withdraw one you logged); the reserved hours are freed."""
+    digest = rules.request_digest(
+        {"op": "decline", "bank": bank_id, "pending": pending_id, "by": actor_id, "why": reason}
+    )
+    if (done := _already_recorded(session, resolution_id, digest)) is not None:
+        return done
+    loaded = _load(session, bank_id, pending_id, actor_id)
+    assert loaded.actor is not None
+    parties = (loaded.receiver_member_id, loaded.giver_member_id)
+    if not (loaded.actor.has_role("broker") or loaded.actor.id in parties):
+        raise errors.NotYourExchange("Only the two members, or a broker, can decline this exchange.")
+    logged = loaded.original.amount
+    new = _resolution(
+        loaded, resolution_id, "void_pending", logged, digest, actor_id, reason or None, now()
+    )
+    return commit_or_replay(session, [(new, movement_for("void_pending", logged, logged))])[0]
+
+
+@use_case
+def reverse_transfer(
+    session: so.Session, bank_id: int, transfer_id: uuid.UUID, reversal_id: uuid.UUID,
+    actor_id: int, reason: str, now: Callable[[], dt.datetime] = utcnow,
+) -> TransferResult:
+    """Correct a posted transfer by a broker: a new transfer moves the hours back, once."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise errors.CannotReverse("Please give a reason for the correction.")
+    digest = rules.request_digest(
+        {"op": "reverse", "bank": bank_id, "of": transfer_id, "by": actor_id, "why": reason}
+    )
+    if (done := _already_recorded(session, reversal_id, digest)) is not None:
+        return done
+    loaded = _load(session, bank_id, transfer_id, actor_id)
+    assert loaded.actor is not None
+    if not loaded.actor.has_role("broker"):
+        raise errors.NotYourExchange("Only a broker can reverse an exchange.")
+    original = loaded.original
+    if original.phase == "pending":
+        raise errors.CannotReverse("This exchange is still waiting; decline it instead.")
+    if original.phase == "void_pending" or original.code == "reversal":
+        raise errors.CannotReverse("Only hours that moved can be reversed.")
+    stamp = now()
+    new = NewTransfer(
+        id=reversal_id,
+        bank_id=bank_id,
+        debit_account_id=original.credit_account_id,
+        credit_account_id=original.debit_account_id,
+        amount=original.amount,
+        code="reversal",
+        phase="posted",
+        happened_on=stamp.date(),
+        recorded_at=stamp,
+        recorded_by_id=actor_id,
+        request_digest=digest,
+        description=original.description,
+        skill_category=original.skill_category,
+        reason=reason,
+        reverses_id=original.id,
+    )
+    move = movement_for("posted", original.amount)
+    move = type(move)(posted=move.posted, pending=0, require_open=False)
+    return commit_or_replay(session, [(new, move)])[0]
+
+
+@dataclass
+class ExpiryReport:
+    """What one expiry run did."""
+
+    confirmed: int = 0
+    escalated: int = 0
+    failed: int = 0
+
+
+def _overdue(session: so.Session, bank: TimeBank, cutoff: dt.datetime) -> list[uuid.UUID]:
+    resolved = sa.select(Transfer.pending_id).where(Transfer.pending_id.is_not(None))
+    stmt = sa.select(Transfer.id).where(
+        Transfer.bank_id == bank.id,
+        Transfer.phase == "pending",
+        Transfer.recorded_at < cutoff,
+        Transfer.id.not_in(resolved),
+    )
+    if bank.on_expiry == "escalate":
+        stmt = stmt.where(Transfer.id.not_in(sa.select(PendingEscalation.transfer_id)))
+    return list(session.scalars(stmt.order_by(Transfer.recorded_at)))
+
+
+def expire_pending(
+    session: so.Session, now: Callable[[], dt.datetime] = utcnow
+) -> ExpiryReport:
+    """Confirm or escalate every exchange left unconfirmed past its bank's set days.
+
+    Each exchange is its own transaction, so one failure does not hold up the rest.
+    """
+    report = ExpiryReport()
+    stamp = now()
+    banks = list(session.scalars(sa.select(TimeBank).order_by(TimeBank.id)))
+    session.rollback()
+    for bank in banks:
+        cutoff = stamp - dt.timedelta(days=bank.confirm_days)
+        overdue = _overdue(session, bank, cutoff)
+        session.rollback()
+        for pending_id in overdue:
+            if bank.on_expiry == "escalate":
+                _escalate(session, bank.id, pending_id, stamp)
+                report.escalated += 1
+                continue
+            try:
+                _auto_confirm(session, bank, pending_id, stamp)
+                report.confirmed += 1
+            except errors.LedgerError:
+                report.failed += 1
+    return report
+
+
+@use_case
+def _escalate(session: so.Session, bank_id: int, pending_id: uuid.UUID, stamp: dt.datetime) -> None:
+    session.add(PendingEscalation(transfer_id=pending_id, bank_id=bank_id, escalated_at=stamp))
+    session.commit()
+
+
+@use_case
+def _auto_confirm(
+    session: so.Session, bank: TimeBank, pending_id: uuid.UUID, stamp: dt.datetime
+) -> TransferResult:
+    loaded = _load(session, bank.id, pending_id, None)
+    new_id = uuid.uuid5(EXPIRY_NAMESPACE, str(pending_id))
+    digest = rules.request_digest({"op": "expire", "pending": pending_id})
+    reason = f"Confirmed automatically: nobody declined it within {bank.confirm_days} days."
+    logged = loaded.original.amount
+    new = _resolution(loaded, new_id, "post_pending", logged, digest, None, reason, stamp)
+    return commit_or_replay(session, [(new, movement_for("post_pending", logged, logged))])[0]

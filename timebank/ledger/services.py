@@ -1,0 +1,331 @@
+"""Ledger use cases. Each is one function and one transaction, and only these commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from timebank.clock import utcnow
+from timebank.db import use_case
+from timebank.ledger import errors, rules
+from timebank.ledger.models import Account, Transfer
+from timebank.ledger.posting import (
+    DuplicateTransferId,
+    Movement,
+    NewTransfer,
+    apply_transfer,
+    explain_refusal,
+    movement_for,
+)
+from timebank.members.models import Member
+from timebank.tenancy.models import TimeBank
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    """What a write did: the transfer's id and phase, and whether this call was a replay."""
+
+    id: uuid.UUID
+    phase: str
+    amount: int
+    code: str
+    debit_account_id: int
+    credit_account_id: int
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class ExchangeRequest:
+    """A member gave `minutes` of help to another; `transfer_id` is the client's id."""
+
+    transfer_id: uuid.UUID
+    bank_id: int
+    giver_id: int
+    receiver_id: int
+    minutes: int
+    recorded_by_id: int
+    happened_on: dt.date | None = None
+    description: str = ""
+    skill_category: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupExchangeRequest:
+    """One giver to several receivers, or several givers to one, all or nothing."""
+
+    group_id: uuid.UUID
+    bank_id: int
+    giver_ids: Sequence[int]
+    receiver_ids: Sequence[int]
+    minutes: int
+    recorded_by_id: int
+    happened_on: dt.date | None = None
+    description: str = ""
+    skill_category: str | None = None
+
+
+@dataclass(frozen=True)
+class _Party:
+    member_id: int
+    name: str
+    status: str
+    role: str
+    account_id: int | None
+    is_open: bool
+
+
+@dataclass
+class _Context:
+    bank_max_minutes: int
+    parties: dict[int, _Party] = field(default_factory=dict)
+    existing_digest: str | None = None
+
+
+def _result(row: Transfer | NewTransfer, replayed: bool) -> TransferResult:
+    return TransferResult(
+        id=row.id,
+        phase=row.phase,
+        amount=row.amount,
+        code=row.code,
+        debit_account_id=row.debit_account_id,
+        credit_account_id=row.credit_account_id,
+        replayed=replayed,
+    )
+
+
+def _load_context(
+    session: so.Session, bank_id: int, member_ids: set[int], transfer_id: uuid.UUID
+) -> _Context:
+    """Read the members, their accounts, the bank's limit and any earlier use of the id at once."""
+    existing = sa.select(Transfer.request_digest).where(Transfer.id == transfer_id)
+    bank_max = sa.select(TimeBank.max_exchange_minutes).where(TimeBank.id == bank_id)
+    stmt = (
+        sa.select(
+            bank_max.scalar_subquery(),
+            existing.scalar_subquery(),
+            Member.id,
+            Member.display_name,
+            Member.status,
+            Member.role,
+            Account.id,
+            Account.is_open,
+        )
+        .select_from(TimeBank)
+        .outerjoin(Member, sa.and_(Member.bank_id == TimeBank.id, Member.id.in_(member_ids)))
+        .outerjoin(Account, Account.member_id == Member.id)
+        .where(TimeBank.id == bank_id)
+    )
+    rows = session.execute(stmt).all()
+    if not rows:
+        raise errors.UnknownAccount("There is no such time bank.")
+    context = _Context(bank_max_minutes=rows[0][0], existing_digest=rows[0][1])
+    for row in rows:
+        if row[2] is not None:
+            context.parties[row[2]] = _Party(*row[2:])
+    return context
+
+
+def _party(context: _Context, member_id: int, *, trading: bool) -> _Party:
+    party = context.parties.get(member_id)
+    if party is None:
+        raise errors.UnknownAccount(f"Member {member_id} is not a member of this time bank.")
+    if trading and (party.status != "active" or not party.is_open or party.account_id is None):
+        raise errors.MemberNotActive(
+            f"{party.name} is not an active member ({party.status}), so cannot trade hours."
+        )
+    return party
+
+
+def _is_broker(party: _Party) -> bool:
+    return party.role in ("broker", "admin") and party.status == "active"
+
+
+def replay_or_conflict(session: so.Session, transfer_id: uuid.UUID, digest: str) -> TransferResult:
+    row = session.get(Transfer, transfer_id)
+    if row is None:  # the first attempt rolled back after all; the caller may try again
+        raise errors.LedgerError("That exchange is still being recorded. Please try again.")
+    if row.request_digest != digest:
+        raise errors.IdempotencyConflict(transfer_id)
+    return _result(row, replayed=True)
+
+
+def _commit_transfers(
+    session: so.Session, items: Sequence[tuple[NewTransfer, Movement]]
+) -> list[TransferResult]:
+    """Apply every transfer in `items` and commit, or roll back all of them and raise."""
+    try:
+        for new, move in items:
+            apply_transfer(session, new, move)
+        session.commit()
+    except sa.exc.IntegrityError as exc:
+        session.rollback()
+        failed = next(
+            ((n, m) for n, m in items if str(n.id) in str(exc.params or "")), items[0]
+        )
+        raise explain_refusal(session, exc, *failed) from None
+    except BaseException:
+        session.rollback()
+        raise
+    return [_result(new, replayed=False) for new, _ in items]
+
+
+def commit_or_replay(
+    session: so.Session, items: Sequence[tuple[NewTransfer, Movement]]
+) -> list[TransferResult]:
+    """Commit `items`; if a concurrent call took the same id first, answer as a replay."""
+    try:
+        return _commit_transfers(session, items)
+    except DuplicateTransferId:
+        results = [replay_or_conflict(session, new.id, new.request_digest) for new, _ in items]
+        session.rollback()
+        return results
+
+
+@use_case
+def record_exchange(
+    session: so.Session, request: ExchangeRequest, now: Callable[[], dt.datetime] = utcnow
+) -> TransferResult:
+    """Record that one member gave another `minutes` of help.
+
+    Logged by the giver it waits for the receiver's confirmation (pending); logged by the
+    receiver or a broker it posts at once.
+    """
+    minutes = rules.check_minutes(request.minutes)
+    if request.giver_id == request.receiver_id:
+        raise errors.SameAccount()
+    digest = rules.request_digest(
+        {
+            "op": "exchange",
+            "bank": request.bank_id,
+            "giver": request.giver_id,
+            "receiver": request.receiver_id,
+            "minutes": minutes,
+            "by": request.recorded_by_id,
+            "on": request.happened_on,
+            "what": request.description,
+            "skill": request.skill_category,
+        }
+    )
+    ids = {request.giver_id, request.receiver_id, request.recorded_by_id}
+    context = _load_context(session, request.bank_id, ids, request.transfer_id)
+    if context.existing_digest is not None:
+        result = replay_or_conflict(session, request.transfer_id, digest)
+        session.rollback()
+        return result
+    giver = _party(context, request.giver_id, trading=True)
+    receiver = _party(context, request.receiver_id, trading=True)
+    actor = _party(context, request.recorded_by_id, trading=False)
+    if not (_is_broker(actor) or actor.member_id in (giver.member_id, receiver.member_id)):
+        raise errors.NotYourExchange("Only the two members or a broker can record this exchange.")
+    if minutes > context.bank_max_minutes:
+        raise errors.ExchangeTooLarge(minutes, context.bank_max_minutes)
+    at_once = rules.posts_at_once(actor.member_id == giver.member_id, _is_broker(actor))
+    phase = "posted" if at_once else "pending"
+    stamp = now()
+    assert giver.account_id is not None and receiver.account_id is not None
+    new = NewTransfer(
+        id=request.transfer_id,
+        bank_id=request.bank_id,
+        debit_account_id=receiver.account_id,
+        credit_account_id=giver.account_id,
+        amount=minutes,
+        code="exchange",
+        phase=phase,
+        happened_on=request.happened_on or stamp.date(),
+        recorded_at=stamp,
+        recorded_by_id=actor.member_id,
+        request_digest=digest,
+        description=request.description,
+        skill_category=request.skill_category,
+    )
+    return commit_or_replay(session, [(new, movement_for(phase, minutes))])[0]
+
+
+def group_transfer_id(group_id: uuid.UUID, index: int) -> uuid.UUID:
+    """Return the id of the `index`-th transfer in a group exchange (stable across replays)."""
+    return uuid.uuid5(group_id, str(index))
+
+
+@use_case
+def record_group_exchange(
+    session: so.Session, request: GroupExchangeRequest, now: Callable[[], dt.datetime] = utcnow
+) -> list[TransferResult]:
+    """Record a group exchange as linked transfers that are all recorded, or none is.
+
+    A broker's record posts at once, as does one by the single receiver; one by the single
+    giver waits for each receiver to confirm.
+    """
+    minutes = rules.check_minutes(request.minutes)
+    givers, receivers = list(request.giver_ids), list(request.receiver_ids)
+    if not givers or not receivers or (len(givers) > 1 and len(receivers) > 1):
+        raise errors.InvalidAmount(
+            "A group exchange has one giver and several receivers, or several givers and one "
+            "receiver."
+        )
+    if set(givers) & set(receivers):
+        raise errors.SameAccount()
+    if len(set(givers)) != len(givers) or len(set(receivers)) != len(receivers):
+        raise errors.InvalidAmount("Each person can appear only once in a group exchange.")
+    digest = rules.request_digest(
+        {
+            "op": "group",
+            "bank": request.bank_id,
+            "givers": givers,
+            "receivers": receivers,
+            "minutes": minutes,
+            "by": request.recorded_by_id,
+            "on": request.happened_on,
+            "what": request.description,
+            "skill": request.skill_category,
+        }
+    )
+    pairs = [(g, r) for g in givers for r in receivers]
+    first_id = group_transfer_id(request.group_id, 0)
+    ids = set(givers) | set(receivers) | {request.recorded_by_id}
+    context = _load_context(session, request.bank_id, ids, first_id)
+    if context.existing_digest is not None:
+        results = [
+            replay_or_conflict(session, group_transfer_id(request.group_id, i), digest)
+            for i in range(len(pairs))
+        ]
+        session.rollback()
+        return results
+    actor = _party(context, request.recorded_by_id, trading=False)
+    single_giver = len(givers) == 1 and actor.member_id == givers[0]
+    single_receiver = len(receivers) == 1 and actor.member_id == receivers[0]
+    if not (_is_broker(actor) or single_giver or single_receiver):
+        raise errors.NotYourExchange(
+            "A group exchange is recorded by a broker or by the one person on its own side."
+        )
+    if minutes > context.bank_max_minutes:
+        raise errors.ExchangeTooLarge(minutes, context.bank_max_minutes)
+    phase = "pending" if single_giver and not _is_broker(actor) else "posted"
+    stamp = now()
+    items = []
+    for index, (giver_id, receiver_id) in enumerate(pairs):
+        giver = _party(context, giver_id, trading=True)
+        receiver = _party(context, receiver_id, trading=True)
+        assert giver.account_id is not None and receiver.account_id is not None
+        new = NewTransfer(
+            id=group_transfer_id(request.group_id, index),
+            bank_id=request.bank_id,
+            debit_account_id=receiver.account_id,
+            credit_account_id=giver.account_id,
+            amount=minutes,
+            code="group",
+            phase=phase,
+            happened_on=request.happened_on or stamp.date(),
+            recorded_at=stamp,
+            recorded_by_id=actor.member_id,
+            request_digest=digest,
+            description=request.description,
+            skill_category=request.skill_category,
+            group_id=request.group_id,
+        )
+        items.append((new, movement_for(phase, minutes)))
+    return commit_or_replay(session, items)

@@ -1,0 +1,134 @@
+"""Recompute every account from the transfer log and check the ledger's invariants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from timebank.ledger.models import Account, Transfer
+
+MOVED = ("posted", "post_pending")
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of a verification: counts, and every problem found in words."""
+
+    banks: int = 0
+    accounts: int = 0
+    transfers: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        verdict = "OK" if self.ok else f"{len(self.problems)} PROBLEM(S)"
+        return (
+            f"Ledger {verdict}: {self.banks} time bank(s), {self.accounts} account(s), "
+            f"{self.transfers} transfer(s) checked."
+        )
+
+
+def _recomputed_counters(session: so.Session) -> dict[int, tuple[int, int, int, int]]:
+    t = Transfer.__table__.alias("t")
+    r = Transfer.__table__.alias("r")
+    resolved = sa.select(r.c.pending_id).where(r.c.pending_id.is_not(None))
+    open_pending = sa.and_(t.c.phase == "pending", t.c.id.not_in(resolved))
+    names = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
+
+    def moves(account: sa.ColumnElement, slot: int, where: sa.ColumnElement) -> sa.Select:
+        # Label every column: SQLAlchemy folds repeated identical expressions into one.
+        amounts = [
+            (t.c.amount if i == slot else sa.literal(0)).label(name) for i, name in enumerate(names)
+        ]
+        return sa.select(account.label("account_id"), *amounts).where(where)
+
+    moved = t.c.phase.in_(MOVED)
+    parts = [
+        moves(t.c.debit_account_id, 0, moved),
+        moves(t.c.credit_account_id, 1, moved),
+        moves(t.c.debit_account_id, 2, open_pending),
+        moves(t.c.credit_account_id, 3, open_pending),
+    ]
+    union = sa.union_all(*parts).subquery("moves")
+    cols = list(union.c)
+    stmt = sa.select(cols[0], *(sa.func.sum(c) for c in cols[1:])).group_by(cols[0])
+    return {row[0]: tuple(int(v) for v in row[1:]) for row in session.execute(stmt)}
+
+
+def _check_accounts(session: so.Session, report: VerifyReport) -> None:
+    expected = _recomputed_counters(session)
+    totals: dict[int, list[int]] = {}
+    for acc in session.execute(sa.select(Account.__table__)).mappings():
+        report.accounts += 1
+        stored = (acc["debits_posted"], acc["credits_posted"], acc["debits_pending"], acc["credits_pending"])
+        want = expected.pop(acc["id"], (0, 0, 0, 0))
+        if stored != want:
+            report.problems.append(
+                f"Account {acc['id']}: counters {stored} differ from the log {want}."
+            )
+        dp, cp, dpend, cpend = stored
+        if acc["min_balance"] is not None and cp - dp - dpend < acc["min_balance"]:
+            report.problems.append(f"Account {acc['id']} is below its overdraft limit.")
+        if acc["max_balance"] is not None and cp + cpend - dp > acc["max_balance"]:
+            report.problems.append(f"Account {acc['id']} is above its maximum balance.")
+        bank = totals.setdefault(acc["bank_id"], [0, 0])
+        bank[0] += cp - dp
+        bank[1] += cpend - dpend
+    for account_id in expected:
+        report.problems.append(f"Transfers name account {account_id}, which does not exist.")
+    report.banks = len(totals)
+    for bank_id, (posted, pending) in sorted(totals.items()):
+        if posted or pending:
+            report.problems.append(
+                f"Time bank {bank_id}: balances sum to {posted} posted and {pending} pending "
+                "minutes, not zero."
+            )
+
+
+def _check_resolutions(session: so.Session, report: VerifyReport) -> None:
+    t = Transfer.__table__.alias("t")
+    p = Transfer.__table__.alias("p")
+    twice = (
+        sa.select(t.c.pending_id)
+        .where(t.c.pending_id.is_not(None))
+        .group_by(t.c.pending_id)
+        .having(sa.func.count() > 1)
+    )
+    for pending_id in session.scalars(twice):
+        report.problems.append(f"Pending transfer {pending_id} was resolved more than once.")
+    bad = sa.select(t.c.id).join(p, p.c.id == t.c.pending_id).where(
+        sa.or_(
+            p.c.phase != "pending",
+            p.c.debit_account_id != t.c.debit_account_id,
+            p.c.credit_account_id != t.c.credit_account_id,
+            t.c.amount > p.c.amount,
+            sa.and_(t.c.phase == "void_pending", t.c.amount != p.c.amount),
+        )
+    )
+    for transfer_id in session.scalars(bad):
+        report.problems.append(f"Transfer {transfer_id} does not match the pending one it resolves.")
+    reversed_twice = (
+        sa.select(t.c.reverses_id)
+        .where(t.c.reverses_id.is_not(None))
+        .group_by(t.c.reverses_id)
+        .having(sa.func.count() > 1)
+    )
+    for transfer_id in session.scalars(reversed_twice):
+        report.problems.append(f"Transfer {transfer_id} was reversed more than once.")
+    report.transfers = session.scalar(sa.select(sa.func.count()).select_from(Transfer)) or 0
+
+
+def verify_ledger(session: so.Session) -> VerifyReport:
+    """Check that accounts match the transfer log, limits hold and each bank sums to zero."""
+    report = VerifyReport()
+    try:
+        _check_accounts(session, report)
+        _check_resolutions(session, report)
+    finally:
+        session.rollback()
+    return report

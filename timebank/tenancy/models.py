@@ -1,0 +1,47 @@
+"""A time bank and its settings. One install hosts many; every other row carries its bank."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from timebank.clock import utcnow
+from timebank.extensions import db
+
+EXPIRY_ACTIONS = ("confirm", "escalate")
+
+
+class TimeBank(db.Model):
+    __tablename__ = "time_banks"
+    __table_args__ = (
+        sa.CheckConstraint("overdraft_minutes <= 0", name="overdraft_not_positive"),
+        sa.CheckConstraint(
+            "max_balance_minutes IS NULL OR max_balance_minutes > 0", name="max_balance_positive"
+        ),
+        sa.CheckConstraint("max_exchange_minutes > 0", name="max_exchange_positive"),
+        sa.CheckConstraint("confirm_days > 0", name="confirm_days_positive"),
+        sa.CheckConstraint("on_expiry IN ('confirm', 'escalate')", name="on_expiry_known"),
+        sa.CheckConstraint("hourly_value_pence >= 0", name="hourly_value_not_negative"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    slug: so.Mapped[str] = so.mapped_column(sa.String(60), unique=True)
+    timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default="Europe/London")
+    # Lowest balance a member may reach, in minutes (e.g. -600 = ten hours owed).
+    overdraft_minutes: so.Mapped[int] = so.mapped_column(default=-600)
+    max_balance_minutes: so.Mapped[int | None] = so.mapped_column(default=None)
+    # The largest single exchange, to catch typos such as 90 hours for 90 minutes.
+    max_exchange_minutes: so.Mapped[int] = so.mapped_column(default=720)
+    # Days an exchange waits for the receiver before it is confirmed or escalated.
+    confirm_days: so.Mapped[int] = so.mapped_column(default=14)
+    on_expiry: so.Mapped[str] = so.mapped_column(sa.String(16), default="confirm")
+    hourly_value_pence: so.Mapped[int] = so.mapped_column(default=1390)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), default=utcnow
+    )
+
+    def __repr__(self) -> str:
+        return f"<TimeBank {self.slug}>"
