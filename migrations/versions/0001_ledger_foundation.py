@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 15:17:15.918931
+Create Date: 2026-11-23
 
 """
 from alembic import op
@@ -48,6 +48,7 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('area', sa.String(length=80), nullable=True),
+    sa.Column('password_hash', sa.String(length=200), nullable=True),
     sa.Column('joined_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("role IN ('member', 'broker', 'admin')", name=op.f('ck_members_role_known')),
     sa.CheckConstraint("status IN ('applicant', 'active', 'suspended', 'left')", name=op.f('ck_members_status_known')),

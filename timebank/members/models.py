@@ -38,6 +38,8 @@ class Member(db.Model):
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default="applicant")
     role: so.Mapped[str] = so.mapped_column(sa.String(16), default="member")
     area: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    # argon2 hash; None until the member sets a password (or signs in by one-time code).
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     joined_at: so.Mapped[dt.datetime] = so.mapped_column(
         sa.DateTime(timezone=True), default=utcnow
     )

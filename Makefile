@@ -1,0 +1,49 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FLASK_APP := wsgi.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test test-sqlite test-postgresql lint format bench clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip wheel setuptools
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the project with its development tools.
+
+run: install ## Migrate the SQLite database, seed the demo bank on first run, serve on :8000.
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo seed --if-empty
+	@echo "Serving on http://$(HOST):$(PORT)  (health: http://$(HOST):$(PORT)/healthz; Ctrl-C stops)"
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+test: install ## The whole suite on SQLite, then on PostgreSQL (required when CI=true).
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgresql
+
+test-sqlite: install
+	TIMEBANK_TEST_ENGINE=sqlite $(BIN)/pytest
+
+test-postgresql: install
+	TIMEBANK_TEST_ENGINE=postgresql $(BIN)/pytest
+
+lint: install ## ruff and mypy.
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy timebank/ledger
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install ## Ledger posting path against pgbench tpcb-like on the local PostgreSQL.
+	$(BIN)/python -m tests.perf.bench_ledger
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache .hypothesis

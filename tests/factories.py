@@ -1,0 +1,52 @@
+"""factory-boy factories. They create through the services, so every member has an account."""
+
+from __future__ import annotations
+
+import factory
+
+from timebank.extensions import db
+from timebank.members.models import Member, Organisation
+from timebank.members.services import add_member, add_organisation
+from timebank.tenancy.models import TimeBank
+from timebank.tenancy.services import create_time_bank
+
+
+class TimeBankFactory(factory.Factory):
+    class Meta:
+        model = TimeBank
+
+    name = factory.Sequence(lambda n: f"Test Time Bank {n}")
+    slug = factory.Sequence(lambda n: f"test-bank-{n}")
+
+    @classmethod
+    def _create(cls, model_class, name, slug, **settings):
+        return create_time_bank(db.session, name, slug, **settings)
+
+
+class MemberFactory(factory.Factory):
+    class Meta:
+        model = Member
+
+    bank = factory.SubFactory(TimeBankFactory)
+    display_name = factory.Sequence(lambda n: f"Member {n}")
+    mobile = factory.Sequence(lambda n: f"07123 {n % 1000000:06d}")
+    role = "member"
+    status = "active"
+    area = None
+
+    @classmethod
+    def _create(cls, model_class, bank, **fields):
+        return add_member(db.session, bank.id, **fields)
+
+
+class OrganisationFactory(factory.Factory):
+    class Meta:
+        model = Organisation
+
+    bank = factory.SubFactory(TimeBankFactory)
+    name = factory.Sequence(lambda n: f"Surgery {n}")
+    kind = "gp_practice"
+
+    @classmethod
+    def _create(cls, model_class, bank, name, kind):
+        return add_organisation(db.session, bank.id, name, kind)
