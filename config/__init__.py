@@ -33,7 +33,9 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
     }
 
 
-def load_settings(env: str | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def load_settings(
+    env: str | None = None, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Build the settings for `env`: defaults, then the environment module, then TIMEBANK_*."""
     env = env or os.environ.get(PREFIX + "ENV", "development")
     if env not in ENVIRONMENTS:

@@ -50,8 +50,8 @@ def create_postgres_database(prefix: str = "timebank_test") -> str:
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return sa.make_url(postgres_admin_url()).set(database=name).render_as_string(
-        hide_password=False
+    return (
+        sa.make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
     )
 
 

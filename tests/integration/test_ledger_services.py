@@ -216,7 +216,9 @@ def test_group_exchange_posts_all_transfers_or_none(session, bank, sam, broker):
     helpers = [MemberFactory(bank=bank) for _ in range(3)]
     results = record_group_exchange(
         session,
-        GroupExchangeRequest(uuid.uuid4(), bank.id, [h.id for h in helpers], [sam.id], 120, broker.id),
+        GroupExchangeRequest(
+            uuid.uuid4(), bank.id, [h.id for h in helpers], [sam.id], 120, broker.id
+        ),
     )
     assert [r.phase for r in results] == ["posted"] * 3
     assert balances(session, bank, sam) == [-360]

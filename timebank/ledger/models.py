@@ -35,9 +35,7 @@ class Account(db.Model):
         sa.ForeignKeyConstraint(
             ["bank_id", "organisation_id"], ["organisations.bank_id", "organisations.id"]
         ),
-        sa.CheckConstraint(
-            "(member_id IS NULL) <> (organisation_id IS NULL)", name="one_owner"
-        ),
+        sa.CheckConstraint("(member_id IS NULL) <> (organisation_id IS NULL)", name="one_owner"),
         sa.CheckConstraint(
             "debits_posted >= 0 AND credits_posted >= 0"
             " AND debits_pending >= 0 AND credits_pending >= 0",
@@ -48,7 +46,8 @@ class Account(db.Model):
             name="within_overdraft",
         ),
         sa.CheckConstraint(
-            "max_balance IS NULL OR credits_posted + credits_pending - debits_posted <= max_balance",
+            "max_balance IS NULL"
+            " OR credits_posted + credits_pending - debits_posted <= max_balance",
             name="within_max_balance",
         ),
     )
@@ -66,9 +65,7 @@ class Account(db.Model):
     credits_posted: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
     debits_pending: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
     credits_pending: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
-    opened_at: so.Mapped[dt.datetime] = so.mapped_column(
-        sa.DateTime(timezone=True), default=utcnow
-    )
+    opened_at: so.Mapped[dt.datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     @property
     def balance(self) -> int:

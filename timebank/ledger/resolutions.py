@@ -50,7 +50,10 @@ def _load(
         ).all()
     )
     return _Loaded(
-        original, actor, holders.get(original.debit_account_id), holders.get(original.credit_account_id)
+        original,
+        actor,
+        holders.get(original.debit_account_id),
+        holders.get(original.credit_account_id),
     )
 
 
@@ -63,8 +66,14 @@ def _already_recorded(session: so.Session, new_id: uuid.UUID, digest: str) -> Tr
 
 
 def _resolution(
-    loaded: _Loaded, new_id: uuid.UUID, phase: str, amount: int, digest: str,
-    actor_id: int | None, reason: str | None, stamp: dt.datetime,
+    loaded: _Loaded,
+    new_id: uuid.UUID,
+    phase: str,
+    amount: int,
+    digest: str,
+    actor_id: int | None,
+    reason: str | None,
+    stamp: dt.datetime,
 ) -> NewTransfer:
     pending = loaded.original
     if pending.phase != "pending":
@@ -91,8 +100,13 @@ def _resolution(
 
 @use_case
 def confirm_pending(
-    session: so.Session, bank_id: int, pending_id: uuid.UUID, resolution_id: uuid.UUID,
-    actor_id: int, minutes: int | None = None, now: Callable[[], dt.datetime] = utcnow,
+    session: so.Session,
+    bank_id: int,
+    pending_id: uuid.UUID,
+    resolution_id: uuid.UUID,
+    actor_id: int,
+    minutes: int | None = None,
+    now: Callable[[], dt.datetime] = utcnow,
 ) -> TransferResult:
     """Confirm a pending exchange, for the logged minutes or fewer; the hours then move."""
     digest = rules.request_digest(
@@ -103,7 +117,9 @@ def confirm_pending(
     loaded = _load(session, bank_id, pending_id, actor_id)
     assert loaded.actor is not None
     if not (loaded.actor.has_role("broker") or loaded.actor.id == loaded.receiver_member_id):
-        raise errors.NotYourExchange("Only the person who received the help, or a broker, can confirm.")
+        raise errors.NotYourExchange(
+            "Only the person who received the help, or a broker, can confirm."
+        )
     logged = loaded.original.amount
     amount = logged if minutes is None else rules.check_minutes(minutes)
     if amount > logged:
@@ -114,8 +130,13 @@ def confirm_pending(
 
 @use_case
 def decline_pending(
-    session: so.Session, bank_id: int, pending_id: uuid.UUID, resolution_id: uuid.UUID,
-    actor_id: int, reason: str = "", now: Callable[[], dt.datetime] = utcnow,
+    session: so.Session,
+    bank_id: int,
+    pending_id: uuid.UUID,
+    resolution_id: uuid.UUID,
+    actor_id: int,
+    reason: str = "",
+    now: Callable[[], dt.datetime] = utcnow,
 ) -> TransferResult:
     """Decline a pending exchange (or withdraw one you logged); the reserved hours are freed."""
     digest = rules.request_digest(
@@ -127,7 +148,9 @@ def decline_pending(
     assert loaded.actor is not None
     parties = (loaded.receiver_member_id, loaded.giver_member_id)
     if not (loaded.actor.has_role("broker") or loaded.actor.id in parties):
-        raise errors.NotYourExchange("Only the two members, or a broker, can decline this exchange.")
+        raise errors.NotYourExchange(
+            "Only the two members, or a broker, can decline this exchange."
+        )
     logged = loaded.original.amount
     new = _resolution(
         loaded, resolution_id, "void_pending", logged, digest, actor_id, reason or None, now()
@@ -137,8 +160,13 @@ def decline_pending(
 
 @use_case
 def reverse_transfer(
-    session: so.Session, bank_id: int, transfer_id: uuid.UUID, reversal_id: uuid.UUID,
-    actor_id: int, reason: str, now: Callable[[], dt.datetime] = utcnow,
+    session: so.Session,
+    bank_id: int,
+    transfer_id: uuid.UUID,
+    reversal_id: uuid.UUID,
+    actor_id: int,
+    reason: str,
+    now: Callable[[], dt.datetime] = utcnow,
 ) -> TransferResult:
     """Correct a posted transfer by a broker: a new transfer moves the hours back, once."""
     reason = (reason or "").strip()
@@ -203,9 +231,7 @@ def _overdue(session: so.Session, bank: TimeBank, cutoff: dt.datetime) -> list[u
     return list(session.scalars(stmt.order_by(Transfer.recorded_at)))
 
 
-def expire_pending(
-    session: so.Session, now: Callable[[], dt.datetime] = utcnow
-) -> ExpiryReport:
+def expire_pending(session: so.Session, now: Callable[[], dt.datetime] = utcnow) -> ExpiryReport:
     """Confirm or escalate every exchange left unconfirmed past its bank's set days.
 
     Each exchange is its own transaction, so one failure does not hold up the rest.

@@ -65,7 +65,12 @@ def _check_accounts(session: so.Session, report: VerifyReport) -> None:
     totals: dict[int, list[int]] = {}
     for acc in session.execute(sa.select(Account.__table__)).mappings():
         report.accounts += 1
-        stored = (acc["debits_posted"], acc["credits_posted"], acc["debits_pending"], acc["credits_pending"])
+        stored = (
+            acc["debits_posted"],
+            acc["credits_posted"],
+            acc["debits_pending"],
+            acc["credits_pending"],
+        )
         want = expected.pop(acc["id"], (0, 0, 0, 0))
         if stored != want:
             report.problems.append(
@@ -101,17 +106,23 @@ def _check_resolutions(session: so.Session, report: VerifyReport) -> None:
     )
     for pending_id in session.scalars(twice):
         report.problems.append(f"Pending transfer {pending_id} was resolved more than once.")
-    bad = sa.select(t.c.id).join(p, p.c.id == t.c.pending_id).where(
-        sa.or_(
-            p.c.phase != "pending",
-            p.c.debit_account_id != t.c.debit_account_id,
-            p.c.credit_account_id != t.c.credit_account_id,
-            t.c.amount > p.c.amount,
-            sa.and_(t.c.phase == "void_pending", t.c.amount != p.c.amount),
+    bad = (
+        sa.select(t.c.id)
+        .join(p, p.c.id == t.c.pending_id)
+        .where(
+            sa.or_(
+                p.c.phase != "pending",
+                p.c.debit_account_id != t.c.debit_account_id,
+                p.c.credit_account_id != t.c.credit_account_id,
+                t.c.amount > p.c.amount,
+                sa.and_(t.c.phase == "void_pending", t.c.amount != p.c.amount),
+            )
         )
     )
     for transfer_id in session.scalars(bad):
-        report.problems.append(f"Transfer {transfer_id} does not match the pending one it resolves.")
+        report.problems.append(
+            f"Transfer {transfer_id} does not match the pending one it resolves."
+        )
     reversed_twice = (
         sa.select(t.c.reverses_id)
         .where(t.c.reverses_id.is_not(None))

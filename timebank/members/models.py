@@ -40,9 +40,7 @@ class Member(db.Model):
     area: so.Mapped[str | None] = so.mapped_column(sa.String(80))
     # argon2 hash; None until the member sets a password (or signs in by one-time code).
     password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(200))
-    joined_at: so.Mapped[dt.datetime] = so.mapped_column(
-        sa.DateTime(timezone=True), default=utcnow
-    )
+    joined_at: so.Mapped[dt.datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     def has_role(self, role: str) -> bool:
         """Return True when this member's role includes `role` (admin > broker > member)."""

@@ -47,8 +47,13 @@ def add_member(
     ):
         raise InvalidInput("Someone in this time bank already has that mobile number.")
     member = Member(
-        bank_id=bank_id, display_name=name, mobile_e164=e164, email=email,
-        role=role, status=status, area=area,
+        bank_id=bank_id,
+        display_name=name,
+        mobile_e164=e164,
+        email=email,
+        role=role,
+        status=status,
+        area=area,
     )
     session.add(member)
     session.flush()

@@ -15,22 +15,50 @@ bank_cli = AppGroup("bank", help="Create and list time banks.")
 @bank_cli.command("create")
 @click.argument("slug")
 @click.argument("name")
-@click.option("--overdraft-hours", type=int, default=10, show_default=True,
-              help="How many hours a member may owe.")
-@click.option("--largest-exchange-hours", type=int, default=12, show_default=True,
-              help="The most hours one exchange may record.")
-@click.option("--confirm-days", type=int, default=14, show_default=True,
-              help="Days an exchange waits for confirmation.")
-@click.option("--on-expiry", type=click.Choice(["confirm", "escalate"]), default="confirm",
-              show_default=True, help="What happens to an exchange nobody confirmed in time.")
-def create_command(slug: str, name: str, overdraft_hours: int, largest_exchange_hours: int,
-                   confirm_days: int, on_expiry: str) -> None:
+@click.option(
+    "--overdraft-hours",
+    type=int,
+    default=10,
+    show_default=True,
+    help="How many hours a member may owe.",
+)
+@click.option(
+    "--largest-exchange-hours",
+    type=int,
+    default=12,
+    show_default=True,
+    help="The most hours one exchange may record.",
+)
+@click.option(
+    "--confirm-days",
+    type=int,
+    default=14,
+    show_default=True,
+    help="Days an exchange waits for confirmation.",
+)
+@click.option(
+    "--on-expiry",
+    type=click.Choice(["confirm", "escalate"]),
+    default="confirm",
+    show_default=True,
+    help="What happens to an exchange nobody confirmed in time.",
+)
+def create_command(
+    slug: str,
+    name: str,
+    overdraft_hours: int,
+    largest_exchange_hours: int,
+    confirm_days: int,
+    on_expiry: str,
+) -> None:
     """Create a time bank called NAME with the short name SLUG."""
     from timebank.tenancy.services import create_time_bank
 
     try:
         bank = create_time_bank(
-            db.session, name, slug,
+            db.session,
+            name,
+            slug,
             overdraft_minutes=-60 * overdraft_hours,
             max_exchange_minutes=60 * largest_exchange_hours,
             confirm_days=confirm_days,
