@@ -1,0 +1,58 @@
+"""Migrations build exactly the schema the models describe, on both engines."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from tests.conftest import ENGINE
+from tests.databases import create_postgres_database, drop_postgres_database, migrate
+
+
+@pytest.fixture
+def empty_database_url(databases, tmp_path):
+    """Return the URL of a brand-new, empty database on this run's engine."""
+    if ENGINE == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    url = create_postgres_database("timebank_migrations")
+    yield url
+    drop_postgres_database(url)
+
+
+def _differences(url: str) -> list:
+    from timebank.extensions import db
+
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            return compare_metadata(context, db.metadata)
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_an_empty_database_matches_the_models(empty_database_url):
+    migrate(empty_database_url)
+    assert _differences(empty_database_url) == []
+
+
+def test_downgrade_then_upgrade_leaves_the_same_schema(empty_database_url):
+    from flask_migrate import downgrade, upgrade
+
+    from timebank import create_app
+
+    app = create_app("testing", {"DATABASE_URL": empty_database_url})
+    with app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        from timebank.extensions import db
+
+        with db.engine.connect() as conn:
+            tables = set(sa.inspect(conn).get_table_names()) - {"alembic_version"}
+        assert tables == set()
+        upgrade()
+        db.engine.dispose()
+    assert _differences(empty_database_url) == []

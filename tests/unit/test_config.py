@@ -1,0 +1,59 @@
+"""Settings: defaults per environment, TIMEBANK_* overrides, and production's refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from config import ConfigError, from_environment, load_settings
+
+
+def test_timebank_environment_variables_override_settings(monkeypatch):
+    monkeypatch.setenv("TIMEBANK_DEFAULT_CONFIRM_DAYS", "7")
+    monkeypatch.setenv("TIMEBANK_PUBLIC_BASE_URL", "https://bank.example.org")
+    settings = load_settings("development")
+    assert settings["DEFAULT_CONFIRM_DAYS"] == 7
+    assert settings["PUBLIC_BASE_URL"] == "https://bank.example.org"
+
+
+def test_only_prefixed_variables_are_read():
+    assert from_environment({"TIMEBANK_X": "1", "OTHER": "2", "TIMEBANK_ENV": "testing"}) == {
+        "X": 1
+    }
+
+
+def test_production_refuses_the_default_secret_key(monkeypatch):
+    monkeypatch.delenv("TIMEBANK_SECRET_KEY", raising=False)
+    monkeypatch.setenv("TIMEBANK_DATABASE_URL", "postgresql://db/timebank")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_settings("production")
+    monkeypatch.setenv("TIMEBANK_SECRET_KEY", "dev-only-change-me")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_settings("production")
+
+
+def test_production_refuses_to_start_without_a_database_url(monkeypatch):
+    monkeypatch.setenv("TIMEBANK_SECRET_KEY", "a-long-random-secret")
+    monkeypatch.delenv("TIMEBANK_DATABASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        load_settings("production")
+
+
+def test_production_starts_with_its_own_key_and_database(monkeypatch):
+    monkeypatch.setenv("TIMEBANK_SECRET_KEY", "a-long-random-secret")
+    monkeypatch.setenv("TIMEBANK_DATABASE_URL", "postgresql://db/timebank")
+    settings = load_settings("production")
+    assert settings["SESSION_COOKIE_SECURE"] is True
+
+
+def test_an_unknown_environment_is_named_in_the_error():
+    with pytest.raises(ConfigError, match="staging"):
+        load_settings("staging")
+
+
+def test_create_app_in_production_without_settings_fails_loudly(monkeypatch):
+    from timebank import create_app
+
+    monkeypatch.delenv("TIMEBANK_SECRET_KEY", raising=False)
+    monkeypatch.delenv("TIMEBANK_DATABASE_URL", raising=False)
+    with pytest.raises(ConfigError):
+        create_app("production")
