@@ -18,7 +18,7 @@ def verify_command(max_problems: int) -> None:
     """Recompute every account from the transfer log; exit 1 on any mismatch."""
     from timebank.ledger.verify import verify_ledger
 
-    report = verify_ledger(db.session)
+    report = verify_ledger(db.session())
     for problem in report.problems[:max_problems]:
         click.echo(f"  - {problem}", err=True)
     if len(report.problems) > max_problems:
@@ -32,7 +32,7 @@ def expire_command() -> None:
     """Confirm or escalate exchanges left unconfirmed past their bank's set days (for cron)."""
     from timebank.ledger.resolutions import expire_pending
 
-    report = expire_pending(db.session)
+    report = expire_pending(db.session())
     click.echo(
         f"Confirmed {report.confirmed}, escalated {report.escalated} to a broker, "
         f"{report.failed} could not be confirmed (see `flask ledger verify`)."

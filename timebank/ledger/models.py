@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
-from timebank.extensions import db
+from timebank.db import Base
 
 TRANSFER_CODES = ("exchange", "group", "donation", "grant", "reversal", "adjustment")
 # posted: moved at once. pending: reserved until resolved by a later post_pending or
@@ -27,7 +27,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Account(db.Model):
+class Account(Base):
     __tablename__ = "accounts"
     __table_args__ = (
         sa.UniqueConstraint("bank_id", "id"),
@@ -76,7 +76,7 @@ class Account(db.Model):
         return f"<Account {self.id} balance={self.balance}>"
 
 
-class Transfer(db.Model):
+class Transfer(Base):
     __tablename__ = "transfers"
     __table_args__ = (
         sa.ForeignKeyConstraint(
@@ -154,7 +154,7 @@ class Transfer(db.Model):
         return f"<Transfer {self.id} {self.phase} {self.amount}>"
 
 
-class PendingEscalation(db.Model):
+class PendingEscalation(Base):
     """A pending exchange nobody confirmed in time, handed to a broker to chase."""
 
     __tablename__ = "pending_escalations"

@@ -42,12 +42,12 @@ def _load(
         actor = session.get(Member, actor_id)
         if actor is None or actor.bank_id != bank_id or actor.status != "active":
             raise errors.NotYourExchange("Only an active member of this time bank can do this.")
-    holders = dict(
+    holders: dict[int, int | None] = dict(
         session.execute(
             sa.select(Account.id, Account.member_id).where(
                 Account.id.in_([original.debit_account_id, original.credit_account_id])
             )
-        ).all()
+        ).tuples()
     )
     return _Loaded(
         original,

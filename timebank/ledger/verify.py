@@ -57,7 +57,10 @@ def _recomputed_counters(session: so.Session) -> dict[int, tuple[int, int, int, 
     union = sa.union_all(*parts).subquery("moves")
     cols = list(union.c)
     stmt = sa.select(cols[0], *(sa.func.sum(c) for c in cols[1:])).group_by(cols[0])
-    return {row[0]: tuple(int(v) for v in row[1:]) for row in session.execute(stmt)}
+    return {
+        row[0]: (int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+        for row in session.execute(stmt)
+    }
 
 
 def _check_accounts(session: so.Session, report: VerifyReport) -> None:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
-from timebank.extensions import db
+from timebank.db import Base
 
 MEMBER_STATUSES = ("applicant", "active", "suspended", "left")
 # Each role can do what the roles before it can.
@@ -20,7 +20,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Member(db.Model):
+class Member(Base):
     __tablename__ = "members"
     __table_args__ = (
         sa.UniqueConstraint("bank_id", "id"),
@@ -50,7 +50,7 @@ class Member(db.Model):
         return f"<Member {self.id} {self.display_name!r}>"
 
 
-class Organisation(db.Model):
+class Organisation(Base):
     """A group that holds an account: the community pot, the bank, a GP practice, a club."""
 
     __tablename__ = "organisations"

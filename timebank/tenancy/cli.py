@@ -56,7 +56,7 @@ def create_command(
 
     try:
         bank = create_time_bank(
-            db.session,
+            db.session(),
             name,
             slug,
             overdraft_minutes=-60 * overdraft_hours,

@@ -8,12 +8,12 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
-from timebank.extensions import db
+from timebank.db import Base
 
 EXPIRY_ACTIONS = ("confirm", "escalate")
 
 
-class TimeBank(db.Model):
+class TimeBank(Base):
     __tablename__ = "time_banks"
     __table_args__ = (
         sa.CheckConstraint("overdraft_minutes <= 0", name="overdraft_not_positive"),
