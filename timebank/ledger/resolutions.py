@@ -47,7 +47,7 @@ def _load(
             sa.select(Account.id, Account.member_id).where(
                 Account.id.in_([original.debit_account_id, original.credit_account_id])
             )
-        ).tuples()
+        ).tuples().all()
     )
     return _Loaded(
         original,
