@@ -41,8 +41,10 @@ def register_database(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach the web, API and webhook blueprints."""
     from timebank.health import bp as health_bp
+    from timebank.web import bp as web_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(web_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

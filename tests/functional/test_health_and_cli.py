@@ -71,3 +71,9 @@ def test_bank_create_explains_a_bad_short_name(app):
     result = app.test_cli_runner().invoke(args=["bank", "create", "Bad Slug!", "Name"])
     assert result.exit_code != 0
     assert "lower-case letters" in result.output
+
+
+def test_front_page_lists_the_time_banks_on_this_service(client, bank):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert bank.name in response.get_data(as_text=True)
