@@ -14,7 +14,7 @@ from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.ledger import errors, rules
 from timebank.ledger.models import Account, PendingEscalation, Transfer
-from timebank.ledger.posting import NewTransfer, movement_for
+from timebank.ledger.posting import Movement, NewTransfer, movement_for
 from timebank.ledger.services import TransferResult, commit_or_replay, replay_or_conflict
 from timebank.members.models import Member
 from timebank.tenancy.models import TimeBank
@@ -204,8 +204,8 @@ def reverse_transfer(
         reason=reason,
         reverses_id=original.id,
     )
-    move = movement_for("posted", original.amount)
-    move = type(move)(posted=move.posted, pending=0, require_open=False)
+    # A correction goes through even if a member has since left or been suspended.
+    move = Movement(posted=original.amount, pending=0, require_open=False)
     return commit_or_replay(session, [(new, move)])[0]
 
 
