@@ -253,3 +253,21 @@ def test_verify_passes_after_a_mix_of_operations(session, bank, sam, jo, broker)
     report = verify_ledger(session)
     assert report.ok, report.problems
     assert report.transfers == 5
+
+
+def test_a_correction_goes_through_after_the_member_was_suspended(session, bank, sam, jo, broker):
+    posted = record_exchange(session, exchange(bank, sam, jo, 60, by=jo))
+    set_member_status(session, bank.id, sam.id, "suspended")
+    reverse_transfer(session, bank.id, posted.id, uuid.uuid4(), broker.id, "recorded by mistake")
+    assert balances(session, bank, sam, jo) == [0, 0]
+
+
+def test_another_banks_exchange_cannot_be_confirmed_from_here(session, bank, sam, jo):
+    elsewhere = TimeBankFactory()
+    al, bo = MemberFactory(bank=elsewhere), MemberFactory(bank=elsewhere)
+    theirs = record_exchange(session, exchange(elsewhere, al, bo, 60))
+    with pytest.raises(errors.TransferNotFound):
+        confirm_pending(session, bank.id, theirs.id, uuid.uuid4(), jo.id)
+    with pytest.raises(errors.NotYourExchange):
+        confirm_pending(session, elsewhere.id, theirs.id, uuid.uuid4(), jo.id)
+    assert balances(session, elsewhere, al, bo) == [0, 0]
