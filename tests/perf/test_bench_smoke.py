@@ -1,0 +1,46 @@
+"""The benchmark's machinery, run for a second: it counts every transfer and the ledger verifies."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.databases import create_postgres_database, drop_postgres_database, migrate
+from tests.perf import ledger_load
+from tests.perf.pgbench import init_pgbench, read_tps, run_tpcb_like
+
+PGBENCH_OUTPUT = """\
+number of transactions actually processed: 20712
+latency average = 3.864 ms
+initial connection time = 12.588 ms
+tps = 2070.468090 (without initial connection time)
+"""
+
+
+@pytest.fixture
+def postgres_url(databases):
+    """Return the URL of a fresh, empty database of the benchmark's own, dropped after."""
+    url = create_postgres_database("timebank_bench")
+    yield url
+    drop_postgres_database(url)
+
+
+def test_pgbench_tps_is_read_without_the_connection_time():
+    assert read_tps(PGBENCH_OUTPUT) == pytest.approx(2070.468090)
+
+
+@pytest.mark.postgres_only
+def test_pgbench_tpcb_like_runs_and_reports_its_tps(postgres_url):
+    init_pgbench(postgres_url, scale=1)
+    assert run_tpcb_like(postgres_url, clients=2, threads=1, seconds=1, protocol="simple") > 0
+
+
+@pytest.mark.postgres_only
+def test_workers_count_exactly_the_transfers_the_database_gained_and_it_verifies(postgres_url):
+    migrate(postgres_url)
+    bench = ledger_load.seed_bank(postgres_url, members=12)
+    before = ledger_load.count_transfers(postgres_url)
+    tally = ledger_load.post_concurrently(bench, bench.member_ids, workers=2, seconds=1, seed=1)
+    assert tally.committed > 0
+    assert tally.warmup == 2 * ledger_load.WARMUP_TRANSFERS
+    assert ledger_load.count_transfers(postgres_url) - before == tally.committed + tally.warmup
+    assert ledger_load.verify(postgres_url).ok
