@@ -15,22 +15,40 @@ class ConfigError(RuntimeError):
     """The settings are unsafe or incomplete for the chosen environment."""
 
 
-def _coerce(raw: str) -> Any:
-    """Read an environment value as JSON when it looks like JSON (numbers, booleans)."""
-    try:
-        return json.loads(raw)
-    except ValueError:
+def _coerce(raw: str, default: Any) -> Any:
+    """Read an environment value with the type of the setting's default.
+
+    Text settings (and those without a default, such as SECRET_KEY) stay text, so a
+    secret made only of digits is never turned into a number.
+    """
+    if default is None or isinstance(default, str):
         return raw
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise ConfigError(f"{raw!r} is not a valid {type(default).__name__}.") from None
+    if isinstance(default, bool) != isinstance(value, bool) or (
+        not isinstance(value, type(default)) and not isinstance(default, bool)
+    ):
+        raise ConfigError(f"{raw!r} should be a {type(default).__name__}.")
+    return value
 
 
-def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+def from_environment(
+    defaults: dict[str, Any], environ: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Return TIMEBANK_* variables as settings, e.g. TIMEBANK_DATABASE_URL -> DATABASE_URL."""
     environ = dict(os.environ if environ is None else environ)
-    return {
-        key[len(PREFIX) :]: _coerce(value)
-        for key, value in environ.items()
-        if key.startswith(PREFIX) and key != PREFIX + "ENV"
-    }
+    settings = {}
+    for key, raw in environ.items():
+        if not key.startswith(PREFIX) or key == PREFIX + "ENV":
+            continue
+        name = key[len(PREFIX) :]
+        try:
+            settings[name] = _coerce(raw, defaults.get(name))
+        except ConfigError as error:
+            raise ConfigError(f"{key}: {error}") from None
+    return settings
 
 
 def load_settings(
@@ -44,7 +62,7 @@ def load_settings(
     for name in ("config.default", f"config.{env}"):
         module = importlib.import_module(name)
         settings.update({k: getattr(module, k) for k in dir(module) if k.isupper()})
-    settings.update(from_environment())
+    settings.update(from_environment(settings))
     settings.update(overrides or {})
     settings["ENV_NAME"] = env
     check_settings(settings)

@@ -271,3 +271,12 @@ def test_another_banks_exchange_cannot_be_confirmed_from_here(session, bank, sam
     with pytest.raises(errors.NotYourExchange):
         confirm_pending(session, elsewhere.id, theirs.id, uuid.uuid4(), jo.id)
     assert balances(session, elsewhere, al, bo) == [0, 0]
+
+
+def test_reversing_a_confirmed_pending_entry_points_to_the_confirmation(
+    session, bank, sam, jo, broker
+):
+    pending = record_exchange(session, exchange(bank, sam, jo, 60))
+    confirm_pending(session, bank.id, pending.id, uuid.uuid4(), jo.id)
+    with pytest.raises(errors.CannotReverse, match="reverse the confirmation"):
+        reverse_transfer(session, bank.id, pending.id, uuid.uuid4(), broker.id, "wrong")

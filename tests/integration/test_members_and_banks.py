@@ -88,3 +88,13 @@ def test_unknown_roles_and_statuses_are_refused(session, bank):
         add_member(session, bank.id, "Jane", role="king")
     with pytest.raises(InvalidInput, match="status"):
         add_member(session, bank.id, "Jane", status="asleep")
+
+
+def test_joining_date_and_account_opening_follow_the_given_clock(session, bank):
+    import datetime as dt
+
+    when = dt.datetime(2026, 5, 1, 9, 30, tzinfo=dt.UTC)
+    member = add_member(session, bank.id, "Jane", now=lambda: when)
+    account = account_of(session, bank.id, member.id)
+    assert member.joined_at.replace(tzinfo=dt.UTC) == when
+    assert account.opened_at.replace(tzinfo=dt.UTC) == when

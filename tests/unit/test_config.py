@@ -8,17 +8,27 @@ from config import ConfigError, from_environment, load_settings
 
 
 def test_timebank_environment_variables_override_settings(monkeypatch):
-    monkeypatch.setenv("TIMEBANK_DEFAULT_CONFIRM_DAYS", "7")
+    monkeypatch.setenv("TIMEBANK_SQLITE_BUSY_TIMEOUT_MS", "2500")
     monkeypatch.setenv("TIMEBANK_PUBLIC_BASE_URL", "https://bank.example.org")
     settings = load_settings("development")
-    assert settings["DEFAULT_CONFIRM_DAYS"] == 7
+    assert settings["SQLITE_BUSY_TIMEOUT_MS"] == 2500
     assert settings["PUBLIC_BASE_URL"] == "https://bank.example.org"
 
 
 def test_only_prefixed_variables_are_read():
-    assert from_environment({"TIMEBANK_X": "1", "OTHER": "2", "TIMEBANK_ENV": "testing"}) == {
-        "X": 1
-    }
+    environ = {"TIMEBANK_X": "1", "OTHER": "2", "TIMEBANK_ENV": "testing"}
+    assert from_environment({}, environ) == {"X": "1"}
+
+
+def test_a_secret_made_of_digits_stays_text():
+    assert from_environment({}, {"TIMEBANK_SECRET_KEY": "123456"}) == {"SECRET_KEY": "123456"}
+
+
+def test_a_number_setting_given_text_is_refused_with_the_variable_named():
+    with pytest.raises(ConfigError, match="TIMEBANK_SQLITE_BUSY_TIMEOUT_MS"):
+        from_environment(
+            {"SQLITE_BUSY_TIMEOUT_MS": 5000}, {"TIMEBANK_SQLITE_BUSY_TIMEOUT_MS": "soon"}
+        )
 
 
 def test_production_refuses_the_default_secret_key(monkeypatch):

@@ -47,7 +47,9 @@ def _load(
             sa.select(Account.id, Account.member_id).where(
                 Account.id.in_([original.debit_account_id, original.credit_account_id])
             )
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     return _Loaded(
         original,
@@ -183,6 +185,15 @@ def reverse_transfer(
         raise errors.NotYourExchange("Only a broker can reverse an exchange.")
     original = loaded.original
     if original.phase == "pending":
+        resolved = session.scalar(
+            sa.select(Transfer.phase).where(Transfer.pending_id == original.id)
+        )
+        if resolved == "post_pending":
+            raise errors.CannotReverse(
+                "This exchange was confirmed by a later entry; reverse the confirmation instead."
+            )
+        if resolved == "void_pending":
+            raise errors.CannotReverse("This exchange was declined, so no hours moved.")
         raise errors.CannotReverse("This exchange is still waiting; decline it instead.")
     if original.phase == "void_pending" or original.code == "reversal":
         raise errors.CannotReverse("Only hours that moved can be reversed.")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput, NotFound
 from timebank.ledger.models import Account
@@ -30,6 +34,7 @@ def add_member(
     role: str = "member",
     status: str = "active",
     area: str | None = None,
+    now: Callable[[], dt.datetime] = utcnow,
 ) -> Member:
     """Add a member with an hour account that starts at zero, under the bank's limits."""
     bank = _bank(session, bank_id)
@@ -54,6 +59,7 @@ def add_member(
         role=role,
         status=status,
         area=area,
+        joined_at=now(),
     )
     session.add(member)
     session.flush()
@@ -64,6 +70,7 @@ def add_member(
             is_open=status == "active",
             min_balance=bank.overdraft_minutes,
             max_balance=bank.max_balance_minutes,
+            opened_at=member.joined_at,
         )
     )
     session.commit()
