@@ -160,6 +160,7 @@ def measure(ledger_url: str, pgbench_url: str, settings: Settings) -> float:
     """Set up both databases, run everything, and return the median ratio."""
     migrate(ledger_url)
     bench = ledger_load.seed_bank(ledger_url, settings.members)
+    ledger_load.vacuum_analyze(ledger_url)
     init_pgbench(pgbench_url, scale=settings.workers)
     say(
         f"pgbench: tpcb-like, scale {settings.workers}, {settings.workers} clients, "

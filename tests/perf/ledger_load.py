@@ -88,6 +88,14 @@ def seed_bank(url: str, members: int) -> Bench:
         return Bench(url, bank.id, tuple(ids))
 
 
+def vacuum_analyze(url: str) -> None:
+    """Refresh PostgreSQL's statistics after seeding, as pgbench -i does for its own tables."""
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
 def post_exchanges(
     session: so.Session, bench: Bench, pool: Sequence[int], deadline: float, rng: random.Random
 ) -> Tally:

@@ -8,18 +8,58 @@ module turns that refusal back into an error in the time bank's words. Nothing h
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.ledger import errors
+from timebank.ledger import errors, rules
 from timebank.ledger.models import Account, Transfer
 from timebank.members.models import Member, Organisation
 
-accounts = Account.__table__
-transfers = Transfer.__table__
+accounts = cast(sa.Table, Account.__table__)
+transfers = cast(sa.Table, Transfer.__table__)
+
+# SQL text of statements compiled for psycopg, keyed by the statement object.
+_PSYCOPG_SQL: dict[sa.Select[Any] | sa.TextClause, str] = {}
+
+
+def run(
+    conn: sa.Connection, statement: sa.Select[Any] | sa.TextClause, params: Mapping[str, Any]
+) -> Sequence[Any]:
+    """Execute a prebuilt statement that returns rows; return them as tuples.
+
+    On psycopg, when nothing watches the connection's statements (no cursor event listener,
+    no SQL logging), the statement is compiled once and run straight on the driver's cursor:
+    the posting path runs a few statements thousands of times a second, and SQLAlchemy's work
+    per execution was most of its Python time. psycopg adapts every type these statements use
+    by itself. Otherwise it goes through `Connection.execute`. Errors are SQLAlchemy's either
+    way.
+    """
+    if conn.dialect.driver != "psycopg" or _watched(conn):
+        return conn.execute(statement, params).all()
+    sql = _PSYCOPG_SQL.get(statement)
+    if sql is None:
+        sql = _PSYCOPG_SQL[statement] = str(statement.compile(dialect=conn.dialect))
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise sa.exc.DBAPIError.instance(sql, params, exc, conn.dialect.loaded_dbapi.Error) from exc
+    finally:
+        cursor.close()
+
+
+def _watched(conn: sa.Connection) -> bool:
+    events = conn.dispatch
+    if events.before_cursor_execute or events.after_cursor_execute:
+        return True
+    return conn.engine.logger.isEnabledFor(logging.INFO)
 
 
 @dataclass(frozen=True)
@@ -70,7 +110,8 @@ def _counter_update(side: str, require_open: bool) -> sa.Update:
     stmt = (
         sa.update(accounts)
         .where(accounts.c.id == sa.bindparam("p_id"), accounts.c.bank_id == sa.bindparam("p_bank"))
-        .values({posted: posted + sa.bindparam("p_posted"), pending: pending + sa.bindparam("p_pending")})
+        .values({posted: posted + sa.bindparam("p_posted")})
+        .values({pending: pending + sa.bindparam("p_pending")})
         .returning(accounts.c.id)
     )
     return stmt.where(accounts.c.is_open) if require_open else stmt
@@ -84,10 +125,125 @@ _UPDATES = {
 _INSERT = sa.insert(transfers)
 
 
+def _move_sql(side: str, account_param: str) -> str:
+    return (
+        f"UPDATE accounts SET {side}s_posted = {side}s_posted + :p_posted, "
+        f"{side}s_pending = {side}s_pending + :p_pending WHERE accounts.id = :{account_param}"
+    )
+
+
+def _post_in_one_statement(lower_side: str, require_open: bool) -> sa.TextClause:
+    """Build the PostgreSQL statement that does all of `apply_transfer` in one round trip.
+
+    Steps, each waiting for the one before because it refers to it:
+    1. lock both account rows, lowest id first, and read whether they are open;
+    2. append the transfer, unless an account of this bank is closed (and must be open);
+       a duplicate id waits for the first writer and then fails here, before any counter
+       moves; a missing account fails on the foreign key at the end of the statement;
+    3. move the lower account's counters, then the higher one's, only when both are here.
+    Nothing is written when an account is closed, so the statement is all or nothing even
+    when it is a transaction of its own. It returns the closed accounts' ids, lowest first.
+    """
+    upper_side = "credit" if lower_side == "debit" else "debit"
+    blocked = "NOT is_open" if require_open else "false"
+    columns = [column.name for column in transfers.c]
+    return sa.text(
+        f"""
+        WITH locked AS (
+            SELECT id, {blocked} AS blocked FROM accounts
+            WHERE id IN (:debit_account_id, :credit_account_id) AND bank_id = :bank_id
+            ORDER BY id
+            FOR NO KEY UPDATE
+        ), movable AS (
+            SELECT count(*) = 2 AS both_here, NOT coalesce(bool_or(blocked), false) AS free
+            FROM locked
+        ), logged AS (
+            INSERT INTO transfers ({", ".join(columns)})
+            SELECT {", ".join(":" + name for name in columns)} FROM movable WHERE free
+            RETURNING id
+        ), lower_moved AS (
+            {_move_sql(lower_side, f"{lower_side}_account_id")}
+              AND EXISTS (SELECT FROM logged) AND (SELECT both_here FROM movable)
+            RETURNING accounts.id
+        ), upper_moved AS (
+            {_move_sql(upper_side, f"{upper_side}_account_id")}
+              AND EXISTS (SELECT FROM lower_moved)
+            RETURNING accounts.id
+        )
+        SELECT id, (SELECT count(*) FROM upper_moved) FROM locked WHERE blocked ORDER BY id
+        """
+    ).bindparams(
+        sa.bindparam("id", type_=sa.Uuid),
+        sa.bindparam("pending_id", type_=sa.Uuid),
+        sa.bindparam("reverses_id", type_=sa.Uuid),
+        sa.bindparam("group_id", type_=sa.Uuid),
+        sa.bindparam("happened_on", type_=sa.Date),
+        sa.bindparam("recorded_at", type_=sa.DateTime(timezone=True)),
+        sa.bindparam("p_posted", type_=sa.BigInteger),
+        sa.bindparam("p_pending", type_=sa.BigInteger),
+    )
+
+
+_POST_IN_ONE = {
+    (lower_side, require_open): _post_in_one_statement(lower_side, require_open)
+    for lower_side in ("debit", "credit")
+    for require_open in (True, False)
+}
+
+
+_LOCK_ACCOUNTS = (
+    sa.select(accounts.c.id)
+    .where(accounts.c.id.in_(sa.bindparam("account_ids", expanding=True)))
+    .order_by(accounts.c.id)
+    .with_for_update(key_share=True)
+)
+
+
+def lock_accounts(session: so.Session, account_ids: Iterable[int]) -> None:
+    """Lock these accounts' rows, lowest id first, before one transaction moves several pairs.
+
+    Each posting locks its own two rows in ascending order, but the pairs of a group exchange
+    taken one after another are not in ascending order overall; without this, a group and a
+    pair exchange on the same accounts can deadlock. SQLite's BEGIN IMMEDIATE already lets
+    one writer at a time in, so there is nothing to lock there.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LOCK_ACCOUNTS, {"account_ids": sorted(set(account_ids))})
+
+
 def apply_transfer(session: so.Session, new: NewTransfer, move: Movement) -> None:
     """Append `new` to the log and move both accounts' counters, lowest account id first."""
-    session.execute(_INSERT, new.__dict__)
-    for account_id in sorted((new.debit_account_id, new.credit_account_id)):
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        stuck = _apply_in_one_statement(conn, new, move)
+    else:
+        stuck = _apply_statement_by_statement(conn, new, move)
+    if stuck is not None:
+        raise errors.AccountClosed(
+            f"{account_name(session, stuck)} cannot take part in exchanges just now."
+        )
+
+
+def _ascending(new: NewTransfer) -> tuple[int, int]:
+    pair = (new.debit_account_id, new.credit_account_id)
+    return min(pair), max(pair)
+
+
+def _apply_in_one_statement(conn: sa.Connection, new: NewTransfer, move: Movement) -> int | None:
+    """Post `new` in one statement; return the first account that could not move, if any."""
+    lower_side = "debit" if new.debit_account_id < new.credit_account_id else "credit"
+    params = {**new.__dict__, "p_posted": move.posted, "p_pending": move.pending}
+    blocked = run(conn, _POST_IN_ONE[(lower_side, move.require_open)], params)
+    return blocked[0][0] if blocked else None
+
+
+def _apply_statement_by_statement(
+    conn: sa.Connection, new: NewTransfer, move: Movement
+) -> int | None:
+    """Insert, then move each account in ascending order; return the first that could not."""
+    conn.execute(_INSERT, new.__dict__)
+    for account_id in _ascending(new):
         side = "debit" if account_id == new.debit_account_id else "credit"
         params = {
             "p_id": account_id,
@@ -95,10 +251,9 @@ def apply_transfer(session: so.Session, new: NewTransfer, move: Movement) -> Non
             "p_posted": move.posted,
             "p_pending": move.pending,
         }
-        if session.execute(_UPDATES[(side, move.require_open)], params).first() is None:
-            raise errors.AccountClosed(
-                f"{account_name(session, account_id)} cannot take part in exchanges just now."
-            )
+        if conn.execute(_UPDATES[(side, move.require_open)], params).first() is None:
+            return account_id
+    return None
 
 
 def account_name(session: so.Session, account_id: int) -> str:
@@ -120,11 +275,16 @@ class DuplicateTransferId(Exception):
 
 
 def explain_refusal(
-    session: so.Session, exc: sa.exc.IntegrityError, new: NewTransfer, move: Movement
+    session: so.Session,
+    exc: sa.exc.IntegrityError,
+    new: NewTransfer,
+    move: Movement,
+    earlier: Sequence[tuple[NewTransfer, Movement]] = (),
 ) -> Exception:
     """Translate the database's refusal of `new` into an error in the time bank's words.
 
-    Call after rolling back: it reads the accounts afresh for the numbers in the message.
+    Call after rolling back: it reads the accounts afresh for the numbers in the message, and
+    counts `earlier` transfers of the same transaction (a group exchange) as moved already.
     """
     text = str(exc.orig)
     if "pk_transfers" in text or "transfers.id" in text:
@@ -134,21 +294,43 @@ def explain_refusal(
     if "reverses_id" in text:
         return errors.AlreadyReversed()
     if "within_overdraft" in text:
-        account = session.get(Account, new.debit_account_id)
-        assert account is not None
-        would_be = account.credits_posted - account.debits_posted - account.debits_pending
-        would_be -= move.posted + move.pending
-        limit = account.min_balance if account.min_balance is not None else 0
-        return errors.OverdraftLimitReached(
-            account_name(session, account.id), would_be, limit
+        account, (dp, cp, dpend, _) = _counters_after(
+            session, new.debit_account_id, new, move, earlier
         )
+        would_be = rules.lowest_possible_balance(cp, dp, dpend)
+        limit = account.min_balance if account.min_balance is not None else 0
+        return errors.OverdraftLimitReached(account_name(session, account.id), would_be, limit)
     if "within_max_balance" in text:
-        account = session.get(Account, new.credit_account_id)
-        assert account is not None
-        would_be = account.credits_posted + account.credits_pending - account.debits_posted
-        would_be += move.posted + move.pending
+        account, (dp, cp, _, cpend) = _counters_after(
+            session, new.credit_account_id, new, move, earlier
+        )
+        would_be = rules.highest_possible_balance(cp, dp, cpend)
         limit = account.max_balance if account.max_balance is not None else 0
         return errors.MaxBalanceReached(account_name(session, account.id), would_be, limit)
     if "FOREIGN KEY" in text.upper():
         return errors.UnknownAccount("One of the accounts does not exist in this time bank.")
     return exc
+
+
+def _counters_after(
+    session: so.Session,
+    account_id: int,
+    new: NewTransfer,
+    move: Movement,
+    earlier: Sequence[tuple[NewTransfer, Movement]],
+) -> tuple[Account, list[int]]:
+    """Return the account and its counters had `earlier` and then `new` moved it."""
+    account = session.get(Account, account_id)
+    assert account is not None
+    counters = [
+        account.debits_posted,
+        account.credits_posted,
+        account.debits_pending,
+        account.credits_pending,
+    ]
+    for transfer, movement in (*earlier, (new, move)):
+        for side, touched in ((0, transfer.debit_account_id), (1, transfer.credit_account_id)):
+            if touched == account_id:
+                counters[side] += movement.posted
+                counters[side + 2] += movement.pending
+    return account, counters

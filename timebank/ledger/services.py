@@ -20,7 +20,9 @@ from timebank.ledger.posting import (
     NewTransfer,
     apply_transfer,
     explain_refusal,
+    lock_accounts,
     movement_for,
+    run,
 )
 from timebank.members.models import Member
 from timebank.tenancy.models import TimeBank
@@ -98,29 +100,57 @@ def _result(row: Transfer | NewTransfer, replayed: bool) -> TransferResult:
     )
 
 
+def _context_query(wanted_members: sa.ColumnElement[bool]) -> sa.Select:
+    """Build the query behind `_load_context`: every input is a bound parameter."""
+    banks, members, accounts = TimeBank.__table__, Member.__table__, Account.__table__
+    bank_id = sa.bindparam("bank_id", type_=sa.Integer)
+    existing = sa.select(Transfer.__table__.c.request_digest).where(
+        Transfer.__table__.c.id == sa.bindparam("transfer_id", type_=sa.Uuid)
+    )
+    bank_max = sa.select(banks.c.max_exchange_minutes).where(banks.c.id == bank_id)
+    return (
+        sa.select(
+            bank_max.scalar_subquery(),
+            existing.scalar_subquery(),
+            members.c.id,
+            members.c.display_name,
+            members.c.status,
+            members.c.role,
+            accounts.c.id,
+            accounts.c.is_open,
+        )
+        .select_from(banks)
+        .outerjoin(members, sa.and_(members.c.bank_id == banks.c.id, wanted_members))
+        .outerjoin(accounts, accounts.c.member_id == members.c.id)
+        .where(banks.c.id == bank_id)
+    )
+
+
+_MEMBER_SLOTS = ("member_1", "member_2", "member_3")
+# Up to three members (an exchange's giver, receiver and recorder): one fixed SQL text that
+# the posting path compiles once; a group exchange names any number, in an expanding list.
+_CONTEXT_OF_FEW = _context_query(
+    Member.__table__.c.id.in_([sa.bindparam(slot, type_=sa.Integer) for slot in _MEMBER_SLOTS])
+)
+_CONTEXT_OF_MANY = _context_query(
+    Member.__table__.c.id.in_(sa.bindparam("member_ids", expanding=True))
+)
+
+
 def _load_context(
     session: so.Session, bank_id: int, member_ids: set[int], transfer_id: uuid.UUID
 ) -> _Context:
     """Read the members, their accounts, the bank's limit and any earlier use of the id at once."""
-    existing = sa.select(Transfer.request_digest).where(Transfer.id == transfer_id)
-    bank_max = sa.select(TimeBank.max_exchange_minutes).where(TimeBank.id == bank_id)
-    stmt = (
-        sa.select(
-            bank_max.scalar_subquery(),
-            existing.scalar_subquery(),
-            Member.id,
-            Member.display_name,
-            Member.status,
-            Member.role,
-            Account.id,
-            Account.is_open,
+    conn = session.connection()
+    params: dict[str, object] = {"bank_id": bank_id, "transfer_id": transfer_id}
+    if 0 < len(member_ids) <= len(_MEMBER_SLOTS):
+        ids = sorted(member_ids)
+        params.update(
+            zip(_MEMBER_SLOTS, ids + ids[-1:] * (len(_MEMBER_SLOTS) - len(ids)), strict=True)
         )
-        .select_from(TimeBank)
-        .outerjoin(Member, sa.and_(Member.bank_id == TimeBank.id, Member.id.in_(member_ids)))
-        .outerjoin(Account, Account.member_id == Member.id)
-        .where(TimeBank.id == bank_id)
-    )
-    rows = session.execute(stmt).all()
+        rows = run(conn, _CONTEXT_OF_FEW, params)
+    else:
+        rows = conn.execute(_CONTEXT_OF_MANY, {**params, "member_ids": list(member_ids)}).all()
     if not rows:
         raise errors.UnknownAccount("There is no such time bank.")
     context = _Context(bank_max_minutes=rows[0][0], existing_digest=rows[0][1])
@@ -158,20 +188,27 @@ def _commit_transfers(
     session: so.Session, items: Sequence[tuple[NewTransfer, Movement]]
 ) -> list[TransferResult]:
     """Apply every transfer in `items` and commit, or roll back all of them and raise."""
+    applied: list[tuple[NewTransfer, Movement]] = []
     try:
-        for new, move in items:
-            apply_transfer(session, new, move)
+        if len(items) > 1:  # each posting locks its own pair; several must lock all at once
+            lock_accounts(session, [a for new, _ in items for a in _account_ids(new)])
+        for item in items:
+            applied.append(item)
+            apply_transfer(session, *item)
         session.commit()
     except sa.exc.IntegrityError as exc:
         session.rollback()
-        failed = next(
-            ((n, m) for n, m in items if str(n.id) in str(exc.params or "")), items[0]
-        )
-        raise explain_refusal(session, exc, *failed) from None
+        # The database refused the transfer being applied; those before it count as moved.
+        *earlier, refused = applied or items[:1]
+        raise explain_refusal(session, exc, *refused, earlier) from None
     except BaseException:
         session.rollback()
         raise
     return [_result(new, replayed=False) for new, _ in items]
+
+
+def _account_ids(new: NewTransfer) -> tuple[int, int]:
+    return new.debit_account_id, new.credit_account_id
 
 
 def commit_or_replay(
