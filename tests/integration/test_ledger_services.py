@@ -280,3 +280,15 @@ def test_reversing_a_confirmed_pending_entry_points_to_the_confirmation(
     confirm_pending(session, bank.id, pending.id, uuid.uuid4(), jo.id)
     with pytest.raises(errors.CannotReverse, match="reverse the confirmation"):
         reverse_transfer(session, bank.id, pending.id, uuid.uuid4(), broker.id, "wrong")
+
+
+def test_a_broker_who_gave_the_help_still_needs_the_receiver_to_confirm(session, bank, jo, broker):
+    result = record_exchange(session, exchange(bank, broker, jo, 60, by=broker))
+    assert result.phase == "pending"
+    assert balances(session, bank, broker, jo) == [0, 0]
+
+
+def test_confirming_something_that_is_not_pending_says_so(session, bank, sam, jo):
+    posted = record_exchange(session, exchange(bank, sam, jo, 60, by=jo))
+    with pytest.raises(errors.NotPending):
+        confirm_pending(session, bank.id, posted.id, uuid.uuid4(), jo.id, minutes=90)

@@ -316,8 +316,9 @@ class ReferenceLedger:
             raise Refusal(errors.NotYourExchange)
         if minutes > LARGEST_EXCHANGE:
             raise Refusal(errors.ExchangeTooLarge)
-        # Logged by the giver it waits for the receiver; by the receiver or a broker it posts.
-        phase = "posted" if actor.is_broker or actor.id != giver.id else "pending"
+        # Logged by the giver (even a broker giving help) it waits for the receiver; logged by
+        # the receiver, or by a broker for two other members, it posts at once.
+        phase = "posted" if actor.id != giver.id else "pending"
         transfer = RefTransfer(
             call.id, receiver.account_id, giver.account_id, minutes, "exchange", phase, now
         )
@@ -344,7 +345,7 @@ class ReferenceLedger:
             raise Refusal(errors.NotYourExchange)
         if minutes > LARGEST_EXCHANGE:
             raise Refusal(errors.ExchangeTooLarge)
-        phase = "pending" if single_giver and not actor.is_broker else "posted"
+        phase = "pending" if single_giver else "posted"
         items = []
         for transfer_id, (giver_id, receiver_id) in zip(ids, pairs, strict=True):
             giver, receiver = self.trading(giver_id), self.trading(receiver_id)
@@ -362,6 +363,8 @@ class ReferenceLedger:
         actor = self.acting(call.actor)
         if actor.role != "broker" and actor.id != self.holder(original.debit):
             raise Refusal(errors.NotYourExchange)
+        if original.phase != "pending":
+            raise Refusal(errors.NotPending)
         amount = original.amount if call.minutes is None else self.check_minutes(call.minutes)
         if amount > original.amount:
             raise Refusal(errors.ConfirmTooMuch)

@@ -122,6 +122,8 @@ def confirm_pending(
         raise errors.NotYourExchange(
             "Only the person who received the help, or a broker, can confirm."
         )
+    if loaded.original.phase != "pending":
+        raise errors.NotPending()
     logged = loaded.original.amount
     amount = logged if minutes is None else rules.check_minutes(minutes)
     if amount > logged:

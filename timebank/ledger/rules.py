@@ -70,6 +70,10 @@ def highest_possible_balance(credits_posted: int, debits_posted: int, credits_pe
     return credits_posted + credits_pending - debits_posted
 
 
-def posts_at_once(actor_is_giver: bool, actor_is_broker: bool) -> bool:
-    """Say whether an exchange posts at once: yes when the receiver or a broker records it."""
-    return actor_is_broker or not actor_is_giver
+def posts_at_once(actor_is_giver: bool) -> bool:
+    """Say whether an exchange posts at once: not when the giver logs it, else yes.
+
+    The receiver's word, or a broker's for two other members, moves the hours at once; a
+    giver's own claim (a broker's too) waits for the receiver to confirm.
+    """
+    return not actor_is_giver

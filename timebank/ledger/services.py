@@ -230,7 +230,7 @@ def record_exchange(
     """Record that one member gave another `minutes` of help.
 
     Logged by the giver it waits for the receiver's confirmation (pending); logged by the
-    receiver or a broker it posts at once.
+    receiver, or by a broker for two other members, it posts at once.
     """
     minutes = rules.check_minutes(request.minutes)
     if request.giver_id == request.receiver_id:
@@ -261,7 +261,7 @@ def record_exchange(
         raise errors.NotYourExchange("Only the two members or a broker can record this exchange.")
     if minutes > context.bank_max_minutes:
         raise errors.ExchangeTooLarge(minutes, context.bank_max_minutes)
-    at_once = rules.posts_at_once(actor.member_id == giver.member_id, _is_broker(actor))
+    at_once = rules.posts_at_once(actor.member_id == giver.member_id)
     phase = "posted" if at_once else "pending"
     stamp = now()
     assert giver.account_id is not None and receiver.account_id is not None
@@ -294,7 +294,7 @@ def record_group_exchange(
 ) -> list[TransferResult]:
     """Record a group exchange as linked transfers that are all recorded, or none is.
 
-    A broker's record posts at once, as does one by the single receiver; one by the single
+    One by the single receiver, or by a broker for others, posts at once; one by the single
     giver waits for each receiver to confirm.
     """
     minutes = rules.check_minutes(request.minutes)
@@ -341,7 +341,7 @@ def record_group_exchange(
         )
     if minutes > context.bank_max_minutes:
         raise errors.ExchangeTooLarge(minutes, context.bank_max_minutes)
-    phase = "pending" if single_giver and not _is_broker(actor) else "posted"
+    phase = "pending" if single_giver else "posted"
     stamp = now()
     items = []
     for index, (giver_id, receiver_id) in enumerate(pairs):
