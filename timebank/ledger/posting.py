@@ -24,43 +24,6 @@ from timebank.members.models import Member, Organisation
 accounts = cast(sa.Table, Account.__table__)
 transfers = cast(sa.Table, Transfer.__table__)
 
-# SQL text of statements compiled for psycopg, keyed by the statement object.
-_PSYCOPG_SQL: dict[sa.Select[Any] | sa.TextClause, str] = {}
-
-
-def run(
-    conn: sa.Connection, statement: sa.Select[Any] | sa.TextClause, params: Mapping[str, Any]
-) -> Sequence[Any]:
-    """Execute a prebuilt statement that returns rows; return them as tuples.
-
-    On psycopg, when nothing watches the connection's statements (no cursor event listener,
-    no SQL logging), the statement is compiled once and run straight on the driver's cursor:
-    the posting path runs a few statements thousands of times a second, and SQLAlchemy's work
-    per execution was most of its Python time. psycopg adapts every type these statements use
-    by itself. Otherwise it goes through `Connection.execute`. Errors are SQLAlchemy's either
-    way.
-    """
-    if conn.dialect.driver != "psycopg" or _watched(conn):
-        return conn.execute(statement, params).all()
-    sql = _PSYCOPG_SQL.get(statement)
-    if sql is None:
-        sql = _PSYCOPG_SQL[statement] = str(statement.compile(dialect=conn.dialect))
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-    except conn.dialect.loaded_dbapi.Error as exc:
-        raise sa.exc.DBAPIError.instance(sql, params, exc, conn.dialect.loaded_dbapi.Error) from exc
-    finally:
-        cursor.close()
-
-
-def _watched(conn: sa.Connection) -> bool:
-    events = conn.dispatch
-    if events.before_cursor_execute or events.after_cursor_execute:
-        return True
-    return conn.engine.logger.isEnabledFor(logging.INFO)
-
 
 @dataclass(frozen=True)
 class NewTransfer:
@@ -135,14 +98,15 @@ def _move_sql(side: str, account_param: str) -> str:
 def _post_in_one_statement(lower_side: str, require_open: bool) -> sa.TextClause:
     """Build the PostgreSQL statement that does all of `apply_transfer` in one round trip.
 
-    Steps, each waiting for the one before because it refers to it:
+    Its steps run in this order, each because it reads the one before:
     1. lock both account rows, lowest id first, and read whether they are open;
-    2. append the transfer, unless an account of this bank is closed (and must be open);
-       a duplicate id waits for the first writer and then fails here, before any counter
-       moves; a missing account fails on the foreign key at the end of the statement;
-    3. move the lower account's counters, then the higher one's, only when both are here.
-    Nothing is written when an account is closed, so the statement is all or nothing even
-    when it is a transaction of its own. It returns the closed accounts' ids, lowest first.
+    2. append the transfer unless an account that must be open is closed; a duplicate id
+       waits for the first writer and then fails here, before any counter moves;
+    3. move the lower account's counters, then the higher one's, only if both accounts are
+       in this bank (if one is not, the foreign keys refuse the insert at the statement's end).
+    The CHECK constraints on the account rows refuse a breach in step 3, as before. The
+    statement returns the closed accounts' ids, lowest first; when there are any, it has
+    written nothing.
     """
     upper_side = "credit" if lower_side == "debit" else "debit"
     blocked = "NOT is_open" if require_open else "false"
@@ -170,7 +134,7 @@ def _post_in_one_statement(lower_side: str, require_open: bool) -> sa.TextClause
               AND EXISTS (SELECT FROM lower_moved)
             RETURNING accounts.id
         )
-        SELECT id, (SELECT count(*) FROM upper_moved) FROM locked WHERE blocked ORDER BY id
+        SELECT id FROM locked WHERE blocked ORDER BY id
         """
     ).bindparams(
         sa.bindparam("id", type_=sa.Uuid),
@@ -254,6 +218,52 @@ def _apply_statement_by_statement(
         if conn.execute(_UPDATES[(side, move.require_open)], params).first() is None:
             return account_id
     return None
+
+
+# SQL text of statements compiled for psycopg, keyed by the statement object.
+_PSYCOPG_SQL: dict[sa.Select[Any] | sa.TextClause, str] = {}
+
+
+def run(
+    conn: sa.Connection, statement: sa.Select[Any] | sa.TextClause, params: Mapping[str, Any]
+) -> Sequence[Any]:
+    """Execute a prebuilt statement that returns rows; return them as tuples.
+
+    On psycopg, when nothing watches the connection's statements (no cursor event listener,
+    no SQL logging), the statement is compiled once and run straight on the driver's cursor:
+    the posting path runs a few statements thousands of times a second, and SQLAlchemy's work
+    per execution was most of its Python time. psycopg adapts every type these statements use
+    by itself. Otherwise it goes through `Connection.execute`. Errors are SQLAlchemy's either
+    way.
+    """
+    if conn.dialect.driver != "psycopg" or _watched(conn):
+        return conn.execute(statement, params).all()
+    sql = _PSYCOPG_SQL.get(statement)
+    if sql is None:
+        sql = _PSYCOPG_SQL[statement] = str(statement.compile(dialect=conn.dialect))
+    cursor = _cursor(conn)
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise sa.exc.DBAPIError.instance(sql, params, exc, conn.dialect.loaded_dbapi.Error) from exc
+
+
+def _cursor(conn: sa.Connection) -> Any:
+    """Return the driver cursor kept with this driver connection (it lives as long as it)."""
+    info = conn.connection.info
+    cursor = info.get("posting_cursor")
+    if cursor is None:
+        cursor = info["posting_cursor"] = conn.connection.cursor()
+    return cursor
+
+
+def _watched(conn: sa.Connection) -> bool:
+    """Say whether something observes this connection's statements: listeners or SQL logging."""
+    events = conn.dispatch
+    if events.before_cursor_execute or events.after_cursor_execute:
+        return True
+    return conn.engine.logger.isEnabledFor(logging.INFO)
 
 
 def account_name(session: so.Session, account_id: int) -> str:
