@@ -26,6 +26,11 @@ class Base(orm.DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """Return the SQL of a CHECK that `column` holds one of `values`."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
 def database_url(settings: dict[str, Any], instance_path: str) -> str:
     """Return the SQLAlchemy URL: TIMEBANK_DATABASE_URL, or SQLite under instance/."""
     url = settings.get("DATABASE_URL")

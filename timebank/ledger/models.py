@@ -15,16 +15,12 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
-from timebank.db import Base
+from timebank.db import Base, one_of
 
 TRANSFER_CODES = ("exchange", "group", "donation", "grant", "reversal", "adjustment")
 # posted: moved at once. pending: reserved until resolved by a later post_pending or
 # void_pending transfer that names it in pending_id.
 TRANSFER_PHASES = ("posted", "pending", "post_pending", "void_pending")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Account(Base):
@@ -88,8 +84,8 @@ class Transfer(Base):
         sa.ForeignKeyConstraint(["bank_id", "recorded_by_id"], ["members.bank_id", "members.id"]),
         sa.CheckConstraint("amount > 0", name="amount_positive"),
         sa.CheckConstraint("debit_account_id <> credit_account_id", name="accounts_differ"),
-        sa.CheckConstraint(_in("code", TRANSFER_CODES), name="code_known"),
-        sa.CheckConstraint(_in("phase", TRANSFER_PHASES), name="phase_known"),
+        sa.CheckConstraint(one_of("code", TRANSFER_CODES), name="code_known"),
+        sa.CheckConstraint(one_of("phase", TRANSFER_PHASES), name="phase_known"),
         sa.CheckConstraint(
             "(pending_id IS NOT NULL) = (phase IN ('post_pending', 'void_pending'))",
             name="resolves_a_pending",

@@ -8,16 +8,12 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
-from timebank.db import Base
+from timebank.db import Base, one_of
 
 MEMBER_STATUSES = ("applicant", "active", "suspended", "left")
 # Each role can do what the roles before it can.
 ROLES = ("member", "broker", "admin")
 ORGANISATION_KINDS = ("community_pot", "bank", "gp_practice", "community_group")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Member(Base):
@@ -26,8 +22,8 @@ class Member(Base):
         sa.UniqueConstraint("bank_id", "id"),
         sa.UniqueConstraint("bank_id", "mobile_e164"),
         sa.UniqueConstraint("bank_id", "email"),
-        sa.CheckConstraint(_in("status", MEMBER_STATUSES), name="status_known"),
-        sa.CheckConstraint(_in("role", ROLES), name="role_known"),
+        sa.CheckConstraint(one_of("status", MEMBER_STATUSES), name="status_known"),
+        sa.CheckConstraint(one_of("role", ROLES), name="role_known"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -57,7 +53,7 @@ class Organisation(Base):
     __table_args__ = (
         sa.UniqueConstraint("bank_id", "id"),
         sa.UniqueConstraint("bank_id", "name"),
-        sa.CheckConstraint(_in("kind", ORGANISATION_KINDS), name="kind_known"),
+        sa.CheckConstraint(one_of("kind", ORGANISATION_KINDS), name="kind_known"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
