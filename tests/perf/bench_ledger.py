@@ -1,9 +1,10 @@
 """`make bench`: the ledger's posting path against pgbench's tpcb-like script, same server.
 
-Alternates pgbench and the ledger (worker processes calling `record_exchange`, real
-transactions) on the local PostgreSQL, then measures a hot set of ten accounts and a single
-SQLite writer. The ledger is verified after every run. The last line printed is
-`ledger_vs_pgbench=<median of the per-round ratios>`; a failed check exits non-zero.
+After one short, unmeasured warm-up of each, alternates pgbench and the ledger (worker
+processes calling `record_exchange`, real transactions) on the local PostgreSQL, then
+measures a hot set of ten accounts and a single SQLite writer. The ledger is verified after
+every run. The last line printed is `ledger_vs_pgbench=<median of the per-round ratios>`;
+a failed check exits non-zero.
 
 Usage: python -m tests.perf.bench_ledger [--quick] [--seconds N] [--rounds N] [--workers N]
 """
@@ -11,6 +12,7 @@ Usage: python -m tests.perf.bench_ledger [--quick] [--seconds N] [--rounds N] [-
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import statistics
@@ -124,13 +126,27 @@ def describe(tally: Tally) -> str:
     )
 
 
+def pgbench_run(pgbench_url: str, settings: Settings, seconds: int) -> float:
+    """Run pgbench's tpcb-like script with the settings' clients for `seconds`."""
+    return run_tpcb_like(
+        pgbench_url, settings.workers, settings.threads, seconds, settings.protocol
+    )
+
+
+def warm_up(bench: Bench, pgbench_url: str, settings: Settings) -> None:
+    """Run each side once, unmeasured: both start on fresh tables and cold caches."""
+    seconds = max(1, settings.seconds // 3)
+    tps = pgbench_run(pgbench_url, settings, seconds)
+    say(f"warm-up (not counted): pgbench tpcb-like {tps:.1f} tps")
+    short = dataclasses.replace(settings, seconds=seconds)
+    ledger_run(bench, bench.member_ids, short, 1, "warm-up (not counted): ledger")
+
+
 def alternate(bench: Bench, pgbench_url: str, settings: Settings) -> list[float]:
     """Run pgbench and the ledger in turn; return each round's ledger/pgbench ratio."""
     ratios = []
     for n in range(1, settings.rounds + 1):
-        tps = run_tpcb_like(
-            pgbench_url, settings.workers, settings.threads, settings.seconds, settings.protocol
-        )
+        tps = pgbench_run(pgbench_url, settings, settings.seconds)
         say(f"round {n}: pgbench tpcb-like {tps:.1f} tps")
         tally = ledger_run(bench, bench.member_ids, settings, 1000 * n, f"round {n}: ledger")
         ratios.append(tally.per_second / tps)
@@ -170,6 +186,7 @@ def measure(ledger_url: str, pgbench_url: str, settings: Settings) -> float:
         f"ledger: record_exchange, {settings.workers} worker processes, "
         f"{settings.members} members, posted by the receiver, {settings.seconds} s per run"
     )
+    warm_up(bench, pgbench_url, settings)
     ratios = alternate(bench, pgbench_url, settings)
     hot_set(bench, settings)
     sqlite_single_writer(settings)
