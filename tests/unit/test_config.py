@@ -67,3 +67,11 @@ def test_create_app_in_production_without_settings_fails_loudly(monkeypatch):
     monkeypatch.delenv("TIMEBANK_DATABASE_URL", raising=False)
     with pytest.raises(ConfigError):
         create_app("production")
+
+
+def test_production_pool_has_no_ping_per_transaction_but_recycles_and_keeps_alive(monkeypatch):
+    monkeypatch.setenv("TIMEBANK_SECRET_KEY", "a-long-random-secret")
+    monkeypatch.setenv("TIMEBANK_DATABASE_URL", "postgresql://db/timebank")
+    options = load_settings("production")["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert "pool_pre_ping" not in options
+    assert options["pool_recycle"] > 0 and options["connect_args"]["keepalives"] == 1
