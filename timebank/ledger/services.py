@@ -264,23 +264,52 @@ def record_exchange(
     at_once = rules.posts_at_once(actor.member_id == giver.member_id)
     phase = "posted" if at_once else "pending"
     stamp = now()
+    new = _help_given(
+        request,
+        request.transfer_id,
+        giver,
+        receiver,
+        minutes=minutes,
+        code="exchange",
+        phase=phase,
+        stamp=stamp,
+        recorded_by_id=actor.member_id,
+        digest=digest,
+    )
+    return commit_or_replay(session, [(new, movement_for(phase, minutes))])[0]
+
+
+def _help_given(
+    request: ExchangeRequest | GroupExchangeRequest,
+    transfer_id: uuid.UUID,
+    giver: _Party,
+    receiver: _Party,
+    *,
+    minutes: int,
+    code: str,
+    phase: str,
+    stamp: dt.datetime,
+    recorded_by_id: int,
+    digest: str,
+) -> NewTransfer:
+    """Build the transfer for help `giver` gave `receiver`, one of an exchange or a group."""
     assert giver.account_id is not None and receiver.account_id is not None
-    new = NewTransfer(
-        id=request.transfer_id,
+    return NewTransfer(
+        id=transfer_id,
         bank_id=request.bank_id,
         debit_account_id=receiver.account_id,
         credit_account_id=giver.account_id,
         amount=minutes,
-        code="exchange",
+        code=code,
         phase=phase,
         happened_on=request.happened_on or stamp.date(),
         recorded_at=stamp,
-        recorded_by_id=actor.member_id,
+        recorded_by_id=recorded_by_id,
         request_digest=digest,
         description=request.description,
         skill_category=request.skill_category,
+        group_id=getattr(request, "group_id", None),
     )
-    return commit_or_replay(session, [(new, movement_for(phase, minutes))])[0]
 
 
 def group_transfer_id(group_id: uuid.UUID, index: int) -> uuid.UUID:
@@ -347,22 +376,17 @@ def record_group_exchange(
     for index, (giver_id, receiver_id) in enumerate(pairs):
         giver = _party(context, giver_id, trading=True)
         receiver = _party(context, receiver_id, trading=True)
-        assert giver.account_id is not None and receiver.account_id is not None
-        new = NewTransfer(
-            id=group_transfer_id(request.group_id, index),
-            bank_id=request.bank_id,
-            debit_account_id=receiver.account_id,
-            credit_account_id=giver.account_id,
-            amount=minutes,
+        new = _help_given(
+            request,
+            group_transfer_id(request.group_id, index),
+            giver,
+            receiver,
+            minutes=minutes,
             code="group",
             phase=phase,
-            happened_on=request.happened_on or stamp.date(),
-            recorded_at=stamp,
+            stamp=stamp,
             recorded_by_id=actor.member_id,
-            request_digest=digest,
-            description=request.description,
-            skill_category=request.skill_category,
-            group_id=request.group_id,
+            digest=digest,
         )
         items.append((new, movement_for(phase, minutes)))
     return commit_or_replay(session, items)
