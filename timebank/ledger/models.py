@@ -150,6 +150,13 @@ class Transfer(Base):
         return f"<Transfer {self.id} {self.phase} {self.amount}>"
 
 
+def still_pending(transfer: sa.FromClause) -> sa.ColumnElement[bool]:
+    """Return the condition that a row of `transfer` is pending and nothing has resolved it."""
+    resolutions = Transfer.__table__.alias("resolutions")
+    resolved = sa.select(resolutions.c.pending_id).where(resolutions.c.pending_id.is_not(None))
+    return sa.and_(transfer.c.phase == "pending", transfer.c.id.not_in(resolved))
+
+
 class PendingEscalation(Base):
     """A pending exchange nobody confirmed in time, handed to a broker to chase."""
 

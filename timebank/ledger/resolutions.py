@@ -13,7 +13,7 @@ import sqlalchemy.orm as so
 from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.ledger import errors, rules
-from timebank.ledger.models import Account, PendingEscalation, Transfer
+from timebank.ledger.models import Account, PendingEscalation, Transfer, still_pending
 from timebank.ledger.posting import Movement, NewTransfer, movement_for
 from timebank.ledger.services import TransferResult, commit_or_replay, replay_or_conflict
 from timebank.members.models import Member
@@ -232,12 +232,11 @@ class ExpiryReport:
 
 
 def _overdue(session: so.Session, bank: TimeBank, cutoff: dt.datetime) -> list[uuid.UUID]:
-    resolved = sa.select(Transfer.pending_id).where(Transfer.pending_id.is_not(None))
-    stmt = sa.select(Transfer.id).where(
-        Transfer.bank_id == bank.id,
-        Transfer.phase == "pending",
-        Transfer.recorded_at < cutoff,
-        Transfer.id.not_in(resolved),
+    transfers = Transfer.__table__
+    stmt = sa.select(transfers.c.id).where(
+        transfers.c.bank_id == bank.id,
+        transfers.c.recorded_at < cutoff,
+        still_pending(transfers),
     )
     if bank.on_expiry == "escalate":
         stmt = stmt.where(Transfer.id.not_in(sa.select(PendingEscalation.transfer_id)))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.ledger.models import Account, Transfer
+from timebank.ledger.models import Account, Transfer, still_pending
 
 MOVED = ("posted", "post_pending")
 
@@ -35,9 +35,7 @@ class VerifyReport:
 
 def _recomputed_counters(session: so.Session) -> dict[int, tuple[int, int, int, int]]:
     t = Transfer.__table__.alias("t")
-    r = Transfer.__table__.alias("r")
-    resolved = sa.select(r.c.pending_id).where(r.c.pending_id.is_not(None))
-    open_pending = sa.and_(t.c.phase == "pending", t.c.id.not_in(resolved))
+    open_pending = still_pending(t)
     names = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
 
     def moves(account: sa.ColumnElement, slot: int, where: sa.ColumnElement) -> sa.Select:
