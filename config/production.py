@@ -14,3 +14,12 @@ SQLALCHEMY_ENGINE_OPTIONS = {
     "pool_recycle": 1800,
     "connect_args": {"keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10},
 }
+REMEMBER_COOKIE_SECURE = True
+REMEMBER_COOKIE_HTTPONLY = True
+# Rate limits shared by every gunicorn worker and machine.
+RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379"
+SMS_SEND_INLINE = False
+SHOW_DEV_SMS_PAGE = False
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+# If Redis is unreachable, count in each process rather than refuse every request.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True

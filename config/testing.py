@@ -3,3 +3,5 @@
 TESTING = True
 SECRET_KEY = "testing-secret-key"
 WTF_CSRF_ENABLED = False
+SMS_BACKEND = "fake"
+RATELIMIT_ENABLED = False

@@ -13,12 +13,16 @@ from config import load_settings
 
 def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app for `env` (development, testing, production) with optional overrides."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="web/templates",
+        static_folder="web/static",
+    )
     settings = load_settings(env, overrides)
     app.config.update(settings)
     register_database(app)
     register_blueprints(app)
-    register_error_handlers(app)
     register_commands(app)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
     return app
@@ -39,21 +43,12 @@ def register_database(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Attach the web, API and webhook blueprints."""
+    """Attach the health check and the web pages (with their sign-in and security hooks)."""
     from timebank.health import bp as health_bp
-    from timebank.web import bp as web_bp
+    from timebank.web import register_web
 
     app.register_blueprint(health_bp)
-    app.register_blueprint(web_bp)
-
-
-def register_error_handlers(app: Flask) -> None:
-    """Answer the time bank's own errors in plain words with a fitting status."""
-    from timebank.errors import TimeBankError
-
-    @app.errorhandler(TimeBankError)
-    def _time_bank_error(error: TimeBankError) -> tuple[dict[str, str], int]:
-        return {"error": error.code, "message": error.message}, error.status
+    register_web(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -37,6 +37,41 @@ class Member(Base):
     # argon2 hash; None until the member sets a password (or signs in by one-time code).
     password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     joined_at: so.Mapped[dt.datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # What the sign-up meeting and the profile page record, in the member's own words.
+    skills: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    help_wanted: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    availability: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    # SMS preferences: texts about exchanges and contacts (sign-in codes are always sent).
+    sms_notifications: so.Mapped[bool] = so.mapped_column(default=True)
+    # What other members can see: the area by default, never the phone number unless asked.
+    show_mobile: so.Mapped[bool] = so.mapped_column(default=False)
+    show_area: so.Mapped[bool] = so.mapped_column(default=True)
+    # When the member agreed to the time bank holding their details (at sign-up).
+    consent_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    last_sign_in_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    # Set when an admin erased a departed member's personal details.
+    erased_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login: only active members may sign in (not applicants, suspended or left)."""
+        return self.status == "active" and self.erased_at is None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def first_name(self) -> str:
+        """Return the first word of the display name, for friendly messages."""
+        return self.display_name.split()[0] if self.display_name.strip() else self.display_name
 
     def has_role(self, role: str) -> bool:
         """Return True when this member's role includes `role` (admin > broker > member)."""
@@ -44,6 +79,37 @@ class Member(Base):
 
     def __repr__(self) -> str:
         return f"<Member {self.id} {self.display_name!r}>"
+
+
+SIGN_IN_CODE_PURPOSES = ("sign_in", "reset")
+
+
+class SignInCode(Base):
+    """A six-digit code sent by SMS for a first sign-in or a forgotten password.
+
+    Only a hash of the code is kept. A code is used at most once, expires quickly and
+    takes a limited number of wrong guesses.
+    """
+
+    __tablename__ = "sign_in_codes"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["bank_id", "member_id"], ["members.bank_id", "members.id"]),
+        sa.CheckConstraint(one_of("purpose", SIGN_IN_CODE_PURPOSES), name="purpose_known"),
+        sa.Index("ix_sign_in_codes_member_id_created_at", "member_id", "created_at"),
+    )
+
+    # A random token kept in the browser's session: which code request this browser made.
+    id: so.Mapped[str] = so.mapped_column(sa.String(43), primary_key=True)
+    bank_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("time_banks.id"))
+    member_id: so.Mapped[int]
+    purpose: so.Mapped[str] = so.mapped_column(sa.String(16))
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), default=utcnow
+    )
+    expires_at: so.Mapped[dt.datetime] = so.mapped_column(sa.DateTime(timezone=True))
+    failed_attempts: so.Mapped[int] = so.mapped_column(default=0)
+    used_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
 
 
 class Organisation(Base):

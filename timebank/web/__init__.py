@@ -1,18 +1,49 @@
-"""The public front page; member and broker pages build on this blueprint."""
+"""The mobile web pages: one blueprint per area, sharing a layout, forms and access rules."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Flask
 
-from timebank.extensions import db
-from timebank.tenancy.models import TimeBank
-
-bp = Blueprint("web", __name__, template_folder="templates")
+from timebank.ledger.rules import format_clock, format_duration
 
 
-@bp.get("/")
-def index() -> str:
-    banks = db.session.scalars(sa.select(TimeBank).order_by(TimeBank.name)).all()
-    db.session.rollback()
-    return render_template("index.html", banks=banks)
+def register_web(app: Flask) -> None:
+    """Attach the web blueprints and the sign-in, security and SMS hooks they rely on."""
+    from timebank.web import (
+        admin,
+        auth,
+        broker,
+        dev,
+        exchanges,
+        home,
+        offers,
+        profile,
+        public,
+        security,
+    )
+
+    security.init_app(app)
+    auth.init_app(app)
+    for module in (public, auth, home, exchanges, offers, profile, broker, admin):
+        app.register_blueprint(module.bp)
+    if app.config.get("SHOW_DEV_SMS_PAGE"):
+        app.register_blueprint(dev.bp)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.context_processor(_layout_values)
+    app.jinja_env.filters["duration"] = format_duration
+    app.jinja_env.filters["clock"] = format_clock
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def _layout_values() -> dict[str, object]:
+    """Give every page the signed-in member's time bank name for the header."""
+    from flask_login import current_user
+
+    from timebank.extensions import db
+    from timebank.tenancy.models import TimeBank
+
+    if not current_user.is_authenticated:
+        return {"bank_name": None}
+    bank = db.session.get(TimeBank, current_user.bank_id)
+    return {"bank_name": bank.name if bank else None}

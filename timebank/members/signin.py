@@ -1,0 +1,202 @@
+"""Signing in: by password, or by a one-time code sent by SMS for a first sign-in or reset.
+
+Answers never say whether a number or email belongs to a member: a wrong password and an
+unknown person get the same words, and a code request gets the same reply either way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from timebank.clock import utcnow
+from timebank.db import use_case
+from timebank.errors import InvalidInput, TimeBankError
+from timebank.members.models import Member, SignInCode
+from timebank.members.passwords import hash_password, password_matches
+from timebank.members.phones import InvalidPhoneNumber, normalise_mobile
+from timebank.sms.outbox import queue_sms
+
+MIN_PASSWORD_LENGTH = 8
+# Verified when the identifier is unknown, so both answers take as long.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+class SignInFailed(TimeBankError):
+    code = "sign_in_failed"
+    status = 401
+
+
+class CodeNotAccepted(TimeBankError):
+    code = "code_not_accepted"
+    status = 401
+
+
+@dataclass(frozen=True)
+class CodePolicy:
+    """How long a code lasts and how many wrong guesses it takes."""
+
+    minutes: int = 10
+    attempts: int = 5
+
+
+def find_by_identifier(session: so.Session, bank_id: int, identifier: str) -> Member | None:
+    """Return the member whose mobile number or email is `identifier`, if any."""
+    text = (identifier or "").strip()
+    if "@" in text:
+        where = Member.email == text.lower()
+    else:
+        try:
+            where = Member.mobile_e164 == normalise_mobile(text)
+        except InvalidPhoneNumber:
+            return None
+    return session.scalar(sa.select(Member).where(Member.bank_id == bank_id, where))
+
+
+@use_case
+def sign_in_with_password(
+    session: so.Session,
+    bank_id: int,
+    identifier: str,
+    password: str,
+    now: Callable[[], dt.datetime] = utcnow,
+) -> Member:
+    """Return the member these details belong to, or raise SignInFailed in general words."""
+    member = find_by_identifier(session, bank_id, identifier)
+    stored = member.password_hash if member and member.password_hash else _DUMMY_HASH
+    matches = password_matches(stored, password or "")
+    if member is None or not member.password_hash or not matches or not member.is_active:
+        session.rollback()
+        raise SignInFailed(
+            "The mobile number, email or password is not right. Check them and try again,"
+            " or get a code by text."
+        )
+    member.last_sign_in_at = now()
+    session.commit()
+    return member
+
+
+def _digest(token: str, code: str) -> str:
+    return hmac.new(token.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+@use_case
+def request_sign_in_code(
+    session: so.Session,
+    bank_id: int,
+    bank_name: str,
+    mobile: str,
+    purpose: str = "sign_in",
+    policy: CodePolicy = CodePolicy(),
+    now: Callable[[], dt.datetime] = utcnow,
+) -> str:
+    """Text a six-digit code to `mobile` if it is a member's, and return the request's token.
+
+    A token comes back whether or not the number is known, so the reply gives nothing away.
+    """
+    e164 = normalise_mobile(mobile)
+    token = secrets.token_urlsafe(32)
+    member = session.scalar(
+        sa.select(Member).where(Member.bank_id == bank_id, Member.mobile_e164 == e164)
+    )
+    if member is None or not member.is_active:
+        session.rollback()
+        return token
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    stamp = now()
+    session.add(
+        SignInCode(
+            id=token,
+            bank_id=bank_id,
+            member_id=member.id,
+            purpose=purpose,
+            code_hash=_digest(token, code),
+            created_at=stamp,
+            expires_at=stamp + dt.timedelta(minutes=policy.minutes),
+        )
+    )
+    body = (
+        f"{code} is your {bank_name} sign-in code. It lasts {policy.minutes} minutes."
+        " Do not share it with anyone."
+    )
+    queue_sms(session, bank_id, e164, body, "sign_in_code", member.id, now=now)
+    session.commit()
+    return token
+
+
+def _as_utc(stamp: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+
+
+@use_case
+def sign_in_with_code(
+    session: so.Session,
+    token: str,
+    code: str,
+    policy: CodePolicy = CodePolicy(),
+    now: Callable[[], dt.datetime] = utcnow,
+) -> Member:
+    """Return the member a correct, fresh, unused code belongs to; count wrong guesses."""
+    typed = "".join(ch for ch in (code or "") if ch.isdigit())
+    if len(typed) != 6:
+        raise InvalidInput("Enter the 6-digit code from the text message.")
+    row = session.get(SignInCode, token, with_for_update=True) if token else None
+    stamp = now()
+    usable = (
+        row is not None
+        and row.used_at is None
+        and row.failed_attempts < policy.attempts
+        and _as_utc(row.expires_at) > stamp
+    )
+    if not usable:
+        session.rollback()
+        raise CodeNotAccepted("That code has expired or was already used. Ask for a new code.")
+    assert row is not None
+    if not hmac.compare_digest(row.code_hash, _digest(token, typed)):
+        row.failed_attempts += 1
+        left = policy.attempts - row.failed_attempts
+        session.commit()
+        if left <= 0:
+            raise CodeNotAccepted(
+                "That code is not right, and it can no longer be used. Ask for a new code."
+            )
+        raise CodeNotAccepted(f"That code is not right. You can try {left} more times.")
+    member = session.get(Member, row.member_id)
+    if member is None or not member.is_active:
+        session.rollback()
+        raise CodeNotAccepted("That code has expired or was already used. Ask for a new code.")
+    row.used_at = stamp
+    member.last_sign_in_at = stamp
+    session.commit()
+    return member
+
+
+def check_new_password(password: str, confirmation: str) -> str:
+    """Return `password` if it is acceptable and typed the same twice, else raise."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"Your password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > 200:
+        raise InvalidInput("Your password can have at most 200 characters.")
+    if password != confirmation:
+        raise InvalidInput("The two passwords are not the same. Type them again.")
+    return password
+
+
+@use_case
+def set_password(session: so.Session, bank_id: int, member_id: int, password: str) -> None:
+    """Store a new password hash for the member."""
+    member = session.scalar(
+        sa.select(Member).where(Member.bank_id == bank_id, Member.id == member_id)
+    )
+    if member is None:
+        raise InvalidInput("There is no such member.")
+    member.password_hash = hash_password(password)
+    session.commit()

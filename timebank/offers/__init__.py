@@ -1,0 +1,1 @@
+"""Offers and requests: what members can do for others and what they need."""

@@ -1,0 +1,70 @@
+"""Offers ("I can help with...") and requests ("I need..."), and the contacts they lead to."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from timebank.clock import utcnow
+from timebank.db import Base, one_of
+
+LISTING_KINDS = ("offer", "request")
+LISTING_STATUSES = ("open", "closed")
+
+
+class Listing(Base):
+    __tablename__ = "listings"
+    __table_args__ = (
+        sa.UniqueConstraint("bank_id", "id"),
+        sa.ForeignKeyConstraint(["bank_id", "member_id"], ["members.bank_id", "members.id"]),
+        sa.CheckConstraint(one_of("kind", LISTING_KINDS), name="kind_known"),
+        sa.CheckConstraint(one_of("status", LISTING_STATUSES), name="status_known"),
+        sa.Index("ix_listings_bank_id_kind_status", "bank_id", "kind", "status"),
+        sa.Index("ix_listings_member_id", "member_id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    bank_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("time_banks.id"))
+    member_id: so.Mapped[int]
+    kind: so.Mapped[str] = so.mapped_column(sa.String(8))
+    skill_category: so.Mapped[str] = so.mapped_column(sa.String(60))
+    title: so.Mapped[str] = so.mapped_column(sa.String(120))
+    description: so.Mapped[str] = so.mapped_column(sa.String(1000), default="")
+    availability: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    area: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
+    status: so.Mapped[str] = so.mapped_column(sa.String(8), default="open")
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), default=utcnow
+    )
+    updated_at: so.Mapped[dt.datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), default=utcnow
+    )
+
+    def __repr__(self) -> str:
+        return f"<Listing {self.id} {self.kind} {self.title!r}>"
+
+
+class ListingContact(Base):
+    """A member answered a listing: "I can help" for a request, "ask for this" for an offer."""
+
+    __tablename__ = "listing_contacts"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["bank_id", "listing_id"], ["listings.bank_id", "listings.id"]),
+        sa.ForeignKeyConstraint(["bank_id", "from_member_id"], ["members.bank_id", "members.id"]),
+        sa.ForeignKeyConstraint(["bank_id", "to_member_id"], ["members.bank_id", "members.id"]),
+        sa.Index("ix_listing_contacts_listing_id", "listing_id"),
+        sa.Index("ix_listing_contacts_from_member_id", "from_member_id"),
+        sa.Index("ix_listing_contacts_to_member_id", "to_member_id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    bank_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("time_banks.id"))
+    listing_id: so.Mapped[int]
+    from_member_id: so.Mapped[int]
+    to_member_id: so.Mapped[int]
+    message: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), default=utcnow
+    )

@@ -1,0 +1,222 @@
+"""Signing in and out: password, a code by text for a first sign-in or a forgotten password."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import InputRequired
+
+from timebank.errors import TimeBankError
+from timebank.extensions import db, limiter, login_manager
+from timebank.members import signin
+from timebank.members.models import Member
+from timebank.members.phones import normalise_mobile
+from timebank.tenancy.models import TimeBank
+from timebank.web.forms import show_error
+
+bp = Blueprint("auth", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """Tell Flask-Login how to find the signed-in member and where to send strangers."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def _load_member(member_id: str) -> Member | None:
+    try:
+        return db.session.get(Member, int(member_id))
+    except ValueError:
+        return None
+
+
+def _code_policy() -> signin.CodePolicy:
+    config = current_app.config
+    return signin.CodePolicy(config["SIGN_IN_CODE_MINUTES"], config["SIGN_IN_CODE_ATTEMPTS"])
+
+
+def _banks() -> list[TimeBank]:
+    return list(db.session.scalars(sa.select(TimeBank).order_by(TimeBank.name)))
+
+
+class BankChoice:
+    """A form mixin: which time bank, asked only when this service hosts more than one."""
+
+    bank = SelectField("Your time bank", validators=[InputRequired("Choose your time bank.")])
+
+    def offer_banks(self, banks: list[TimeBank]) -> None:
+        self.bank.choices = [(b.slug, b.name) for b in banks]  # type: ignore[attr-defined]
+        if request.method == "GET" and not self.bank.data:  # type: ignore[attr-defined]
+            wanted = request.args.get("bank")
+            self.bank.data = wanted if wanted else (banks[0].slug if banks else None)  # type: ignore[attr-defined]
+
+    def chosen_bank(self, banks: list[TimeBank]) -> TimeBank | None:
+        return next((b for b in banks if b.slug == self.bank.data), None)  # type: ignore[attr-defined]
+
+
+class SignInForm(BankChoice, FlaskForm):
+    identifier = StringField(
+        "Mobile number or email", validators=[InputRequired("Enter your mobile number or email.")]
+    )
+    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
+
+
+class CodeRequestForm(BankChoice, FlaskForm):
+    mobile = StringField("Mobile number", validators=[InputRequired("Enter your mobile number.")])
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code", validators=[InputRequired("Enter the 6-digit code.")])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[InputRequired("Enter a new password.")])
+    confirmation = PasswordField(
+        "Type the new password again", validators=[InputRequired("Type the password again.")]
+    )
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return default
+
+
+def _start_session(member: Member) -> None:
+    session.clear()
+    login_user(member)
+    session["seen"] = time.time()
+
+
+def _identifier_key() -> str:
+    return "sign-in:" + (request.form.get("identifier") or "").strip().lower()
+
+
+def _mobile_key() -> str:
+    raw = request.form.get("mobile") or ""
+    try:
+        return "code:" + normalise_mobile(raw)
+    except TimeBankError:
+        return "code:" + raw.strip()
+
+
+def _sign_in_limit() -> str:
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+def _code_limit() -> str:
+    return current_app.config["CODE_REQUEST_RATE_LIMIT"]
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_identifier_key)
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.home"))
+    banks = _banks()
+    form = SignInForm()
+    form.offer_banks(banks)
+    if form.validate_on_submit():
+        bank = form.chosen_bank(banks)
+        try:
+            member = signin.sign_in_with_password(
+                db.session, bank.id, form.identifier.data, form.password.data
+            )
+        except TimeBankError as error:
+            show_error(form, None, error)
+        else:
+            _start_session(member)
+            return redirect(_safe_next(url_for("home.home")))
+    return render_template("auth/sign_in.html", form=form, many_banks=len(banks) > 1)
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(_code_limit, methods=["POST"], key_func=_mobile_key)
+def request_code():
+    banks = _banks()
+    form = CodeRequestForm()
+    form.offer_banks(banks)
+    if form.validate_on_submit():
+        bank = form.chosen_bank(banks)
+        try:
+            token = signin.request_sign_in_code(
+                db.session, bank.id, bank.name, form.mobile.data, policy=_code_policy()
+            )
+        except TimeBankError as error:
+            show_error(form, "mobile", error)
+        else:
+            session["code_token"] = token
+            return redirect(url_for("auth.enter_code"))
+    return render_template("auth/request_code.html", form=form, many_banks=len(banks) > 1)
+
+
+@bp.route("/sign-in/code/enter", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def enter_code():
+    token = session.get("code_token")
+    if not token:
+        return redirect(url_for("auth.request_code"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            member = signin.sign_in_with_code(
+                db.session, token, form.code.data, policy=_code_policy()
+            )
+        except TimeBankError as error:
+            show_error(form, "code", error)
+        else:
+            _start_session(member)
+            flash("You are signed in. Now choose a password for next time.", "success")
+            return redirect(url_for("auth.new_password"))
+    minutes = current_app.config["SIGN_IN_CODE_MINUTES"]
+    return render_template("auth/enter_code.html", form=form, minutes=minutes)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def new_password():
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            password = signin.check_new_password(form.password.data, form.confirmation.data)
+            signin.set_password(db.session, current_user.bank_id, current_user.id, password)
+        except TimeBankError as error:
+            show_error(form, "password", error)
+        else:
+            flash(
+                "Your new password is saved. Use it with your mobile number next time.", "success"
+            )
+            return redirect(url_for("home.home"))
+    return render_template("auth/new_password.html", form=form)
+
+
+@bp.post("/sign-out")
+def sign_out():
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.sign_in"))

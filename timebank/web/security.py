@@ -1,0 +1,148 @@
+"""Security headers, idle sign-out, friendly error pages and sending queued texts."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+
+from timebank.errors import TimeBankError
+from timebank.extensions import csrf, db, limiter
+from timebank.sms.backends import make_backend
+from timebank.sms.outbox import send_queued
+
+log = logging.getLogger("timebank.web")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+# Paths that answer machines, not people: their errors are JSON.
+MACHINE_PATHS = ("/api/", "/sms/", "/healthz")
+
+ERROR_TITLES = {
+    400: "Something was wrong with that request",
+    403: "You cannot see this page",
+    404: "Page not found",
+    405: "That did not work",
+    429: "Too many tries",
+    500: "Sorry, there is a problem with the service",
+}
+ERROR_ADVICE = {
+    400: "Go back and try again.",
+    403: "This page is for brokers or administrators of your time bank.",
+    404: "If you typed the web address, check it is correct.",
+    405: "Go back and try again.",
+    429: "For your safety we have paused this for a while. Please wait a few minutes and try"
+    " again, or ask your broker for help.",
+    500: "Please try again later. Nothing you entered was saved twice.",
+}
+
+
+def init_app(app: Flask) -> None:
+    """Bind CSRF and rate limits, and add the hooks every web page relies on."""
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.extensions["timebank_sms"] = make_backend(app.config["SMS_BACKEND"])
+    app.before_request(_end_idle_session)
+    app.after_request(_security_headers)
+    app.after_request(_send_queued_texts)
+    app.register_error_handler(TimeBankError, _time_bank_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    for status in ERROR_TITLES:
+        app.register_error_handler(status, _http_error)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(MACHINE_PATHS)
+
+
+def _end_idle_session():
+    """Sign a member out after SESSION_IDLE_MINUTES without a request."""
+    if not current_user.is_authenticated:
+        return None
+    now = time.time()
+    idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    last_seen = session.get("seen", now)
+    if now - last_seen > idle_limit:
+        logout_user()
+        session.clear()
+        flash("You were signed out because you had not used the service for a while.")
+        return redirect(url_for("auth.sign_in", next=request.path))
+    session["seen"] = now
+    return None
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_user.is_authenticated:
+        # Pages about a member's hours are not kept by shared or public computers.
+        headers.setdefault("Cache-Control", "no-store")
+    hsts = current_app.config.get("STRICT_TRANSPORT_SECURITY")
+    if hsts:
+        headers.setdefault("Strict-Transport-Security", hsts)
+    return response
+
+
+def _send_queued_texts(response: Response) -> Response:
+    """In development and tests, send what this request queued once it has committed."""
+    if request.method == "POST" and current_app.config.get("SMS_SEND_INLINE"):
+        try:
+            send_queued(db.session, current_app.extensions["timebank_sms"])
+        except Exception:  # texts stay queued; the page has already done its work
+            db.session.rollback()
+            log.exception("Could not send queued texts")
+    return response
+
+
+def _error_page(status: int, message: str | None = None):
+    if _wants_json():
+        code = ERROR_TITLES[status].lower().replace(" ", "_")
+        return jsonify(error=code, message=message or ERROR_TITLES[status]), status
+    page = render_template(
+        "errors/error.html",
+        title=ERROR_TITLES.get(status, ERROR_TITLES[400]),
+        message=message or ERROR_ADVICE.get(status, ERROR_ADVICE[400]),
+        status=status,
+    )
+    return page, status
+
+
+def _http_error(error):
+    db.session.rollback()
+    return _error_page(getattr(error, "code", 500) or 500)
+
+
+def _time_bank_error(error: TimeBankError):
+    db.session.rollback()
+    if _wants_json():
+        return jsonify(error=error.code, message=error.message), error.status
+    status = error.status if error.status in ERROR_TITLES else 400
+    return _error_page(status, error.message)
+
+
+def _csrf_error(error: CSRFError):
+    return _error_page(
+        400,
+        "This form had been open too long or came from another site, so nothing was saved."
+        " Go back, reload the page and try again.",
+    )
