@@ -62,7 +62,7 @@ def sign_in(page: Any, person: DemoPerson, password: str = DEMO_PASSWORD) -> Non
 
     page.goto("/sign-in")
     page.get_by_label("Mobile number or email").fill(person.mobile)
-    page.get_by_label("Password").fill(password)
+    page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/home$"))
 
