@@ -1,0 +1,1 @@
+"""GP practices refer patients by SMS: partners, the referral pipeline and its grammar."""
