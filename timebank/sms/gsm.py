@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 # The GSM 03.38 default alphabet, and the extension table whose characters take two septets.
 GSM7_BASIC = (
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -46,6 +48,16 @@ _REPLACEMENTS = {
 }
 
 
+def _gsm7_char(ch: str) -> str:
+    if ch in _BASIC or ch in _EXTENDED:
+        return ch
+    if ch in _REPLACEMENTS:
+        return _REPLACEMENTS[ch]
+    # Letters with accents GSM-7 lacks lose the accent (ë -> e); anything else is dropped.
+    base = unicodedata.normalize("NFKD", ch)
+    return "".join(part for part in base if part in _BASIC)
+
+
 def to_gsm7(text: str) -> str:
-    """Replace typographic quotes, dashes and the like so a text stays in GSM-7."""
-    return "".join(_REPLACEMENTS.get(ch, ch) for ch in text)
+    """Return `text` in the GSM-7 alphabet: plain quotes and dashes, accents dropped if need be."""
+    return "".join(_gsm7_char(ch) for ch in text)
