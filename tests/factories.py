@@ -7,6 +7,7 @@ import factory
 from timebank.extensions import db
 from timebank.members.models import Member, Organisation
 from timebank.members.services import add_member, add_organisation
+from timebank.offers.models import Listing
 from timebank.tenancy.models import TimeBank
 from timebank.tenancy.services import create_time_bank
 
@@ -50,3 +51,39 @@ class OrganisationFactory(factory.Factory):
     @classmethod
     def _create(cls, model_class, bank, name, kind):
         return add_organisation(db.session, bank.id, name, kind)
+
+
+class ListingFactory(factory.Factory):
+    """An open offer or request, posted through the service by an active member."""
+
+    class Meta:
+        model = Listing
+
+    member = factory.SubFactory(MemberFactory)
+    kind = "offer"
+    skill_category = "Gardening"
+    title = factory.Sequence(lambda n: f"Weeding and pruning {n}")
+    description = "Happy to help keep a small garden tidy."
+    availability = "Weekday mornings"
+    area = "Catford"
+
+    @classmethod
+    def _create(cls, model_class, member, **fields):
+        from timebank.offers.services import ListingDraft, post_listing
+
+        return post_listing(db.session, member.bank_id, member.id, ListingDraft(**fields))
+
+
+TEST_PASSWORD = "kettle garden blue"
+
+
+def sign_in_as(client, member: Member, password: str = TEST_PASSWORD):
+    """Give `member` a password and sign them in on `client`; return the response."""
+    from timebank.members.signin import set_password
+
+    set_password(db.session, member.bank_id, member.id, password)
+    bank = db.session.get(TimeBank, member.bank_id)
+    identifier = member.mobile_e164 or member.email
+    return client.post(
+        "/sign-in", data={"bank": bank.slug, "identifier": identifier, "password": password}
+    )

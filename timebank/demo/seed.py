@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import phonenumbers
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
@@ -41,6 +40,7 @@ from timebank.ledger.services import (
 )
 from timebank.members.models import Member, Organisation
 from timebank.members.passwords import hash_password
+from timebank.members.phones import format_national
 from timebank.members.services import account_of, add_member, add_organisation, set_member_status
 from timebank.tenancy.models import TimeBank
 from timebank.tenancy.services import community_pot_account, create_time_bank
@@ -297,10 +297,7 @@ def mobile_number(index: int) -> str:
 
 def national_format(e164: str | None) -> str:
     """Return a stored E.164 number the way it is written in the UK: 07123 456789."""
-    if not e164:
-        return "-"
-    number = phonenumbers.parse(e164, "GB")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return format_national(e164) if e164 else "-"
 
 
 # --- Reading the demo bank back --------------------------------------------------------

@@ -23,3 +23,9 @@ def normalise_mobile(raw: str, region: str = "GB") -> str:
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhoneNumber(f"{text} is not a valid phone number. Please check the digits.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_national(e164: str) -> str:
+    """Return a stored E.164 number the way people write it in the UK: 07123 456789."""
+    number = phonenumbers.parse(e164, "GB")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

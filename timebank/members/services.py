@@ -35,8 +35,35 @@ def add_member(
     status: str = "active",
     area: str | None = None,
     now: Callable[[], dt.datetime] = utcnow,
+    **details: str | dt.datetime | None,
 ) -> Member:
-    """Add a member with an hour account that starts at zero, under the bank's limits."""
+    """Add a member with an hour account that starts at zero, under the bank's limits.
+
+    `details` may give skills, help_wanted, availability and consent_at.
+    """
+    member = stage_member(
+        session, bank_id, display_name, mobile, email, role, status, area, now, **details
+    )
+    session.commit()
+    return member
+
+
+MEMBER_DETAILS = ("skills", "help_wanted", "availability", "consent_at")
+
+
+def stage_member(
+    session: so.Session,
+    bank_id: int,
+    display_name: str,
+    mobile: str | None = None,
+    email: str | None = None,
+    role: str = "member",
+    status: str = "active",
+    area: str | None = None,
+    now: Callable[[], dt.datetime] = utcnow,
+    **details: str | dt.datetime | None,
+) -> Member:
+    """Add a member and their account in the caller's transaction, without committing."""
     bank = _bank(session, bank_id)
     name = (display_name or "").strip()
     if not name or len(name) > 80:
@@ -45,6 +72,9 @@ def add_member(
         raise InvalidInput(f"A role is one of: {', '.join(ROLES)}.")
     if status not in MEMBER_STATUSES:
         raise InvalidInput(f"A status is one of: {', '.join(MEMBER_STATUSES)}.")
+    unknown = set(details) - set(MEMBER_DETAILS)
+    if unknown:
+        raise InvalidInput(f"Unknown member details: {', '.join(sorted(unknown))}.")
     e164 = normalise_mobile(mobile) if mobile else None
     email = (email or "").strip().lower() or None
     if e164 and session.scalar(
@@ -60,6 +90,7 @@ def add_member(
         status=status,
         area=area,
         joined_at=now(),
+        **{key: value for key, value in details.items() if value is not None},
     )
     session.add(member)
     session.flush()
@@ -73,7 +104,6 @@ def add_member(
             opened_at=member.joined_at,
         )
     )
-    session.commit()
     return member
 
 

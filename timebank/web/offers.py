@@ -1,14 +1,259 @@
-"""Offers and requests pages (being built)."""
+"""Offers and requests: browse and search, post your own, and answer other members' ones."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from timebank.errors import TimeBankError
+from timebank.extensions import db
+from timebank.members.models import Member
+from timebank.offers import queries, services
+from timebank.offers.models import Listing
+from timebank.tenancy.skills import skill_categories
+from timebank.web.forms import show_error
 
 bp = Blueprint("offers", __name__)
+
+# How each kind of listing is asked about and answered, in the member's words.
+WORDING = {
+    "offer": {
+        "post_title": "Post an offer",
+        "title_label": "What can you offer?",
+        "title_hint": "A few words, for example: Lifts to the surgery",
+        "description_label": "More about it (optional)",
+        "availability_label": "When can you do it? (optional)",
+        "area_label": "Where? (optional)",
+        "answer": "Ask for this",
+    },
+    "request": {
+        "post_title": "Ask for help",
+        "title_label": "What do you need?",
+        "title_hint": "A few words, for example: Help with a council tax letter",
+        "description_label": "More details (optional)",
+        "availability_label": "When? (optional)",
+        "area_label": "Where? (optional)",
+        "answer": "I can help",
+    },
+}
+
+
+def _categories(first: str) -> list[SelectChoice]:
+    """Return the bank's skill categories as choices, after a first empty choice."""
+    names = skill_categories(current_user.bank_id)
+    return [SelectChoice("", first), *(SelectChoice(name, name) for name in names)]
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a search changes nothing, and its address can be bookmarked
+
+    q = StringField("Search for", validators=[Optional(), Length(max=100)])
+    skill = SelectField("Kind of help", validators=[Optional()])
+    kind = RadioField(
+        "Show",
+        choices=[
+            SelectChoice("", "Offers and requests"),
+            SelectChoice("offer", "Offers"),
+            SelectChoice("request", "Requests"),
+        ],
+        default="",
+        validators=[Optional()],
+    )
+
+
+class ListingForm(FlaskForm):
+    skill_category = SelectField(
+        "What kind of help is it?", validators=[InputRequired("Choose the kind of help.")]
+    )
+    title = StringField("Title", validators=[InputRequired("Say in a few words what it is.")])
+    description = TextAreaField("Description")
+    availability = StringField("When")
+    area = StringField("Where")
+
+    def prepare(self, kind: str) -> None:
+        """Offer the bank's skill categories and word the labels for an offer or request."""
+        words = WORDING[kind]
+        self.skill_category.choices = _categories("Choose one")
+        self.title.label.text = words["title_label"]
+        self.description.label.text = words["description_label"]
+        self.availability.label.text = words["availability_label"]
+        self.area.label.text = words["area_label"]
+
+    def draft(self, kind: str) -> services.ListingDraft:
+        return services.ListingDraft(
+            kind=kind,
+            skill_category=self.skill_category.data or "",
+            title=self.title.data or "",
+            description=self.description.data or "",
+            availability=self.availability.data or "",
+            area=self.area.data or "",
+        )
+
+
+class ContactForm(FlaskForm):
+    message = TextAreaField(
+        "Message (optional)",
+        validators=[Length(max=services.MESSAGE_LIMIT, message="Keep your message shorter.")],
+    )
+
+
+def _listing(listing_id: int) -> Listing:
+    """Return a listing of the signed-in member's bank, or answer 404."""
+    listing = db.session.get(Listing, listing_id)
+    if listing is None or listing.bank_id != current_user.bank_id:
+        abort(404)
+    return listing
+
+
+def _show(form: FlaskForm, error: TimeBankError) -> None:
+    show_error(form, getattr(error, "field", None), error)
 
 
 @bp.get("/offers")
 @login_required
 def browse():
-    return render_template("placeholder.html", title="Offers and requests")
+    form = SearchForm(request.args)
+    form.skill.choices = _categories("Any kind of help")
+    form.validate()
+    search = queries.ListingSearch(
+        words=form.q.data or "",
+        skill_category=form.skill.data or "",
+        kind=form.kind.data or "",
+        page=request.args.get("page", 1, type=int),
+    )
+    results = queries.search_listings(db.session, current_user.bank_id, current_user.id, search)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "offers/browse.html", form=form, results=results, args=args, searched=bool(args)
+    )
+
+
+@bp.get("/offers/mine")
+@login_required
+def mine():
+    bank_id, member_id = current_user.bank_id, current_user.id
+    return render_template(
+        "offers/mine.html",
+        listings=queries.own_listings(db.session, bank_id, member_id),
+        received=queries.answers_received(db.session, bank_id, member_id),
+        sent=queries.answers_sent(db.session, bank_id, member_id),
+    )
+
+
+def _post(kind: str):
+    form = ListingForm()
+    form.prepare(kind)
+    if form.validate_on_submit():
+        try:
+            listing = services.post_listing(
+                db.session, current_user.bank_id, current_user.id, form.draft(kind)
+            )
+        except TimeBankError as error:
+            _show(form, error)
+        else:
+            flash(f"Your {kind} is posted. Other members can now see it.", "success")
+            return redirect(url_for("offers.listing", listing_id=listing.id))
+    return render_template(
+        "offers/post.html", form=form, kind=kind, words=WORDING[kind], editing=False
+    )
+
+
+@bp.route("/offers/new/offer", methods=["GET", "POST"])
+@login_required
+def new_offer():
+    return _post("offer")
+
+
+@bp.route("/offers/new/request", methods=["GET", "POST"])
+@login_required
+def new_request():
+    return _post("request")
+
+
+@bp.get("/offers/<int:listing_id>")
+@login_required
+def listing(listing_id: int):
+    item = _listing(listing_id)
+    owner = db.session.get(Member, item.member_id)
+    mine = item.member_id == current_user.id
+    answers = queries.answers_to_listing(db.session, item.bank_id, item.id) if mine else []
+    previous = None if mine else services.last_contact(db.session, item.id, current_user.id)
+    return render_template(
+        "offers/listing.html",
+        listing=item,
+        owner=owner,
+        mine=mine,
+        answers=answers,
+        previous=previous,
+        words=WORDING[item.kind],
+    )
+
+
+@bp.route("/offers/<int:listing_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(listing_id: int):
+    item = _listing(listing_id)
+    if item.member_id != current_user.id or item.status != "open":
+        abort(404)
+    form = ListingForm(obj=item)
+    form.prepare(item.kind)
+    if form.validate_on_submit():
+        try:
+            services.update_listing(
+                db.session, item.bank_id, current_user.id, item.id, form.draft(item.kind)
+            )
+        except TimeBankError as error:
+            _show(form, error)
+        else:
+            flash(f"Your {item.kind} is updated.", "success")
+            return redirect(url_for("offers.listing", listing_id=item.id))
+    return render_template(
+        "offers/post.html", form=form, kind=item.kind, words=WORDING[item.kind], editing=True
+    )
+
+
+@bp.post("/offers/<int:listing_id>/close")
+@login_required
+def close(listing_id: int):
+    item = _listing(listing_id)
+    services.close_listing(db.session, item.bank_id, current_user.id, item.id)
+    flash(f"Your {item.kind} is closed. Other members no longer see it.", "success")
+    return redirect(url_for("offers.mine"))
+
+
+@bp.route("/offers/<int:listing_id>/contact", methods=["GET", "POST"])
+@login_required
+def contact(listing_id: int):
+    item = _listing(listing_id)
+    owner = db.session.get(Member, item.member_id)
+    if item.member_id == current_user.id or item.status != "open":
+        flash("You cannot answer this: it is your own, or it is closed.", "info")
+        return redirect(url_for("offers.listing", listing_id=item.id))
+    form = ContactForm()
+    if form.validate_on_submit():
+        try:
+            result = services.contact_listing(
+                db.session, item.bank_id, current_user.id, item.id, form.message.data or ""
+            )
+        except services.AlreadyContacted as error:
+            flash(error.message, "info")
+            return redirect(url_for("offers.listing", listing_id=item.id))
+        except TimeBankError as error:
+            _show(form, error)
+        else:
+            name = result.to_member.first_name
+            how = (
+                "We have sent them a text."
+                if result.texted
+                else "They will see it when they sign in."
+            )
+            flash(f"We have let {name} know you are interested. {how}", "success")
+            return redirect(url_for("offers.listing", listing_id=item.id))
+    return render_template(
+        "offers/contact.html", form=form, listing=item, owner=owner, words=WORDING[item.kind]
+    )

@@ -1,0 +1,245 @@
+"""Posting, changing and closing offers and requests, and answering other members' ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from timebank.clock import utcnow
+from timebank.db import use_case
+from timebank.errors import InvalidInput, NotAllowed, NotFound
+from timebank.members.models import Member
+from timebank.members.phones import format_national
+from timebank.members.profile import InvalidDetail
+from timebank.offers.models import LISTING_KINDS, Listing, ListingContact
+from timebank.sms.outbox import queue_sms
+from timebank.tenancy.models import TimeBank
+from timebank.tenancy.skills import skill_categories
+
+# Longest text each part of a listing may hold (the column sizes).
+LISTING_LIMITS = {"title": 120, "description": 1000, "availability": 200, "area": 80}
+MESSAGE_LIMIT = 500
+# One answer per member per listing a day: enough to say hello without pestering.
+CONTACT_GAP = dt.timedelta(days=1)
+# Keep the listing's title short in a text so the whole message fits one SMS.
+TITLE_IN_TEXT = 45
+
+
+class AlreadyContacted(InvalidInput):
+    """This member already answered this listing in the last day."""
+
+    code = "already_contacted"
+
+
+@dataclass(frozen=True)
+class ListingDraft:
+    """What a member types to post or change an offer or a request."""
+
+    kind: str
+    skill_category: str
+    title: str
+    description: str = ""
+    availability: str = ""
+    area: str = ""
+
+
+@dataclass(frozen=True)
+class ContactResult:
+    """An answer sent: the contact recorded and whether the other member got a text."""
+
+    contact: ListingContact
+    listing: Listing
+    to_member: Member
+    texted: bool
+
+
+def clean_draft(bank_id: int, draft: ListingDraft) -> dict[str, str]:
+    """Return a listing's fields trimmed and checked, or raise InvalidDetail."""
+    if draft.kind not in LISTING_KINDS:
+        raise InvalidInput("A listing is an offer or a request.")
+    if draft.skill_category not in skill_categories(bank_id):
+        raise InvalidDetail("skill_category", "Choose the kind of help from the list.")
+    fields = {name: (getattr(draft, name) or "").strip() for name in LISTING_LIMITS}
+    if not fields["title"]:
+        what = "what you can offer" if draft.kind == "offer" else "what you need"
+        raise InvalidDetail("title", f"Say in a few words {what}.")
+    for name, limit in LISTING_LIMITS.items():
+        if len(fields[name]) > limit:
+            raise InvalidDetail(name, f"This can have at most {limit} characters.")
+    return {"kind": draft.kind, "skill_category": draft.skill_category, **fields}
+
+
+def _active_member(session: so.Session, bank_id: int, member_id: int) -> Member:
+    member = session.get(Member, member_id)
+    if member is None or member.bank_id != bank_id:
+        raise NotFound("There is no such member in this time bank.")
+    if not member.is_active:
+        raise NotAllowed("Only active members can post or answer offers and requests.")
+    return member
+
+
+def listing_in_bank(session: so.Session, bank_id: int, listing_id: int) -> Listing:
+    """Return a listing of this bank or raise NotFound."""
+    listing = session.get(Listing, listing_id)
+    if listing is None or listing.bank_id != bank_id:
+        raise NotFound("There is no such offer or request.")
+    return listing
+
+
+def _own_open_listing(
+    session: so.Session, bank_id: int, member_id: int, listing_id: int
+) -> Listing:
+    listing = listing_in_bank(session, bank_id, listing_id)
+    if listing.member_id != member_id:
+        raise NotFound("There is no such offer or request.")
+    if listing.status != "open":
+        raise InvalidInput("This is closed, so it cannot be changed.")
+    return listing
+
+
+@use_case
+def post_listing(
+    session: so.Session,
+    bank_id: int,
+    member_id: int,
+    draft: ListingDraft,
+    now: Callable[[], dt.datetime] = utcnow,
+) -> Listing:
+    """Post an offer or a request for the other members of the bank to see."""
+    _active_member(session, bank_id, member_id)
+    stamp = now()
+    listing = Listing(
+        bank_id=bank_id,
+        member_id=member_id,
+        status="open",
+        created_at=stamp,
+        updated_at=stamp,
+        **clean_draft(bank_id, draft),
+    )
+    session.add(listing)
+    session.commit()
+    return listing
+
+
+@use_case
+def update_listing(
+    session: so.Session,
+    bank_id: int,
+    member_id: int,
+    listing_id: int,
+    draft: ListingDraft,
+    now: Callable[[], dt.datetime] = utcnow,
+) -> Listing:
+    """Change one of the member's own open offers or requests (not its kind)."""
+    listing = _own_open_listing(session, bank_id, member_id, listing_id)
+    fields = clean_draft(bank_id, ListingDraft(**{**draft.__dict__, "kind": listing.kind}))
+    for name, value in fields.items():
+        setattr(listing, name, value)
+    listing.updated_at = now()
+    session.commit()
+    return listing
+
+
+@use_case
+def close_listing(
+    session: so.Session,
+    bank_id: int,
+    member_id: int,
+    listing_id: int,
+    now: Callable[[], dt.datetime] = utcnow,
+) -> Listing:
+    """Close one of the member's own offers or requests: others no longer see it."""
+    listing = _own_open_listing(session, bank_id, member_id, listing_id)
+    listing.status = "closed"
+    listing.updated_at = now()
+    session.commit()
+    return listing
+
+
+def _as_utc(stamp: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+
+
+def last_contact(
+    session: so.Session, listing_id: int, from_member_id: int
+) -> ListingContact | None:
+    """Return this member's latest answer to this listing, if any."""
+    return session.scalar(
+        sa.select(ListingContact)
+        .where(
+            ListingContact.listing_id == listing_id,
+            ListingContact.from_member_id == from_member_id,
+        )
+        .order_by(ListingContact.created_at.desc(), ListingContact.id.desc())
+        .limit(1)
+    )
+
+
+def contact_text(sender: Member, bank_name: str, listing: Listing) -> str:
+    """Return the text telling a listing's owner that `sender` answered it."""
+    title = listing.title.strip()
+    if len(title) > TITLE_IN_TEXT:
+        title = title[: TITLE_IN_TEXT - 3].rstrip() + "..."
+    if len(title) > 1 and title[1].islower():
+        title = title[0].lower() + title[1:]
+    if listing.kind == "request":
+        what = f"can help with your request: {title}."
+    else:
+        what = f"would like your offer: {title}."
+    if sender.show_mobile and sender.mobile_e164:
+        reply = f"Call or text {sender.first_name} on {format_national(sender.mobile_e164)}."
+    else:
+        reply = "Sign in to reply."
+    return f"{sender.first_name} from {bank_name} {what} {reply}"
+
+
+@use_case
+def contact_listing(
+    session: so.Session,
+    bank_id: int,
+    member_id: int,
+    listing_id: int,
+    message: str = "",
+    now: Callable[[], dt.datetime] = utcnow,
+) -> ContactResult:
+    """Answer another member's open offer or request, and text them if they take texts."""
+    sender = _active_member(session, bank_id, member_id)
+    listing = listing_in_bank(session, bank_id, listing_id)
+    if listing.member_id == member_id:
+        raise InvalidInput("This is your own. You cannot answer it yourself.")
+    owner = session.get(Member, listing.member_id)
+    assert owner is not None
+    if listing.status != "open" or not owner.is_active:
+        raise InvalidInput("This is closed, so it cannot be answered any more.")
+    text = (message or "").strip()
+    if len(text) > MESSAGE_LIMIT:
+        raise InvalidDetail("message", f"Your message can have at most {MESSAGE_LIMIT} characters.")
+    stamp = now()
+    previous = last_contact(session, listing_id, member_id)
+    if previous is not None and stamp - _as_utc(previous.created_at) < CONTACT_GAP:
+        raise AlreadyContacted(
+            f"You have already been in touch with {owner.first_name} about this today."
+            " Give them time to reply."
+        )
+    contact = ListingContact(
+        bank_id=bank_id,
+        listing_id=listing_id,
+        from_member_id=member_id,
+        to_member_id=owner.id,
+        message=text,
+        created_at=stamp,
+    )
+    session.add(contact)
+    texted = bool(owner.mobile_e164 and owner.sms_notifications)
+    if texted:
+        bank = session.get(TimeBank, bank_id)
+        assert bank is not None and owner.mobile_e164 is not None
+        body = contact_text(sender, bank.name, listing)
+        queue_sms(session, bank_id, owner.mobile_e164, body, "listing_contact", owner.id, now=now)
+    session.commit()
+    return ContactResult(contact, listing, owner, texted)
