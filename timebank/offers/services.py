@@ -16,6 +16,7 @@ from timebank.members.models import Member
 from timebank.members.phones import format_national
 from timebank.members.profile import InvalidDetail
 from timebank.offers.models import LISTING_KINDS, Listing, ListingContact
+from timebank.sms.gsm import to_gsm7
 from timebank.sms.outbox import queue_sms
 from timebank.tenancy.models import TimeBank
 from timebank.tenancy.skills import skill_categories
@@ -182,7 +183,7 @@ def last_contact(
 
 def contact_text(sender: Member, bank_name: str, listing: Listing) -> str:
     """Return the text telling a listing's owner that `sender` answered it."""
-    title = listing.title.strip()
+    title = to_gsm7(" ".join(listing.title.split()))
     if len(title) > TITLE_IN_TEXT:
         title = title[: TITLE_IN_TEXT - 3].rstrip() + "..."
     if len(title) > 1 and title[1].islower():
@@ -191,11 +192,12 @@ def contact_text(sender: Member, bank_name: str, listing: Listing) -> str:
         what = f"can help with your request: {title}."
     else:
         what = f"would like your offer: {title}."
+    name = to_gsm7(sender.first_name)[:24]
     if sender.show_mobile and sender.mobile_e164:
-        reply = f"Call or text {sender.first_name} on {format_national(sender.mobile_e164)}."
+        reply = f"Call or text {name} on {format_national(sender.mobile_e164)}."
     else:
         reply = "Sign in to reply."
-    return f"{sender.first_name} from {bank_name} {what} {reply}"
+    return f"{name} from {to_gsm7(bank_name)} {what} {reply}"
 
 
 @use_case

@@ -1,14 +1,83 @@
-"""Members pages (being built)."""
+"""Admin pages: members and their status, and erasing the details of members who left."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
+
+from timebank.errors import TimeBankError
+from timebank.extensions import db
+from timebank.members.models import MEMBER_STATUSES
+from timebank.members.phones import format_national
+from timebank.members.privacy import erase_member
+from timebank.members.profile import find_members
+from timebank.members.services import set_member_status
+from timebank.web.access import member_in_bank, role_required
+from timebank.web.forms import show_error
 
 bp = Blueprint("admin", __name__)
 
+STATUS_NAMES = {
+    "applicant": "Applicant (not signed up yet)",
+    "active": "Active",
+    "suspended": "Suspended",
+    "left": "Left the time bank",
+}
+
+
+class StatusForm(FlaskForm):
+    status = RadioField(
+        "Status",
+        choices=[SelectChoice(status, STATUS_NAMES[status]) for status in MEMBER_STATUSES],
+    )
+
+
+class EraseForm(FlaskForm):
+    """Only the CSRF token: the confirmation page is the check."""
+
 
 @bp.get("/admin/members")
-@login_required
+@role_required("admin")
 def members():
-    return render_template("placeholder.html", title="Members")
+    words = (request.args.get("q") or "").strip()[:100]
+    page = find_members(
+        db.session, current_user.bank_id, words, request.args.get("page", 1, type=int)
+    )
+    return render_template("admin/members.html", page=page, words=words, names=STATUS_NAMES)
+
+
+@bp.route("/admin/members/<int:member_id>", methods=["GET", "POST"])
+@role_required("admin")
+def member(member_id: int):
+    person = member_in_bank(member_id)
+    form = StatusForm(status=person.status)
+    if person.erased_at is None and form.validate_on_submit():
+        try:
+            set_member_status(db.session, person.bank_id, person.id, form.status.data)
+        except TimeBankError as error:
+            show_error(form, "status", error)
+        else:
+            flash(f"{person.display_name} is now: {STATUS_NAMES[person.status]}.", "success")
+            return redirect(url_for("admin.member", member_id=person.id))
+    mobile = format_national(person.mobile_e164) if person.mobile_e164 else None
+    return render_template("admin/member.html", person=person, form=form, mobile=mobile)
+
+
+@bp.route("/admin/members/<int:member_id>/erase", methods=["GET", "POST"])
+@role_required("admin")
+def erase(member_id: int):
+    person = member_in_bank(member_id)
+    form = EraseForm()
+    if form.validate_on_submit():
+        name = person.display_name
+        try:
+            erased = erase_member(db.session, person.bank_id, person.id)
+        except TimeBankError as error:
+            show_error(form, None, error)
+        else:
+            flash(f"{name}'s details are erased. They are now {erased.display_name}.", "success")
+            return redirect(url_for("admin.member", member_id=erased.id))
+    return render_template("admin/erase.html", person=person, form=form)

@@ -1,14 +1,90 @@
-"""Broker pages (being built)."""
+"""Broker pages: the dashboard, the member list and the sign-up meeting."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.routing import BuildError
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Optional
+
+from timebank.errors import TimeBankError
+from timebank.extensions import db
+from timebank.members.phones import format_national
+from timebank.members.profile import find_members
+from timebank.members.signup import SignUp, sign_up_member
+from timebank.web.access import member_in_bank, role_required
+from timebank.web.forms import show_error
 
 bp = Blueprint("broker", __name__)
 
 
+class SignUpForm(FlaskForm):
+    name = StringField("Their name", validators=[InputRequired("Enter the new member's name.")])
+    mobile = StringField("Their mobile number (optional)", validators=[Optional()])
+    area = StringField("Their area (optional)")
+    skills = TextAreaField("What they can offer (optional)")
+    help_wanted = TextAreaField("What they would like help with (optional)")
+    consent = BooleanField("They agree to the time bank keeping these details")
+
+    def details(self) -> SignUp:
+        return SignUp(
+            name=self.name.data or "",
+            mobile=self.mobile.data or "",
+            area=self.area.data or "",
+            skills=self.skills.data or "",
+            help_wanted=self.help_wanted.data or "",
+            consent=bool(self.consent.data),
+        )
+
+
+def record_for_others_url() -> str:
+    """Return the page where a broker records hours for members (built alongside these)."""
+    try:
+        return url_for("exchanges.record_for_others")
+    except BuildError:
+        return "/log/for-others"
+
+
 @bp.get("/broker")
-@login_required
+@role_required("broker")
 def dashboard():
-    return render_template("placeholder.html", title="Broker")
+    return render_template("broker/dashboard.html", record_url=record_for_others_url())
+
+
+@bp.get("/broker/members")
+@role_required("broker")
+def members():
+    words = (request.args.get("q") or "").strip()[:100]
+    page = find_members(
+        db.session, current_user.bank_id, words, request.args.get("page", 1, type=int)
+    )
+    return render_template("broker/members.html", page=page, words=words, national=format_national)
+
+
+@bp.route("/broker/sign-up", methods=["GET", "POST"])
+@role_required("broker")
+def sign_up():
+    form = SignUpForm()
+    if form.validate_on_submit():
+        sign_in_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
+            "auth.request_code"
+        )
+        try:
+            member = sign_up_member(
+                db.session, current_user.bank_id, current_user.id, form.details(), sign_in_url
+            )
+        except TimeBankError as error:
+            show_error(form, getattr(error, "field", None), error)
+        else:
+            return redirect(url_for("broker.signed_up", member_id=member.id))
+    return render_template("broker/sign_up.html", form=form)
+
+
+@bp.get("/broker/sign-up/<int:member_id>/done")
+@role_required("broker")
+def signed_up(member_id: int):
+    member = member_in_bank(member_id)
+    mobile = format_national(member.mobile_e164) if member.mobile_e164 else None
+    return render_template("broker/signed_up.html", member=member, mobile=mobile)

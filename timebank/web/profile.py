@@ -1,14 +1,118 @@
-"""Your profile pages (being built)."""
+"""Your profile: see and change your details, what others see of you, and your data."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+import re
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import InputRequired
+
+from timebank.clock import utcnow
+from timebank.errors import TimeBankError
+from timebank.extensions import db
+from timebank.members import privacy
+from timebank.members.phones import format_national
+from timebank.members.profile import ProfileChanges, changes_from, public_profile, update_profile
+from timebank.offers.queries import open_listings_of
+from timebank.web.access import current_bank, member_in_bank
+from timebank.web.forms import show_error
 
 bp = Blueprint("profile", __name__)
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Your name", validators=[InputRequired("Enter your name.")])
+    mobile = StringField("Mobile number")
+    email = StringField("Email address (optional)")
+    area = StringField("Your area (optional)")
+    skills = TextAreaField("What you can help with (optional)")
+    help_wanted = TextAreaField("What you would like help with (optional)")
+    availability = StringField("When you are free (optional)")
+    sms_notifications = BooleanField("Send me texts about my exchanges and offers")
+    show_mobile = BooleanField("Show my mobile number to other members")
+    show_area = BooleanField("Show my area to other members")
+
+    def changes(self) -> ProfileChanges:
+        return ProfileChanges(
+            display_name=self.display_name.data or "",
+            mobile=self.mobile.data or "",
+            email=self.email.data or "",
+            area=self.area.data or "",
+            skills=self.skills.data or "",
+            help_wanted=self.help_wanted.data or "",
+            availability=self.availability.data or "",
+            sms_notifications=bool(self.sms_notifications.data),
+            show_mobile=bool(self.show_mobile.data),
+            show_area=bool(self.show_area.data),
+        )
 
 
 @bp.get("/profile")
 @login_required
 def profile():
-    return render_template("placeholder.html", title="Your profile")
+    member = current_user
+    mobile = format_national(member.mobile_e164) if member.mobile_e164 else None
+    return render_template("profile/profile.html", member=member, mobile=mobile)
+
+
+@bp.route("/profile/edit", methods=["GET", "POST"])
+@login_required
+def edit():
+    form = ProfileForm(data=changes_from(current_user).__dict__)
+    if form.validate_on_submit():
+        try:
+            update_profile(db.session, current_user.bank_id, current_user.id, form.changes())
+        except TimeBankError as error:
+            show_error(form, getattr(error, "field", None), error)
+        else:
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("profile.profile"))
+    return render_template("profile/edit.html", form=form)
+
+
+@bp.get("/members/<int:member_id>")
+@login_required
+def member(member_id: int):
+    person = member_in_bank(member_id)
+    listings = [] if person.erased_at else open_listings_of(db.session, person.bank_id, person.id)
+    return render_template(
+        "profile/member.html",
+        person=public_profile(person),
+        is_me=person.id == current_user.id,
+        listings=listings,
+    )
+
+
+@bp.get("/profile/my-data")
+@login_required
+def my_data():
+    return render_template("profile/my_data.html")
+
+
+def _file_stem() -> str:
+    name = re.sub(r"[^a-z0-9]+", "-", current_user.display_name.lower()).strip("-") or "member"
+    return f"my-data-{name}-{utcnow():%Y-%m-%d}"
+
+
+def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/profile/my-data/my-data.txt")
+@login_required
+def my_data_text():
+    sections = privacy.member_data(db.session, current_user.bank_id, current_user.id)
+    text = privacy.as_text(sections, current_bank().name, utcnow())
+    return _download(text, "text/plain; charset=utf-8", f"{_file_stem()}.txt")
+
+
+@bp.get("/profile/my-data/my-data.zip")
+@login_required
+def my_data_csv():
+    sections = privacy.member_data(db.session, current_user.bank_id, current_user.id)
+    return _download(privacy.as_csv_zip(sections), "application/zip", f"{_file_stem()}.zip")
