@@ -176,3 +176,24 @@ def test_contact_text_stays_in_one_segment_for_a_long_title(session, bank):
     body = contact_text(sender, "Ravensbourne Time Bank", listing)
 
     assert segment_count(body) == 1 and "..." in body and "07450 120567" in body
+
+
+def test_demo_bank_has_open_offers_and_requests_and_members_with_skills(session):
+    from timebank.demo.seed import seed_demo_bank
+    from timebank.members.models import Member
+
+    bank = seed_demo_bank(session, today=dt.date(2025, 3, 31))
+    dorothy = session.scalars(
+        sa.select(Member).where(Member.display_name == "Dorothy Palmer")
+    ).one()
+
+    page = search_listings(session, bank.id, dorothy.id, ListingSearch(words="lift"))
+    requests = search_listings(session, bank.id, dorothy.id, ListingSearch(kind="request"))
+
+    assert [row.listing.title for row in page.rows] == [
+        "A lift to the eye clinic",
+        "Lifts to the surgery and hospital",
+    ]
+    assert requests.total >= 3
+    assert dorothy.skills == "Befriending and conversation, Creative and crafts"
+    assert dorothy.availability and dorothy.help_wanted and dorothy.consent_at

@@ -42,6 +42,7 @@ from timebank.members.models import Member, Organisation
 from timebank.members.passwords import hash_password
 from timebank.members.phones import format_national
 from timebank.members.services import account_of, add_member, add_organisation, set_member_status
+from timebank.offers.services import ListingDraft, post_listing
 from timebank.tenancy.models import TimeBank
 from timebank.tenancy.services import community_pot_account, create_time_bank
 
@@ -290,6 +291,84 @@ GROUPS = (
 )
 
 
+# The categories members choose from on the web, for each demo skill.
+WEB_CATEGORIES = {
+    "gardening": "Gardening",
+    "befriending": "Befriending and conversation",
+    "transport": "Transport and lifts",
+    "shopping": "Shopping and errands",
+    "it_help": "IT help",
+    "practical": "Practical help",
+    "teaching": "Teaching and languages",
+    "admin_forms": "Admin and forms",
+    "creative": "Creative and crafts",
+    "wellbeing": "Care and wellbeing",
+}
+HELP_WANTED = (
+    "A lift to hospital appointments",
+    "Someone to chat with in the afternoons",
+    "Help with the garden",
+    "Help with letters and forms",
+    "Setting up my phone",
+    "Small jobs around the house",
+    "Company on a walk",
+    "Picking up shopping",
+)
+AVAILABILITY = (
+    "Weekday mornings",
+    "Weekday afternoons",
+    "Evenings after 6",
+    "Weekends",
+    "Most days, with a day's notice",
+    "Tuesdays and Thursdays",
+)
+
+
+@dataclass(frozen=True)
+class ListingSeed:
+    """An open offer or request on the demo bank's board."""
+
+    name: str
+    kind: str
+    category: str
+    title: str
+    description: str
+    when: str
+    days_ago: int
+
+
+L = ListingSeed
+LISTINGS = (
+    L("Joyce Campbell", "offer", "befriending", "A cup of tea and a chat",
+      "I love a natter. I can come to you or we can meet at the library cafe.",
+      "Weekday afternoons", 40),
+    L("Kwame Asante", "offer", "it_help", "Help with phones, tablets and the NHS App",
+      "Patient help with setting things up, video calls and online forms.",
+      "Evenings and Saturdays", 35),
+    L("Siobhan O'Leary", "offer", "gardening", "Weeding, pruning and tidying gardens",
+      "Small gardens and window boxes. I bring my own tools.", "Weekday mornings", 30),
+    L("Mohammed Rahman", "offer", "transport", "Lifts to the surgery and hospital",
+      "I have a car with an easy-to-reach front seat.", "Most weekdays", 28),
+    L("Aisha Bello", "offer", "admin_forms", "Help with letters and forms",
+      "Council tax, benefits, Blue Badge and other forms.", "Tuesdays and Thursdays", 25),
+    L("Lin Chen", "offer", "creative", "Knitting and crochet for beginners",
+      "Needles and wool provided.", "Saturday mornings", 21),
+    L("Marek Nowak", "offer", "practical", "Shelves, flat-pack and small repairs",
+      "Drills and tools of my own. No electrics or gas.", "Weekends", 18),
+    L("Dorothy Palmer", "request", "practical", "Changing light bulbs and smoke alarm batteries",
+      "I cannot get up a ladder any more.", "Any weekday", 12),
+    L("Harold Jenkins", "request", "teaching", "Someone to practise French with",
+      "I am going to see my grandson in Lyon in the summer.", "Afternoons", 10),
+    L("Eileen Murphy", "request", "befriending", "A weekly phone call",
+      "Since my husband died the evenings are long.", "Evenings", 8),
+    L("Arthur Bennett", "request", "transport", "A lift to the eye clinic",
+      "At Lewisham Hospital, on the 14th at 10 in the morning.", "The 14th, morning", 6),
+    L("Beatrice Thompson", "request", "shopping", "Picking up a prescription each month",
+      "From the chemist on Rushey Green.", "First Monday of the month", 4),
+)  # fmt: skip
+del L
+
+
 def mobile_number(index: int) -> str:
     """Return the demo mobile number of the `index`-th member, as people type it."""
     return f"{MOBILE_PREFIXES[index % len(MOBILE_PREFIXES)]} {(index * 7919 + 104729) % 10**6:06d}"
@@ -416,6 +495,8 @@ def seed_demo_bank(
     seeder.run()
     progress("Setting the demo passwords…")
     _finish_members(session, bank.id, seeder.people, today)
+    progress("Posting offers and requests…")
+    _post_listings(session, bank.id, seeder.people, today)
     return bank
 
 
@@ -427,14 +508,44 @@ def _finish_members(
     # and the demo password to the few who sign in. The password is public, so one hash
     # (argon2 is slow on purpose) serves all of them.
     password_hash = hash_password(DEMO_PASSWORD)
-    for person in people:
+    for index, person in enumerate(people):
         member = session.get(Member, person.member_id)
         assert member is not None and member.bank_id == bank_id
         joined = today - dt.timedelta(days=person.seed.joined)
         member.joined_at = dt.datetime.combine(joined, dt.time(10, 0), tzinfo=dt.UTC)
         if person.seed.sign_in:
             member.password_hash = password_hash
+        _describe(member, person, index)
     session.commit()
+
+
+def _describe(member: Member, person: _Person, index: int) -> None:
+    """Give a member the skills, help wanted and free times they told the broker."""
+    if person.seed.role != "member":
+        return
+    member.skills = ", ".join(WEB_CATEGORIES[skill] for skill in person.seed.skills)
+    if person.seed.receives >= 2:
+        member.help_wanted = HELP_WANTED[index % len(HELP_WANTED)]
+    member.availability = AVAILABILITY[index % len(AVAILABILITY)]
+    member.consent_at = member.joined_at
+
+
+def _post_listings(
+    session: so.Session, bank_id: int, people: list[_Person], today: dt.date
+) -> None:
+    by_name = {person.seed.name: person for person in people}
+    for item in LISTINGS:
+        person = by_name[item.name]
+        posted = _at(today - dt.timedelta(days=item.days_ago), 11)
+        draft = ListingDraft(
+            kind=item.kind,
+            skill_category=WEB_CATEGORIES[item.category],
+            title=item.title,
+            description=item.description,
+            availability=item.when,
+            area=person.seed.area,
+        )
+        post_listing(session, bank_id, person.member_id, draft, now=_clock(posted))
 
 
 @dataclass(eq=False)
