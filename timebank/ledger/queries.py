@@ -445,23 +445,6 @@ def search_members(
     return [_choice(r.id, r.display_name, r.area, r.show_area) for r in session.execute(query)]
 
 
-def active_members(
-    session: so.Session, bank_id: int, member_ids: Sequence[int]
-) -> dict[int, MemberChoice]:
-    """Return those of `member_ids` who are active members of this bank, by id."""
-    if not member_ids:
-        return {}
-    query = sa.select(Member.id, Member.display_name, Member.area, Member.show_area).where(
-        Member.bank_id == bank_id,
-        Member.status == "active",
-        Member.erased_at.is_(None),
-        Member.id.in_(list(member_ids)),
-    )
-    return {
-        r.id: _choice(r.id, r.display_name, r.area, r.show_area) for r in session.execute(query)
-    }
-
-
 @dataclass(frozen=True)
 class RecordedExchange:
     """One exchange with both sides named, for the page that confirms it was recorded."""

@@ -241,4 +241,4 @@ def _stale_submit(
 
 def me() -> Member:
     """Return the signed-in member."""
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()

@@ -23,6 +23,7 @@ from timebank.ledger.queries import (
 )
 from timebank.ledger.rules import format_duration
 from timebank.ledger.services import ExchangeRequest, record_exchange
+from timebank.members.models import Member
 from timebank.web.access import current_bank, member_in_bank, role_required
 from timebank.web.exchange_drafts import (
     Draft,
@@ -62,7 +63,7 @@ def _kind_of_help_filter(category: str | None) -> str:
 
 
 @bp.app_template_filter("long_date")
-def _long_date_filter(day) -> str:  # type: ignore[no-untyped-def]
+def _long_date_filter(day: dt.date) -> str:
     return long_date(day)
 
 
@@ -148,7 +149,7 @@ def log_hours():
     )
 
 
-def _partner(draft: Draft):  # type: ignore[no-untyped-def]
+def _partner(draft: Draft) -> Member | None:
     partner_id = draft.get("partner_id")
     return member_in_bank(partner_id) if partner_id else None
 
@@ -317,7 +318,7 @@ def for_others_receiver():
     )
 
 
-def _others(draft: Draft):  # type: ignore[no-untyped-def]
+def _others(draft: Draft) -> tuple[Member, Member] | None:
     if not draft.get("giver_id") or not draft.get("receiver_id"):
         return None
     return member_in_bank(draft["giver_id"]), member_in_bank(draft["receiver_id"])
