@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from werkzeug.routing import BuildError
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
@@ -39,18 +38,10 @@ class SignUpForm(FlaskForm):
         )
 
 
-def record_for_others_url() -> str:
-    """Return the page where a broker records hours for members (built alongside these)."""
-    try:
-        return url_for("exchanges.record_for_others")
-    except BuildError:
-        return "/log/for-others"
-
-
 @bp.get("/broker")
 @role_required("broker")
 def dashboard():
-    return render_template("broker/dashboard.html", record_url=record_for_others_url())
+    return render_template("broker/dashboard.html")
 
 
 @bp.get("/broker/members")
