@@ -277,8 +277,8 @@ def test_member_cannot_contact_their_own_or_a_closed_listing(client, session, ba
     own_answer = client.post(f"/offers/{own.id}/contact", data={}, follow_redirects=True)
     closed_answer = client.post(f"/offers/{closed.id}/contact", data={}, follow_redirects=True)
 
-    assert "You cannot answer this" in own_answer.get_data(as_text=True)
-    assert "You cannot answer this" in closed_answer.get_data(as_text=True)
+    assert "is your own, so you cannot answer it" in own_answer.get_data(as_text=True)
+    assert "is closed, so it cannot be answered" in closed_answer.get_data(as_text=True)
     assert session.scalar(sa.select(sa.func.count()).select_from(ListingContact)) == 0
 
 

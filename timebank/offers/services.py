@@ -181,6 +181,15 @@ def last_contact(
     )
 
 
+def why_not_answerable(listing: Listing, owner: Member, member_id: int) -> str | None:
+    """Return why `member_id` cannot answer this listing, or None when they can."""
+    if listing.member_id == member_id:
+        return f"This {listing.kind} is your own, so you cannot answer it."
+    if listing.status != "open" or not owner.is_active:
+        return f"This {listing.kind} is closed, so it cannot be answered any more."
+    return None
+
+
 def contact_text(sender: Member, bank_name: str, listing: Listing) -> str:
     """Return the text telling a listing's owner that `sender` answered it."""
     title = to_gsm7(" ".join(listing.title.split()))
@@ -212,12 +221,11 @@ def contact_listing(
     """Answer another member's open offer or request, and text them if they take texts."""
     sender = _active_member(session, bank_id, member_id)
     listing = listing_in_bank(session, bank_id, listing_id)
-    if listing.member_id == member_id:
-        raise InvalidInput("This is your own. You cannot answer it yourself.")
     owner = session.get(Member, listing.member_id)
     assert owner is not None
-    if listing.status != "open" or not owner.is_active:
-        raise InvalidInput("This is closed, so it cannot be answered any more.")
+    refusal = why_not_answerable(listing, owner, member_id)
+    if refusal is not None:
+        raise InvalidInput(refusal)
     text = (message or "").strip()
     if len(text) > MESSAGE_LIMIT:
         raise InvalidDetail("message", f"Your message can have at most {MESSAGE_LIMIT} characters.")

@@ -103,11 +103,8 @@ class ContactForm(FlaskForm):
 
 
 def _listing(listing_id: int) -> Listing:
-    """Return a listing of the signed-in member's bank, or answer 404."""
-    listing = db.session.get(Listing, listing_id)
-    if listing is None or listing.bank_id != current_user.bank_id:
-        abort(404)
-    return listing
+    """Return a listing of the signed-in member's bank (another bank's answers 404)."""
+    return services.listing_in_bank(db.session, current_user.bank_id, listing_id)
 
 
 def _show(form: FlaskForm, error: TimeBankError) -> None:
@@ -231,8 +228,9 @@ def close(listing_id: int):
 def contact(listing_id: int):
     item = _listing(listing_id)
     owner = db.session.get(Member, item.member_id)
-    if item.member_id == current_user.id or item.status != "open":
-        flash("You cannot answer this: it is your own, or it is closed.", "info")
+    refusal = services.why_not_answerable(item, owner, current_user.id)
+    if refusal is not None:
+        flash(refusal, "info")
         return redirect(url_for("offers.listing", listing_id=item.id))
     form = ContactForm()
     if form.validate_on_submit():
