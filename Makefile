@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-sqlite test-postgresql lint format bench clean
+.PHONY: install run test test-sqlite test-postgresql test-browser lint format bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test-sqlite: install
 test-postgresql: install
 	TIMEBANK_TEST_ENGINE=postgresql $(BIN)/pytest
 
+test-browser: install ## Only the real-browser tests (headless Chromium), on SQLite then PostgreSQL.
+	TIMEBANK_TEST_ENGINE=sqlite $(BIN)/pytest tests/browser
+	TIMEBANK_TEST_ENGINE=postgresql $(BIN)/pytest tests/browser
+
 lint: install ## ruff and mypy.
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -46,4 +50,4 @@ bench: install ## Ledger posting path against pgbench tpcb-like on the local Pos
 	$(BIN)/python -m tests.perf.bench_ledger
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache .hypothesis test-output

@@ -20,7 +20,8 @@ from tests.databases import TestDatabases, create_postgres_database, drop_postgr
 if TYPE_CHECKING:
     from flask import Flask
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium; Playwright's own browser downloads are never used.
+CHROMIUM = os.environ.get("TIMEBANK_TEST_CHROMIUM", "/usr/bin/chromium")
 # Headless, and quiet: the machine has no network, and without the background-networking
 # switches Chromium keeps trying to reach Google's services.
 CHROMIUM_ARGS = [

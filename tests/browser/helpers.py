@@ -38,7 +38,7 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 NARROWEST = 320  # WCAG 1.4.10 Reflow: content fits 320 CSS px with no sideways scrolling
 TOUCH_TARGET = 44  # CSS px: the height of anything a finger has to hit
 MAX_PAGES = 60  # per crawl (per person)
-MAX_PER_SHAPE = 3  # pages that differ only in an id share a template: a few of each is enough
+MAX_PER_SHAPE = 2  # pages that differ only in an id share a template: a few of each is enough
 SKIPPED_PATH_WORDS = ("sign-out", "download", "export")
 DOWNLOAD_SUFFIXES = (".csv", ".pdf", ".zip", ".json", ".txt", ".xlsx", ".ics", ".vcf")
 
