@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -147,6 +148,11 @@ def test_missing_answers_show_the_error_summary_keep_what_was_typed_and_write_no
     assert "Choose how long it took." in page and "Choose what kind of help it was." in page
     assert "Kept this note" in page
     assert transfer_count() == 0
+    summary = page.split('class="error-summary"')[1].split("</div>")[0]
+    targets = re.findall(r'href="#([^"]+)"', summary)
+    assert "duration" in targets
+    for target in targets:
+        assert f'id="{target}"' in page, f"the error summary links to a missing #{target}"
 
 
 def test_a_date_in_the_future_is_refused(bank, sam, as_joyce):
