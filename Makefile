@@ -40,7 +40,7 @@ test-browser: install ## Only the real-browser tests (headless Chromium), on SQL
 lint: install ## ruff and mypy.
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy timebank/ledger
+	$(BIN)/mypy timebank
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -138,7 +138,7 @@ class Answer:
 
 
 def _answers(
-    session: so.Session, other: sa.ColumnElement[int], *where: sa.ColumnElement[bool]
+    session: so.Session, other: so.QueryableAttribute[int], *where: sa.ColumnElement[bool]
 ) -> list[Answer]:
     rows = session.execute(
         sa.select(ListingContact, Listing, Member)

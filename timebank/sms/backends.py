@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -53,7 +54,7 @@ class FakeBackend:
         return next((t for t in reversed(self.sent) if t.to == to), None)
 
 
-BACKENDS = {"console": ConsoleBackend, "fake": FakeBackend}
+BACKENDS: dict[str, Callable[[], SmsBackend]] = {"console": ConsoleBackend, "fake": FakeBackend}
 
 
 def make_backend(name: str) -> SmsBackend:

@@ -41,7 +41,7 @@ def queue_sms(
 
 def _claim(session: so.Session, message_id: int) -> bool:
     """Mark one queued text as being sent; False when another sender took it first."""
-    claimed = session.execute(
+    claimed: sa.CursorResult = session.execute(  # type: ignore[assignment]
         sa.update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued")
         .values(status="sending", attempts=OutboxMessage.attempts + 1)

@@ -44,7 +44,7 @@ class EraseForm(FlaskForm):
 def members():
     words = (request.args.get("q") or "").strip()[:100]
     page = find_members(
-        db.session, current_user.bank_id, words, request.args.get("page", 1, type=int)
+        db.session(), current_user.bank_id, words, request.args.get("page", 1, type=int)
     )
     return render_template("admin/members.html", page=page, words=words, names=STATUS_NAMES)
 
@@ -56,7 +56,7 @@ def member(member_id: int):
     form = StatusForm(status=person.status)
     if person.erased_at is None and form.validate_on_submit():
         try:
-            set_member_status(db.session, person.bank_id, person.id, form.status.data)
+            set_member_status(db.session(), person.bank_id, person.id, form.status.data)
         except TimeBankError as error:
             show_error(form, "status", error)
         else:
@@ -74,7 +74,7 @@ def erase(member_id: int):
     if form.validate_on_submit():
         name = person.display_name
         try:
-            erased = erase_member(db.session, person.bank_id, person.id)
+            erased = erase_member(db.session(), person.bank_id, person.id)
         except TimeBankError as error:
             show_error(form, None, error)
         else:

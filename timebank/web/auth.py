@@ -65,13 +65,14 @@ class BankChoice:
     bank = SelectField("Your time bank", validators=[InputRequired("Choose your time bank.")])
 
     def offer_banks(self, banks: list[TimeBank]) -> None:
-        self.bank.choices = [(b.slug, b.name) for b in banks]  # type: ignore[attr-defined]
-        if request.method == "GET" and not self.bank.data:  # type: ignore[attr-defined]
+        self.bank.choices = [(b.slug, b.name) for b in banks]
+        if request.method == "GET" and not self.bank.data:
             wanted = request.args.get("bank")
-            self.bank.data = wanted if wanted else (banks[0].slug if banks else None)  # type: ignore[attr-defined]
+            self.bank.data = wanted if wanted else (banks[0].slug if banks else None)
 
-    def chosen_bank(self, banks: list[TimeBank]) -> TimeBank | None:
-        return next((b for b in banks if b.slug == self.bank.data), None)  # type: ignore[attr-defined]
+    def chosen_bank(self, banks: list[TimeBank]) -> TimeBank:
+        # The select field only accepts one of its choices, so a bank is always found.
+        return next(b for b in banks if b.slug == self.bank.data)
 
 
 class SignInForm(BankChoice, FlaskForm):
@@ -143,7 +144,7 @@ def sign_in():
         bank = form.chosen_bank(banks)
         try:
             member = signin.sign_in_with_password(
-                db.session, bank.id, form.identifier.data, form.password.data
+                db.session(), bank.id, form.identifier.data, form.password.data
             )
         except TimeBankError as error:
             show_error(form, None, error)
@@ -164,7 +165,7 @@ def request_code():
         bank = form.chosen_bank(banks)
         try:
             token = signin.request_sign_in_code(
-                db.session, bank.id, bank.name, form.mobile.data, policy=_code_policy()
+                db.session(), bank.id, bank.name, form.mobile.data, policy=_code_policy()
             )
         except TimeBankError as error:
             show_error(form, "mobile", error)
@@ -184,7 +185,7 @@ def enter_code():
     if form.validate_on_submit():
         try:
             member = signin.sign_in_with_code(
-                db.session, token, form.code.data, policy=_code_policy()
+                db.session(), token, form.code.data, policy=_code_policy()
             )
         except TimeBankError as error:
             show_error(form, "code", error)
@@ -203,7 +204,7 @@ def new_password():
     if form.validate_on_submit():
         try:
             password = signin.check_new_password(form.password.data, form.confirmation.data)
-            signin.set_password(db.session, current_user.bank_id, current_user.id, password)
+            signin.set_password(db.session(), current_user.bank_id, current_user.id, password)
         except TimeBankError as error:
             show_error(form, "password", error)
         else:

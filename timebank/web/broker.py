@@ -49,7 +49,7 @@ def dashboard():
 def members():
     words = (request.args.get("q") or "").strip()[:100]
     page = find_members(
-        db.session, current_user.bank_id, words, request.args.get("page", 1, type=int)
+        db.session(), current_user.bank_id, words, request.args.get("page", 1, type=int)
     )
     return render_template("broker/members.html", page=page, words=words, national=format_national)
 
@@ -64,7 +64,7 @@ def sign_up():
         )
         try:
             member = sign_up_member(
-                db.session, current_user.bank_id, current_user.id, form.details(), sign_in_url
+                db.session(), current_user.bank_id, current_user.id, form.details(), sign_in_url
             )
         except TimeBankError as error:
             show_error(form, getattr(error, "field", None), error)

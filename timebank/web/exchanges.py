@@ -120,12 +120,12 @@ def _search_text() -> str:
 def _partners_then_matches(q: str) -> list[MemberChoice]:
     """Return the people I traded with lately (those matching `q`), then other matches."""
     bank_id, my_id = current_bank().id, me().id
-    recent = recent_partners(db.session, bank_id, my_id)
+    recent = recent_partners(db.session(), bank_id, my_id)
     if not q:
         return recent
     recent = [c for c in recent if q.lower() in c.name.lower()]
     seen = [my_id, *(c.id for c in recent)]
-    return recent + search_members(db.session, bank_id, q, exclude_ids=seen)
+    return recent + search_members(db.session(), bank_id, q, exclude_ids=seen)
 
 
 @bp.route("/log", methods=["GET", "POST"])
@@ -192,12 +192,12 @@ def _request(
 
 
 def _record_and_show(request_: ExchangeRequest) -> Response:
-    result = record_exchange(db.session, request_)
+    result = record_exchange(db.session(), request_)
     return redirect(url_for("exchanges.done", transfer_id=result.id))
 
 
 def _done_if_mine(transfer_id: uuid.UUID) -> Response | None:
-    found = recorded_exchange(db.session, current_bank().id, transfer_id)
+    found = recorded_exchange(db.session(), current_bank().id, transfer_id)
     if found is None or not found.involves(me().id):
         return None
     return redirect(url_for("exchanges.done", transfer_id=found.id))
@@ -258,7 +258,7 @@ def exchange_sentence(exchange: RecordedExchange, viewer_id: int) -> str:
 @bp.get("/log/done/<uuid:transfer_id>")
 @login_required
 def done(transfer_id: uuid.UUID):
-    exchange = recorded_exchange(db.session, current_bank().id, transfer_id)
+    exchange = recorded_exchange(db.session(), current_bank().id, transfer_id)
     if exchange is None or not exchange.involves(me().id):
         abort(404)
     for_others = me().id not in (exchange.giver_id, exchange.receiver_id)
@@ -284,7 +284,7 @@ def for_others():
         return redirect(url_for("exchanges.for_others_receiver"))
     return _who_page(
         form,
-        search_members(db.session, current_bank().id, q),
+        search_members(db.session(), current_bank().id, q),
         heading="Who gave the help?",
         endpoint="exchanges.for_others",
         q=q,
@@ -306,7 +306,7 @@ def for_others_receiver():
     if chosen is not None:
         change_draft(FOR_OTHERS, draft, receiver_id=chosen)
         return redirect(url_for(FOR_OTHERS.details))
-    matches = search_members(db.session, current_bank().id, q, exclude_ids=[giver.id])
+    matches = search_members(db.session(), current_bank().id, q, exclude_ids=[giver.id])
     return _who_page(
         form,
         matches,

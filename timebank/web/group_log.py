@@ -69,9 +69,11 @@ def _people_choices(chosen: list[MemberChoice], q: str) -> list[MemberChoice]:
     bank_id, my_id = current_bank().id, me().id
     skip = [my_id, *(c.id for c in chosen)]
     if q:
-        more = search_members(db.session, bank_id, q, exclude_ids=skip)
+        more = search_members(db.session(), bank_id, q, exclude_ids=skip)
     else:
-        more = [c for c in recent_partners(db.session, bank_id, my_id, limit=8) if c.id not in skip]
+        more = [
+            c for c in recent_partners(db.session(), bank_id, my_id, limit=8) if c.id not in skip
+        ]
     return chosen + more
 
 
@@ -135,12 +137,12 @@ def _group_request(draft: Draft, group_id: uuid.UUID) -> GroupExchangeRequest:
 
 
 def _record_group(draft: Draft, group_id: uuid.UUID) -> Response:
-    record_group_exchange(db.session, _group_request(draft, group_id))
+    record_group_exchange(db.session(), _group_request(draft, group_id))
     return redirect(url_for("exchanges.group_done", group_id=group_id))
 
 
 def _group_done_if_mine(group_id: uuid.UUID) -> Response | None:
-    found = recorded_group(db.session, current_bank().id, group_id)
+    found = recorded_group(db.session(), current_bank().id, group_id)
     if not _recorded_by_me(found):
         return None
     return redirect(url_for("exchanges.group_done", group_id=group_id))
@@ -199,7 +201,7 @@ def group_sentence(exchanges: list[RecordedExchange], viewer_id: int) -> str:
 @bp.get("/log/group/done/<uuid:group_id>")
 @login_required
 def group_done(group_id: uuid.UUID):
-    exchanges = recorded_group(db.session, current_bank().id, group_id)
+    exchanges = recorded_group(db.session(), current_bank().id, group_id)
     if not _recorded_by_me(exchanges):
         abort(404)
     return render_template(

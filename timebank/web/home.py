@@ -62,16 +62,16 @@ def _fresh_ids(lines: list[ExchangeLine]) -> dict[uuid.UUID, str]:
 @login_required
 def home():
     bank_id, member = current_bank().id, me()
-    summary = balance_summary(db.session, bank_id, member.id)
-    to_confirm = waiting_for_member(db.session, bank_id, member.id)
+    summary = balance_summary(db.session(), bank_id, member.id)
+    to_confirm = waiting_for_member(db.session(), bank_id, member.id)
     return render_template(
         "home/home.html",
         summary=summary,
         limit_text=limit_sentence(summary),
         to_confirm=to_confirm,
         resolution_ids=_fresh_ids(to_confirm),
-        waiting=waiting_for_others(db.session, bank_id, member.id),
-        recent=exchange_lines(db.session, bank_id, member.id, limit=RECENT_ON_HOME),
+        waiting=waiting_for_others(db.session(), bank_id, member.id),
+        recent=exchange_lines(db.session(), bank_id, member.id, limit=RECENT_ON_HOME),
         form=SubmitOnceForm(),
     )
 
@@ -82,7 +82,7 @@ def _resolution_id(form: SubmitOnceForm) -> uuid.UUID:
 
 def _my_waiting_line(transfer_id: uuid.UUID, *, as_receiver: bool) -> ExchangeLine:
     """Return one of my exchanges (one I received when `as_receiver`), or answer 404."""
-    line = exchange_line(db.session, current_bank().id, me().id, transfer_id)
+    line = exchange_line(db.session(), current_bank().id, me().id, transfer_id)
     if line is None or line.code not in ("exchange", "group") or line.given == as_receiver:
         abort(404)
     return line
@@ -110,14 +110,14 @@ def confirm(transfer_id: uuid.UUID):
         abort(400)
     bank_id = current_bank().id
     try:
-        result = confirm_pending(db.session, bank_id, line.id, _resolution_id(form), me().id)
+        result = confirm_pending(db.session(), bank_id, line.id, _resolution_id(form), me().id)
     except TimeBankError as error:
         _answer_again(error)
         return redirect(url_for("home.home"))
     if result.replayed:
         flash("You already confirmed this exchange. There is nothing more to do.", "info")
     else:
-        balance = balance_summary(db.session, bank_id, me().id).balance
+        balance = balance_summary(db.session(), bank_id, me().id).balance
         flash(
             f"You confirmed {_about(line)}. Your balance is now {format_clock(balance)}.",
             "success",
@@ -134,7 +134,7 @@ def decline(transfer_id: uuid.UUID):
         abort(400)
     try:
         result = decline_pending(
-            db.session, current_bank().id, line.id, _resolution_id(form), me().id
+            db.session(), current_bank().id, line.id, _resolution_id(form), me().id
         )
     except TimeBankError as error:
         _answer_again(error)
@@ -228,10 +228,12 @@ def history():
     form.month.choices = [("", "Any month")] + [
         (month_key(y, m), month_name(y, m)) for y, m in _months_back(today, MONTHS_TO_OFFER)
     ]
-    partners = all_partners(db.session, bank.id, member.id)
+    partners = all_partners(db.session(), bank.id, member.id)
     form.other.choices = [("", "Anyone")] + [(str(p.id), p.name) for p in partners]
     filters = _filters_from(form)
-    page = history_page(db.session, bank.id, member.id, filters, _page_number(), HISTORY_PAGE_SIZE)
+    page = history_page(
+        db.session(), bank.id, member.id, filters, _page_number(), HISTORY_PAGE_SIZE
+    )
     statement_month = month_key(*(filters.month or (today.year, today.month)))
     return render_template(
         "home/history.html",
@@ -265,7 +267,7 @@ def statement():
     later = _next_month(year, month)
     return render_template(
         "home/statement.html",
-        statement=monthly_statement(db.session, bank.id, member.id, year, month),
+        statement=monthly_statement(db.session(), bank.id, member.id, year, month),
         month_title=month_name(year, month),
         bank_name_for_print=bank.name,
         previous_url=url_for("home.statement", month=month_key(*_previous_month(year, month))),

@@ -104,7 +104,7 @@ class ContactForm(FlaskForm):
 
 def _listing(listing_id: int) -> Listing:
     """Return a listing of the signed-in member's bank (another bank's answers 404)."""
-    return services.listing_in_bank(db.session, current_user.bank_id, listing_id)
+    return services.listing_in_bank(db.session(), current_user.bank_id, listing_id)
 
 
 def _show(form: FlaskForm, error: TimeBankError) -> None:
@@ -123,7 +123,7 @@ def browse():
         kind=form.kind.data or "",
         page=request.args.get("page", 1, type=int),
     )
-    results = queries.search_listings(db.session, current_user.bank_id, current_user.id, search)
+    results = queries.search_listings(db.session(), current_user.bank_id, current_user.id, search)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "offers/browse.html", form=form, results=results, args=args, searched=bool(args)
@@ -136,9 +136,9 @@ def mine():
     bank_id, member_id = current_user.bank_id, current_user.id
     return render_template(
         "offers/mine.html",
-        listings=queries.own_listings(db.session, bank_id, member_id),
-        received=queries.answers_received(db.session, bank_id, member_id),
-        sent=queries.answers_sent(db.session, bank_id, member_id),
+        listings=queries.own_listings(db.session(), bank_id, member_id),
+        received=queries.answers_received(db.session(), bank_id, member_id),
+        sent=queries.answers_sent(db.session(), bank_id, member_id),
     )
 
 
@@ -148,7 +148,7 @@ def _post(kind: str):
     if form.validate_on_submit():
         try:
             listing = services.post_listing(
-                db.session, current_user.bank_id, current_user.id, form.draft(kind)
+                db.session(), current_user.bank_id, current_user.id, form.draft(kind)
             )
         except TimeBankError as error:
             _show(form, error)
@@ -178,8 +178,8 @@ def listing(listing_id: int):
     item = _listing(listing_id)
     owner = db.session.get(Member, item.member_id)
     mine = item.member_id == current_user.id
-    answers = queries.answers_to_listing(db.session, item.bank_id, item.id) if mine else []
-    previous = None if mine else services.last_contact(db.session, item.id, current_user.id)
+    answers = queries.answers_to_listing(db.session(), item.bank_id, item.id) if mine else []
+    previous = None if mine else services.last_contact(db.session(), item.id, current_user.id)
     return render_template(
         "offers/listing.html",
         listing=item,
@@ -202,7 +202,7 @@ def edit(listing_id: int):
     if form.validate_on_submit():
         try:
             services.update_listing(
-                db.session, item.bank_id, current_user.id, item.id, form.draft(item.kind)
+                db.session(), item.bank_id, current_user.id, item.id, form.draft(item.kind)
             )
         except TimeBankError as error:
             _show(form, error)
@@ -218,7 +218,7 @@ def edit(listing_id: int):
 @login_required
 def close(listing_id: int):
     item = _listing(listing_id)
-    services.close_listing(db.session, item.bank_id, current_user.id, item.id)
+    services.close_listing(db.session(), item.bank_id, current_user.id, item.id)
     flash(f"Your {item.kind} is closed. Other members no longer see it.", "success")
     return redirect(url_for("offers.mine"))
 
@@ -228,6 +228,7 @@ def close(listing_id: int):
 def contact(listing_id: int):
     item = _listing(listing_id)
     owner = db.session.get(Member, item.member_id)
+    assert owner is not None  # a listing's member always exists (foreign key)
     refusal = services.why_not_answerable(item, owner, current_user.id)
     if refusal is not None:
         flash(refusal, "info")
@@ -236,7 +237,7 @@ def contact(listing_id: int):
     if form.validate_on_submit():
         try:
             result = services.contact_listing(
-                db.session, item.bank_id, current_user.id, item.id, form.message.data or ""
+                db.session(), item.bank_id, current_user.id, item.id, form.message.data or ""
             )
         except services.AlreadyContacted as error:
             flash(error.message, "info")

@@ -64,7 +64,7 @@ def edit():
     form = ProfileForm(data=changes_from(current_user).__dict__)
     if form.validate_on_submit():
         try:
-            update_profile(db.session, current_user.bank_id, current_user.id, form.changes())
+            update_profile(db.session(), current_user.bank_id, current_user.id, form.changes())
         except TimeBankError as error:
             show_error(form, getattr(error, "field", None), error)
         else:
@@ -77,7 +77,7 @@ def edit():
 @login_required
 def member(member_id: int):
     person = member_in_bank(member_id)
-    listings = [] if person.erased_at else open_listings_of(db.session, person.bank_id, person.id)
+    listings = [] if person.erased_at else open_listings_of(db.session(), person.bank_id, person.id)
     return render_template(
         "profile/member.html",
         person=public_profile(person),
@@ -106,7 +106,7 @@ def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
 @bp.get("/profile/my-data/my-data.txt")
 @login_required
 def my_data_text():
-    sections = privacy.member_data(db.session, current_user.bank_id, current_user.id)
+    sections = privacy.member_data(db.session(), current_user.bank_id, current_user.id)
     text = privacy.as_text(sections, current_bank().name, utcnow())
     return _download(text, "text/plain; charset=utf-8", f"{_file_stem()}.txt")
 
@@ -114,5 +114,5 @@ def my_data_text():
 @bp.get("/profile/my-data/my-data.zip")
 @login_required
 def my_data_csv():
-    sections = privacy.member_data(db.session, current_user.bank_id, current_user.id)
+    sections = privacy.member_data(db.session(), current_user.bank_id, current_user.id)
     return _download(privacy.as_csv_zip(sections), "application/zip", f"{_file_stem()}.zip")

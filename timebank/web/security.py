@@ -107,7 +107,7 @@ def _send_queued_texts(response: Response) -> Response:
     """In development and tests, send what this request queued once it has committed."""
     if request.method == "POST" and current_app.config.get("SMS_SEND_INLINE"):
         try:
-            send_queued(db.session, current_app.extensions["timebank_sms"])
+            send_queued(db.session(), current_app.extensions["timebank_sms"])
         except Exception:  # texts stay queued; the page has already done its work
             db.session.rollback()
             log.exception("Could not send queued texts")
