@@ -55,17 +55,18 @@ HISTORY_DAYS = 182
 DEMO_SEED = 2000
 DEMO_NAMESPACE = uuid.UUID("0b7f4c1e-5d2a-4a8e-9c61-2f0e6d3b9a47")
 
-# Skill categories (stored on each exchange as `skill_category`) and their plain names.
+# The seed's short names for skills, and the categories members choose from on the web
+# (timebank.tenancy.skills), which are what each exchange and offer stores.
 SKILL_CATEGORIES = {
     "gardening": "Gardening",
     "befriending": "Befriending and conversation",
     "transport": "Transport and lifts",
-    "shopping": "Shopping",
+    "shopping": "Shopping and errands",
     "it_help": "IT help",
     "practical": "Practical help",
     "teaching": "Teaching and languages",
     "admin_forms": "Admin and forms",
-    "creative": "Creative",
+    "creative": "Creative and crafts",
     "wellbeing": "Care and wellbeing",
 }
 MINUTES = {
@@ -292,18 +293,6 @@ GROUPS = (
 
 
 # The categories members choose from on the web, for each demo skill.
-WEB_CATEGORIES = {
-    "gardening": "Gardening",
-    "befriending": "Befriending and conversation",
-    "transport": "Transport and lifts",
-    "shopping": "Shopping and errands",
-    "it_help": "IT help",
-    "practical": "Practical help",
-    "teaching": "Teaching and languages",
-    "admin_forms": "Admin and forms",
-    "creative": "Creative and crafts",
-    "wellbeing": "Care and wellbeing",
-}
 HELP_WANTED = (
     "A lift to hospital appointments",
     "Someone to chat with in the afternoons",
@@ -523,7 +512,7 @@ def _describe(member: Member, person: _Person, index: int) -> None:
     """Give a member the skills, help wanted and free times they told the broker."""
     if person.seed.role != "member":
         return
-    member.skills = ", ".join(WEB_CATEGORIES[skill] for skill in person.seed.skills)
+    member.skills = ", ".join(SKILL_CATEGORIES[skill] for skill in person.seed.skills)
     if person.seed.receives >= 2:
         member.help_wanted = HELP_WANTED[index % len(HELP_WANTED)]
     member.availability = AVAILABILITY[index % len(AVAILABILITY)]
@@ -539,7 +528,7 @@ def _post_listings(
         posted = _at(today - dt.timedelta(days=item.days_ago), 11)
         draft = ListingDraft(
             kind=item.kind,
-            skill_category=WEB_CATEGORIES[item.category],
+            skill_category=SKILL_CATEGORIES[item.category],
             title=item.title,
             description=item.description,
             availability=item.when,
@@ -764,7 +753,7 @@ class _Seeder:
             recorded_by_id=by.member_id,
             happened_on=happened_on,
             description=description or self.rng.choice(DESCRIPTIONS[category]),
-            skill_category=category,
+            skill_category=SKILL_CATEGORIES[category],
         )
 
     # Everyday exchanges
@@ -867,7 +856,7 @@ class _Seeder:
             recorded_by_id=(givers[0] if self_logged else self.broker).member_id,
             happened_on=day,
             description=group.description.format(receiver=receivers[0].first_name),
-            skill_category=group.category,
+            skill_category=SKILL_CATEGORIES[group.category],
         )
         try:
             results = record_group_exchange(self.session, request, now=_clock(stamp))
