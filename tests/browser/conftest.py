@@ -128,3 +128,17 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def page_without_javascript(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """Return a phone-sized page with JavaScript switched off, as on a locked-down phone."""
+    context = browser.new_context(
+        viewport=PHONE_VIEWPORT, base_url=live_server.url, java_script_enabled=False
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()

@@ -28,6 +28,7 @@ class PageParts(HTMLParser):
         super().__init__()
         self.links: list[tuple[str, bool]] = []
         self.assets: list[str] = []
+        self.scripts = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
@@ -35,8 +36,10 @@ class PageParts(HTMLParser):
             self.links.append((values["href"] or "", "download" in values))
         elif tag == "link" and values.get("rel") == "stylesheet" and values.get("href"):
             self.assets.append(values["href"] or "")
-        elif tag == "script" and values.get("src"):
-            self.assets.append(values["src"] or "")
+        elif tag == "script":
+            self.scripts += 1
+            if values.get("src"):
+                self.assets.append(values["src"] or "")
 
 
 @dataclass
@@ -62,6 +65,9 @@ def weigh(client, path: str, weighing: Weighing) -> list[str]:
     parts = PageParts()
     parts.feed(response.get_data(as_text=True))
     weight = gzipped(response.get_data())
+    if parts.scripts:
+        # Every flow works without JavaScript; a script would be a first step away from that.
+        weighing.problems.append(f"{path} has {parts.scripts} script element(s)")
     for asset in parts.assets:
         if asset not in weighing.asset_sizes:
             with client.get(asset) as file_response:  # closes the static file it sends
