@@ -292,3 +292,34 @@ def test_confirming_something_that_is_not_pending_says_so(session, bank, sam, jo
     posted = record_exchange(session, exchange(bank, sam, jo, 60, by=jo))
     with pytest.raises(errors.NotPending):
         confirm_pending(session, bank.id, posted.id, uuid.uuid4(), jo.id, minutes=90)
+
+
+def test_work_passed_as_also_commits_with_the_exchange_and_not_on_a_replay(session, bank):
+    from timebank.sms.models import OutboxMessage
+    from timebank.sms.outbox import queue_sms
+
+    giver, receiver = MemberFactory(bank=bank), MemberFactory(bank=bank)
+    calls = []
+
+    def announce(session, results):
+        calls.append([r.phase for r in results])
+        queue_sms(session, bank.id, receiver.mobile_e164, "Please confirm", "test")
+
+    request = ExchangeRequest(uuid.uuid4(), bank.id, giver.id, receiver.id, 60, giver.id)
+    record_exchange(session, request, also=announce)
+    record_exchange(session, request, also=announce)
+    assert calls == [["pending"]]
+    assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_a_failure_in_also_leaves_nothing_written(session, bank):
+    giver, receiver = MemberFactory(bank=bank), MemberFactory(bank=bank)
+
+    def broken(session, results):
+        raise RuntimeError("the text could not be queued")
+
+    request = ExchangeRequest(uuid.uuid4(), bank.id, giver.id, receiver.id, 60, giver.id)
+    with pytest.raises(RuntimeError):
+        record_exchange(session, request, also=broken)
+    assert session.get(Transfer, request.transfer_id) is None
+    assert account_of(session, bank.id, receiver.id).debits_pending == 0

@@ -15,7 +15,12 @@ from timebank.db import use_case
 from timebank.ledger import errors, rules
 from timebank.ledger.models import Account, PendingEscalation, Transfer, still_pending
 from timebank.ledger.posting import Movement, NewTransfer, movement_for
-from timebank.ledger.services import TransferResult, commit_or_replay, replay_or_conflict
+from timebank.ledger.services import (
+    AlsoDo,
+    TransferResult,
+    commit_or_replay,
+    replay_or_conflict,
+)
 from timebank.members.models import Member
 from timebank.tenancy.models import TimeBank
 
@@ -109,8 +114,12 @@ def confirm_pending(
     actor_id: int,
     minutes: int | None = None,
     now: Callable[[], dt.datetime] = utcnow,
+    also: AlsoDo | None = None,
 ) -> TransferResult:
-    """Confirm a pending exchange, for the logged minutes or fewer; the hours then move."""
+    """Confirm a pending exchange, for the logged minutes or fewer; the hours then move.
+
+    `also` runs in the same transaction when the confirmation is first recorded.
+    """
     digest = rules.request_digest(
         {"op": "confirm", "bank": bank_id, "pending": pending_id, "by": actor_id, "m": minutes}
     )
@@ -129,7 +138,8 @@ def confirm_pending(
     if amount > logged:
         raise errors.ConfirmTooMuch(amount, logged)
     new = _resolution(loaded, resolution_id, "post_pending", amount, digest, actor_id, None, now())
-    return commit_or_replay(session, [(new, movement_for("post_pending", amount, logged))])[0]
+    move = movement_for("post_pending", amount, logged)
+    return commit_or_replay(session, [(new, move)], also)[0]
 
 
 @use_case

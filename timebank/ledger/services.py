@@ -184,10 +184,16 @@ def replay_or_conflict(session: so.Session, transfer_id: uuid.UUID, digest: str)
     return _result(row, replayed=True)
 
 
+# Work done in the same transaction as new transfers, such as queueing a text about them.
+AlsoDo = Callable[[so.Session, list[TransferResult]], None]
+
+
 def _commit_transfers(
-    session: so.Session, items: Sequence[tuple[NewTransfer, Movement]]
+    session: so.Session,
+    items: Sequence[tuple[NewTransfer, Movement]],
+    also: AlsoDo | None = None,
 ) -> list[TransferResult]:
-    """Apply every transfer in `items` and commit, or roll back all of them and raise."""
+    """Apply every transfer in `items` (and `also`) and commit, or roll back all and raise."""
     applied: list[tuple[NewTransfer, Movement]] = []
     try:
         if len(items) > 1:  # each posting locks its own pair; several must lock all at once
@@ -195,6 +201,8 @@ def _commit_transfers(
         for item in items:
             applied.append(item)
             apply_transfer(session, *item)
+        if also is not None:
+            also(session, [_result(new, replayed=False) for new, _ in items])
         session.commit()
     except sa.exc.IntegrityError as exc:
         session.rollback()
@@ -212,11 +220,16 @@ def _account_ids(new: NewTransfer) -> tuple[int, int]:
 
 
 def commit_or_replay(
-    session: so.Session, items: Sequence[tuple[NewTransfer, Movement]]
+    session: so.Session,
+    items: Sequence[tuple[NewTransfer, Movement]],
+    also: AlsoDo | None = None,
 ) -> list[TransferResult]:
-    """Commit `items`; if a concurrent call took the same id first, answer as a replay."""
+    """Commit `items`; if a concurrent call took the same id first, answer as a replay.
+
+    `also` runs only for a first recording, never for a replay.
+    """
     try:
-        return _commit_transfers(session, items)
+        return _commit_transfers(session, items, also)
     except DuplicateTransferId:
         results = [replay_or_conflict(session, new.id, new.request_digest) for new, _ in items]
         session.rollback()
@@ -225,12 +238,16 @@ def commit_or_replay(
 
 @use_case
 def record_exchange(
-    session: so.Session, request: ExchangeRequest, now: Callable[[], dt.datetime] = utcnow
+    session: so.Session,
+    request: ExchangeRequest,
+    now: Callable[[], dt.datetime] = utcnow,
+    also: AlsoDo | None = None,
 ) -> TransferResult:
     """Record that one member gave another `minutes` of help.
 
     Logged by the giver it waits for the receiver's confirmation (pending); logged by the
-    receiver, or by a broker for two other members, it posts at once.
+    receiver, or by a broker for two other members, it posts at once. `also` runs in the
+    same transaction when the exchange is first recorded (not on a replay).
     """
     minutes = rules.check_minutes(request.minutes)
     if request.giver_id == request.receiver_id:
@@ -276,7 +293,7 @@ def record_exchange(
         recorded_by_id=actor.member_id,
         digest=digest,
     )
-    return commit_or_replay(session, [(new, movement_for(phase, minutes))])[0]
+    return commit_or_replay(session, [(new, movement_for(phase, minutes))], also)[0]
 
 
 def _help_given(
@@ -319,7 +336,10 @@ def group_transfer_id(group_id: uuid.UUID, index: int) -> uuid.UUID:
 
 @use_case
 def record_group_exchange(
-    session: so.Session, request: GroupExchangeRequest, now: Callable[[], dt.datetime] = utcnow
+    session: so.Session,
+    request: GroupExchangeRequest,
+    now: Callable[[], dt.datetime] = utcnow,
+    also: AlsoDo | None = None,
 ) -> list[TransferResult]:
     """Record a group exchange as linked transfers that are all recorded, or none is.
 
@@ -389,4 +409,4 @@ def record_group_exchange(
             digest=digest,
         )
         items.append((new, movement_for(phase, minutes)))
-    return commit_or_replay(session, items)
+    return commit_or_replay(session, items, also)
