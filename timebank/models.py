@@ -3,11 +3,19 @@
 from timebank.ledger.models import Account, PendingEscalation, Transfer
 from timebank.members.models import Member, Organisation, SignInCode
 from timebank.offers.models import Listing, ListingContact
-from timebank.sms.models import OutboxMessage
+from timebank.referrals.models import PartnerNumber, Referral, ReferralEvent, ReferralPartner
+from timebank.sms.models import ExchangeCode, InboundMessage, OptOut, OutboxMessage
 from timebank.tenancy.models import TimeBank
 
 __all__ = [
     "Account",
+    "ExchangeCode",
+    "InboundMessage",
+    "OptOut",
+    "PartnerNumber",
+    "Referral",
+    "ReferralEvent",
+    "ReferralPartner",
     "Listing",
     "ListingContact",
     "Member",

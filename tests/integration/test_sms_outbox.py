@@ -59,3 +59,13 @@ def test_a_text_another_sender_claimed_is_not_sent_again(session, bank):
     session.commit()
     backend = FakeBackend()
     assert send_queued(session, backend) == 0 and backend.sent == []
+
+
+def test_the_migrated_outbox_accepts_every_status_the_model_names(session, bank):
+    from timebank.sms.models import OUTBOX_STATUSES
+
+    for status in OUTBOX_STATUSES:
+        message = queue_sms(session, bank.id, "+447450120567", status, "test")
+        message.status = status
+    session.commit()
+    assert sorted(statuses(session)) == sorted(OUTBOX_STATUSES)

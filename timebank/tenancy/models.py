@@ -24,6 +24,8 @@ class TimeBank(Base):
         sa.CheckConstraint("confirm_days > 0", name="confirm_days_positive"),
         sa.CheckConstraint("on_expiry IN ('confirm', 'escalate')", name="on_expiry_known"),
         sa.CheckConstraint("hourly_value_pence >= 0", name="hourly_value_not_negative"),
+        # An index rather than a constraint: SQLite adds it without rebuilding the table.
+        sa.Index("uq_time_banks_sms_number", "sms_number", unique=True),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -39,6 +41,15 @@ class TimeBank(Base):
     confirm_days: so.Mapped[int] = so.mapped_column(default=14)
     on_expiry: so.Mapped[str] = so.mapped_column(sa.String(16), default="confirm")
     hourly_value_pence: so.Mapped[int] = so.mapped_column(default=1390)
+    # The number members and practices text (E.164); inbound texts find their bank by it.
+    sms_number: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    # What outbound texts come from: a number or a Twilio Messaging Service (MG...).
+    # None means sms_number.
+    sms_sender: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    # Referrals: days to wait for a patient's YES or NO, and days to keep ones that
+    # never led to a member before they are deleted.
+    referral_reply_days: so.Mapped[int] = so.mapped_column(default=14)
+    referral_retention_days: so.Mapped[int] = so.mapped_column(default=90)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(
         sa.DateTime(timezone=True), default=utcnow
     )

@@ -23,6 +23,10 @@ SETTINGS = (
     "on_expiry",
     "hourly_value_pence",
     "timezone",
+    "sms_number",
+    "sms_sender",
+    "referral_reply_days",
+    "referral_retention_days",
 )
 
 
