@@ -35,3 +35,19 @@ SMS_BACKEND = "console"
 SMS_SEND_INLINE = True
 # Show the development-only page of texts the console backend "sent".
 SHOW_DEV_SMS_PAGE = False
+
+# Twilio. The account SID and auth token come from the environment
+# (TIMEBANK_TWILIO_ACCOUNT_SID, TIMEBANK_TWILIO_AUTH_TOKEN); the auth token also checks the
+# signature on every webhook. Each time bank's sending number is its own setting.
+TWILIO_ACCOUNT_SID = ""
+TWILIO_AUTH_TOKEN = ""
+# Empty means Twilio itself; tests point the real twilio Client at a fake on 127.0.0.1.
+TWILIO_API_BASE_URL = ""
+SMS_SEND_TIMEOUT_SECONDS = 10.0
+# The SMS worker: how often it looks for texts, how many it takes at once, and backoff.
+SMS_WORKER_POLL_SECONDS = 2.0
+SMS_BATCH_SIZE = 50
+SMS_RETRY_BASE_SECONDS = 30
+SMS_RETRY_MAX_ATTEMPTS = 8
+# A text whose outcome is unknown is looked up at Twilio after this long, never resent blindly.
+SMS_RECONCILE_AFTER_SECONDS = 120
