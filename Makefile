@@ -17,10 +17,14 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the project with its development tools.
 
-run: install ## Migrate the SQLite database, seed the demo bank on first run, serve on :8000.
+run: install ## Migrate the SQLite database, seed the demo bank on first run, serve on :8000 with the SMS worker and scheduler.
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed --if-empty
 	@echo "Serving on http://$(HOST):$(PORT)  (health: http://$(HOST):$(PORT)/healthz; Ctrl-C stops)"
+	@echo "Also running: the SMS worker (flask sms worker) and the scheduler (flask schedule run)."
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/flask sms worker & \
+	$(BIN)/flask schedule run & \
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 test: install ## The whole suite on SQLite, then on PostgreSQL (required when CI=true).
