@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 from timebank.sms.backends import FakeBackend
@@ -47,7 +49,9 @@ def test_a_failed_send_stays_queued_with_the_reason(session, bank):
     row = session.scalars(sa.select(OutboxMessage)).one()
     assert (row.status, row.attempts) == ("queued", 1)
     assert "unreachable" in row.error
-    assert send_queued(session, FakeBackend()) == 1
+    assert send_queued(session, FakeBackend()) == 0  # not before its backoff
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    assert send_queued(session, FakeBackend(), now=lambda: later) == 1
 
 
 def test_a_text_another_sender_claimed_is_not_sent_again(session, bank):

@@ -57,7 +57,7 @@ def init_app(app: Flask) -> None:
     """Bind CSRF and rate limits, and add the hooks every web page relies on."""
     csrf.init_app(app)
     limiter.init_app(app)
-    app.extensions["timebank_sms"] = make_backend(app.config["SMS_BACKEND"])
+    app.extensions["timebank_sms"] = make_backend(app.config["SMS_BACKEND"], app.config)
     app.before_request(_end_idle_session)
     app.after_request(_security_headers)
     app.after_request(_send_queued_texts)
