@@ -21,6 +21,19 @@ TEXTS = {
     "invitation": replies.referral_invitation("Jane", PRACTICE, BANK),
     "joined": replies.patient_joined("R-0042"),
     "first exchange": replies.patient_first_exchange("R-0042"),
+    "confirmed": replies.exchange_confirmed("Joyce Campbell", 690),
+    "declined": replies.exchange_declined("Joyce Campbell", 690),
+    "code not found": replies.code_not_found(1234),
+    "already answered": replies.already_answered(1234),
+    "answer needs code": replies.answer_needs_code(),
+    "gave logged": replies.gave_logged("Dorothy Palmer", 690, "Befriending and conversation"),
+    "member not found": replies.member_not_found("07123 456789"),
+    "gave format": replies.gave_format(),
+    "already member": replies.already_member(BANK),
+    "invitation reminder": replies.invitation_reminder(BANK),
+    "refusal": replies.refusal(
+        "Dorothy Palmer's balance would fall to -10:30, below the -10:00 limit."
+    ),
 }
 
 
@@ -42,3 +55,9 @@ def test_balance_reads_in_hours_and_minutes_with_the_limit():
     assert replies.balance("Dorothy", -570, -600) == (
         "Hello Dorothy, your balance is -9:30 hours. You can go down to -10:00."
     )
+
+
+def test_a_long_refusal_is_cut_at_a_word_to_one_segment():
+    body = replies.refusal("This exchange could not be recorded because " + "reasons " * 40)
+    assert segment_count(body) == 1 and body.endswith("...")
+    assert body.startswith("This exchange could not be recorded")

@@ -83,3 +83,81 @@ def patient_joined(reference: str) -> str:
 def patient_first_exchange(reference: str) -> str:
     """Return the practice's feedback after its patient's first exchange."""
     return f"Update on referral {reference}: your patient has made their first exchange."
+
+
+def _short(text: str, limit: int = 160) -> str:
+    """Return `text` in GSM-7 cut at a word to fit `limit` characters."""
+    text = to_gsm7(" ".join(text.split()))
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 3].rsplit(" ", 1)[0].rstrip(" ,.;:")
+    return cut + "..."
+
+
+def refusal(message: str) -> str:
+    """Return a ledger's refusal, in its own words, shortened to one text."""
+    return _short(message)
+
+
+def exchange_confirmed(giver: str, minutes: int) -> str:
+    """Return the receiver's receipt after confirming by text."""
+    return f"Thank you. You confirmed {format_duration(minutes)} from {_name(giver)}."
+
+
+def exchange_declined(giver: str, minutes: int) -> str:
+    """Return the receiver's receipt after declining by text."""
+    return (
+        f"Thank you. You declined the {format_duration(minutes)} {_name(giver)} logged. "
+        "No hours moved. Call your time bank if you want to talk about it."
+    )
+
+
+def code_not_found(code: int) -> str:
+    """Return the kind reply to a YES or NO with a code that is not the member's."""
+    return (
+        f"Sorry, we could not find exchange {code} waiting for you. Please check the number "
+        "in our text, or call your time bank."
+    )
+
+
+def already_answered(code: int) -> str:
+    """Return the reply when an exchange was already confirmed or declined."""
+    return f"Exchange {code} has already been answered, so nothing changed. Thank you."
+
+
+def answer_needs_code() -> str:
+    """Return the reply to a bare YES or NO from a member with nothing to answer."""
+    return (
+        "Please add the number from our text, e.g. YES 123 to confirm or NO 123 to decline. "
+        "Text BAL for your balance."
+    )
+
+
+def gave_logged(receiver: str, minutes: int, what: str) -> str:
+    """Return the giver's receipt for hours logged by text."""
+    about = f" for {_name(what, 30).lower()}" if what else ""
+    name = _name(receiver)
+    return f"You gave {name} {format_duration(minutes)}{about}. {name} needs to confirm it."
+
+
+def member_not_found(who: str) -> str:
+    """Return the reply when GAVE names no member of the time bank."""
+    return (
+        f"Sorry, we could not find member {_name(who, 20)}. Check their member number or "
+        "mobile, e.g. GAVE 1h30 TO 123 gardening."
+    )
+
+
+def gave_format() -> str:
+    """Return how to log help given, after a GAVE we could not read."""
+    return "To log help you gave, text e.g. GAVE 1h30 TO 123 gardening (123 = their member number)."
+
+
+def already_member(bank: str) -> str:
+    """Return the reply to JOIN from someone who is already a member."""
+    return f"You are already a member of {_name(bank, 30)}. Text HELP to see what you can text."
+
+
+def invitation_reminder(bank: str) -> str:
+    """Return the reminder to an invited person whose text was not YES or NO."""
+    return f"May {_name(bank, 30)} contact you about joining? Please reply YES or NO."

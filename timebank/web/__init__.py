@@ -9,6 +9,7 @@ from timebank.ledger.rules import format_clock, format_duration
 
 def register_web(app: Flask) -> None:
     """Attach the web blueprints and the sign-in, security and SMS hooks they rely on."""
+    from timebank.sms import webhooks
     from timebank.web import (
         admin,
         auth,
@@ -26,6 +27,7 @@ def register_web(app: Flask) -> None:
     auth.init_app(app)
     for module in (public, auth, home, exchanges, offers, profile, broker, admin):
         app.register_blueprint(module.bp)
+    webhooks.init_app(app)
     if app.config.get("SHOW_DEV_SMS_PAGE"):
         app.register_blueprint(dev.bp)
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -1,0 +1,211 @@
+"""One text to a time bank: find the bank and the sender, do what it asks, return the reply.
+
+Used by the Twilio webhook and by the development page, which simulates texts. A text is
+stored (with its body) only when it belongs to a known flow; a stranger's text is not kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from timebank.clock import utcnow
+from timebank.db import use_case
+from timebank.errors import InvalidInput
+from timebank.members.models import Member
+from timebank.members.phones import normalise_mobile
+from timebank.referrals import sms as referrals
+from timebank.referrals.models import Referral
+from timebank.sms import commands, replies
+from timebank.sms.member_texts import answer_by_code, balance_reply, gave_by_text
+from timebank.sms.models import InboundMessage
+from timebank.sms.optouts import record_opt_in, record_opt_out
+from timebank.tenancy.models import TimeBank
+
+
+@dataclass(frozen=True)
+class IncomingText:
+    """What the provider tells us about a text: its id, who sent it, to which number, words."""
+
+    message_sid: str
+    from_number: str
+    to_number: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a text was understood as, the reply (None: say nothing) and whether to keep it."""
+
+    kind: str
+    reply: str | None
+    keep: bool = True
+    member_id: int | None = None
+    keep_body: bool = True
+
+
+@dataclass(frozen=True)
+class _Text:
+    bank: TimeBank
+    sender: str
+    body: str
+    message_sid: str
+    now: dt.datetime
+
+
+def _e164(raw: str) -> str:
+    """Return the sender as E.164 when it is a phone number, else as given (shortened)."""
+    try:
+        return normalise_mobile(raw)
+    except InvalidInput:
+        return (raw or "").strip()[:16]
+
+
+def _bank_for(session: so.Session, to_number: str) -> TimeBank | None:
+    number = _e164(to_number)
+    if not number:
+        return None
+    return session.scalar(sa.select(TimeBank).where(TimeBank.sms_number == number))
+
+
+def _member_for(session: so.Session, bank_id: int, e164: str) -> Member | None:
+    return session.scalar(
+        sa.select(Member).where(
+            Member.bank_id == bank_id, Member.mobile_e164 == e164, Member.erased_at.is_(None)
+        )
+    )
+
+
+def _is_invited(session: so.Session, bank_id: int, e164: str) -> bool:
+    found = session.scalar(
+        sa.select(Referral.id).where(
+            Referral.bank_id == bank_id,
+            Referral.patient_e164 == e164,
+            Referral.status == "invited",
+        )
+    )
+    return found is not None
+
+
+def _from_partner(session: so.Session, text: _Text, partner, command) -> Outcome:
+    if isinstance(command, commands.Refer):
+        reply = referrals.handle_refer(session, text.bank, partner, command, text.now)
+        return Outcome("refer", reply)
+    return Outcome("help", replies.partner_help(text.bank.name))
+
+
+def _from_member(session: so.Session, text: _Text, member: Member, command) -> Outcome:
+    def kept(kind: str, reply: str | None, body: bool = True) -> Outcome:
+        return Outcome(kind, reply, member_id=member.id, keep_body=body)
+
+    if isinstance(command, commands.Balance):
+        return kept("balance", balance_reply(session, member))
+    if isinstance(command, commands.Answer) and command.code is not None:
+        return kept("answer", answer_by_code(session, member, command, text.message_sid, text.now))
+    if isinstance(command, commands.Answer):
+        reply = referrals.handle_invitation_answer(
+            session, text.bank, text.sender, command.yes, text.now
+        )
+        return kept("consent" if reply else "answer", reply or replies.answer_needs_code())
+    if isinstance(command, commands.Gave):
+        reply = gave_by_text(session, text.bank, member, command, text.message_sid, text.now)
+        return kept("gave", reply)
+    if isinstance(command, commands.Join):
+        return kept("join", replies.already_member(text.bank.name))
+    if isinstance(command, commands.Unknown) and command.hint == "gave":
+        return kept("unknown", replies.gave_format(), body=False)
+    return kept("unknown", replies.not_understood(text.bank.name), body=False)
+
+
+def _from_someone_else(session: so.Session, text: _Text, command) -> Outcome:
+    if isinstance(command, commands.Join):
+        return Outcome(
+            "join", referrals.handle_join(session, text.bank, text.sender, command, text.now)
+        )
+    if isinstance(command, commands.Answer) and command.code is None:
+        reply = referrals.handle_invitation_answer(
+            session, text.bank, text.sender, command.yes, text.now
+        )
+        if reply is not None:
+            return Outcome("consent", reply)
+    if _is_invited(session, text.bank.id, text.sender):
+        return Outcome("consent", replies.invitation_reminder(text.bank.name), keep_body=False)
+    return Outcome("unknown", replies.stranger_reply(text.bank.name), keep=False)
+
+
+def understand(session: so.Session, text: _Text) -> Outcome:
+    """Do what the text asks, in the caller's transaction (the ledger commits its own)."""
+    command = commands.parse_text(text.body)
+    bank, sender = text.bank, text.sender
+    if isinstance(command, commands.OptOut):
+        record_opt_out(session, bank.id, sender, text.now)
+        return Outcome("opt_out", None)  # the provider itself confirms STOP
+    if isinstance(command, commands.OptIn):
+        record_opt_in(session, bank.id, sender, text.now)
+        return Outcome("opt_in", None)
+    member = _member_for(session, bank.id, sender)
+    # A practice's REFER is looked for first, in case its phone is also a member's.
+    if member is None or isinstance(command, commands.Refer):
+        partner = referrals.partner_for_number(session, bank.id, sender)
+        if partner is not None:
+            return _from_partner(session, text, partner, command)
+    if isinstance(command, commands.Help):
+        # A stranger's HELP is answered but not kept.
+        member_id = member.id if member else None
+        return Outcome("help", replies.member_help(bank.name), member is not None, member_id)
+    if member is not None:
+        return _from_member(session, text, member, command)
+    return _from_someone_else(session, text, command)
+
+
+def _earlier_reply(session: so.Session, message_sid: str) -> tuple[bool, str | None]:
+    row = session.execute(
+        sa.select(InboundMessage.reply).where(InboundMessage.message_sid == message_sid)
+    ).first()
+    return (row is not None, row[0] if row is not None else None)
+
+
+def _keep(session: so.Session, text: _Text, outcome: Outcome) -> None:
+    session.add(
+        InboundMessage(
+            message_sid=text.message_sid,
+            bank_id=text.bank.id,
+            from_e164=text.sender,
+            kind=outcome.kind,
+            body=text.body[: commands.MAX_TEXT] if outcome.keep_body else None,
+            member_id=outcome.member_id,
+            reply=outcome.reply,
+            received_at=text.now,
+        )
+    )
+
+
+@use_case
+def receive_text(
+    session: so.Session, incoming: IncomingText, now: Callable[[], dt.datetime] = utcnow
+) -> str | None:
+    """Handle one text to a time bank once and return the reply (None: reply nothing)."""
+    message_sid = (incoming.message_sid or "").strip()[:64]
+    seen, reply = _earlier_reply(session, message_sid)
+    if seen or not message_sid:
+        session.rollback()
+        return reply
+    bank = _bank_for(session, incoming.to_number)
+    if bank is None:
+        session.rollback()
+        return None
+    body = (incoming.body or "")[: commands.MAX_TEXT]
+    text = _Text(bank, _e164(incoming.from_number), body, message_sid, now())
+    outcome = understand(session, text)
+    if outcome.keep:
+        _keep(session, text, outcome)
+    try:
+        session.commit()
+    except sa.exc.IntegrityError:  # the same text, delivered twice at once, was kept first
+        session.rollback()
+        return _earlier_reply(session, message_sid)[1]
+    return outcome.reply
