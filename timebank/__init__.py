@@ -55,10 +55,12 @@ def register_commands(app: Flask) -> None:
     """Add the project's `flask` commands."""
     from timebank.demo.cli import demo_cli
     from timebank.ledger.cli import ledger_cli
+    from timebank.referrals.cli import referrals_cli
     from timebank.schedule import schedule_cli
     from timebank.tenancy.cli import bank_cli
 
     app.cli.add_command(ledger_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(referrals_cli)
     app.cli.add_command(bank_cli)
     app.cli.add_command(schedule_cli)

@@ -1,19 +1,83 @@
-"""What a referral partner's or a would-be member's text does (being built)."""
+"""What a referral partner's or a would-be member's text does.
+
+The `/sms/inbound` webhook calls these with the parsed command. They add rows and queue
+texts in the webhook's transaction and return the reply; the webhook commits once.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import phonenumbers
+import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.referrals.models import ReferralPartner
+from timebank.members.phones import InvalidPhoneNumber, normalise_mobile
+from timebank.referrals.grammar import redact_identifiers, reference, tidy_first_name
+from timebank.referrals.models import PartnerNumber, Referral, ReferralPartner
+from timebank.referrals.services import move, open_referral_for, tell_brokers
+from timebank.sms import replies
 from timebank.sms.commands import Join, Refer
+from timebank.sms.outbox import queue_sms
 from timebank.tenancy.models import TimeBank
 
 
 def partner_for_number(session: so.Session, bank_id: int, e164: str) -> ReferralPartner | None:
     """Return the active partner that texts from `e164`, if any."""
-    raise NotImplementedError
+    return session.scalar(
+        sa.select(ReferralPartner)
+        .join(
+            PartnerNumber,
+            sa.and_(
+                PartnerNumber.partner_id == ReferralPartner.id,
+                PartnerNumber.bank_id == ReferralPartner.bank_id,
+            ),
+        )
+        .where(
+            PartnerNumber.bank_id == bank_id,
+            PartnerNumber.e164 == e164,
+            ReferralPartner.active.is_(True),
+        )
+    )
+
+
+def _textable_mobile(raw: str) -> str | None:
+    """Return the patient's number in E.164 if it is a mobile we can text, else None."""
+    try:
+        e164 = normalise_mobile(raw)
+    except InvalidPhoneNumber:
+        return None
+    kind = phonenumbers.number_type(phonenumbers.parse(e164))
+    mobile_kinds = (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+    return e164 if kind in mobile_kinds else None
+
+
+def _new_referral(
+    session: so.Session,
+    bank: TimeBank,
+    partner_id: int | None,
+    e164: str,
+    first_name: str,
+    reason: str,
+    now: dt.datetime,
+) -> Referral:
+    referral = Referral(
+        bank_id=bank.id,
+        partner_id=partner_id,
+        patient_e164=e164,
+        first_name=first_name,
+        reason=reason,
+        status="received",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(referral)
+    session.flush()  # the reference quoted in texts is the id
+    move(session, referral, "received", now)
+    return referral
 
 
 def handle_refer(
@@ -24,18 +88,62 @@ def handle_refer(
     now: dt.datetime,
 ) -> str:
     """Record a partner's referral, invite the patient, tell brokers; return the reply."""
-    raise NotImplementedError
+    e164 = _textable_mobile(command.mobile)
+    if e164 is None:
+        return replies.referral_bad_number(command.mobile)
+    existing = open_referral_for(session, bank.id, e164)
+    if existing is not None:
+        return replies.referral_already_open(reference(existing.id))
+    reason, removed = redact_identifiers(command.reason)
+    first_name = tidy_first_name(command.first_name)
+    referral = _new_referral(session, bank, partner.id, e164, first_name, reason, now)
+    invitation = replies.referral_invitation(first_name, partner.name, bank.name)
+    queue_sms(session, bank.id, e164, invitation, "referral_invitation", now=lambda: now)
+    referral.invited_at = now
+    move(session, referral, "invited", now)
+    tell_brokers(session, bank.id, referral, partner.name)
+    ref = reference(referral.id)
+    return replies.referral_received_redacted(ref) if removed else replies.referral_received(ref)
 
 
 def handle_join(
     session: so.Session, bank: TimeBank, from_e164: str, command: Join, now: dt.datetime
 ) -> str:
     """Record a self-referral from `from_e164`; return the reply."""
-    raise NotImplementedError
+    first_name = tidy_first_name(command.first_name) if command.first_name else ""
+    existing = open_referral_for(session, bank.id, from_e164)
+    if existing is not None:
+        if existing.status == "invited":
+            # Texting JOIN after a practice's invitation is as clear a yes as YES.
+            _answer(session, existing, True, now)
+        return replies.join_thanks(first_name or existing.first_name, bank.name)
+    referral = _new_referral(session, bank, None, from_e164, first_name, "", now)
+    referral.answered_at = now
+    move(session, referral, "consented", now, note="Texted JOIN")
+    tell_brokers(session, bank.id, referral, None)
+    return replies.join_thanks(first_name, bank.name)
+
+
+def _answer(session: so.Session, referral: Referral, yes: bool, now: dt.datetime) -> None:
+    referral.answered_at = now
+    move(session, referral, "consented" if yes else "declined", now)
 
 
 def handle_invitation_answer(
     session: so.Session, bank: TimeBank, from_e164: str, yes: bool, now: dt.datetime
 ) -> str | None:
     """Apply a YES or NO to an open invitation for `from_e164`; None if there is none."""
-    raise NotImplementedError
+    referral = session.scalar(
+        sa.select(Referral)
+        .where(
+            Referral.bank_id == bank.id,
+            Referral.patient_e164 == from_e164,
+            Referral.status == "invited",
+        )
+        .order_by(Referral.id.desc())
+        .limit(1)
+    )
+    if referral is None:
+        return None
+    _answer(session, referral, yes, now)
+    return replies.invitation_accepted(bank.name) if yes else replies.invitation_declined(bank.name)

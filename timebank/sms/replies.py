@@ -161,3 +161,57 @@ def already_member(bank: str) -> str:
 def invitation_reminder(bank: str) -> str:
     """Return the reminder to an invited person whose text was not YES or NO."""
     return f"May {_name(bank, 30)} contact you about joining? Please reply YES or NO."
+
+
+# --- Referrals: what practices, patients and brokers are told -------------------------
+
+
+def referral_received_redacted(reference: str) -> str:
+    """Return the practice's receipt when a long number was removed from the reason."""
+    return (
+        f"Thank you. Referral {reference} received. We removed a long number from it: "
+        "please never text NHS numbers or diagnoses."
+    )
+
+
+def referral_already_open(reference: str) -> str:
+    """Return the practice's reply when that patient already has an open referral."""
+    return (
+        f"That patient already has an open referral, {reference}. We will let you know "
+        "when they join. No new referral was made."
+    )
+
+
+def referral_bad_number(mobile: str) -> str:
+    """Return the practice's reply when the patient's mobile number cannot be read."""
+    return (
+        f"Sorry, {_name(mobile, 20)} is not a mobile number we can text. Nothing was saved. "
+        "Please send: REFER 07123 456789 Jane a few words"
+    )
+
+
+def referral_for_brokers(reference: str, practice: str | None) -> str:
+    """Return the brokers' alert about a new referral (never any health details)."""
+    source = f"from {_name(practice, 40)}" if practice else "by text (they asked to join)"
+    return f"New referral {reference} {source}. See the referral queue."
+
+
+def join_thanks(first_name: str, bank: str) -> str:
+    """Return the reply to someone who texted JOIN."""
+    hello = f"Thank you, {_name(first_name, 16)}." if first_name else "Thank you."
+    return (
+        f"{hello} Someone from {_name(bank, 30)} will call or text you soon to talk about joining."
+    )
+
+
+def invitation_accepted(bank: str) -> str:
+    """Return the reply to a patient who said YES to being contacted."""
+    return f"Thank you. Someone from {_name(bank, 30)} will be in touch soon to say hello."
+
+
+def invitation_declined(bank: str) -> str:
+    """Return the reply to a patient who said NO: polite, and the last text they get."""
+    return (
+        f"Thank you for letting us know. {_name(bank, 30)} will not text you again "
+        "about this. Take care."
+    )
