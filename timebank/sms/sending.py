@@ -112,11 +112,15 @@ def claim_due(session: so.Session, now: dt.datetime, limit: int) -> list[int]:
         )
     )
     if ids:
-        session.execute(
-            sa.update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids))
-            .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
-            .execution_options(synchronize_session=False)
+        # The status guard is a second lock on the door: only rows still queued move.
+        ids = sorted(
+            session.scalars(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "queued")
+                .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+                .returning(OutboxMessage.id)
+                .execution_options(synchronize_session=False)
+            )
         )
     session.commit()
     return ids
