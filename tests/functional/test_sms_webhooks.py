@@ -203,3 +203,39 @@ def test_any_text_from_a_member_gets_a_short_answer_or_none(client, app, session
         MemberFactory(bank=bank, mobile=sender)
     reply = reply_of(text_bank(client, app, sender, body))
     assert reply is None or len(reply) <= 320
+
+
+def sent_text(session, bank) -> OutboxMessage:
+    queue_sms(session, bank.id, "+447450120567", "Your exchange was confirmed.", "test")
+    session.commit()
+    send_queued(session, FakeBackend())
+    return session.scalars(sa.select(OutboxMessage)).one()
+
+
+def report(client, app, sid: str, status: str, error_code: str = ""):
+    params = {"MessageSid": sid, "MessageStatus": status}
+    if error_code:
+        params["ErrorCode"] = error_code
+    return post_signed(client, app, "/sms/status", params)
+
+
+def test_status_callbacks_only_move_a_text_forward_whatever_their_order(client, app, session, bank):
+    sid = sent_text(session, bank).provider_sid
+    assert report(client, app, sid, "delivered").status_code == 204
+    assert report(client, app, sid, "sent").status_code == 204
+    session.rollback()
+    assert session.scalars(sa.select(OutboxMessage.status)).one() == "delivered"
+
+
+def test_a_forged_status_callback_changes_nothing(client, app, session, bank):
+    sid = sent_text(session, bank).provider_sid
+    params = {"MessageSid": sid, "MessageStatus": "failed"}
+    forged = post_signed(client, app, "/sms/status", params, signature="Zm9yZ2Vk")
+    assert forged.status_code == 403
+    session.rollback()
+    assert session.scalars(sa.select(OutboxMessage.status)).one() == "sent"
+
+
+def test_a_status_for_a_text_we_never_sent_is_accepted_and_ignored(client, app, session, bank):
+    assert report(client, app, "SMnotours", "delivered", "30003").status_code == 204
+    assert session.scalars(sa.select(OutboxMessage)).all() == []

@@ -24,6 +24,7 @@ from timebank.ledger.queries import (
 from timebank.ledger.rules import format_duration
 from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.members.models import Member
+from timebank.sms.announce import announce_pending
 from timebank.web.access import current_bank, member_in_bank, role_required
 from timebank.web.exchange_drafts import (
     Draft,
@@ -192,7 +193,7 @@ def _request(
 
 
 def _record_and_show(request_: ExchangeRequest) -> Response:
-    result = record_exchange(db.session(), request_)
+    result = record_exchange(db.session(), request_, also=announce_pending)
     return redirect(url_for("exchanges.done", transfer_id=result.id))
 
 

@@ -24,6 +24,7 @@ from timebank.ledger.queries import (
 )
 from timebank.ledger.rules import format_duration
 from timebank.ledger.services import GroupExchangeRequest, record_group_exchange
+from timebank.sms.announce import announce_pending
 from timebank.web.access import current_bank
 from timebank.web.exchange_drafts import (
     Draft,
@@ -137,7 +138,7 @@ def _group_request(draft: Draft, group_id: uuid.UUID) -> GroupExchangeRequest:
 
 
 def _record_group(draft: Draft, group_id: uuid.UUID) -> Response:
-    record_group_exchange(db.session(), _group_request(draft, group_id))
+    record_group_exchange(db.session(), _group_request(draft, group_id), also=announce_pending)
     return redirect(url_for("exchanges.group_done", group_id=group_id))
 
 
