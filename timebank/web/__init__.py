@@ -20,12 +20,13 @@ def register_web(app: Flask) -> None:
         offers,
         profile,
         public,
+        referrals,
         security,
     )
 
     security.init_app(app)
     auth.init_app(app)
-    for module in (public, auth, home, exchanges, offers, profile, broker, admin):
+    for module in (public, auth, home, exchanges, offers, profile, broker, admin, referrals):
         app.register_blueprint(module.bp)
     webhooks.init_app(app)
     if app.config.get("SHOW_DEV_SMS_PAGE"):

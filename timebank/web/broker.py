@@ -15,6 +15,7 @@ from timebank.members.profile import find_members
 from timebank.members.signup import SignUp, sign_up_member
 from timebank.web.access import member_in_bank, role_required
 from timebank.web.forms import show_error
+from timebank.web.referrals import link_signed_up, prefill_sign_up
 
 bp = Blueprint("broker", __name__)
 
@@ -58,6 +59,8 @@ def members():
 @role_required("broker")
 def sign_up():
     form = SignUpForm()
+    referral_id = request.args.get("referral", type=int)
+    from_referral = prefill_sign_up(form, referral_id) if referral_id is not None else None
     if form.validate_on_submit():
         sign_in_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
             "auth.request_code"
@@ -69,8 +72,10 @@ def sign_up():
         except TimeBankError as error:
             show_error(form, getattr(error, "field", None), error)
         else:
+            if referral_id is not None:
+                link_signed_up(referral_id, member.id)
             return redirect(url_for("broker.signed_up", member_id=member.id))
-    return render_template("broker/sign_up.html", form=form)
+    return render_template("broker/sign_up.html", form=form, from_referral=from_referral)
 
 
 @bp.get("/broker/sign-up/<int:member_id>/done")

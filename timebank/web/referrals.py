@@ -1,0 +1,251 @@
+"""Referral pages: the brokers' referral queue and each referral, and admins' partners."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Optional
+
+from timebank.errors import TimeBankError
+from timebank.extensions import db
+from timebank.members.phones import format_national
+from timebank.referrals import partners, services
+from timebank.referrals.grammar import reference
+from timebank.referrals.models import REFERRAL_STATUSES
+from timebank.web.access import role_required
+from timebank.web.forms import show_error
+
+bp = Blueprint("referrals", __name__)
+
+STATUS_NAMES = {
+    "received": "Received",
+    "invited": "Asked, waiting for their answer",
+    "consented": "Said yes: to contact",
+    "declined": "Said no",
+    "no_reply": "No answer",
+    "contacted": "Contacted",
+    "joined": "Joined",
+    "first_exchange": "Made a first exchange",
+    "closed": "Closed",
+}
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token: the button is the action."""
+
+
+class CloseForm(FlaskForm):
+    outcome = TextAreaField(
+        "How did it end?", validators=[InputRequired("Say in a few words how it ended.")]
+    )
+
+
+class PartnerForm(FlaskForm):
+    name = StringField("Name of the practice", validators=[InputRequired("Enter the name.")])
+    organisation = SelectField("Its GP practice account (optional)", validators=[Optional()])
+
+
+class NumberForm(FlaskForm):
+    mobile = StringField(
+        "Mobile number they text from", validators=[InputRequired("Enter a mobile number.")]
+    )
+
+
+def _page_values() -> dict[str, object]:
+    return {"names": STATUS_NAMES, "reference": reference, "national": format_national}
+
+
+# --- Brokers: the referral queue ----------------------------------------------------------
+
+
+@bp.get("/broker/referrals")
+@role_required("broker")
+def queue():
+    status = request.args.get("status") or None
+    if status is not None and status not in REFERRAL_STATUSES:
+        status = None
+    rows = services.referral_queue(db.session(), current_user.bank_id, status)
+    return render_template("referrals/queue.html", rows=rows, status=status, **_page_values())
+
+
+@bp.get("/broker/referrals/<int:referral_id>")
+@role_required("broker")
+def referral(referral_id: int):
+    session = db.session()
+    found = services.referral_in_bank(session, current_user.bank_id, referral_id)
+    partner = (
+        partners.partner_in_bank(session, found.bank_id, found.partner_id)
+        if found.partner_id is not None
+        else None
+    )
+    member = None
+    if found.member_id is None:
+        member = services.member_with_mobile(session, found.bank_id, found.patient_e164)
+    return render_template(
+        "referrals/referral.html",
+        referral=found,
+        partner=partner,
+        same_mobile=member,
+        steps=services.referral_history(session, found.bank_id, found.id),
+        form=ActionForm(),
+        **_page_values(),
+    )
+
+
+def _act(referral_id: int, action, done: str, *args):
+    """Run one broker action from a button, then show the referral with what happened."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(db.session(), current_user.bank_id, referral_id, *args, current_user.id)
+    except TimeBankError as error:
+        if error.status == 404:
+            raise
+        flash(error.message, "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("referrals.referral", referral_id=referral_id))
+
+
+@bp.post("/broker/referrals/<int:referral_id>/contacted")
+@role_required("broker")
+def contacted(referral_id: int):
+    return _act(referral_id, services.mark_contacted, "Marked as contacted.")
+
+
+@bp.post("/broker/referrals/<int:referral_id>/link")
+@role_required("broker")
+def link(referral_id: int):
+    member_id = request.form.get("member_id", type=int)
+    if member_id is None:
+        abort(400)
+    done = "Linked to the member. We have texted the practice that they joined."
+    return _act(referral_id, services.link_member, done, member_id)
+
+
+@bp.route("/broker/referrals/<int:referral_id>/close", methods=["GET", "POST"])
+@role_required("broker")
+def close(referral_id: int):
+    found = services.referral_in_bank(db.session(), current_user.bank_id, referral_id)
+    form = CloseForm()
+    if form.validate_on_submit():
+        try:
+            services.close_referral(
+                db.session(), found.bank_id, found.id, current_user.id, form.outcome.data or ""
+            )
+        except TimeBankError as error:
+            show_error(form, getattr(error, "field", None), error)
+        else:
+            flash(f"Referral {reference(found.id)} is closed.", "success")
+            return redirect(url_for("referrals.queue"))
+    return render_template("referrals/close.html", referral=found, form=form, **_page_values())
+
+
+# --- Admins: referral partners ------------------------------------------------------------
+
+
+@bp.get("/admin/partners")
+@role_required("admin")
+def partner_list():
+    found = partners.list_partners(db.session(), current_user.bank_id)
+    return render_template("referrals/partners.html", partners=found)
+
+
+@bp.route("/admin/partners/new", methods=["GET", "POST"])
+@role_required("admin")
+def new_partner():
+    form = PartnerForm()
+    practices = partners.gp_practices(db.session(), current_user.bank_id)
+    form.organisation.choices = [("", "None")] + [(str(org.id), org.name) for org in practices]
+    if form.validate_on_submit():
+        org_id = int(form.organisation.data) if form.organisation.data else None
+        try:
+            partner = partners.add_partner(
+                db.session(), current_user.bank_id, current_user.id, form.name.data or "", org_id
+            )
+        except TimeBankError as error:
+            field = getattr(error, "field", None)
+            show_error(form, field if field in ("name", "organisation") else None, error)
+        else:
+            flash(
+                f"{partner.name} is a referral partner. Add the numbers they text from.", "success"
+            )
+            return redirect(url_for("referrals.partner", partner_id=partner.id))
+    return render_template("referrals/partner_new.html", form=form)
+
+
+@bp.route("/admin/partners/<int:partner_id>", methods=["GET", "POST"])
+@role_required("admin")
+def partner(partner_id: int):
+    session = db.session()
+    found = partners.partner_in_bank(session, current_user.bank_id, partner_id)
+    form = NumberForm()
+    if form.validate_on_submit():
+        try:
+            partners.add_partner_number(
+                session, found.bank_id, current_user.id, found.id, form.mobile.data or ""
+            )
+        except TimeBankError as error:
+            show_error(form, "mobile", error)
+        else:
+            flash("Number added. Texts from it now count as this practice's.", "success")
+            return redirect(url_for("referrals.partner", partner_id=found.id))
+    return render_template(
+        "referrals/partner.html",
+        partner=found,
+        numbers=partners.partner_numbers(session, found.bank_id, found.id),
+        form=form,
+        remove_form=ActionForm(),
+        national=format_national,
+    )
+
+
+@bp.post("/admin/partners/<int:partner_id>/numbers/<int:number_id>/remove")
+@role_required("admin")
+def remove_number(partner_id: int, number_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    e164 = partners.remove_partner_number(
+        db.session(), current_user.bank_id, current_user.id, partner_id, number_id
+    )
+    flash(f"{format_national(e164)} no longer sends referrals.", "success")
+    return redirect(url_for("referrals.partner", partner_id=partner_id))
+
+
+@bp.post("/admin/partners/<int:partner_id>/active")
+@role_required("admin")
+def set_active(partner_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "yes"
+    found = partners.set_partner_active(
+        db.session(), current_user.bank_id, current_user.id, partner_id, active
+    )
+    word = "takes referrals again" if active else "is paused: its texts get no referrals"
+    flash(f"{found.name} {word}.", "success")
+    return redirect(url_for("referrals.partner", partner_id=partner_id))
+
+
+# --- The broker's sign-up page, started from a referral ------------------------------------
+
+
+def prefill_sign_up(form: FlaskForm, referral_id: int) -> str:
+    """Fill the sign-up form's name and mobile from a referral; return its reference."""
+    found = services.referral_in_bank(db.session(), current_user.bank_id, referral_id)
+    if not form.is_submitted():
+        form.name.data = form.name.data or found.first_name
+        form.mobile.data = form.mobile.data or format_national(found.patient_e164)
+    return reference(found.id)
+
+
+def link_signed_up(referral_id: int, member_id: int) -> None:
+    """Link the member just signed up to the referral they came from (marks it joined)."""
+    try:
+        services.link_member(
+            db.session(), current_user.bank_id, referral_id, member_id, current_user.id
+        )
+    except TimeBankError as error:
+        flash(f"They are signed up, but the referral was not linked: {error.message}", "error")
