@@ -7,6 +7,11 @@ from flask.cli import AppGroup
 
 from timebank.extensions import db
 
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
 referrals_cli = AppGroup("referrals", help="Follow up and purge GP referrals.")
 
 
@@ -16,10 +21,9 @@ def follow_up_command() -> None:
     from timebank.referrals.services import follow_up_referrals
 
     counts = follow_up_referrals(db.session())
-    click.echo(
-        f"{counts.no_reply} invitations had no reply in time; "
-        f"{counts.first_exchange} practices told of a first exchange."
-    )
+    unanswered = _count(counts.no_reply, "invitation", "invitations")
+    first = _count(counts.first_exchange, "first exchange", "first exchanges")
+    click.echo(f"No reply in time: {unanswered}. Practices told of {first}.")
 
 
 @referrals_cli.command("purge")
@@ -28,4 +32,5 @@ def purge_command() -> None:
     from timebank.referrals.services import purge_unconverted
 
     purged = purge_unconverted(db.session())
-    click.echo(f"Deleted {purged} referrals that did not lead to a member, with their steps.")
+    deleted = _count(purged, "referral", "referrals")
+    click.echo(f"Deleted {deleted} that did not lead to a member, with their steps.")
