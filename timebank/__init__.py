@@ -57,6 +57,7 @@ def register_commands(app: Flask) -> None:
     from timebank.ledger.cli import ledger_cli
     from timebank.referrals.cli import referrals_cli
     from timebank.schedule import schedule_cli
+    from timebank.sms.cli import sms_cli
     from timebank.tenancy.cli import bank_cli
 
     app.cli.add_command(ledger_cli)
@@ -64,3 +65,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(referrals_cli)
     app.cli.add_command(bank_cli)
     app.cli.add_command(schedule_cli)
+    app.cli.add_command(sms_cli)
