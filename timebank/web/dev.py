@@ -1,23 +1,135 @@
-"""Development only: the texts the console SMS backend would have sent, newest first."""
+"""Development only: text the time bank without a phone or a Twilio account.
+
+The form sends a simulated text "from" a partner's number, a member's or any number to a
+time bank's SMS number, through the same code as Twilio's webhook (without the signature),
+and the page lists the latest texts received and sent. It is registered only when
+SHOW_DEV_SMS_PAGE is on (development), and answers only this computer.
+"""
 
 from __future__ import annotations
 
+import uuid
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
 
 from timebank.extensions import db
-from timebank.sms.models import OutboxMessage
+from timebank.members.models import Member
+from timebank.members.phones import format_national
+from timebank.referrals.models import PartnerNumber, ReferralPartner
+from timebank.sms.inbound import IncomingText, receive_text
+from timebank.sms.models import InboundMessage, OutboxMessage
+from timebank.tenancy.models import TimeBank
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
 
+ANOTHER_NUMBER = "other"
+# Enough members to try things with; anyone else can be typed as "another number".
+MEMBERS_LISTED = 60
 
-@bp.get("/sms")
-def sms_outbox():
+
+class SimulatedTextForm(FlaskForm):
+    bank = SelectField("To which time bank")
+    sender = SelectField("From")
+    other_number = StringField("Another number", validators=[Length(max=20)])
+    body = TextAreaField("Text", validators=[InputRequired("Type the text."), Length(max=1600)])
+
+
+@bp.before_request
+def _this_computer_only():
     # Sign-in codes are listed here, so only this computer may look.
     if request.remote_addr not in ("127.0.0.1", "::1"):
         abort(404)
-    messages = db.session.scalars(
-        sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(50)
+
+
+def _banks() -> list[TimeBank]:
+    return list(
+        db.session.scalars(
+            sa.select(TimeBank).where(TimeBank.sms_number.is_not(None)).order_by(TimeBank.name)
+        )
+    )
+
+
+def _sender_choices(banks: list[TimeBank]) -> list[tuple[str, str]]:
+    """Return the numbers to text from: each bank's partners, then some of its members."""
+    bank_ids = [bank.id for bank in banks]
+    partners = db.session.execute(
+        sa.select(PartnerNumber.e164, ReferralPartner.name)
+        .join(ReferralPartner, ReferralPartner.id == PartnerNumber.partner_id)
+        .where(PartnerNumber.bank_id.in_(bank_ids))
+        .order_by(ReferralPartner.name)
     ).all()
+    members = db.session.execute(
+        sa.select(Member.mobile_e164, Member.display_name)
+        .where(
+            Member.bank_id.in_(bank_ids),
+            Member.mobile_e164.is_not(None),
+            Member.erased_at.is_(None),
+        )
+        .order_by(Member.display_name)
+        .limit(MEMBERS_LISTED)
+    ).all()
+    return [
+        (ANOTHER_NUMBER, "Another number (type it below)"),
+        *((e164, f"Practice: {name} ({format_national(e164)})") for e164, name in partners),
+        *((e164, f"Member: {name} ({format_national(e164)})") for e164, name in members),
+    ]
+
+
+def _form(banks: list[TimeBank]) -> SimulatedTextForm:
+    form = SimulatedTextForm()
+    form.bank.choices = [(str(bank.id), bank.name) for bank in banks]
+    form.sender.choices = _sender_choices(banks)
+    return form
+
+
+def _sender(form: SimulatedTextForm) -> str | None:
+    if form.sender.data != ANOTHER_NUMBER:
+        return form.sender.data
+    typed = (form.other_number.data or "").strip()
+    if not typed:
+        form.other_number.errors = ["Type the number the text comes from."]
+        return None
+    return typed
+
+
+def _simulate(form: SimulatedTextForm, banks: list[TimeBank]) -> str | None:
+    bank = next(b for b in banks if str(b.id) == form.bank.data)
+    sender = _sender(form)
+    if sender is None:
+        return None
+    incoming = IncomingText(
+        message_sid=f"DEV{uuid.uuid4().hex}",
+        from_number=sender,
+        to_number=bank.sms_number or "",
+        body=form.body.data or "",
+    )
+    reply = receive_text(db.session(), incoming)
+    return reply or "(no reply)"
+
+
+def _latest(model, order_by, limit: int = 30) -> list:
+    return list(db.session.scalars(sa.select(model).order_by(order_by.desc()).limit(limit)))
+
+
+@bp.route("/sms", methods=["GET", "POST"])
+def sms_outbox():
+    banks = _banks()
+    form = _form(banks)
+    if banks and form.validate_on_submit():
+        reply = _simulate(form, banks)
+        if reply is not None:
+            flash(f"Reply: {reply}", "info")
+            return redirect(url_for("dev.sms_outbox"))
+    page = render_template(
+        "dev/sms.html",
+        form=form,
+        has_banks=bool(banks),
+        inbound=_latest(InboundMessage, InboundMessage.id),
+        messages=_latest(OutboxMessage, OutboxMessage.id, 50),
+    )
     db.session.rollback()
-    return render_template("dev/sms.html", messages=messages)
+    return page
