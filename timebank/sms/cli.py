@@ -57,7 +57,7 @@ class _Stopper:
 
 @contextmanager
 def _signals_to(stopper: _Stopper) -> Iterator[None]:
-    previous: dict[int, Any] = {}
+    previous: dict[signal.Signals, Any] = {}
     for signum in (signal.SIGTERM, signal.SIGINT):
         previous[signum] = signal.signal(signum, stopper.stop)
     try:
