@@ -381,3 +381,18 @@ def test_purge_deletes_unconverted_referrals_after_retention_and_keeps_converted
     assert [r.first_name for r in referrals(session)] == ["Bob", "Cat"]
     assert session.scalar(sa.select(sa.func.count(ReferralEvent.id))) == 3 + 2
     assert session.scalar(sa.select(sa.func.count(PartnerNumber.id))) == 1
+
+
+def test_the_demo_bank_takes_referrals_from_its_gp_practice_at_every_stage(session):
+    from timebank.demo.seed import GP_PRACTICE, seed_demo_bank
+    from timebank.ledger.verify import verify_ledger
+
+    bank = seed_demo_bank(session, today=dt.date(2025, 3, 31))
+
+    partner = partner_for_number(session, bank.id, "+447400000001")
+    assert partner is not None and partner.name == GP_PRACTICE
+    assert bank.sms_number == "+447400000000"
+    assert sorted({r.status for r in referrals(session)}) == [
+        "consented", "declined", "first_exchange", "invited", "joined", "no_reply"
+    ]  # fmt: skip
+    assert verify_ledger(session).ok

@@ -486,6 +486,8 @@ def seed_demo_bank(
     _finish_members(session, bank.id, seeder.people, today)
     progress("Posting offers and requests…")
     _post_listings(session, bank.id, seeder.people, today)
+    progress("Adding GP referrals by text…")
+    _seed_referrals(session, bank.id, today)
     return bank
 
 
@@ -1036,3 +1038,68 @@ class _Seeder:
                 **{**right.__dict__, "recorded_by_id": self.broker.member_id}
             )
             self._record(stamp + dt.timedelta(minutes=5), corrected)
+
+
+# --- GP referrals by text --------------------------------------------------------------
+
+DEMO_SMS_NUMBER = "+447400000000"
+PRACTICE_MOBILE = "07400 000001"
+# (first name, days ago, mobile or None for the member of that name, reason, answer)
+REFERRALS = (
+    ("Lucy Hammond", 50, None, "new to the area", True),
+    ("Tendai Moyo", 20, None, "new to the area", True),
+    ("Winifred", 25, "+447812000301", "lonely since losing her husband", None),
+    ("Arthur", 9, "+447812000302", "would like to get out more", False),
+    ("Rose", 6, "+447812000303", "isolated after a fall", True),
+    ("Len", 2, "+447812000304", "carer for his wife, needs a break", None),
+)
+
+
+def _seed_referrals(session: so.Session, bank_id: int, today: dt.date) -> None:
+    """Make the GP practice a referral partner and add referrals at each stage."""
+    from timebank.referrals import partners, services
+    from timebank.referrals import sms as texts
+    from timebank.sms.commands import Join, Refer
+    from timebank.sms.models import OutboxMessage
+
+    bank = session.get(TimeBank, bank_id)
+    assert bank is not None
+    bank.sms_number = DEMO_SMS_NUMBER
+    members = {m.display_name: m for m in session.scalars(sa.select(Member).where(
+        Member.bank_id == bank_id))}  # fmt: skip
+    admin = next(m.id for m in members.values() if m.role == "admin")
+    broker = next(m.id for m in members.values() if m.role == "broker")
+    org = session.scalars(sa.select(Organisation.id).where(
+        Organisation.bank_id == bank_id, Organisation.name == GP_PRACTICE)).one()  # fmt: skip
+    session.commit()
+    partner = partners.add_partner(session, bank_id, admin, GP_PRACTICE, org)
+    partners.add_partner_number(session, bank_id, admin, partner.id, PRACTICE_MOBILE)
+
+    def day(days_ago: int) -> dt.datetime:
+        return _at(today - dt.timedelta(days=days_ago), 10)
+
+    for name, ago, mobile, reason, answer in REFERRALS:
+        member = members.get(name)
+        e164 = mobile or (member.mobile_e164 if member else None)
+        assert e164 is not None
+        texts.handle_refer(session, bank, partner, Refer(e164, name.split()[0], reason), day(ago))
+        if answer is not None:
+            texts.handle_invitation_answer(session, bank, e164, answer, day(ago - 1))
+        session.commit()
+        if member is not None:  # these two joined: a broker called, then signed them up
+            referral = services.open_referral_for(session, bank_id, e164)
+            assert referral is not None
+            services.mark_contacted(session, bank_id, referral.id, broker, _clock(day(ago - 2)))
+            services.link_member(
+                session, bank_id, referral.id, member.id, broker, _clock(member.joined_at)
+            )
+    texts.handle_join(session, bank, "+447812000305", Join("Priya"), day(1))
+    session.commit()
+    services.follow_up_referrals(session, _at(today, 0))
+    # These texts belong to the story's past: show them as sent, not waiting to go out.
+    session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.bank_id == bank_id, OutboxMessage.purpose.like("referral%"))
+        .values(status="sent", sent_at=OutboxMessage.created_at)
+    )
+    session.commit()

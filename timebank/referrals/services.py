@@ -79,8 +79,11 @@ def open_referral_for(session: so.Session, bank_id: int, e164: str) -> Referral 
     )
 
 
-def tell_brokers(session: so.Session, bank_id: int, referral: Referral, practice: str | None):
+def tell_brokers(
+    session: so.Session, bank_id: int, referral: Referral, practice: str | None
+) -> None:
     """Queue a short alert (reference and practice only) to each broker who takes texts."""
+    stamp = referral.updated_at
     brokers = session.scalars(
         sa.select(Member).where(
             Member.bank_id == bank_id,
@@ -93,7 +96,9 @@ def tell_brokers(session: so.Session, bank_id: int, referral: Referral, practice
     body = replies.referral_for_brokers(reference(referral.id), practice)
     for broker in brokers:
         assert broker.mobile_e164 is not None
-        queue_sms(session, bank_id, broker.mobile_e164, body, "referral_alert", broker.id)
+        queue_sms(
+            session, bank_id, broker.mobile_e164, body, "referral_alert", broker.id, lambda: stamp
+        )
 
 
 def tell_partner(session: so.Session, referral: Referral, body: str, purpose: str) -> int:
@@ -101,8 +106,9 @@ def tell_partner(session: so.Session, referral: Referral, body: str, purpose: st
     if referral.partner_id is None:
         return 0
     numbers = partner_numbers(session, referral.bank_id, referral.partner_id)
+    stamp = referral.updated_at
     for number in numbers:
-        queue_sms(session, referral.bank_id, number.e164, body, purpose)
+        queue_sms(session, referral.bank_id, number.e164, body, purpose, now=lambda: stamp)
     return len(numbers)
 
 
