@@ -295,3 +295,18 @@ def test_the_app_builds_its_twilio_backend_from_settings(database_url):
     assert backend.status_callback == "https://timebank.example.org/sms/status"
     assert backend.client.api.base_url == "http://127.0.0.1:9"
     assert backend.default_sender is None
+
+
+def test_a_text_twilio_never_stores_gives_up_after_the_last_attempt(app, session, sms_bank, twilio):
+    backend = twilio_backend(app, twilio)
+    message_id = queue(session, sms_bank)
+    later = now()
+    for _ in range(POLICY.max_attempts):
+        twilio.fake.answer_next("server_error")
+        send_pending(session, backend, later, 50, POLICY)
+        twilio.fake.messages.clear()  # Twilio answered 500 and stored nothing
+        later += dt.timedelta(seconds=121)
+        reconcile(session, backend, later, 50, POLICY)
+    gave_up = row(session, message_id)
+    assert (gave_up.status, gave_up.attempts) == ("failed", 3)
+    assert len(twilio.fake.requests) == 3

@@ -263,7 +263,8 @@ def reconcile(
     """Look `unknown` texts, and texts left `sending` too long, up at the provider.
 
     Found: sent, with the provider's sid. Not found once SMS_RECONCILE_AFTER_SECONDS have
-    passed since the claim: queued again, now known safe to send. Each change is guarded
+    passed since the claim: queued again, now known safe to send (or failed, when it has
+    had SMS_RETRY_MAX_ATTEMPTS tries). Each change is guarded
     by the status and attempt count read, so a row another worker moved is left alone.
     """
     policy = policy or SendPolicy()
@@ -295,6 +296,8 @@ def reconcile(
             continue
         if sid is not None:
             values: dict[str, Any] = {"status": "sent", "provider_sid": sid, "sent_at": since}
+        elif now - since >= waited and row.attempts >= policy.max_attempts:
+            values = {"status": "failed", "error": "Never reached the provider; gave up."}
         elif now - since >= waited:
             values = {"status": "queued", "claimed_at": None, "next_attempt_at": now}
         else:
@@ -314,6 +317,8 @@ def reconcile(
             log.info("SMS %s was %s; now %s", row.id, row.status, values["status"])
             if sid is not None:
                 report.found += 1
+            elif values["status"] == "failed":
+                report.failed += 1
             else:
                 report.requeued += 1
     return report
