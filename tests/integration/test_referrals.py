@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import MemberFactory, OrganisationFactory, TimeBankFactory
-from timebank.errors import NotAllowed, NotFound
+from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.referrals import partners, services
 from timebank.referrals.models import PartnerNumber, Referral, ReferralEvent
@@ -288,6 +288,19 @@ def test_every_broker_action_is_recorded_with_the_broker(session, bank, broker, 
         ("closed", broker.id),
     ]
     assert referral.outcome == "Settled in well" and referral.member_id == member.id
+
+
+def test_a_broker_cannot_mark_contacted_someone_who_has_not_said_yes(
+    session, bank, broker, practice
+):
+    refer(session, bank, practice, "REFER 07812 345678 Jane lonely")
+    [referral] = referrals(session)
+
+    with pytest.raises(InvalidInput) as error:
+        services.mark_contacted(session, bank.id, referral.id, broker.id)
+
+    assert "only someone who said yes" in error.value.message
+    assert referral.status == "invited"
 
 
 def test_joining_tells_every_number_of_the_practice_without_health_details(

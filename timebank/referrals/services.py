@@ -147,8 +147,12 @@ def mark_contacted(
     """Record that a broker got in touch with the person referred."""
     referral = _broker_referral(session, bank_id, referral_id, broker_id)
     _not_ended(referral)
-    if referral.status in ("joined", "first_exchange"):
-        raise InvalidInput(f"{referral.first_name or 'They'} already joined the time bank.")
+    if referral.status != "consented":
+        # Only the patient's own YES (or JOIN) lets a broker get in touch.
+        raise InvalidInput(
+            f"Referral {reference(referral.id)} is not waiting for a call: only someone who "
+            "said yes can be contacted."
+        )
     move(session, referral, "contacted", now(), broker_id)
     session.commit()
     return referral
