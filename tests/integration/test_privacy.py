@@ -151,3 +151,30 @@ def test_an_erased_members_data_holds_nothing_personal(session, bank, leaver):
 
     for detail in ("Jordan", "555111", "jordan@example.org", "Fixing laptops", "Monday"):
         assert detail not in text
+
+
+def test_erasing_blanks_the_words_of_texts_the_member_sent_in(session, bank, leaver):
+    from timebank.sms.models import InboundMessage
+
+    jordan, sam = leaver
+    for sid, member in (("SM-jordan", jordan), ("SM-sam", sam)):
+        session.add(
+            InboundMessage(
+                message_sid=sid,
+                bank_id=bank.id,
+                from_e164=member.mobile_e164 or "",
+                kind="balance",
+                body="BAL",
+                member_id=member.id,
+                reply="4:00",
+            )
+        )
+    session.commit()
+    erase_member(session, bank.id, jordan.id)
+    rows = {row.message_sid: row for row in session.scalars(sa.select(InboundMessage))}
+    assert (rows["SM-jordan"].body, rows["SM-jordan"].reply, rows["SM-jordan"].from_e164) == (
+        None,
+        None,
+        "",
+    )
+    assert rows["SM-sam"].body == "BAL"

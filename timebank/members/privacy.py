@@ -25,7 +25,7 @@ from timebank.members.models import Member, Organisation, SignInCode
 from timebank.members.profile import member_of_bank
 from timebank.members.services import account_of
 from timebank.offers.models import Listing, ListingContact
-from timebank.sms.models import OutboxMessage
+from timebank.sms.models import InboundMessage, OutboxMessage
 
 # Letters and digits that cannot be mistaken for each other when read aloud or written.
 PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -379,3 +379,9 @@ def _forget_texts(session: so.Session, bank_id: int, member_id: int) -> None:
         )
     )
     session.execute(texts.values(body=ERASED_TEXT, to_e164=""))
+    # What they texted in: the words go, the record that a text came stays for dedupe.
+    session.execute(
+        sa.update(InboundMessage)
+        .where(InboundMessage.bank_id == bank_id, InboundMessage.member_id == member_id)
+        .values(body=None, reply=None, from_e164="")
+    )
