@@ -178,3 +178,24 @@ def test_erasing_blanks_the_words_of_texts_the_member_sent_in(session, bank, lea
         "",
     )
     assert rows["SM-sam"].body == "BAL"
+
+
+def test_my_data_includes_the_texts_a_member_sent_in(session, bank, leaver):
+    from timebank.members.privacy import member_data
+    from timebank.sms.models import InboundMessage
+
+    jordan, _ = leaver
+    session.add(
+        InboundMessage(
+            message_sid="SM-1",
+            bank_id=bank.id,
+            from_e164=jordan.mobile_e164 or "",
+            kind="balance",
+            body="BAL",
+            member_id=jordan.id,
+            reply="Your balance",
+        )
+    )
+    session.commit()
+    sections = {s.slug: s for s in member_data(session, bank.id, jordan.id)}
+    assert [row[3] for row in sections["texts_received"].rows] == ["BAL"]

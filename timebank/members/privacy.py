@@ -244,6 +244,24 @@ def _texts(session: so.Session, bank_id: int, member_id: int) -> Section:
     return section
 
 
+def _texts_in(session: so.Session, bank_id: int, member_id: int) -> Section:
+    section = Section(
+        "Text messages you sent to the time bank",
+        "texts_received",
+        ("Received", "From", "Understood as", "Message", "Our reply"),
+    )
+    for text in session.scalars(
+        sa.select(InboundMessage)
+        .where(InboundMessage.bank_id == bank_id, InboundMessage.member_id == member_id)
+        .order_by(InboundMessage.received_at, InboundMessage.id)
+    ):
+        section.rows.append(
+            (_when(text.received_at), text.from_e164, text.kind, text.body or "",
+             text.reply or "")
+        )  # fmt: skip
+    return section
+
+
 def _codes(session: so.Session, bank_id: int, member_id: int) -> Section:
     section = Section(
         "Sign-in codes you asked for (times only)",
@@ -273,6 +291,7 @@ def member_data(session: so.Session, bank_id: int, member_id: int) -> list[Secti
         _listings(session, bank_id, member_id),
         _contacts(session, bank_id, member_id),
         _texts(session, bank_id, member_id),
+        _texts_in(session, bank_id, member_id),
         _codes(session, bank_id, member_id),
     ]
 
