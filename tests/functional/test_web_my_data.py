@@ -112,6 +112,7 @@ def test_spreadsheets_come_as_a_zip_of_csv_files(client, session, bank):
         "offers_and_requests.csv",
         "contacts.csv",
         "texts.csv",
+        "texts_received.csv",
         "sign_in_codes.csv",
     }
     transfers = list(csv.DictReader(io.StringIO(archive.read("transfers.csv").decode())))
