@@ -92,9 +92,7 @@ def test_broker_sees_the_reason_and_the_history(client, session, bank, broker, p
     assert "Ravensbourne Health Centre" in text and "Said yes: to contact" in text
 
 
-def test_members_get_403_on_referral_pages_and_other_banks_get_404(
-    client, session, bank, practice
-):
+def test_members_get_403_on_referral_pages_and_other_banks_get_404(client, session, bank, practice):
     referral = referred(session, bank, practice)
     member = MemberFactory(bank=bank)
     sign_in_as(client, member)
