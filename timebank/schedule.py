@@ -96,7 +96,8 @@ def run_schedule(once: bool, clock: Callable[[], float] = time.monotonic) -> int
     stopper = _Stopper()
     signal.signal(signal.SIGTERM, stopper.stop)
     signal.signal(signal.SIGINT, stopper.stop)
-    jobs, last_run, failures = available_jobs(), {}, 0
+    jobs, failures = available_jobs(), 0
+    last_run: dict[str, float] = {}
     log.info("Scheduler running: %s", ", ".join(f"{j.name} every {j.every_seconds}s" for j in jobs))
     while not stopper.stopping:
         for job in due_jobs(jobs, last_run, clock()):

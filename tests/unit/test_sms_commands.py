@@ -107,6 +107,10 @@ def test_referrals_tolerate_case_spacing_and_uk_number_formats(text):
     assert "".join(ch for ch in command.mobile if ch.isdigit()).endswith("7123456789")
 
 
+def test_a_comma_after_the_first_name_is_forgiven():
+    assert parse_text("REFER 07812 345678 Jane, lonely") == Refer("07812 345678", "Jane", "lonely")
+
+
 def test_a_referral_without_a_name_is_not_understood():
     assert parse_text("REFER 07123 456789") == Unknown("refer")
     assert parse_text("REFER Jane") == Unknown("refer")

@@ -147,10 +147,11 @@ def _parse_refer(rest: str) -> Command:
     if phone is None:
         return Unknown("refer")
     words = after.split(maxsplit=1)
-    if not words or not re.match(r"^[^\W\d_][\w'.-]*$", words[0]):
+    name = words[0].rstrip(",.;:") if words else ""
+    if not re.match(r"^[^\W\d_][\w'.-]*$", name):
         return Unknown("refer")
     reason = words[1].strip() if len(words) > 1 else ""
-    return Refer(phone, words[0].strip(".,")[:40], reason[:300])
+    return Refer(phone, name[:40], reason[:300])
 
 
 def parse_text(body: str) -> Command:
