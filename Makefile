@@ -22,7 +22,7 @@ run: install ## Migrate the SQLite database, seed the demo bank on first run, se
 	$(BIN)/flask demo seed --if-empty
 	@echo "Serving on http://$(HOST):$(PORT)  (health: http://$(HOST):$(PORT)/healthz; Ctrl-C stops)"
 	@echo "Also running: the SMS worker (flask sms worker) and the scheduler (flask schedule run)."
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'kill $$(jobs -p) 2>/dev/null' INT TERM EXIT; \
 	$(BIN)/flask sms worker & \
 	$(BIN)/flask schedule run & \
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
