@@ -1,4 +1,4 @@
-"""`flask bank ...`: create and list time banks."""
+"""`flask bank ...`: create and list time banks, and set their SMS number."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from timebank.errors import TimeBankError
 from timebank.extensions import db
 
-bank_cli = AppGroup("bank", help="Create and list time banks.")
+bank_cli = AppGroup("bank", help="Create and list time banks, and set their SMS number.")
 
 
 @bank_cli.command("create")
@@ -79,3 +79,36 @@ def list_command() -> None:
         click.echo("No time banks yet. Create one with `flask bank create SLUG NAME`.")
     for bank in banks:
         click.echo(f"{bank.id:>4}  {bank.slug:<24} {bank.name}")
+
+
+@bank_cli.command("sms")
+@click.argument("slug")
+@click.option("--number", help="The mobile number members and practices text, e.g. 07400 000000.")
+@click.option(
+    "--sender",
+    help="What texts come from: a number, or a Twilio Messaging Service SID (MG...)."
+    " Empty means the number above.",
+)
+@click.option("--reply-days", type=int, help="Days to wait for a referred patient's YES or NO.")
+@click.option(
+    "--retention-days", type=int, help="Days to keep referrals that never led to a member."
+)
+def sms_command(
+    slug: str,
+    number: str | None,
+    sender: str | None,
+    reply_days: int | None,
+    retention_days: int | None,
+) -> None:
+    """Show or change a time bank's SMS number, sender and referral days."""
+    from timebank.tenancy.services import set_sms_settings
+
+    try:
+        bank = set_sms_settings(db.session(), slug, number, sender, reply_days, retention_days)
+    except TimeBankError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"{bank.name} ({bank.slug})")
+    click.echo(f"  texted at:        {bank.sms_number or 'not set'}")
+    click.echo(f"  texts come from:  {bank.sms_sender or bank.sms_number or 'not set'}")
+    click.echo(f"  reply days:       {bank.referral_reply_days}")
+    click.echo(f"  retention days:   {bank.referral_retention_days}")

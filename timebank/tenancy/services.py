@@ -61,3 +61,45 @@ def community_pot_account(session: so.Session, bank_id: int) -> Account:
         .join(Organisation, Organisation.id == Account.organisation_id)
         .where(Account.bank_id == bank_id, Organisation.kind == "community_pot")
     ).one()
+
+
+MESSAGING_SERVICE = re.compile(r"^MG[0-9a-fA-F]{32}$")
+
+
+@use_case
+def set_sms_settings(
+    session: so.Session,
+    slug: str,
+    number: str | None = None,
+    sender: str | None = None,
+    reply_days: int | None = None,
+    retention_days: int | None = None,
+) -> TimeBank:
+    """Set the number a time bank is texted at, what its texts come from, and referral days."""
+    from timebank.members.phones import normalise_mobile
+
+    bank = session.scalar(sa.select(TimeBank).where(TimeBank.slug == slug))
+    if bank is None:
+        raise InvalidInput(f"There is no time bank called {slug}.")
+    if number is not None:
+        e164 = normalise_mobile(number)
+        taken = session.scalar(
+            sa.select(TimeBank.slug).where(TimeBank.sms_number == e164, TimeBank.id != bank.id)
+        )
+        if taken:
+            raise InvalidInput(f"{number} is already the number of the time bank {taken}.")
+        bank.sms_number = e164
+    if sender is not None:
+        if sender and not MESSAGING_SERVICE.match(sender):
+            sender = normalise_mobile(sender)
+        bank.sms_sender = sender or None
+    for name, days in (
+        ("referral_reply_days", reply_days),
+        ("referral_retention_days", retention_days),
+    ):
+        if days is not None:
+            if not 0 < days <= 3650:
+                raise InvalidInput("Days must be a whole number from 1 to 3650.")
+            setattr(bank, name, days)
+    session.commit()
+    return bank
