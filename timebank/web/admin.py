@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
@@ -13,10 +12,10 @@ from timebank.extensions import db
 from timebank.members.models import MEMBER_STATUSES
 from timebank.members.phones import format_national
 from timebank.members.privacy import erase_member
-from timebank.members.profile import find_members
 from timebank.members.services import set_member_status
 from timebank.web.access import member_in_bank, role_required
 from timebank.web.forms import show_error
+from timebank.web.member_search import search_members
 
 bp = Blueprint("admin", __name__)
 
@@ -42,10 +41,7 @@ class EraseForm(FlaskForm):
 @bp.get("/admin/members")
 @role_required("admin")
 def members():
-    words = (request.args.get("q") or "").strip()[:100]
-    page = find_members(
-        db.session(), current_user.bank_id, words, request.args.get("page", 1, type=int)
-    )
+    page, words = search_members()
     return render_template("admin/members.html", page=page, words=words, names=STATUS_NAMES)
 
 

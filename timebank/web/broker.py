@@ -11,10 +11,10 @@ from wtforms.validators import InputRequired, Optional
 from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.members.phones import format_national
-from timebank.members.profile import find_members
 from timebank.members.signup import SignUp, sign_up_member
 from timebank.web.access import member_in_bank, role_required
 from timebank.web.forms import show_error
+from timebank.web.member_search import search_members
 from timebank.web.referrals import link_signed_up, prefill_sign_up
 
 bp = Blueprint("broker", __name__)
@@ -48,10 +48,7 @@ def dashboard():
 @bp.get("/broker/members")
 @role_required("broker")
 def members():
-    words = (request.args.get("q") or "").strip()[:100]
-    page = find_members(
-        db.session(), current_user.bank_id, words, request.args.get("page", 1, type=int)
-    )
+    page, words = search_members()
     return render_template("broker/members.html", page=page, words=words, national=format_national)
 
 
