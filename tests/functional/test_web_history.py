@@ -13,23 +13,8 @@ from timebank.ledger.resolutions import confirm_pending, decline_pending, revers
 
 
 @pytest.fixture
-def joyce(bank):
-    return MemberFactory(bank=bank, display_name="Joyce Campbell")
-
-
-@pytest.fixture
-def sam(bank):
-    return MemberFactory(bank=bank, display_name="Sam Green")
-
-
-@pytest.fixture
 def ann(bank):
     return MemberFactory(bank=bank, display_name="Ann Archer")
-
-
-@pytest.fixture
-def as_joyce(app, joyce):
-    return signed_in(app, joyce)
 
 
 SEP_20, OCT_3, OCT_17, OCT_30, NOV_2 = (

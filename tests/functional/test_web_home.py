@@ -12,16 +12,6 @@ from timebank.ledger.resolutions import confirm_pending
 
 
 @pytest.fixture
-def joyce(bank):
-    return MemberFactory(bank=bank, display_name="Joyce Campbell")
-
-
-@pytest.fixture
-def sam(bank):
-    return MemberFactory(bank=bank, display_name="Sam Green")
-
-
-@pytest.fixture
 def as_sam(app, sam):
     return signed_in(app, sam)
 

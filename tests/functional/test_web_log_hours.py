@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from tests.factories import MemberFactory, TimeBankFactory
@@ -23,21 +22,6 @@ from timebank.extensions import db
 from timebank.ledger.models import Transfer
 from timebank.ledger.queries import today_in
 from timebank.members.services import set_member_status
-
-
-@pytest.fixture
-def joyce(bank):
-    return MemberFactory(bank=bank, display_name="Joyce Campbell")
-
-
-@pytest.fixture
-def sam(bank):
-    return MemberFactory(bank=bank, display_name="Sam Green")
-
-
-@pytest.fixture
-def as_joyce(app, joyce):
-    return signed_in(app, joyce)
 
 
 def details(bank, direction="gave", duration="90", **changes):
