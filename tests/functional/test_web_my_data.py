@@ -6,30 +6,11 @@ import csv
 import datetime as dt
 import io
 import re
-import uuid
 import zipfile
 
 from tests.factories import ListingFactory, MemberFactory, sign_in_as
-from timebank.ledger.services import ExchangeRequest, record_exchange
+from tests.functional.ledger_pages import give
 from timebank.members.signin import request_sign_in_code
-
-
-def give(session, bank, giver, receiver, minutes, what):
-    """Record help given, as the receiver would (so it posts at once)."""
-    return record_exchange(
-        session,
-        ExchangeRequest(
-            transfer_id=uuid.uuid4(),
-            bank_id=bank.id,
-            giver_id=giver.id,
-            receiver_id=receiver.id,
-            minutes=minutes,
-            recorded_by_id=receiver.id,
-            happened_on=dt.date.today(),
-            description=what,
-            skill_category="Gardening",
-        ),
-    )
 
 
 def joyce_with_history(client, session, bank):
@@ -38,7 +19,15 @@ def joyce_with_history(client, session, bank):
     dorothy = MemberFactory(bank=bank, display_name="Dorothy Palmer", mobile="07508 128486")
     dorothy.email = "dorothy@example.org"
     session.commit()
-    transfer = give(session, bank, joyce, dorothy, 90, "Weeding the front garden")
+    transfer = give(
+        joyce,
+        dorothy,
+        90,
+        by=dorothy,  # recorded by the receiver, so it posts at once
+        happened_on=dt.date.today(),
+        description="Weeding the front garden",
+        skill_category="Gardening",
+    )
     request = ListingFactory(member=dorothy, kind="request", title="Help with bulbs")
     ListingFactory(member=joyce, title="Shopping trips")
     request_sign_in_code(session, bank.id, bank.name, "07450 120567")

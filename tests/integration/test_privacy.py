@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from tests.factories import ListingFactory, MemberFactory
+from tests.functional.ledger_pages import give
 from timebank.errors import InvalidInput
 from timebank.ledger.models import Transfer
-from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.ledger.verify import verify_ledger
 from timebank.members.models import SignInCode
 from timebank.members.privacy import as_text, erase_member, member_data, pseudonym
@@ -22,21 +21,16 @@ from timebank.offers.services import contact_listing
 from timebank.sms.models import OutboxMessage
 
 
-def give(session, bank, giver, receiver, minutes):
-    """Record help given, as the receiver would, so it posts at once."""
-    return record_exchange(
-        session,
-        ExchangeRequest(
-            transfer_id=uuid.uuid4(),
-            bank_id=bank.id,
-            giver_id=giver.id,
-            receiver_id=receiver.id,
-            minutes=minutes,
-            recorded_by_id=receiver.id,
-            happened_on=dt.date.today(),
-            description="Weeding",
-            skill_category="Gardening",
-        ),
+def give_weeding(giver, receiver, minutes):
+    """Record weeding help, as the receiver would, so it posts at once."""
+    return give(
+        giver,
+        receiver,
+        minutes,
+        by=receiver,
+        happened_on=dt.date.today(),
+        description="Weeding",
+        skill_category="Gardening",
     )
 
 
@@ -50,8 +44,8 @@ def leaver(session, bank):
     session.commit()
     set_password(session, bank.id, jordan.id, "a long enough password")
     sam = MemberFactory(bank=bank, display_name="Sam Green")
-    give(session, bank, jordan, sam, 120)
-    give(session, bank, sam, jordan, 45)
+    give_weeding(jordan, sam, 120)
+    give_weeding(sam, jordan, 45)
     ListingFactory(member=jordan, title="Fixing laptops", description="Bring it round")
     sams = ListingFactory(member=sam, kind="request", title="Tablet help")
     contact_listing(session, bank.id, jordan.id, sams.id, "I can come on Monday")
