@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
@@ -157,6 +157,27 @@ def _fill_details(form: DetailsForm, draft: Draft, today: dt.date) -> None:
 def has_details(draft: Draft) -> bool:
     """Say whether the details page has been filled in."""
     return bool(draft.get("minutes") and draft.get("happened_on"))
+
+
+class RecordedDetails(TypedDict):
+    """What every log-hours flow records from its details page, and who recorded it."""
+
+    minutes: int
+    recorded_by_id: int
+    happened_on: dt.date
+    description: str
+    skill_category: str | None
+
+
+def recorded_details(draft: Draft) -> RecordedDetails:
+    """Return the draft's details as the ledger's exchange requests take them."""
+    return RecordedDetails(
+        minutes=draft["minutes"],
+        recorded_by_id=me().id,
+        happened_on=dt.date.fromisoformat(draft["happened_on"]),
+        description=draft.get("note", ""),
+        skill_category=draft.get("skill_category") or None,
+    )
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from timebank.web.exchange_drafts import (
     load_draft,
     long_date,
     me,
+    recorded_details,
 )
 from timebank.web.exchange_forms import ChooseMemberForm
 from timebank.web.forms import show_error
@@ -184,11 +185,7 @@ def _request(
         bank_id=current_bank().id,
         giver_id=giver_id,
         receiver_id=receiver_id,
-        minutes=draft["minutes"],
-        recorded_by_id=me().id,
-        happened_on=dt.date.fromisoformat(draft["happened_on"]),
-        description=draft.get("note", ""),
-        skill_category=draft.get("skill_category") or None,
+        **recorded_details(draft),
     )
 
 

@@ -7,7 +7,6 @@ and a confirmation. Recording is all or nothing (record_group_exchange).
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from flask import abort, redirect, render_template, request, url_for
@@ -42,6 +41,7 @@ from timebank.web.exchange_drafts import (
     load_draft,
     me,
     members_named,
+    recorded_details,
 )
 from timebank.web.exchange_forms import ChooseMembersForm, GroupDirectionForm
 from timebank.web.exchanges import bp
@@ -129,11 +129,7 @@ def _group_request(draft: Draft, group_id: uuid.UUID) -> GroupExchangeRequest:
         bank_id=current_bank().id,
         giver_ids=mine if gave else others,
         receiver_ids=others if gave else mine,
-        minutes=draft["minutes"],
-        recorded_by_id=me().id,
-        happened_on=dt.date.fromisoformat(draft["happened_on"]),
-        description=draft.get("note", ""),
-        skill_category=draft.get("skill_category") or None,
+        **recorded_details(draft),
     )
 
 
