@@ -88,3 +88,21 @@ def broker(bank):
     from tests.factories import MemberFactory
 
     return MemberFactory(bank=bank, display_name="Bea Broker", role="broker")
+
+
+@pytest.fixture
+def admin(bank):
+    """Return an admin of `bank`."""
+    from tests.factories import MemberFactory
+
+    return MemberFactory(bank=bank, display_name="Ada Admin", role="admin", mobile="07956 000001")
+
+
+@pytest.fixture
+def practice(session, bank, admin):
+    """Return a referral partner of `bank` that texts from 07400 000111."""
+    from timebank.referrals import partners
+
+    partner = partners.add_partner(session, bank.id, admin.id, "Ravensbourne Health Centre")
+    partners.add_partner_number(session, bank.id, admin.id, partner.id, "07400 000111")
+    return partner

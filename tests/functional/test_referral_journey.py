@@ -17,7 +17,6 @@ from tests.functional.sms_texting import (  # noqa: F401  (the app and bank fixt
 )
 from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.members.models import Member
-from timebank.referrals import partners
 from timebank.referrals.models import Referral, ReferralEvent
 from timebank.sms import replies
 from timebank.sms.models import OutboxMessage
@@ -30,14 +29,6 @@ PATIENT = "+447812345678"
 def admin(bank):
     """Return an admin of `bank` (who takes no texts, to keep the outbox simple)."""
     return MemberFactory(bank=bank, display_name="Ada Admin", role="admin", mobile=None)
-
-
-@pytest.fixture
-def practice(session, bank, admin):
-    """Return the bank's referral partner that texts from PRACTICE_PHONE."""
-    partner = partners.add_partner(session, bank.id, admin.id, "Ravensbourne Health Centre")
-    partners.add_partner_number(session, bank.id, admin.id, partner.id, PRACTICE_PHONE)
-    return partner
 
 
 def outbox_to(session, e164: str) -> list[str]:

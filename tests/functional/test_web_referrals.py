@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from tests.factories import MemberFactory, OrganisationFactory, TimeBankFactory, sign_in_as
 from timebank.members.models import Member
-from timebank.referrals import partners
 from timebank.referrals.models import PartnerNumber, Referral, ReferralEvent, ReferralPartner
 from timebank.referrals.sms import handle_invitation_answer, handle_refer
 from timebank.sms.commands import parse_text
@@ -21,20 +19,6 @@ PATIENT = "+447812345678"
 
 def h1s(response) -> list[str]:
     return re.findall(r"<h1[^>]*>(.*?)</h1>", response.get_data(as_text=True), re.S)
-
-
-@pytest.fixture
-def admin(bank):
-    """Return an admin of `bank`."""
-    return MemberFactory(bank=bank, display_name="Ada Admin", role="admin", mobile="07956 000001")
-
-
-@pytest.fixture
-def practice(session, bank, admin):
-    """Return a referral partner of `bank` that texts from 07400 000111."""
-    partner = partners.add_partner(session, bank.id, admin.id, "Ravensbourne Health Centre")
-    partners.add_partner_number(session, bank.id, admin.id, partner.id, "07400 000111")
-    return partner
 
 
 def referred(session, bank, practice, body="REFER 07812 345678 Jane lonely, bad hip", yes=True):

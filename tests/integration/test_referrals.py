@@ -28,20 +28,6 @@ PRACTICE_PHONE = "+447400000111"
 NHS_NUMBER = "943 476 5919"
 
 
-@pytest.fixture
-def admin(bank):
-    """Return an admin of `bank`."""
-    return MemberFactory(bank=bank, display_name="Ada Admin", role="admin", mobile="07956 000001")
-
-
-@pytest.fixture
-def practice(session, bank, admin):
-    """Return a referral partner of `bank` that texts from PRACTICE_PHONE."""
-    partner = partners.add_partner(session, bank.id, admin.id, "Ravensbourne Health Centre")
-    partners.add_partner_number(session, bank.id, admin.id, partner.id, "07400 000111")
-    return partner
-
-
 def refer(session, bank, partner, body: str, now: dt.datetime = NOW) -> str:
     """Parse a practice's text, handle it and commit as the webhook does; return the reply."""
     command = parse_text(body)
