@@ -1,0 +1,1 @@
+"""The broker's worklist: who to match, who has drifted away, who never got started."""
