@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
+from timebank.tenancy.skills import skill_in_sentence
+
 Part = Literal["morning", "afternoon", "evening"]
 Travel = Literal["own_area", "nearby", "anywhere"]
 
@@ -207,7 +209,7 @@ class _RequestContext:
             request=request,
             words=words_of(request.description),
             nearby_areas=nearby.get(request.area, frozenset()),
-            offers=(f"offers {_in_sentence(request.skill_category)}",),
+            offers=(f"offers {skill_in_sentence(request.skill_category)}",),
             not_met=(f"has not met {request.requester_first_name} yet",),
         )
 
@@ -337,10 +339,3 @@ def _stem(word: str) -> str:
         if len(word) - len(ending) >= 3 and word.endswith(ending) and not word.endswith("ss"):
             return word[: -len(ending)]
     return word
-
-
-def _in_sentence(category: str) -> str:
-    """Return a skill category as it reads in a sentence: 'Gardening' -> 'gardening'."""
-    if len(category) > 1 and category[1].isupper():  # an initialism such as "IT help"
-        return category
-    return category[:1].lower() + category[1:]

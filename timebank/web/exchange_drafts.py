@@ -22,6 +22,7 @@ from timebank.errors import TimeBankError
 from timebank.ledger.queries import today_in
 from timebank.ledger.rules import format_duration
 from timebank.members.models import Member
+from timebank.tenancy.skills import skill_in_sentence
 from timebank.web.access import current_bank, member_in_bank
 from timebank.web.exchange_forms import DetailsForm, SubmitOnceForm, parse_uuid
 from timebank.web.forms import show_error
@@ -79,12 +80,8 @@ def chosen_member_id(text: str | None) -> int | None:
 
 
 def kind_of_help(category: str | None) -> str:
-    """Return a skill category as it reads inside a sentence: 'Gardening' -> 'gardening'."""
-    if not category:
-        return "help"
-    if len(category) > 1 and category[1].isupper():  # an initialism such as "IT help"
-        return category
-    return category[0].lower() + category[1:]
+    """Return a skill category as it reads inside a sentence ('help' when there is none)."""
+    return skill_in_sentence(category)
 
 
 def join_names(names: Sequence[str]) -> str:
