@@ -53,6 +53,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the project's `flask` commands."""
+    from timebank.broker.cli import broker_cli
     from timebank.demo.cli import demo_cli
     from timebank.ledger.cli import ledger_cli
     from timebank.referrals.cli import referrals_cli
@@ -66,3 +67,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(bank_cli)
     app.cli.add_command(schedule_cli)
     app.cli.add_command(sms_cli)
+    app.cli.add_command(broker_cli)
