@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 import pytest
+import sqlalchemy as sa
 
 from tests.factories import MemberFactory
 from timebank.broker.dormancy import DormancySettings
@@ -211,3 +212,16 @@ def test_the_demo_bank_scans_and_flags_some_members(session):
         "unanswered_offers",
         "below_rhythm",
     }
+
+
+def test_brokers_and_admins_are_never_on_the_outreach_list(session):
+    from timebank.members.models import Member
+
+    bank = seed_demo_bank(session, today=dt.date(2025, 9, 15))
+    staff = set(
+        session.scalars(
+            sa.select(Member.id).where(Member.bank_id == bank.id, Member.role != "member")
+        )
+    )
+    flags = list(scan_dormant(session, bank.id, dt.date(2025, 9, 15), DormancySettings()))
+    assert staff and not staff & {flag.member_id for flag in flags}

@@ -116,7 +116,8 @@ def activity_query(bank_id: int, today: dt.date, window_start: dt.date) -> sa.Se
         .outerjoin(exchanges, exchanges.c.member_id == Member.id)
         .outerjoin(referred, referred.c.member_id == Member.id)
         .outerjoin(offers, offers.c.member_id == Member.id)
-        .where(Member.bank_id == bank_id)
+        # Brokers and admins are the time bank's staff, not people it reaches out to.
+        .where(Member.bank_id == bank_id, Member.role == "member")
         .order_by(Member.id)
     )
 
