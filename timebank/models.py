@@ -1,5 +1,14 @@
 """Import every model so the metadata (and Alembic) sees the whole schema."""
 
+from timebank.broker.models import (
+    BrokerAction,
+    MemberBlock,
+    MemberCheck,
+    OutreachContact,
+    OutreachFlag,
+    Proposal,
+    SkillCategory,
+)
 from timebank.ledger.models import Account, PendingEscalation, Transfer
 from timebank.members.models import Member, Organisation, SignInCode
 from timebank.offers.models import Listing, ListingContact
@@ -9,6 +18,13 @@ from timebank.tenancy.models import TimeBank
 
 __all__ = [
     "Account",
+    "BrokerAction",
+    "MemberBlock",
+    "MemberCheck",
+    "OutreachContact",
+    "OutreachFlag",
+    "Proposal",
+    "SkillCategory",
     "ExchangeCode",
     "InboundMessage",
     "OptOut",

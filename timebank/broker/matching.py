@@ -90,6 +90,29 @@ class Slot:
         return f"{DAYS[self.day]} {self.part}s"
 
 
+def slot_bit(slot: Slot) -> int:
+    """Return the bit that stands for a slot in a stored mask (Monday morning is bit 0)."""
+    return 1 << (slot.day * len(PARTS) + PARTS.index(slot.part))
+
+
+def slots_to_mask(slots: Iterable[Slot]) -> int:
+    """Pack slots into the integer stored in `listings.slots` (21 bits, 0 = not said)."""
+    mask = 0
+    for slot in slots:
+        mask |= slot_bit(slot)
+    return mask
+
+
+def mask_to_slots(mask: int) -> frozenset[Slot]:
+    """Unpack a stored mask into its slots."""
+    return frozenset(
+        Slot(day, part)
+        for day in range(len(DAYS))
+        for part in PARTS
+        if mask & slot_bit(Slot(day, part))
+    )
+
+
 @dataclass(frozen=True)
 class HelpRequest:
     """What a member asked for, as the matching rules need it."""

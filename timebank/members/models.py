@@ -46,6 +46,8 @@ class Member(Base):
     # What other members can see: the area by default, never the phone number unless asked.
     show_mobile: so.Mapped[bool] = so.mapped_column(default=False)
     show_area: so.Mapped[bool] = so.mapped_column(default=True)
+    # The member asked not to be contacted by outreach: never flagged as dormant.
+    do_not_contact: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     # When the member agreed to the time bank holding their details (at sign-up).
     consent_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
     last_sign_in_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))

@@ -34,6 +34,17 @@ class Listing(Base):
     description: so.Mapped[str] = so.mapped_column(sa.String(1000), default="")
     availability: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     area: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
+    # The times of the week: an offer's availability, a request's "when". One bit per
+    # day and part of the day (see `timebank.broker.matching.slots_to_mask`); 0 = not said.
+    slots: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # Offers: how far the member will go ("own_area", "nearby", "anywhere").
+    travel: so.Mapped[str] = so.mapped_column(
+        sa.String(12), default="nearby", server_default="nearby"
+    )
+    # Requests: the help needs a checked helper (e.g. a home visit), whatever the category.
+    needs_check: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # Requests: when a broker (or the requester) marked it matched with a helper.
+    matched_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
     status: so.Mapped[str] = so.mapped_column(sa.String(8), default="open")
     created_at: so.Mapped[dt.datetime] = so.mapped_column(
         sa.DateTime(timezone=True), default=utcnow

@@ -50,6 +50,12 @@ class TimeBank(Base):
     # never led to a member before they are deleted.
     referral_reply_days: so.Mapped[int] = so.mapped_column(default=14)
     referral_retention_days: so.Mapped[int] = so.mapped_column(default=90)
+    # Outreach: flag a member after this many days without an exchange, and a new
+    # (joined or referred) member with no first exchange after `first_exchange_days`.
+    dormant_after_days: so.Mapped[int] = so.mapped_column(default=60, server_default="60")
+    first_exchange_days: so.Mapped[int] = so.mapped_column(default=30, server_default="30")
+    # The SMS nudge brokers can send a flagged member; None uses the built-in wording.
+    nudge_template: so.Mapped[str | None] = so.mapped_column(sa.String(320))
     created_at: so.Mapped[dt.datetime] = so.mapped_column(
         sa.DateTime(timezone=True), default=utcnow
     )
