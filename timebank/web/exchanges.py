@@ -16,11 +16,10 @@ from werkzeug.wrappers import Response
 from timebank.extensions import db
 from timebank.ledger.queries import (
     MemberChoice,
-    RecordedExchange,
     recent_partners,
-    recorded_exchange,
     search_members,
 )
+from timebank.ledger.recorded import RecordedExchange, recorded_exchange
 from timebank.ledger.rules import format_duration
 from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.members.models import Member

@@ -16,11 +16,10 @@ from werkzeug.wrappers import Response
 from timebank.extensions import db
 from timebank.ledger.queries import (
     MemberChoice,
-    RecordedExchange,
     recent_partners,
-    recorded_group,
     search_members,
 )
+from timebank.ledger.recorded import RecordedExchange, recorded_group
 from timebank.ledger.rules import format_duration
 from timebank.ledger.services import GroupExchangeRequest, record_group_exchange
 from timebank.sms.announce import announce_pending
