@@ -74,6 +74,20 @@ def test_a_gardener_in_the_same_area_ranks_first_for_a_gardening_request(session
     assert [s.member_id for s in suggestions[1:3]] == [far_gardener.id, knitter.id]
 
 
+def test_a_member_viewing_their_own_request_reads_reasons_worded_to_them(session, bank):
+    requester = MemberFactory(bank=bank, display_name="Rose Hill", area="Catford")
+    gardener = MemberFactory(bank=bank, display_name="Amir Khan", area="Catford")
+    ListingFactory(member=gardener, title="Weeding and pruning small gardens")
+    request = post_request(requester, description="Weeding the borders")
+
+    [first] = suggest_helpers(session, bank.id, request.id, now=lambda: NOW, for_requester=True)
+
+    assert (first.member_id, first.first_name) == (gardener.id, "Amir")
+    assert "lives in your area" in first.reasons
+    assert "has not met you yet" in first.reasons
+    assert not any("proposal" in r or "waiting" in r or "earn" in r for r in first.reasons)
+
+
 def test_the_requester_inactive_and_opted_out_members_are_never_suggested(session, bank):
     requester, helper, suspended, opted_out = (
         MemberFactory(bank=bank, area="Catford") for _ in range(4)

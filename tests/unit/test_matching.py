@@ -132,6 +132,26 @@ def test_a_willing_idle_responsive_neighbour_gets_every_good_word_and_nothing_el
     ]
 
 
+def test_a_requester_reads_the_reasons_worded_to_them_and_no_internal_ones():
+    helper = a_helper(
+        proposals_open=0, proposals_answered_90d=4, proposals_sent_90d=5, wants_to_earn=True
+    )
+    [suggestion] = rank_candidates(JANES_REQUEST, [helper], NEARBY, for_requester=True)
+    assert suggestion.why == (
+        "offers gardening, free Tuesday mornings, lives in your area, has not met you yet"
+    )
+    assert suggestion.first_name == "Sam"
+
+
+def test_the_requester_sees_the_same_helpers_in_the_same_order_as_the_broker():
+    candidates = [a_helper(2, proposals_open=5), a_helper(3, area="Lewisham"), a_helper(4)]
+    broker = rank_candidates(JANES_REQUEST, candidates, NEARBY)
+    requester = rank_candidates(JANES_REQUEST, candidates, NEARBY, for_requester=True)
+    assert [(s.member_id, s.score, s.parts) for s in requester] == [
+        (s.member_id, s.score, s.parts) for s in broker
+    ]
+
+
 def test_reasons_never_mention_a_balance_below_zero_though_it_earns_points():
     [suggestion] = rank_candidates(JANES_REQUEST, [a_helper(balance_minutes=-300)], NEARBY)
     assert suggestion.parts["fairness"] == 9.0  # 10 - 2 x 3 open, plus 5 to earn back

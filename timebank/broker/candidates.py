@@ -112,8 +112,14 @@ def suggest_helpers(
     request_listing_id: int,
     limit: int = 10,
     now: Callable[[], dt.datetime] = utcnow,
+    *,
+    for_requester: bool = False,
 ) -> list[Suggestion]:
-    """Return the members best placed to answer a request, best first, each with reasons."""
+    """Return the members best placed to answer a request, best first, each with reasons.
+
+    With `for_requester` the reasons are worded to the member who asked ("has not met you
+    yet") and leave out what only a broker weighs (fairness, responsiveness, balances).
+    """
     listing = listing_in_bank(session, bank_id, request_listing_id)
     if listing.kind != "request":
         raise InvalidInput("That is an offer, not a request. Helpers are suggested for requests.")
@@ -128,7 +134,7 @@ def suggest_helpers(
         area=listing.area or requester.area or "",
     )
     candidates = gather_candidates(session, bank_id, requester.id, now())
-    return rank_candidates(request, candidates, NEARBY_AREAS, limit)
+    return rank_candidates(request, candidates, NEARBY_AREAS, limit, for_requester=for_requester)
 
 
 @dataclass
