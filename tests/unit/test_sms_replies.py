@@ -40,6 +40,10 @@ TEXTS = {
     "gave format": replies.gave_format(),
     "already member": replies.already_member(BANK),
     "invitation reminder": replies.invitation_reminder(BANK),
+    "outreach nudge": replies.outreach_nudge("Joyce", "Grace", BANK),
+    "outreach nudge with long names": replies.outreach_nudge(
+        "Bartholomew-James" * 2, "Maximiliana" * 3, BANK * 2
+    ),
     "refusal": replies.refusal(
         "Dorothy Palmer's balance would fall to -10:30, below the -10:00 limit."
     ),
@@ -70,3 +74,10 @@ def test_a_long_refusal_is_cut_at_a_word_to_one_segment():
     body = replies.refusal("This exchange could not be recorded because " + "reasons " * 40)
     assert segment_count(body) == 1 and body.endswith("...")
     assert body.startswith("This exchange could not be recorded")
+
+
+def test_the_outreach_nudge_greets_the_member_and_names_the_broker_and_bank():
+    assert replies.outreach_nudge("Joyce", "Grace", BANK) == (
+        "Hi Joyce, it's Grace from Ravensbourne Time Bank. We haven't seen you for a while. "
+        "Can we help, or is there something you'd like to offer? Reply or call us."
+    )

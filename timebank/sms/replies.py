@@ -8,7 +8,7 @@ does not turn a text into two or three.
 from __future__ import annotations
 
 from timebank.ledger.rules import format_clock, format_duration
-from timebank.sms.gsm import to_gsm7
+from timebank.sms.gsm import segment_count, to_gsm7
 
 
 def _name(value: str, limit: int = 24) -> str:
@@ -215,3 +215,17 @@ def invitation_declined(bank: str) -> str:
         f"Thank you for letting us know. {_name(bank, 30)} will not text you again "
         "about this. Take care."
     )
+
+
+def outreach_nudge(first_name: str, broker: str, bank: str) -> str:
+    """Return the friendly text a broker can send a member the time bank has not seen lately."""
+    hello = f"Hi {_name(first_name, 16)}, it's {_name(broker, 16)} from {_name(bank, 30)}."
+    # The warmest wording that fits one text: long names get the shorter one.
+    for ask in (
+        " We haven't seen you for a while. Can we help, or is there something you'd like "
+        "to offer? Reply or call us.",
+        " We've missed you! Can we help, or would you like to offer something? Reply or call us.",
+    ):
+        if segment_count(hello + ask) == 1:
+            return hello + ask
+    return hello + " We've missed you! Can we help? Reply or call us."
