@@ -102,6 +102,7 @@ def activity_query(bank_id: int, today: dt.date, window_start: dt.date) -> sa.Se
             Member.id,
             Member.display_name,
             Member.status,
+            Member.do_not_contact,
             Member.joined_at,
             Account.credits_posted,
             Account.debits_posted,
@@ -214,8 +215,7 @@ def _activity(row: sa.Row, zone: zoneinfo.ZoneInfo, window_start: dt.date) -> Me
         member_id=row.id,
         first_name=first_word(row.display_name),
         status=row.status,
-        # Not stored yet: when members can ask not to be contacted, read it here.
-        do_not_contact=False,
+        do_not_contact=bool(row.do_not_contact),
         joined_on=local_date(row.joined_at, zone),
         referred_on=local_date(row.referred_at, zone) if row.referred_at else None,
         first_exchange_on=first,
