@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from timebank.broker.matching import Slot, slots_to_mask
+from timebank.broker.models import TRAVEL_CHOICES
 from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput, NotAllowed, NotFound
@@ -19,7 +21,7 @@ from timebank.offers.models import LISTING_KINDS, Listing, ListingContact
 from timebank.sms.gsm import to_gsm7
 from timebank.sms.outbox import queue_sms
 from timebank.tenancy.models import TimeBank
-from timebank.tenancy.skills import skill_categories
+from timebank.tenancy.skills import category_needs_check, skill_categories
 
 # Longest text each part of a listing may hold (the column sizes).
 LISTING_LIMITS = {"title": 120, "description": 1000, "availability": 200, "area": 80}
@@ -46,6 +48,13 @@ class ListingDraft:
     description: str = ""
     availability: str = ""
     area: str = ""
+    # The times of the week: when an offer is available, when a request's help is wanted.
+    # None said on a request means any time.
+    slots: frozenset[Slot] = frozenset()
+    # Offers: how far the member will go to help.
+    travel: str = "nearby"
+    # Requests: the member said it needs a home visit or personal care.
+    needs_check: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,12 +67,21 @@ class ContactResult:
     texted: bool
 
 
-def clean_draft(bank_id: int, draft: ListingDraft) -> dict[str, str]:
-    """Return a listing's fields trimmed and checked, or raise InvalidDetail."""
+def clean_draft(
+    session: so.Session, bank_id: int, draft: ListingDraft, keep_category: str = ""
+) -> dict[str, object]:
+    """Return a listing's fields trimmed and checked, or raise InvalidDetail.
+
+    `keep_category` is a changed listing's own category, allowed even once it is hidden.
+    A request needs a checked helper when the member says so or its category needs one.
+    """
     if draft.kind not in LISTING_KINDS:
         raise InvalidInput("A listing is an offer or a request.")
-    if draft.skill_category not in skill_categories(bank_id):
+    allowed = skill_categories(session, bank_id)
+    if draft.skill_category not in allowed and draft.skill_category != keep_category:
         raise InvalidDetail("skill_category", "Choose the kind of help from the list.")
+    if draft.kind == "offer" and draft.travel not in TRAVEL_CHOICES:
+        raise InvalidDetail("travel", "Choose how far you will go to help.")
     fields = {name: (getattr(draft, name) or "").strip() for name in LISTING_LIMITS}
     if not fields["title"]:
         what = "what you can offer" if draft.kind == "offer" else "what you need"
@@ -71,7 +89,16 @@ def clean_draft(bank_id: int, draft: ListingDraft) -> dict[str, str]:
     for name, limit in LISTING_LIMITS.items():
         if len(fields[name]) > limit:
             raise InvalidDetail(name, f"This can have at most {limit} characters.")
-    return {"kind": draft.kind, "skill_category": draft.skill_category, **fields}
+    is_request = draft.kind == "request"
+    return {
+        "kind": draft.kind,
+        "skill_category": draft.skill_category,
+        **fields,
+        "slots": slots_to_mask(draft.slots),
+        "travel": "nearby" if is_request else draft.travel,
+        "needs_check": is_request
+        and (draft.needs_check or category_needs_check(session, bank_id, draft.skill_category)),
+    }
 
 
 def _active_member(session: so.Session, bank_id: int, member_id: int) -> Member:
@@ -119,7 +146,7 @@ def post_listing(
         status="open",
         created_at=stamp,
         updated_at=stamp,
-        **clean_draft(bank_id, draft),
+        **clean_draft(session, bank_id, draft),
     )
     session.add(listing)
     session.commit()
@@ -137,7 +164,12 @@ def update_listing(
 ) -> Listing:
     """Change one of the member's own open offers or requests (not its kind)."""
     listing = _own_open_listing(session, bank_id, member_id, listing_id)
-    fields = clean_draft(bank_id, ListingDraft(**{**draft.__dict__, "kind": listing.kind}))
+    fields = clean_draft(
+        session,
+        bank_id,
+        ListingDraft(**{**draft.__dict__, "kind": listing.kind}),
+        keep_category=listing.skill_category,
+    )
     for name, value in fields.items():
         setattr(listing, name, value)
     listing.updated_at = now()

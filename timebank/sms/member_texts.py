@@ -95,12 +95,12 @@ def _receiver(session: so.Session, bank_id: int, command: Gave) -> Member | None
     )
 
 
-def match_skill(bank_id: int, what: str) -> str | None:
+def match_skill(session: so.Session, bank_id: int, what: str) -> str | None:
     """Return the skill category `what` names (e.g. 'gardening'), or None."""
     words = what.lower()
     if not words:
         return None
-    for category in skill_categories(bank_id):
+    for category in skill_categories(session, bank_id):
         name = category.lower()
         if name == words or name.split()[0] == words.split()[0] or words in name:
             return category
@@ -130,7 +130,7 @@ def gave_by_text(
         recorded_by_id=member.id,
         happened_on=today_in(bank.timezone, lambda: now),
         description=what,
-        skill_category=match_skill(bank.id, what),
+        skill_category=match_skill(session, bank.id, what),
     )
     try:
         result = record_exchange(session, request, now=lambda: now, also=announce_pending)

@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from timebank.errors import TimeBankError
+from timebank.extensions import db
 from timebank.ledger.rules import check_minutes
 from timebank.tenancy.skills import skill_categories
 
@@ -87,7 +88,7 @@ class DetailsForm(FlaskForm):
     def offer_categories(self, bank_id: int) -> None:
         """Fill the kinds of help from the bank's skill categories."""
         self.skill_category.choices = [("", "Choose one")] + [
-            (name, name) for name in skill_categories(bank_id)
+            (name, name) for name in skill_categories(db.session(), bank_id)
         ]
 
     def validate_skill_category(self, field: SelectField) -> None:

@@ -5,15 +5,25 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from timebank.errors import TimeBankError
+from timebank.broker.matching import DAYS, PARTS, Slot, mask_to_slots
+from timebank.errors import InvalidInput, TimeBankError
 from timebank.extensions import db
 from timebank.members.models import Member
+from timebank.members.profile import InvalidDetail
 from timebank.offers import queries, services
 from timebank.offers.models import Listing
+from timebank.offers.times import TRAVEL_WORDS, mask_in_words, slot_value, slots_from_values
 from timebank.tenancy.skills import skill_categories
 from timebank.web.forms import show_error
 
@@ -26,8 +36,10 @@ WORDING = {
         "title_label": "What can you offer?",
         "title_hint": "A few words, for example: Lifts to the surgery",
         "description_label": "More about it (optional)",
-        "availability_label": "When can you do it? (optional)",
-        "area_label": "Where? (optional)",
+        "times_label": "When can you do it? (optional)",
+        "times_hint": "Tick the parts of the week you are usually free.",
+        "availability_label": "Anything else about when? (optional)",
+        "area_label": "Your area (optional)",
         "answer": "Ask for this",
     },
     "request": {
@@ -35,17 +47,32 @@ WORDING = {
         "title_label": "What do you need?",
         "title_hint": "A few words, for example: Help with a council tax letter",
         "description_label": "More details (optional)",
-        "availability_label": "When? (optional)",
+        "times_label": "When do you need it?",
+        "times_hint": "Tick any time, or the parts of the week that suit you.",
+        "availability_label": "Anything else about when? (optional)",
         "area_label": "Where? (optional)",
         "answer": "I can help",
     },
 }
 
 
-def _categories(first: str) -> list[SelectChoice]:
-    """Return the bank's skill categories as choices, after a first empty choice."""
-    names = skill_categories(current_user.bank_id)
+def _categories(first: str, keep: str = "") -> list[SelectChoice]:
+    """Return the bank's skill categories as choices, after a first empty choice.
+
+    `keep` is a changed listing's own category, still offered after an admin hid it.
+    """
+    names = list(skill_categories(db.session(), current_user.bank_id))
+    if keep and keep not in names:
+        names.append(keep)
     return [SelectChoice("", first), *(SelectChoice(name, name) for name in names)]
+
+
+# Every part of every day, in the order the form shows them.
+SLOT_CHOICES = [
+    SelectChoice(slot_value(Slot(day, part)), part.capitalize())
+    for day in range(len(DAYS))
+    for part in PARTS
+]
 
 
 class SearchForm(FlaskForm):
@@ -72,19 +99,43 @@ class ListingForm(FlaskForm):
     )
     title = StringField("Title", validators=[InputRequired("Say in a few words what it is.")])
     description = TextAreaField("Description")
+    any_time = BooleanField("Any time")
+    times = SelectMultipleField("When", choices=SLOT_CHOICES, validate_choice=False)
     availability = StringField("When")
     area = StringField("Where")
+    travel = RadioField(
+        "How far will you go to help?",
+        choices=[SelectChoice(value, words) for value, words in TRAVEL_WORDS.items()],
+        default="nearby",
+        validate_choice=False,
+    )
+    needs_check = BooleanField("This needs a home visit or personal care")
 
-    def prepare(self, kind: str) -> None:
+    def prepare(self, kind: str, keep_category: str = "") -> None:
         """Offer the bank's skill categories and word the labels for an offer or request."""
         words = WORDING[kind]
-        self.skill_category.choices = _categories("Choose one")
+        self.skill_category.choices = _categories("Choose one", keep_category)
         self.title.label.text = words["title_label"]
         self.description.label.text = words["description_label"]
+        self.times.label.text = words["times_label"]
         self.availability.label.text = words["availability_label"]
         self.area.label.text = words["area_label"]
 
+    def show_listing(self, listing: Listing) -> None:
+        """Tick the times a listing already has, when the form first shows to change it."""
+        self.times.data = [slot_value(slot) for slot in mask_to_slots(listing.slots)]
+        self.any_time.data = listing.kind == "request" and not listing.slots
+
     def draft(self, kind: str) -> services.ListingDraft:
+        """Return what was typed and ticked, or raise InvalidDetail about the times."""
+        try:
+            slots = slots_from_values(self.times.data or [])
+        except InvalidInput as error:
+            raise InvalidDetail("times", error.message) from error
+        if self.any_time.data and slots:
+            raise InvalidDetail(
+                "times", "Tick either any time or the times that suit you, not both."
+            )
         return services.ListingDraft(
             kind=kind,
             skill_category=self.skill_category.data or "",
@@ -92,6 +143,9 @@ class ListingForm(FlaskForm):
             description=self.description.data or "",
             availability=self.availability.data or "",
             area=self.area.data or "",
+            slots=slots,
+            travel=self.travel.data or "",
+            needs_check=bool(self.needs_check.data),
         )
 
 
@@ -147,8 +201,9 @@ def _post(kind: str):
     form.prepare(kind)
     if form.validate_on_submit():
         try:
+            draft = form.draft(kind)
             listing = services.post_listing(
-                db.session(), current_user.bank_id, current_user.id, form.draft(kind)
+                db.session(), current_user.bank_id, current_user.id, draft
             )
         except TimeBankError as error:
             _show(form, error)
@@ -156,7 +211,7 @@ def _post(kind: str):
             flash(f"Your {kind} is posted. Other members can now see it.", "success")
             return redirect(url_for("offers.listing", listing_id=listing.id))
     return render_template(
-        "offers/post.html", form=form, kind=kind, words=WORDING[kind], editing=False
+        "offers/post.html", form=form, kind=kind, words=WORDING[kind], editing=False, days=DAYS
     )
 
 
@@ -188,6 +243,8 @@ def listing(listing_id: int):
         answers=answers,
         previous=previous,
         words=WORDING[item.kind],
+        times=mask_in_words(item.slots),
+        travel=TRAVEL_WORDS.get(item.travel, ""),
     )
 
 
@@ -198,19 +255,25 @@ def edit(listing_id: int):
     if item.member_id != current_user.id or item.status != "open":
         abort(404)
     form = ListingForm(obj=item)
-    form.prepare(item.kind)
+    form.prepare(item.kind, keep_category=item.skill_category)
+    if not form.is_submitted():
+        form.show_listing(item)
     if form.validate_on_submit():
         try:
-            services.update_listing(
-                db.session(), item.bank_id, current_user.id, item.id, form.draft(item.kind)
-            )
+            draft = form.draft(item.kind)
+            services.update_listing(db.session(), item.bank_id, current_user.id, item.id, draft)
         except TimeBankError as error:
             _show(form, error)
         else:
             flash(f"Your {item.kind} is updated.", "success")
             return redirect(url_for("offers.listing", listing_id=item.id))
     return render_template(
-        "offers/post.html", form=form, kind=item.kind, words=WORDING[item.kind], editing=True
+        "offers/post.html",
+        form=form,
+        kind=item.kind,
+        words=WORDING[item.kind],
+        editing=True,
+        days=DAYS,
     )
 
 
