@@ -9,6 +9,7 @@ from timebank.sms.gsm import is_gsm7, segment_count
 
 BANK = "Ravensbourne Time Bank"
 PRACTICE = "Rushey Green Group Practice"
+LONG_BANK = "The Extremely Long Named Community Time Bank of Somewhere"
 
 TEXTS = {
     "member help": replies.member_help(BANK),
@@ -47,6 +48,36 @@ TEXTS = {
     "refusal": replies.refusal(
         "Dorothy Palmer's balance would fall to -10:30, below the -10:00 limit."
     ),
+    "proposal ask": replies.proposal_ask(
+        "Grace", BANK, "Jane", "gardening", "Tue mornings, Catford", 12
+    ),
+    "proposal ask with long details": replies.proposal_ask(
+        "Grace Okonkwo-Smithson",
+        LONG_BANK,
+        "Jane-Marie",
+        "befriending and conversation",
+        "Tuesday and Thursday mornings, or most afternoons after two, near Catford Broadway",
+        1234567,
+    ),
+    "proposal accepted": replies.proposal_accepted("Jane"),
+    "proposal declined": replies.proposal_declined("Jane"),
+    "proposal already answered": replies.proposal_already_answered(1234567),
+    "proposal closed": replies.proposal_closed(1234567),
+    "proposal no longer needed": replies.proposal_no_longer_needed(LONG_BANK, "Jane", 1234567),
+    "introduction to the helper": replies.introduction(
+        BANK, "Jane", "gardening", True, "Tue 3 Mar at 10:00, Catford library", "Grace 07123 456789"
+    ),
+    "introduction with a long place": replies.introduction(
+        LONG_BANK,
+        "Jane-Marie",
+        "befriending and conversation",
+        False,
+        "Wed 11 Mar at 14:30, the community room behind St Laurence church on Bromley Road",
+        "Grace Okonkwo 07123 456789",
+    ),
+    "introduction without a meeting": replies.introduction(
+        BANK, "Sam", "gardening", False, "", "Grace 07123 456789"
+    ),
 }
 
 
@@ -81,3 +112,37 @@ def test_the_outreach_nudge_greets_the_member_and_names_the_broker_and_bank():
         "Hi Joyce, it's Grace from Ravensbourne Time Bank. We haven't seen you for a while. "
         "Can we help, or is there something you'd like to offer? Reply or call us."
     )
+
+
+def test_a_proposal_names_the_broker_requester_help_and_code():
+    assert replies.proposal_ask(
+        "Grace", BANK, "Jane", "gardening", "Tue mornings, Catford", 12
+    ) == (
+        "Grace from Ravensbourne Time Bank: could you help Jane with gardening "
+        "(Tue mornings, Catford)? Reply YES 12 or NO 12."
+    )
+
+
+def test_a_proposal_with_long_details_keeps_the_code_and_shortens_the_details():
+    body = replies.proposal_ask(
+        "Grace", BANK, "Jane", "gardening", "Tuesday and Thursday mornings, " * 3, 1234567
+    )
+    assert segment_count(body) == 1 and "...)" in body
+    assert body.endswith("? Reply YES 1234567 or NO 1234567.")
+
+
+def test_a_proposal_with_long_names_leaves_the_details_out_to_stay_one_text():
+    body = TEXTS["proposal ask with long details"]
+    assert "(" not in body and body.endswith("? Reply YES 1234567 or NO 1234567.")
+
+
+def test_an_introduction_tells_the_helper_who_when_where_and_who_to_call():
+    assert TEXTS["introduction to the helper"] == (
+        "Ravensbourne Time Bank: Jane would like your help with gardening. First meeting "
+        "Tue 3 Mar at 10:00, Catford library. Questions? Grace 07123 456789"
+    )
+
+
+def test_a_long_meeting_place_is_shortened_but_the_broker_stays():
+    body = TEXTS["introduction with a long place"]
+    assert "..." in body and body.endswith("Questions? Grace Okonkwo 07123 456789")

@@ -229,3 +229,74 @@ def outreach_nudge(first_name: str, broker: str, bank: str) -> str:
         if segment_count(hello + ask) == 1:
             return hello + ask
     return hello + " We've missed you! Can we help? Reply or call us."
+
+
+# --- Proposals: a broker asks a member to help with a request --------------------------
+
+
+def _fit(head: str, extra: str, tail: str, limit: int = 160) -> str:
+    """Return head + extra + tail, `extra` shortened (or dropped) so the whole fits `limit`."""
+    room = limit - len(head) - len(tail)
+    extra = to_gsm7(" ".join(extra.split()))
+    if len(extra) > room:
+        extra = extra[: max(room - 3, 0)].rstrip(" ,.;:") + "..." if room > 12 else ""
+    return head + extra + tail
+
+
+def proposal_ask(
+    broker: str, bank: str, requester: str, skill: str, details: str, code: int
+) -> str:
+    """Return the text asking a member whether they can help with a request."""
+    head = f"{_name(broker, 16)} from {_name(bank, 30)}: could you help {_name(requester, 16)} "
+    head += f"with {_name(skill, 30)}"
+    tail = f"? Reply YES {code} or NO {code}."
+    room = 160 - len(head) - len(tail) - 3
+    about = _short(details, room) if details and room > 12 else ""
+    return head + (f" ({about})" if about else "") + tail
+
+
+def proposal_accepted(requester: str) -> str:
+    """Return the helper's receipt after saying yes to a proposal by text."""
+    return (
+        f"Thank you for saying yes to helping {_name(requester, 16)}. We will be in touch "
+        "soon to introduce you."
+    )
+
+
+def proposal_declined(requester: str) -> str:
+    """Return the helper's receipt after saying no to a proposal by text."""
+    return (
+        f"Thank you for letting us know. No problem at all: we will ask someone else to "
+        f"help {_name(requester, 16)}."
+    )
+
+
+def proposal_already_answered(code: int) -> str:
+    """Return the reply when a proposal was already answered."""
+    return f"You already answered request {code}, so nothing changed. Thank you."
+
+
+def proposal_closed(code: int) -> str:
+    """Return the reply when a proposal was withdrawn before the member answered."""
+    return f"Request {code} is no longer needed, so there is nothing to do. Thank you all the same."
+
+
+def proposal_no_longer_needed(bank: str, requester: str, code: int) -> str:
+    """Return the polite text to a member whose proposal was withdrawn before they answered."""
+    return (
+        f"{_name(bank, 30)}: {_name(requester, 16)} has now found help, so there is no need "
+        f"to answer request {code}. Thank you for being there."
+    )
+
+
+def introduction(
+    bank: str, other: str, skill: str, to_helper: bool, meeting: str, broker: str
+) -> str:
+    """Return the text introducing two members, with the first meeting and who to call."""
+    name, skill = _name(other, 16), _name(skill, 30)
+    what = f"would like your help with {skill}" if to_helper else f"can help you with {skill}"
+    head = f"{_name(bank, 30)}: {name} {what}."
+    tail = f" Questions? {_name(broker, 40)}"
+    if not meeting:
+        return head + tail
+    return _fit(head + " First meeting ", meeting, "." + tail)
