@@ -316,6 +316,9 @@ def upgrade():
         batch_op.create_index(
             "ix_proposals_helper_id_status", ["helper_id", "status"], unique=False
         )
+        batch_op.create_index(
+            "ix_proposals_bank_id_sms_code", ["bank_id", "sms_code"], unique=True
+        )
 
     # Plain ADD COLUMN: these tables are referred to by others, so they are never rebuilt.
     for table, column in NEW_COLUMNS:
@@ -330,6 +333,7 @@ def downgrade():
         op.drop_column(table, column.name)
 
     with op.batch_alter_table("proposals", schema=None) as batch_op:
+        batch_op.drop_index("ix_proposals_bank_id_sms_code")
         batch_op.drop_index("ix_proposals_helper_id_status")
         batch_op.drop_index("ix_proposals_bank_id_created_at")
 

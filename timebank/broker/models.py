@@ -119,6 +119,8 @@ class Proposal(Base):
         sa.CheckConstraint(one_of("channel", PROPOSAL_CHANNELS), name="channel_known"),
         sa.Index("ix_proposals_helper_id_status", "helper_id", "status"),
         sa.Index("ix_proposals_bank_id_created_at", "bank_id", "created_at"),
+        # A text code answers one proposal in the bank (NULLs, for web proposals, never clash).
+        sa.Index("ix_proposals_bank_id_sms_code", "bank_id", "sms_code", unique=True),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

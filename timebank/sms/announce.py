@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from timebank.broker.proposals import code_taken
 from timebank.ledger.models import Account, Transfer
 from timebank.ledger.services import TransferResult
 from timebank.members.models import Member
@@ -35,12 +36,8 @@ def new_exchange_code(
     """Add a short code, unused in this bank, that `member_id` can answer for `transfer_id`."""
     for width in _CODE_WIDTHS:
         code = _random_code(width)
-        taken = session.scalar(
-            sa.select(ExchangeCode.code).where(
-                ExchangeCode.bank_id == bank_id, ExchangeCode.code == code
-            )
-        )
-        if taken is not None:
+        # Proposal codes ("Reply YES 12" to a broker) share the numbers: see code_taken.
+        if code_taken(session, bank_id, code):
             continue
         try:
             # A savepoint: if another transaction took the code meanwhile, try another.

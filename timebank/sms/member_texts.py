@@ -13,6 +13,7 @@ import uuid
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from timebank.broker.proposals import answer_by_text
 from timebank.errors import InvalidInput, TimeBankError
 from timebank.ledger import errors as ledger_errors
 from timebank.ledger.models import Account, Transfer
@@ -64,7 +65,9 @@ def answer_by_code(
         )
     )
     if found is None or found.member_id != member.id:
-        return replies.code_not_found(command.code)
+        # Not an exchange of theirs: it may answer a broker's "could you help?" text.
+        answered = answer_by_text(session, member, command.code, command.yes, now)
+        return answered or replies.code_not_found(command.code)
     transfer = session.get(Transfer, found.transfer_id)
     assert transfer is not None
     giver, minutes = _giver_name(session, transfer), transfer.amount
