@@ -38,6 +38,7 @@ JOBS = (
     Job(("ledger", "expire"), 15 * 60),
     Job(("referrals", "follow-up"), 5 * 60),
     Job(("referrals", "purge"), 24 * 60 * 60),
+    Job(("broker", "scan", "--all"), 60 * 60),
 )
 
 

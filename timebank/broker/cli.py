@@ -33,3 +33,36 @@ def dormant_command(slug: str, today: dt.datetime | None) -> None:
         click.echo(f"{line.name}: {line.flag.rule}: {line.flag.reason}")
     count = len(lines)
     click.echo(f"{count} flag{'' if count == 1 else 's'}.")
+
+
+@broker_cli.command("scan")
+@click.argument("slug", required=False)
+@click.option("--all", "every_bank", is_flag=True, help="Scan every time bank.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Scan as of this day (YYYY-MM-DD; default: today in each time bank).",
+)
+def scan_command(slug: str | None, every_bank: bool, today: dt.datetime | None) -> None:
+    """Refresh the outreach flags of time bank SLUG (or of every bank with --all)."""
+    import sqlalchemy as sa
+
+    from timebank.broker.outreach import refresh_flags
+    from timebank.ledger.queries import today_in
+    from timebank.tenancy.models import TimeBank
+
+    if (slug is None) == (not every_bank):
+        raise click.UsageError("Give one time bank's SLUG, or --all.")
+    session = db.session()
+    query = sa.select(TimeBank.id, TimeBank.slug, TimeBank.timezone).order_by(TimeBank.id)
+    banks = session.execute(query if every_bank else query.where(TimeBank.slug == slug)).all()
+    if not banks:
+        raise click.ClickException(f"There is no time bank called {slug}.")
+    for bank_id, bank_slug, timezone in banks:
+        day = today.date() if today else today_in(timezone)
+        try:
+            summary = refresh_flags(session, bank_id, day)
+        except TimeBankError as error:
+            raise click.ClickException(f"{bank_slug}: {error.message}") from None
+        click.echo(f"{bank_slug}: {summary.words()}.")
