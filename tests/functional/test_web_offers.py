@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 
 from tests.factories import ListingFactory, MemberFactory, TimeBankFactory, sign_in_as
+from timebank.broker.matching import Slot, slots_to_mask
 from timebank.offers.models import Listing, ListingContact
 
 
@@ -332,3 +333,84 @@ def test_every_offers_page_has_one_heading(client, bank):
     for path in ("/offers", "/offers/mine", "/offers/new/offer", "/offers/new/request",
                  f"/offers/{listing.id}", f"/offers/{listing.id}/contact"):  # fmt: skip
         assert len(h1s(client.get(path))) == 1, path
+
+
+def test_an_offer_keeps_its_times_and_travel_and_shows_them_in_words(client, session, bank):
+    joyce = MemberFactory(bank=bank)
+    sign_in_as(client, joyce)
+    form = client.get("/offers/new/offer").get_data(as_text=True)
+    assert "<legend" in form and "Tuesday" in form and 'value="tue-morning"' in form
+    assert "How far will you go to help?" in form
+
+    response = client.post(
+        "/offers/new/offer",
+        data={
+            "skill_category": "Transport and lifts",
+            "title": "Lifts to the surgery",
+            "times": ["tue-morning", "thu-morning"],
+            "availability": "Not in August",
+            "area": "Catford",
+            "travel": "anywhere",
+        },
+        follow_redirects=True,
+    )
+
+    listing = session.scalars(sa.select(Listing)).one()
+    assert (listing.slots, listing.travel, listing.needs_check) == (
+        slots_to_mask([Slot(1, "morning"), Slot(3, "morning")]),
+        "anywhere",
+        False,
+    )
+    text = response.get_data(as_text=True)
+    assert "Tuesday and Thursday mornings. Not in August" in text and "Anywhere" in text
+    session.rollback()
+    edit = client.get(f"/offers/{listing.id}/edit").get_data(as_text=True)
+    assert 'value="tue-morning" checked' in edit and 'value="wed-morning" checked' not in edit
+    assert 'value="anywhere" checked' in edit
+
+
+def test_a_request_can_be_for_any_time_and_need_a_checked_helper(client, session, bank):
+    dorothy = MemberFactory(bank=bank)
+    sign_in_as(client, dorothy)
+    form = client.get("/offers/new/request").get_data(as_text=True)
+    assert "Any time" in form and "This needs a home visit or personal care" in form
+    assert "How far will you go" not in form
+
+    response = client.post(
+        "/offers/new/request",
+        data={
+            "skill_category": "Practical help",
+            "title": "Changing a light bulb",
+            "any_time": "y",
+            "area": "At my home in Lee",
+            "needs_check": "y",
+        },
+        follow_redirects=True,
+    )
+
+    listing = session.scalars(sa.select(Listing)).one()
+    assert (listing.slots, listing.needs_check, listing.area) == (0, True, "At my home in Lee")
+    text = response.get_data(as_text=True)
+    assert "Any time" in text and "Needs a helper the time bank has checked" in text
+    session.rollback()
+    edit = client.get(f"/offers/{listing.id}/edit").get_data(as_text=True)
+    assert 'name="any_time" type="checkbox" value="y" checked' in edit
+
+
+def test_times_that_contradict_or_were_never_offered_are_refused(client, session, bank):
+    sign_in_as(client, MemberFactory(bank=bank))
+    base = {"skill_category": "Gardening", "title": "Weeding"}
+
+    both = client.post(
+        "/offers/new/request", data={**base, "any_time": "y", "times": ["mon-evening"]}
+    )
+    unknown = client.post("/offers/new/offer", data={**base, "times": ["funday-morning"]})
+    far = client.post("/offers/new/offer", data={**base, "travel": "the moon"})
+
+    both_text = both.get_data(as_text=True)
+    assert "Tick either any time or the times that suit you, not both." in both_text
+    assert 'href="#times"' in both_text and 'id="times"' in both_text
+    assert 'value="mon-evening" checked' in both_text
+    assert "Choose the days and times from the list." in unknown.get_data(as_text=True)
+    assert "Choose how far you will go to help." in far.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Listing)) == 0

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import ListingFactory, MemberFactory, TimeBankFactory
+from timebank.broker.matching import Slot, mask_to_slots
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.members.profile import InvalidDetail
 from timebank.members.services import set_member_status
@@ -22,8 +23,10 @@ from timebank.offers.services import (
     post_listing,
     update_listing,
 )
+from timebank.offers.times import mask_in_words
 from timebank.sms.gsm import segment_count
 from timebank.sms.models import OutboxMessage
+from timebank.tenancy.skills import set_category_shown
 
 
 def at(hour: int, day: int = 1):
@@ -197,3 +200,43 @@ def test_demo_bank_has_open_offers_and_requests_and_members_with_skills(session)
     assert requests.total >= 3
     assert dorothy.skills == "Befriending and conversation, Creative and crafts"
     assert dorothy.availability and dorothy.help_wanted and dorothy.consent_at
+
+
+def test_a_listing_keeps_its_times_travel_and_need_for_a_check(session, bank):
+    member = MemberFactory(bank=bank)
+    times = frozenset({Slot(0, "evening"), Slot(5, "morning")})
+
+    offer = post_listing(
+        session,
+        bank.id,
+        member.id,
+        ListingDraft("offer", "Gardening", "Mowing", slots=times, travel="own_area"),
+    )
+    request = post_listing(
+        session,
+        bank.id,
+        member.id,
+        ListingDraft("request", "Gardening", "Hedge", travel="anywhere", needs_check=True),
+    )
+
+    assert mask_to_slots(offer.slots) == times
+    assert (offer.travel, offer.needs_check) == ("own_area", False)
+    assert (request.slots, request.travel, request.needs_check) == (0, "nearby", True)
+    assert mask_in_words(offer.slots) == "Monday evenings; Saturday mornings"
+    with pytest.raises(InvalidDetail) as far:
+        post_listing(
+            session, bank.id, member.id, ListingDraft("offer", "Gardening", "X", travel="moon")
+        )
+    assert far.value.field == "travel"
+
+
+def test_a_listing_in_a_category_hidden_since_can_still_be_changed(session, bank, admin):
+    member = MemberFactory(bank=bank)
+    listing = ListingFactory(member=member, skill_category="Pets", title="Dog walks")
+    set_category_shown(session, bank.id, admin.id, "Pets", shown=False)
+
+    changed = update_listing(
+        session, bank.id, member.id, listing.id, ListingDraft("offer", "Pets", "Dog walking")
+    )
+
+    assert (changed.title, changed.skill_category) == ("Dog walking", "Pets")

@@ -28,6 +28,10 @@ def register_web(app: Flask) -> None:
     auth.init_app(app)
     for module in (public, auth, home, exchanges, offers, profile, broker, admin, referrals):
         app.register_blueprint(module.bp)
+    from timebank.web import broker_members, skills_admin
+
+    for module in (broker_members, skills_admin):
+        app.register_blueprint(module.bp)
     webhooks.init_app(app)
     if app.config.get("SHOW_DEV_SMS_PAGE"):
         app.register_blueprint(dev.bp)
