@@ -301,3 +301,22 @@ def test_seed_command_refuses_to_run_in_production(database_url):
     result = run_seed(production)
     assert result.exit_code == 1
     assert "not for production" in result.output
+
+
+def test_the_demo_has_checked_helpers_a_block_and_listings_with_times(session):
+    from timebank.broker.safeguarding import blocked_pairs, current_checks
+    from timebank.offers.models import Listing
+
+    bank = seed_demo_bank(session, today=TODAY)
+    members = {m.display_name: m.id for m in session.scalars(sa.select(Member))}
+    listings = session.scalars(sa.select(Listing).where(Listing.bank_id == bank.id)).all()
+
+    checked = current_checks(session, bank.id, members.values(), TODAY)
+    assert set(checked) == {members["Patricia Okonkwo"], members["Siobhan O'Leary"]}
+    assert blocked_pairs(session, bank.id, members["Winston Clarke"]) == {members["Harold Jenkins"]}
+    offers = [item for item in listings if item.kind == "offer"]
+    assert all(item.slots for item in offers)
+    assert {item.travel for item in offers} == {"own_area", "nearby", "anywhere"}
+    assert [item.title for item in listings if item.needs_check] == [
+        "Changing light bulbs and smoke alarm batteries"
+    ]

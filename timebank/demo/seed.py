@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from timebank.broker import safeguarding
 from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput
@@ -43,6 +44,7 @@ from timebank.members.passwords import hash_password
 from timebank.members.phones import format_national
 from timebank.members.services import account_of, add_member, add_organisation, set_member_status
 from timebank.offers.services import ListingDraft, post_listing
+from timebank.offers.times import slots_from_values
 from timebank.tenancy.models import TimeBank
 from timebank.tenancy.services import community_pot_account, create_time_bank
 
@@ -357,6 +359,52 @@ LISTINGS = (
 )  # fmt: skip
 del L
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+# Each listing's times of the week (as the web form sends them; none on a request means
+# any time), how far an offering member will go, and whether a request needs a checked
+# helper because it means going into someone's home.
+LISTING_TIMES = {
+    "A cup of tea and a chat": (" ".join(f"{d}-afternoon" for d in WEEKDAYS), "nearby"),
+    "Help with phones, tablets and the NHS App": (
+        " ".join([*(f"{d}-evening" for d in WEEKDAYS), "sat-morning", "sat-afternoon"]),
+        "anywhere",
+    ),
+    "Weeding, pruning and tidying gardens": (
+        " ".join(f"{d}-morning" for d in WEEKDAYS),
+        "own_area",
+    ),
+    "Lifts to the surgery and hospital": (
+        " ".join(f"{d}-{p}" for d in WEEKDAYS for p in ("morning", "afternoon")),
+        "anywhere",
+    ),
+    "Help with letters and forms": (
+        "tue-morning tue-afternoon thu-morning thu-afternoon",
+        "nearby",
+    ),
+    "Knitting and crochet for beginners": ("sat-morning", "nearby"),
+    "Shelves, flat-pack and small repairs": (
+        "sat-morning sat-afternoon sun-morning sun-afternoon",
+        "nearby",
+    ),
+    "Changing light bulbs and smoke alarm batteries": (
+        " ".join(f"{d}-{p}" for d in WEEKDAYS for p in ("morning", "afternoon")),
+        "",
+    ),
+    "Someone to practise French with": (" ".join(f"{d}-afternoon" for d in WEEKDAYS), ""),
+    "A weekly phone call": ("", ""),
+    "Picking up a prescription each month": ("mon-morning mon-afternoon", ""),
+}
+# Requests that mean a home visit, so only a member with a current DBS check is asked.
+HOME_VISITS = frozenset({"Changing light bulbs and smoke alarm batteries"})
+# (member, days ago the check was done, days from today it runs out or None, reference)
+DBS_CHECKS = (
+    ("Patricia Okonkwo", 200, 900, "001234567890"),
+    ("Siobhan O'Leary", 400, None, "001234567891"),
+    ("Rosa Fernandes", 1110, -5, "001234567892"),  # ran out: due to be renewed
+)
+# (member, the member they asked not to be matched with, why)
+BLOCKS = (("Harold Jenkins", "Winston Clarke", "Asked not to be paired again."),)
+
 
 def mobile_number(index: int) -> str:
     """Return the demo mobile number of the `index`-th member, as people type it."""
@@ -486,6 +534,8 @@ def seed_demo_bank(
     _finish_members(session, bank.id, seeder.people, today)
     progress("Posting offers and requests…")
     _post_listings(session, bank.id, seeder.people, today)
+    progress("Recording safeguarding checks and a block…")
+    _seed_safeguarding(session, bank.id, today)
     progress("Adding GP referrals by text…")
     _seed_referrals(session, bank.id, today)
     return bank
@@ -528,6 +578,7 @@ def _post_listings(
     for item in LISTINGS:
         person = by_name[item.name]
         posted = _at(today - dt.timedelta(days=item.days_ago), 11)
+        times, travel = LISTING_TIMES.get(item.title, ("", ""))
         draft = ListingDraft(
             kind=item.kind,
             skill_category=SKILL_CATEGORIES[item.category],
@@ -535,8 +586,27 @@ def _post_listings(
             description=item.description,
             availability=item.when,
             area=person.seed.area,
+            slots=slots_from_values(times.split()),
+            travel=travel or "nearby",
+            needs_check=item.title in HOME_VISITS,
         )
         post_listing(session, bank_id, person.member_id, draft, now=_clock(posted))
+
+
+def _seed_safeguarding(session: so.Session, bank_id: int, today: dt.date) -> None:
+    """Record the broker's DBS checks for a few members, and one block between two."""
+    members = {m.display_name: m for m in session.scalars(sa.select(Member).where(
+        Member.bank_id == bank_id))}  # fmt: skip
+    broker = next(m.id for m in members.values() if m.role == "broker")
+    session.commit()
+    for name, ago, runs_out, reference in DBS_CHECKS:
+        checked_on = today - dt.timedelta(days=ago)
+        expires_on = None if runs_out is None else today + dt.timedelta(days=runs_out)
+        safeguarding.record_check(
+            session, bank_id, broker, members[name].id, checked_on, expires_on, reference
+        )
+    for name, other, why in BLOCKS:
+        safeguarding.block(session, bank_id, broker, members[name].id, members[other].id, why)
 
 
 @dataclass(eq=False)
