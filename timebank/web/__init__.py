@@ -28,6 +28,9 @@ def register_web(app: Flask) -> None:
     auth.init_app(app)
     for module in (public, auth, home, exchanges, offers, profile, broker, admin, referrals):
         app.register_blueprint(module.bp)
+    from timebank.web import broker_requests
+
+    app.register_blueprint(broker_requests.bp)
     from timebank.web import broker_members, skills_admin
 
     for module in (broker_members, skills_admin):

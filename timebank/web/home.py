@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 from wtforms import Form, SelectField
 
+from timebank.broker.request_queue import helper_side
 from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.ledger import errors
@@ -73,6 +74,7 @@ def home():
         waiting=waiting_for_others(db.session(), bank_id, member.id),
         recent=exchange_lines(db.session(), bank_id, member.id, limit=RECENT_ON_HOME),
         form=SubmitOnceForm(),
+        **helper_side(db.session(), current_bank(), member.id),
     )
 
 
