@@ -35,6 +35,9 @@ def register_web(app: Flask) -> None:
 
     for module in (broker_members, skills_admin):
         app.register_blueprint(module.bp)
+    from timebank.web import outreach
+
+    app.register_blueprint(outreach.bp)
     webhooks.init_app(app)
     if app.config.get("SHOW_DEV_SMS_PAGE"):
         app.register_blueprint(dev.bp)
