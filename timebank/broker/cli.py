@@ -57,7 +57,7 @@ def scan_command(slug: str | None, every_bank: bool, today: dt.datetime | None) 
     session = db.session()
     query = sa.select(TimeBank.id, TimeBank.slug, TimeBank.timezone).order_by(TimeBank.id)
     banks = session.execute(query if every_bank else query.where(TimeBank.slug == slug)).all()
-    if not banks:
+    if not banks and not every_bank:
         raise click.ClickException(f"There is no time bank called {slug}.")
     for bank_id, bank_slug, timezone in banks:
         day = today.date() if today else today_in(timezone)
