@@ -1,42 +1,81 @@
 """Suggest members who could answer a request: read them from the database, rank them.
 
 Read-only: nothing here writes or commits. The ranking itself is the pure
-`timebank.broker.matching.rank_candidates`; this module only gathers what it needs about
-the request and about every other member of the bank, in a fixed number of queries however
-many members the bank has.
+`timebank.broker.matching`; this module gathers what it needs about the request and the
+members, in a handful of queries however many members the bank has.
 
-Some of what matching knows about is not stored yet, and is filled in plainly for now:
-how far a member will travel ("nearby"), blocks between members (none), checks such as a
-DBS (none), and which areas are near each other (no mapping).
+Two ways to gather, with the same result:
+
+- `suggest_helpers` (what the pages use) lets the database do the cheap part. One query
+  filters out who may never be suggested and works out, per member, every part of the score
+  but the offer's words, plus the most the words could add: an upper bound. Members are
+  read best bound first; only then are their offers' words read, a few dozen at a time, and
+  reading stops as soon as nobody left could reach the list. The query first looks only at
+  members who offer the request's category; if they cannot fill the list with scores above
+  what anyone else could reach (`BEST_WITHOUT_CATEGORY`), it looks at everyone.
+- `gather_candidates` reads every member in full and hands them all to `rank_candidates`.
+  It is the reference the fast way is tested against, and what a small bank could use.
+
+Where the data comes from: a member's times are the union of their open offers' slots (their
+profile's free-text availability when no offer says), how far they travel the furthest any
+open offer goes ("nearby" without offers); checks are current DBS checks; blocks count in
+either direction; proposals waiting, sent and answered come from the broker's proposals.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import re
+import zoneinfo
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.broker.matching import (
+    ANYWHERE_POINTS,
+    AVAILABILITY_NOT_SAID,
+    AVAILABILITY_POINTS,
+    BEST_WITHOUT_CATEGORY,
+    CATEGORY_POINTS,
+    EARNING_POINTS,
+    IDLE_POINTS,
+    NEARBY_POINTS,
+    NEW_CONTACT_POINTS,
     PARTS,
+    POINTS_PER_OPEN_PROPOSAL,
+    RESPONSIVE_MIN_SENT,
+    RESPONSIVE_NOT_KNOWN,
+    RESPONSIVE_POINTS,
+    SAME_AREA_POINTS,
+    WORDS_POINTS,
     Candidate,
     HelpRequest,
     Part,
+    RequestContext,
     Slot,
     Suggestion,
+    Travel,
+    eligible,
+    explain,
+    mask_to_slots,
     rank_candidates,
+    score,
+    score_before_words,
 )
+from timebank.broker.models import MemberBlock, MemberCheck, Proposal
 from timebank.clock import utcnow
 from timebank.errors import InvalidInput
 from timebank.ledger.models import Account, Transfer
 from timebank.members.models import Member
-from timebank.offers.models import Listing, ListingContact
+from timebank.offers.models import Listing
 from timebank.offers.services import listing_in_bank
 from timebank.sms.models import OptOut
+from timebank.tenancy.models import TimeBank
+from timebank.tenancy.skills import category_needs_check
 
 # Proposals still waiting count against a member for this long; answers are judged over
 # the longer window matching.py describes.
@@ -44,6 +83,19 @@ OPEN_PROPOSAL_DAYS = 30
 RESPONSIVENESS_DAYS = 90
 # No table says which areas are near each other yet.
 NEARBY_AREAS: Mapping[str, frozenset[str]] = {}
+# The one check matching asks for.
+CHECK = "dbs"
+# How far each travel choice goes, to find a member's furthest.
+TRAVEL_REACH: dict[str, int] = {"own_area": 0, "nearby": 1, "anywhere": 2}
+REACH_TRAVEL: dict[int, Travel] = {0: "own_area", 1: "nearby", 2: "anywhere"}
+DEFAULT_REACH = TRAVEL_REACH["nearby"]
+# Members read by bound in the first query (four times as many in each next one), and
+# members whose offers are read per query.
+FIRST_READ = 200
+OFFERS_BATCH = 48
+# A rounded score can sit up to 0.05 above the sum it rounds; the rest covers the database
+# adding floats in another order.
+ROUNDING_SLACK = 0.05 + 1e-6
 
 # --- Reading free-text availability ------------------------------------------------------
 
@@ -103,7 +155,24 @@ def _group(days: Iterable[int], parts: Iterable[Part]) -> set[Slot]:
     return {Slot(day, part) for day in (days or _EVERY_DAY) for part in (parts or PARTS)}
 
 
-# --- Gathering the request and the candidates ------------------------------------------
+def slots_or_text(mask: int, text: str) -> frozenset[Slot]:
+    """Return the slots a stored mask holds, or those its free text names when it holds none."""
+    return mask_to_slots(mask) if mask else parse_slots(text or "")
+
+
+# --- The request -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Asking:
+    """A request as matching reads it, with what the database queries need besides."""
+
+    request: HelpRequest
+    bank_id: int
+    today: dt.date  # in the time bank's time zone, for checks that lapse
+    now: dt.datetime
+    met: frozenset[int]  # members the requester has exchanged with
+    blocked: frozenset[int]  # members blocked by or blocking the requester
 
 
 def suggest_helpers(
@@ -120,154 +189,368 @@ def suggest_helpers(
     With `for_requester` the reasons are worded to the member who asked ("has not met you
     yet") and leave out what only a broker weighs (fairness, responsiveness, balances).
     """
+    asking = _asking(session, bank_id, request_listing_id, now())
+    context = RequestContext.of(asking.request, NEARBY_AREAS, for_requester=for_requester)
+    if limit <= 0:
+        return []
+    ranking = _Ranking(context, limit)
+    _rank_by_bound(session, asking, ranking, only_category=True)
+    if not ranking.beats_everyone_without_the_category():
+        _rank_by_bound(session, asking, ranking, only_category=False)
+    return ranking.suggestions()
+
+
+def reference_suggestions(
+    session: so.Session,
+    bank_id: int,
+    request_listing_id: int,
+    limit: int = 10,
+    now: Callable[[], dt.datetime] = utcnow,
+    *,
+    for_requester: bool = False,
+) -> list[Suggestion]:
+    """Rank every member of the bank read in full: slower, the same list as `suggest_helpers`."""
+    asking = _asking(session, bank_id, request_listing_id, now())
+    candidates = gather_candidates(session, bank_id, asking.request.requester_id, asking.now)
+    return rank_candidates(
+        asking.request, candidates, NEARBY_AREAS, limit, for_requester=for_requester
+    )
+
+
+def _asking(
+    session: so.Session, bank_id: int, request_listing_id: int, now: dt.datetime
+) -> _Asking:
+    """Read a request and what about its requester matching needs."""
     listing = listing_in_bank(session, bank_id, request_listing_id)
     if listing.kind != "request":
         raise InvalidInput("That is an offer, not a request. Helpers are suggested for requests.")
     requester = session.get(Member, listing.member_id)
     assert requester is not None  # the listing's foreign key guarantees the member
+    needs_check = listing.needs_check or category_needs_check(
+        session, bank_id, listing.skill_category
+    )
     request = HelpRequest(
         requester_id=requester.id,
         requester_first_name=requester.first_name,
         skill_category=listing.skill_category,
         description=f"{listing.title}. {listing.description}",
-        slots=parse_slots(listing.availability),
+        slots=slots_or_text(listing.slots, listing.availability),
         area=listing.area or requester.area or "",
+        needs_check=CHECK if needs_check else None,
     )
-    candidates = gather_candidates(session, bank_id, requester.id, now())
-    return rank_candidates(request, candidates, NEARBY_AREAS, limit, for_requester=for_requester)
+    return _Asking(
+        request=request,
+        bank_id=bank_id,
+        today=_local_today(session, bank_id, now),
+        now=now,
+        met=frozenset(_members_met(session, bank_id, requester.id)),
+        blocked=frozenset(_members_blocked(session, bank_id, requester.id)),
+    )
+
+
+def _local_today(session: so.Session, bank_id: int, now: dt.datetime) -> dt.date:
+    """Return the day `now` falls on in the time bank's time zone."""
+    zone = session.scalar(sa.select(TimeBank.timezone).where(TimeBank.id == bank_id)) or "UTC"
+    return now.astimezone(zoneinfo.ZoneInfo(zone)).date()
+
+
+# --- The fast way: bound in the database, the rest in Python --------------------------------
+
+
+@dataclass
+class _Ranking:
+    """The best candidates found so far, and the members already looked at."""
+
+    context: RequestContext
+    limit: int
+    # The `limit` best so far, worst first: (score, -member_id, candidate).
+    best: list[tuple[float, int, Candidate]] = field(default_factory=list)
+    seen: set[int] = field(default_factory=set)
+
+    def worst(self) -> float | None:
+        """Return the lowest score on a full list, or None while it has room."""
+        return self.best[0][0] if len(self.best) == self.limit else None
+
+    def could_enter(self, bound: float) -> bool:
+        """Tell whether someone whose score is at most `bound` could still make the list."""
+        worst = self.worst()
+        return worst is None or bound + ROUNDING_SLACK >= worst
+
+    def consider(self, candidate: Candidate) -> None:
+        """Keep a candidate if they are among the best, reading their words only if needed."""
+        self.seen.add(candidate.member_id)
+        if not eligible(self.context.request, candidate):
+            return
+        if not self.could_enter(score_before_words(self.context, candidate) + WORDS_POINTS):
+            return
+        entry = (score(self.context, candidate), -candidate.member_id, candidate)
+        if len(self.best) < self.limit:
+            heapq.heappush(self.best, entry)
+        elif entry[:2] > self.best[0][:2]:
+            heapq.heapreplace(self.best, entry)
+
+    def beats_everyone_without_the_category(self) -> bool:
+        """Tell whether no member outside the request's category could make the list."""
+        worst = self.worst()
+        return worst is not None and worst > BEST_WITHOUT_CATEGORY
+
+    def suggestions(self) -> list[Suggestion]:
+        """Return the list, best first, with the reasons."""
+        ranked = sorted(self.best, key=lambda entry: entry[:2], reverse=True)
+        return [explain(self.context, candidate, total) for total, _, candidate in ranked]
+
+
+def _rank_by_bound(
+    session: so.Session, asking: _Asking, ranking: _Ranking, *, only_category: bool
+) -> None:
+    """Read members best bound first, scoring them exactly, until nobody left could enter."""
+    query = _bounds_query(asking, only_category)
+    offset, batch = 0, FIRST_READ
+    while True:
+        rows = session.execute(query.offset(offset).limit(batch)).all()
+        if _score_rows(session, asking, ranking, rows):
+            return
+        if len(rows) < batch:
+            return  # everyone has been read
+        offset, batch = offset + batch, batch * 4
+
+
+def _score_rows(
+    session: so.Session, asking: _Asking, ranking: _Ranking, rows: Sequence[sa.Row]
+) -> bool:
+    """Score rows in bound order; return True once the rest cannot enter the list."""
+    for start in range(0, len(rows), OFFERS_BATCH):
+        chunk = rows[start : start + OFFERS_BATCH]
+        if not ranking.could_enter(chunk[0].bound):
+            return True
+        wanted = [row for row in chunk if row.id not in ranking.seen]
+        offers = _offers_of(session, asking.bank_id, [row.id for row in wanted])
+        for row in wanted:
+            if not ranking.could_enter(row.bound):
+                return True
+            ranking.consider(_bounded_candidate(row, offers.get(row.id), asking))
+    return False
+
+
+def _bounded_candidate(row: sa.Row, offers: _Offers | None, asking: _Asking) -> Candidate:
+    """Make the candidate of a member the bounds query found, with their open offers."""
+    offered = offers or _Offers()
+    return Candidate(
+        member_id=row.id,
+        first_name=_first_name(row.display_name),
+        active=True,  # the query keeps only members who may be suggested
+        opted_out=False,
+        blocked=False,
+        checks=frozenset({CHECK}) if asking.request.needs_check else frozenset(),
+        offer_categories=frozenset(offered.categories),
+        offer_text="\n".join(offered.texts),
+        slots=slots_or_text(offered.mask, row.availability),
+        area=row.area or "",
+        travel=REACH_TRAVEL[offered.reach],
+        proposals_open=int(row.open or 0),
+        proposals_answered_90d=int(row.answered or 0),
+        proposals_sent_90d=int(row.sent or 0),
+        balance_minutes=int(row.balance or 0),
+        wants_to_earn=int(row.balance or 0) < 0,
+        has_met_requester=row.id in asking.met,
+    )
+
+
+def _bounds_query(asking: _Asking, only_category: bool) -> sa.Select:
+    """Build the query of members who may be suggested, highest possible score first.
+
+    The bound counts in full what offers would tell (category, words, times) and the best
+    their travel could earn for place; it is exact for the rest (area, proposals, balance,
+    who the requester has met). Offers are read afterwards, a batch of members at a time.
+    """
+    request = asking.request
+    offering = _offering(asking.bank_id, request.skill_category) if only_category else None
+    proposals = proposal_counts(asking.bank_id, asking.now, offering)
+    balance = Account.credits_posted - Account.debits_posted
+    times = AVAILABILITY_POINTS if request.slots else AVAILABILITY_NOT_SAID
+    bound = (
+        sa.literal(CATEGORY_POINTS + WORDS_POINTS + times)
+        + _place_bound(request)
+        + _responsiveness_points(proposals)
+        + _fairness_points(proposals, balance)
+        + _networks_points(asking.met)
+    ).label("bound")
+    query = (
+        sa.select(
+            Member.id,
+            Member.display_name,
+            Member.area,
+            Member.availability,
+            balance.label("balance"),
+            proposals.c.open,
+            proposals.c.answered,
+            proposals.c.sent,
+            bound,
+        )
+        .outerjoin(
+            Account, sa.and_(Account.bank_id == Member.bank_id, Account.member_id == Member.id)
+        )
+        .outerjoin(proposals, proposals.c.helper_id == Member.id)
+        .where(*_may_be_suggested(asking))
+        .order_by(bound.desc(), Member.id)
+    )
+    return query if offering is None else query.where(Member.id.in_(offering))
+
+
+def _offering(bank_id: int, category: str) -> sa.Select:
+    """Build the query of the members with an open offer in the category."""
+    return sa.select(Listing.member_id).where(
+        Listing.bank_id == bank_id,
+        Listing.skill_category == category,
+        Listing.kind == "offer",
+        Listing.status == "open",
+    )
+
+
+def _may_be_suggested(asking: _Asking) -> list[sa.ColumnElement[bool]]:
+    """Return the hard filters of matching as conditions on members."""
+    request = asking.request
+    opted_out = (
+        sa.select(OptOut.e164)
+        .where(
+            OptOut.bank_id == Member.bank_id,
+            OptOut.e164 == Member.mobile_e164,
+            OptOut.opted_out.is_(True),
+        )
+        .exists()
+    )
+    conditions = [
+        Member.bank_id == asking.bank_id,
+        Member.id != request.requester_id,
+        Member.status == "active",
+        Member.erased_at.is_(None),
+        sa.not_(opted_out),
+    ]
+    if asking.blocked:
+        conditions.append(Member.id.not_in(sorted(asking.blocked)))
+    if request.needs_check:
+        checked = (
+            sa.select(MemberCheck.id)
+            .where(
+                MemberCheck.bank_id == Member.bank_id,
+                MemberCheck.member_id == Member.id,
+                *_current_check(request.needs_check, asking.today),
+            )
+            .exists()
+        )
+        conditions.append(checked)
+    return conditions
+
+
+def _current_check(kind: str, today: dt.date) -> list[sa.ColumnElement[bool]]:
+    """Return the conditions that a check row is of `kind` and still holds today."""
+    return [
+        MemberCheck.kind == kind,
+        MemberCheck.withdrawn_at.is_(None),
+        sa.or_(MemberCheck.expires_on.is_(None), MemberCheck.expires_on >= today),
+    ]
+
+
+def _place_bound(request: HelpRequest) -> sa.ColumnElement[float]:
+    """Score place by area, as if the member travelled as far as it could ever count."""
+    nearby = sorted(NEARBY_AREAS.get(request.area, frozenset()))
+    same = Member.area == request.area if request.area else sa.false()
+    near = Member.area.in_(nearby) if nearby else sa.false()
+    return sa.case(
+        (same, SAME_AREA_POINTS),
+        (near, max(NEARBY_POINTS, ANYWHERE_POINTS)),
+        else_=ANYWHERE_POINTS,
+    )
+
+
+def _responsiveness_points(proposals: sa.Subquery) -> sa.ColumnElement[float]:
+    sent = sa.func.coalesce(proposals.c.sent, 0)
+    share = sa.cast(proposals.c.answered, sa.Float) * RESPONSIVE_POINTS / sent
+    return sa.case((sent < RESPONSIVE_MIN_SENT, RESPONSIVE_NOT_KNOWN), else_=share)
+
+
+def _fairness_points(
+    proposals: sa.Subquery, balance: sa.ColumnElement[int]
+) -> sa.ColumnElement[float]:
+    waiting = sa.func.coalesce(proposals.c.open, 0)
+    idle = IDLE_POINTS - POINTS_PER_OPEN_PROPOSAL * waiting
+    idle_points = sa.case((idle > 0, idle), else_=0.0)
+    earning = sa.case((sa.func.coalesce(balance, 0) < 0, EARNING_POINTS), else_=0.0)
+    return idle_points + earning
+
+
+def _networks_points(met: Collection[int]) -> sa.ColumnElement[float]:
+    if not met:
+        return sa.literal(NEW_CONTACT_POINTS)
+    return sa.case((Member.id.in_(sorted(met)), 0.0), else_=NEW_CONTACT_POINTS)
+
+
+# --- What both ways read ------------------------------------------------------------------
 
 
 @dataclass
 class _Offers:
     """A member's open offers, as matching reads them."""
 
-    categories: set[str]
-    texts: list[str]
+    categories: set[str] = field(default_factory=set)
+    texts: list[str] = field(default_factory=list)
+    mask: int = 0
+    reach: int = DEFAULT_REACH
+    any_offer: bool = False
+
+    def add(self, row: sa.Row) -> None:
+        """Add one open offer."""
+        self.categories.add(row.skill_category)
+        self.texts.append(f"{row.title}. {row.description}")
+        self.mask |= row.slots or 0
+        reach = TRAVEL_REACH.get(row.travel, DEFAULT_REACH)
+        self.reach = max(self.reach, reach) if self.any_offer else reach
+        self.any_offer = True
 
 
-@dataclass(frozen=True)
-class _Proposals:
-    """How a member dealt with the contacts other members sent them."""
-
-    open: int = 0
-    answered_90d: int = 0
-    sent_90d: int = 0
-
-
-def gather_candidates(
-    session: so.Session, bank_id: int, requester_id: int, now: dt.datetime
-) -> list[Candidate]:
-    """Return every member of the bank but the requester as a candidate, in four queries."""
-    offers = _open_offers(session, bank_id)
-    proposals = _proposals(session, bank_id, now)
-    met = _members_met(session, bank_id, requester_id)
-    candidates = []
-    for member, opted_out, balance_or_none in session.execute(
-        _members_query(bank_id, requester_id)
-    ):
-        offered = offers.get(member.id, _Offers(set(), []))
-        seen = proposals.get(member.id, _Proposals())
-        balance = int(balance_or_none or 0)  # a member without an account has nothing yet
-        candidates.append(
-            Candidate(
-                member_id=member.id,
-                first_name=member.first_name,
-                active=member.is_active,
-                opted_out=bool(opted_out),
-                blocked=False,  # members cannot block each other yet
-                checks=frozenset(),  # checks (such as a DBS) are not recorded yet
-                offer_categories=frozenset(offered.categories),
-                offer_text="\n".join(offered.texts),
-                slots=parse_slots(member.availability or ""),
-                area=member.area or "",
-                # How far a member will travel is not asked yet: assume nearby areas.
-                travel="nearby",
-                proposals_open=seen.open,
-                proposals_answered_90d=seen.answered_90d,
-                proposals_sent_90d=seen.sent_90d,
-                balance_minutes=balance,
-                wants_to_earn=balance < 0,
-                has_met_requester=member.id in met,
-            )
-        )
-    return candidates
-
-
-def _members_query(bank_id: int, requester_id: int) -> sa.Select:
-    """Build the query of every other member with their opt-out and balance."""
-    return (
-        sa.select(
-            Member,
-            OptOut.opted_out,
-            (Account.credits_posted - Account.debits_posted).label("balance"),
-        )
-        .outerjoin(
-            OptOut,
-            sa.and_(OptOut.bank_id == Member.bank_id, OptOut.e164 == Member.mobile_e164),
-        )
-        .outerjoin(
-            Account, sa.and_(Account.bank_id == Member.bank_id, Account.member_id == Member.id)
-        )
-        .where(Member.bank_id == bank_id, Member.id != requester_id)
-        .order_by(Member.id)
-    )
-
-
-def _open_offers(session: so.Session, bank_id: int) -> dict[int, _Offers]:
-    """Return each member's open offers: their categories and their words."""
-    rows = session.execute(
-        sa.select(Listing.member_id, Listing.skill_category, Listing.title, Listing.description)
-        .where(Listing.bank_id == bank_id, Listing.kind == "offer", Listing.status == "open")
-        .order_by(Listing.id)
-    )
-    offers: dict[int, _Offers] = defaultdict(lambda: _Offers(set(), []))
-    for row in rows:
-        offers[row.member_id].categories.add(row.skill_category)
-        offers[row.member_id].texts.append(f"{row.title}. {row.description}")
+def _offers_of(
+    session: so.Session, bank_id: int, member_ids: Collection[int] | None
+) -> dict[int, _Offers]:
+    """Return the open offers of the given members (None: of everyone), by member."""
+    query = sa.select(
+        Listing.member_id,
+        Listing.skill_category,
+        Listing.title,
+        Listing.description,
+        Listing.slots,
+        Listing.travel,
+    ).where(Listing.bank_id == bank_id, Listing.kind == "offer", Listing.status == "open")
+    if member_ids is not None:
+        if not member_ids:
+            return {}
+        query = query.where(Listing.member_id.in_(sorted(member_ids)))
+    offers: dict[int, _Offers] = defaultdict(_Offers)
+    for row in session.execute(query.order_by(Listing.id)):
+        offers[row.member_id].add(row)
     return offers
 
 
-def _proposals(session: so.Session, bank_id: int, now: dt.datetime) -> dict[int, _Proposals]:
-    """Count, per member, the contacts others sent them, those answered and those waiting.
+def proposal_counts(
+    bank_id: int, now: dt.datetime, helpers: sa.Select | None = None
+) -> sa.Subquery:
+    """Per helper: proposals sent in the last 90 days, those answered, those still waiting.
 
-    There is no reply on a contact yet, so a contact counts as answered when the member
-    contacted its sender back (about any listing) at or after it arrived. One is still open
-    when it came in the last 30 days, its listing is open and it has no answer.
+    `helpers`, when given, is a query of the member ids to count for (by default, everyone).
     """
-    contact, back = ListingContact, so.aliased(ListingContact)
-    answered = (
-        sa.select(back.id)
-        .where(
-            back.bank_id == contact.bank_id,
-            back.from_member_id == contact.to_member_id,
-            back.to_member_id == contact.from_member_id,
-            back.created_at >= contact.created_at,
-        )
-        .exists()
+    recent = now - dt.timedelta(days=OPEN_PROPOSAL_DAYS)
+    waiting = sa.and_(Proposal.status == "sent", Proposal.created_at >= recent)
+    query = sa.select(
+        Proposal.helper_id,
+        sa.func.count().label("sent"),
+        sa.func.count(Proposal.answered_at).label("answered"),
+        sa.func.count(sa.case((waiting, 1))).label("open"),
+    ).where(
+        Proposal.bank_id == bank_id,
+        Proposal.created_at >= now - dt.timedelta(days=RESPONSIVENESS_DAYS),
     )
-    waiting = sa.and_(
-        contact.created_at >= now - dt.timedelta(days=OPEN_PROPOSAL_DAYS),
-        Listing.status == "open",
-        sa.not_(answered),
-    )
-    rows = session.execute(
-        sa.select(
-            contact.to_member_id,
-            sa.func.count().label("sent"),
-            sa.func.sum(sa.case((answered, 1), else_=0)).label("answered"),
-            sa.func.sum(sa.case((waiting, 1), else_=0)).label("open"),
-        )
-        .join(Listing, Listing.id == contact.listing_id)
-        .where(
-            contact.bank_id == bank_id,
-            contact.created_at >= now - dt.timedelta(days=RESPONSIVENESS_DAYS),
-        )
-        .group_by(contact.to_member_id)
-    )
-    return {
-        row.to_member_id: _Proposals(int(row.open or 0), int(row.answered or 0), int(row.sent))
-        for row in rows
-    }
+    if helpers is not None:
+        query = query.where(Proposal.helper_id.in_(helpers))
+    return query.group_by(Proposal.helper_id).subquery("proposed")
 
 
 def _members_met(session: so.Session, bank_id: int, requester_id: int) -> set[int]:
@@ -291,6 +574,118 @@ def _members_met(session: so.Session, bank_id: int, requester_id: int) -> set[in
                 Transfer.bank_id == bank_id,
                 sa.or_(Transfer.debit_account_id == mine, Transfer.credit_account_id == mine),
                 theirs.member_id.is_not(None),
+            )
+        )
+    )
+
+
+def _members_blocked(session: so.Session, bank_id: int, requester_id: int) -> set[int]:
+    """Return the members the requester blocked, and those who blocked the requester."""
+    rows = session.execute(
+        sa.select(MemberBlock.member_id, MemberBlock.blocked_member_id).where(
+            MemberBlock.bank_id == bank_id,
+            sa.or_(
+                MemberBlock.member_id == requester_id,
+                MemberBlock.blocked_member_id == requester_id,
+            ),
+        )
+    )
+    return {blocker if blocked == requester_id else blocked for blocker, blocked in rows}
+
+
+def _first_name(display_name: str) -> str:
+    """Return a member's first name from their display name, as `Member.first_name` does."""
+    return display_name.split()[0] if display_name.strip() else display_name
+
+
+# --- The reference way: everyone read in full ---------------------------------------------
+
+
+def gather_candidates(
+    session: so.Session, bank_id: int, requester_id: int, now: dt.datetime
+) -> list[Candidate]:
+    """Return every member of the bank but the requester as a candidate, in a few queries."""
+    offers = _offers_of(session, bank_id, None)
+    proposals = {
+        row.helper_id: row for row in session.execute(sa.select(proposal_counts(bank_id, now)))
+    }
+    met = _members_met(session, bank_id, requester_id)
+    blocked = _members_blocked(session, bank_id, requester_id)
+    checked = _members_checked(session, bank_id, _local_today(session, bank_id, now))
+    return [
+        _full_candidate(
+            member,
+            bool(opted_out),
+            int(balance or 0),  # a member without an account has nothing yet
+            offers.get(member.id, _Offers()),
+            proposals.get(member.id),
+            met=member.id in met,
+            blocked=member.id in blocked,
+            checked=member.id in checked,
+        )
+        for member, opted_out, balance in session.execute(_members_query(bank_id, requester_id))
+    ]
+
+
+def _full_candidate(
+    member: Member,
+    opted_out: bool,
+    balance: int,
+    offered: _Offers,
+    proposed: sa.Row | None,
+    *,
+    met: bool,
+    blocked: bool,
+    checked: bool,
+) -> Candidate:
+    """Make the candidate of one member read in full."""
+    return Candidate(
+        member_id=member.id,
+        first_name=member.first_name,
+        active=member.is_active,
+        opted_out=opted_out,
+        blocked=blocked,
+        checks=frozenset({CHECK}) if checked else frozenset(),
+        offer_categories=frozenset(offered.categories),
+        offer_text="\n".join(offered.texts),
+        slots=slots_or_text(offered.mask, member.availability),
+        area=member.area or "",
+        travel=REACH_TRAVEL[offered.reach],
+        proposals_open=int(proposed.open) if proposed else 0,
+        proposals_answered_90d=int(proposed.answered) if proposed else 0,
+        proposals_sent_90d=int(proposed.sent) if proposed else 0,
+        balance_minutes=balance,
+        wants_to_earn=balance < 0,
+        has_met_requester=met,
+    )
+
+
+def _members_query(bank_id: int, requester_id: int) -> sa.Select:
+    """Build the query of every other member with their opt-out and balance."""
+    return (
+        sa.select(
+            Member,
+            OptOut.opted_out,
+            (Account.credits_posted - Account.debits_posted).label("balance"),
+        )
+        .outerjoin(
+            OptOut,
+            sa.and_(OptOut.bank_id == Member.bank_id, OptOut.e164 == Member.mobile_e164),
+        )
+        .outerjoin(
+            Account, sa.and_(Account.bank_id == Member.bank_id, Account.member_id == Member.id)
+        )
+        .where(Member.bank_id == bank_id, Member.id != requester_id)
+        .order_by(Member.id)
+    )
+
+
+def _members_checked(session: so.Session, bank_id: int, today: dt.date) -> set[int]:
+    """Return the members with a current check of the kind matching asks for."""
+    return set(
+        session.scalars(
+            sa.select(MemberCheck.member_id).where(
+                MemberCheck.bank_id == bank_id, *_current_check(CHECK, today)
             )
         )
     )

@@ -68,6 +68,17 @@ IDLE_POINTS = 10.0
 POINTS_PER_OPEN_PROPOSAL = 2.0
 EARNING_POINTS = 5.0
 NEW_CONTACT_POINTS = 5.0
+# The most a member who does not offer the request's category can score: every part but
+# the category at its best. Whoever the database leaves out by category stays below it.
+BEST_WITHOUT_CATEGORY = (
+    WORDS_POINTS
+    + AVAILABILITY_POINTS
+    + SAME_AREA_POINTS
+    + RESPONSIVE_POINTS
+    + IDLE_POINTS
+    + EARNING_POINTS
+    + NEW_CONTACT_POINTS
+)
 
 STOP_WORDS = frozenset(
     """a about after all also am an and any are as at be been but by can could do does for
@@ -194,28 +205,42 @@ def rank_candidates(
     """
     if limit <= 0:
         return []
-    context = _RequestContext.of(request, nearby, for_requester=for_requester)
+    context = RequestContext.of(request, nearby, for_requester=for_requester)
     # The `limit` best so far, worst first: (score, -member_id, arrival, candidate).
     best: list[tuple[float, int, int, Candidate]] = []
     for arrival, candidate in enumerate(candidates):
-        if not _eligible(request, candidate):
+        if not eligible(request, candidate):
             continue
-        before_words = sum(part.points for part in _parts_before_words(context, candidate))
+        before_words = score_before_words(context, candidate)
         # Reading the offer's words is the slow part: skip it for anyone whom even a perfect
         # word match would leave out of the list.
         hopeful = (round(before_words + WORDS_POINTS, 1), -candidate.member_id, -arrival)
         if len(best) == limit and hopeful < best[0][:3]:
             continue
-        score = round(before_words + word_fit(context, candidate), 1)
+        score = _total(before_words, word_fit(context, candidate))
         entry = (score, -candidate.member_id, -arrival, candidate)
         if len(best) < limit:
             heapq.heappush(best, entry)
         else:
             heapq.heappushpop(best, entry)
-    return [_suggest(context, entry[3], entry[0]) for entry in sorted(best, reverse=True)]
+    return [explain(context, entry[3], entry[0]) for entry in sorted(best, reverse=True)]
 
 
-def _eligible(request: HelpRequest, candidate: Candidate) -> bool:
+def score(context: RequestContext, candidate: Candidate) -> float:
+    """Return a candidate's score out of 100, rounded as suggestions show it."""
+    return _total(score_before_words(context, candidate), word_fit(context, candidate))
+
+
+def score_before_words(context: RequestContext, candidate: Candidate) -> float:
+    """Return every part of the score but the offer's words (which the caller may skip)."""
+    return sum(part.points for part in _parts_before_words(context, candidate))
+
+
+def _total(before_words: float, words: float) -> float:
+    return round(before_words + words, 1)
+
+
+def eligible(request: HelpRequest, candidate: Candidate) -> bool:
     """Tell whether a candidate may be suggested at all (the hard filters)."""
     return (
         candidate.active
@@ -227,7 +252,7 @@ def _eligible(request: HelpRequest, candidate: Candidate) -> bool:
 
 
 @dataclass(frozen=True)
-class _RequestContext:
+class RequestContext:
     """What is worked out once per request rather than once per candidate."""
 
     request: HelpRequest
@@ -246,7 +271,7 @@ class _RequestContext:
         nearby: Mapping[str, frozenset[str]],
         *,
         for_requester: bool = False,
-    ) -> _RequestContext:
+    ) -> RequestContext:
         """Prepare a request for scoring many candidates."""
         name = "you" if for_requester else request.requester_first_name
         return cls(
@@ -260,7 +285,7 @@ class _RequestContext:
         )
 
 
-def _parts_before_words(context: _RequestContext, candidate: Candidate) -> list[_Scored]:
+def _parts_before_words(context: RequestContext, candidate: Candidate) -> list[_Scored]:
     """Score every part but the offer's words, in the order the reasons are read."""
     return [
         category_fit(context, candidate),
@@ -272,7 +297,7 @@ def _parts_before_words(context: _RequestContext, candidate: Candidate) -> list[
     ]
 
 
-def _suggest(context: _RequestContext, candidate: Candidate, score: float) -> Suggestion:
+def explain(context: RequestContext, candidate: Candidate, total: float) -> Suggestion:
     """Explain the score of one candidate who made the list."""
     category, *others = _parts_before_words(context, candidate)
     words = word_fit(context, candidate)
@@ -282,21 +307,21 @@ def _suggest(context: _RequestContext, candidate: Candidate, score: float) -> Su
     parts = {name: round(part.points, 1) for name, part in scored.items()}
     told = _TOLD_TO_REQUESTER if context.for_requester else names  # brokers hear all
     reasons = [reason for name in told for reason in scored[name].reasons]
-    return Suggestion(candidate.member_id, score, parts, reasons, candidate.first_name)
+    return Suggestion(candidate.member_id, total, parts, reasons, candidate.first_name)
 
 
 # The parts whose reasons a requester reads: fairness and responsiveness stay with brokers.
 _TOLD_TO_REQUESTER = ("skill", "availability", "place", "networks")
 
 
-def category_fit(context: _RequestContext, candidate: Candidate) -> _Scored:
+def category_fit(context: RequestContext, candidate: Candidate) -> _Scored:
     """Score whether the candidate offers the kind of help asked for."""
     if context.request.skill_category in candidate.offer_categories:
         return _Scored(CATEGORY_POINTS, context.offers)
     return _Scored(0.0)
 
 
-def word_fit(context: _RequestContext, candidate: Candidate) -> float:
+def word_fit(context: RequestContext, candidate: Candidate) -> float:
     """Score how many words the candidate's offer shares with the request's description."""
     return WORDS_POINTS * word_overlap(context.words, words_of(candidate.offer_text))
 
@@ -320,7 +345,7 @@ def availability(asked: frozenset[Slot], free: frozenset[Slot]) -> _Scored:
     return _Scored(AVAILABILITY_POINTS * len(both) / len(asked), (reason,))
 
 
-def place(context: _RequestContext, candidate: Candidate) -> _Scored:
+def place(context: RequestContext, candidate: Candidate) -> _Scored:
     """Score where the candidate lives against how far they will travel."""
     if candidate.area and candidate.area == context.request.area:
         return _Scored(SAME_AREA_POINTS, context.same_area)
@@ -354,7 +379,7 @@ def fairness(candidate: Candidate) -> _Scored:
     return _Scored(idle + earning, few_waiting + wants)
 
 
-def networks(context: _RequestContext, candidate: Candidate) -> _Scored:
+def networks(context: RequestContext, candidate: Candidate) -> _Scored:
     """Favour people the requester has not met, so networks grow beyond the usual few."""
     if candidate.has_met_requester:
         return _Scored(0.0)

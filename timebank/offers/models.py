@@ -23,6 +23,15 @@ class Listing(Base):
         sa.CheckConstraint(one_of("status", LISTING_STATUSES), name="status_known"),
         sa.Index("ix_listings_bank_id_kind_status", "bank_id", "kind", "status"),
         sa.Index("ix_listings_member_id", "member_id"),
+        # Matching starts from the members who offer a request's category (index only).
+        sa.Index(
+            "ix_listings_bank_id_skill_category",
+            "bank_id",
+            "skill_category",
+            "kind",
+            "status",
+            "member_id",
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
