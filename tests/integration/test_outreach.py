@@ -445,3 +445,20 @@ def test_snoozed_members_have_their_own_list(session, bank, broker, ivy, ivy_fla
     (entry,) = outreach.worklist(session, bank.id, broker.id, snoozed=True).entries
     assert (entry.name, entry.snoozed_until) == ("Ivy Idle", until)
     assert outreach.members_waiting(session, bank.id) == 0
+
+
+def test_the_refresh_works_in_batches_and_clears_across_them(session, bank, monkeypatch):
+    monkeypatch.setattr(outreach, "REFRESH_BATCH", 2)
+    quiet = [member(bank, f"Quiet {n}", joined=dt.date(2025, 5, 1)) for n in range(5)]
+    assert refresh(session, bank).raised == 5
+    quiet[1].status = quiet[3].status = "left"
+    session.commit()
+
+    summary = refresh(session, bank)
+
+    assert (summary.raised, summary.cleared) == (0, 2)
+    assert {f.member_id for f in stored(session, bank, status="open")} == {
+        quiet[0].id,
+        quiet[2].id,
+        quiet[4].id,
+    }
