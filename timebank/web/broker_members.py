@@ -92,8 +92,8 @@ def _page(person: Member, **forms: Any) -> str:
     )
 
 
-def _back(person: Member, message: str) -> Any:
-    flash(message, "success")
+def _back(person: Member, message: str, category: str = "success") -> Any:
+    flash(message, category)
     return redirect(url_for("broker_members.member", member_id=person.id))
 
 
@@ -138,7 +138,7 @@ def withdraw_check(member_id: int, check_id: int):
     if SwitchForm().validate_on_submit():
         check = safeguarding.checks_of(db.session(), person.bank_id, person.id)
         if check_id not in {each.id for each in check}:
-            return _back(person, "There is no such check for this member.")
+            return _back(person, "There is no such check for this member.", "info")
         try:
             safeguarding.withdraw_check(db.session(), person.bank_id, current_user.id, check_id)
         except TimeBankError as error:
@@ -198,7 +198,7 @@ def remove_block(member_id: int, block_id: int):
     if SwitchForm().validate_on_submit():
         lines = safeguarding.blocks_of(db.session(), person.bank_id, person.id)
         if block_id not in {line.block.id for line in lines}:
-            return _back(person, "There is no such block for this member.")
+            return _back(person, "There is no such block for this member.", "info")
         safeguarding.unblock(db.session(), person.bank_id, current_user.id, block_id)
         return _back(person, "The block is removed. They may be matched again.")
     return redirect(url_for("broker_members.member", member_id=person.id))
