@@ -232,3 +232,15 @@ def test_a_flagged_members_own_pages_never_mention_the_flag(app, joyce, flag):
         text = response.get_data(as_text=True)
         assert response.status_code == 200, path
         assert REASON not in text and "Outreach" not in text and "outreach" not in text
+
+
+def test_acting_on_a_member_already_dealt_with_says_so(session, as_broker, broker, flag):
+    outreach.resolve(session, flag.bank_id, flag.id, broker.id, "paused")
+
+    response = as_broker.post(
+        f"/broker/outreach/{flag.id}/contact",
+        data={"contact-method": "phoned"},
+        follow_redirects=True,
+    )
+
+    assert "Joyce Campbell is no longer on the worklist." in response.get_data(as_text=True)

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import MemberFactory, TimeBankFactory
-from timebank.broker import outreach
+from timebank.broker import outreach, scan
 from timebank.broker.models import BrokerAction, OutreachContact, OutreachFlag
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.ledger.services import ExchangeRequest, record_exchange
@@ -448,7 +448,10 @@ def test_snoozed_members_have_their_own_list(session, bank, broker, ivy, ivy_fla
 
 
 def test_the_refresh_works_in_batches_and_clears_across_them(session, bank, monkeypatch):
+    # Small batches on both sides: the scan reads two members at a time while the refresh
+    # writes, so the streamed read and the writes share the transaction.
     monkeypatch.setattr(outreach, "REFRESH_BATCH", 2)
+    monkeypatch.setattr(scan, "BATCH_SIZE", 2)
     quiet = [member(bank, f"Quiet {n}", joined=dt.date(2025, 5, 1)) for n in range(5)]
     assert refresh(session, bank).raised == 5
     quiet[1].status = quiet[3].status = "left"

@@ -185,7 +185,7 @@ def case(flag_id: int):
     return _case_page(_flag(flag_id))
 
 
-def _act(flag_id: int, name: str, form: FlaskForm, action, done: str, field: str | None = None):
+def _act(flag_id: int, name: str, form: FlaskForm, action, done: str):
     """Run one broker action from a form, then show the member's page with what happened."""
     flag = _flag(flag_id)
     if form.validate_on_submit():
@@ -194,7 +194,12 @@ def _act(flag_id: int, name: str, form: FlaskForm, action, done: str, field: str
         except TimeBankError as error:
             if error.status == 404:
                 abort(404)
-            show_error(form, getattr(error, "field", field), error)
+            field = getattr(error, "field", None)
+            if field is None or not hasattr(form, field):
+                # Not about what was typed (e.g. someone else resolved it meanwhile).
+                flash(error.message, "error")
+                return redirect(url_for("outreach.case", flag_id=flag.id))
+            show_error(form, field, error)
         else:
             flash(done, "success")
             return redirect(url_for("outreach.case", flag_id=flag.id))
@@ -220,7 +225,6 @@ def assign(flag_id: int):
             db.session(), flag.bank_id, flag.id, current_user.id, int(form.broker.data)
         ),
         f"Assigned to {chosen}.",
-        "broker",
     )
 
 
@@ -274,7 +278,6 @@ def snooze(flag_id: int):
         form,
         lambda flag: outreach.snooze(db.session(), flag.bank_id, flag.id, current_user.id, until),
         f"Put aside until {until:%-d %B %Y}." if until else "Put aside.",
-        "until",
     )
 
 
@@ -290,7 +293,6 @@ def resolve(flag_id: int):
             db.session(), flag.bank_id, flag.id, current_user.id, form.outcome.data or ""
         ),
         "Resolved. They are off the worklist.",
-        "outcome",
     )
 
 
@@ -306,7 +308,6 @@ def nudge(flag_id: int):
             db.session(), flag.bank_id, flag.id, current_user.id, form.text.data or ""
         ),
         "Text queued. It goes out in a moment, and is recorded as a contact.",
-        "text",
     )
 
 
