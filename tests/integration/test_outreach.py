@@ -465,3 +465,19 @@ def test_the_refresh_works_in_batches_and_clears_across_them(session, bank, monk
         quiet[2].id,
         quiet[4].id,
     }
+
+
+def test_a_new_reason_joins_the_members_case_as_it_stands(session, bank, broker, ivy, ivy_flag):
+    from timebank.offers.services import ListingDraft, post_listing
+
+    until = TODAY + dt.timedelta(days=60)
+    outreach.assign(session, bank.id, ivy_flag.id, broker.id, broker.id)
+    outreach.snooze(session, bank.id, ivy_flag.id, broker.id, until, now=clock(TODAY))
+    draft = ListingDraft("offer", "Gardening", "Weeding and pruning")
+    post_listing(session, bank.id, ivy.id, draft, now=clock(TODAY))
+
+    summary = refresh(session, bank, TODAY + dt.timedelta(days=31))
+
+    new = flag_of(session, bank, ivy, "unanswered_offers")
+    assert summary.raised == 1
+    assert (new.status, new.snoozed_until, new.assigned_to_id) == ("snoozed", until, broker.id)

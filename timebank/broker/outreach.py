@@ -139,7 +139,18 @@ def _apply(
             continue
         seen.add(row.id)
         _refresh(row, flag, today, stamp, summary)
-    seen.update(_raise(session, bank_id, new, stamp, summary))
+    seen.update(_raise(session, bank_id, new, _cases(stored.values()), stamp, summary))
+
+
+def _cases(rows: Iterable[OutreachFlag]) -> dict[int, tuple[int | None, dt.date | None]]:
+    """Return, per member, who has their case and until when it is put aside, if it is."""
+    cases: dict[int, tuple[int | None, dt.date | None]] = {}
+    for row in rows:
+        assigned, until = cases.get(row.member_id, (None, None))
+        if row.status == "snoozed" and row.snoozed_until is not None:
+            until = max(until or row.snoozed_until, row.snoozed_until)
+        cases[row.member_id] = (assigned or row.assigned_to_id, until)
+    return cases
 
 
 def _open_flags(session: so.Session, bank_id: int, members: Iterable[int]) -> list[OutreachFlag]:
@@ -193,25 +204,34 @@ def _raise(
     session: so.Session,
     bank_id: int,
     flags: list[Flag],
+    cases: dict[int, tuple[int | None, dt.date | None]],
     stamp: dt.datetime,
     summary: RefreshSummary,
 ) -> list[int]:
-    """Insert new open flags; one raised meanwhile by another scan is left as it is."""
+    """Insert new flags; one raised meanwhile by another scan is left as it is.
+
+    A new reason joins the member's case as it stands: the same broker, and put aside until
+    the same day if the case is.
+    """
     if not flags:
         return []
-    rows = [
-        {
-            "bank_id": bank_id,
-            "member_id": flag.member_id,
-            "rule": flag.rule,
-            "reason": flag.reason[:300],
-            "since": flag.since,
-            "status": "open",
-            "raised_at": stamp,
-            "seen_at": stamp,
-        }
-        for flag in flags
-    ]
+    rows = []
+    for flag in flags:
+        assigned, until = cases.get(flag.member_id, (None, None))
+        rows.append(
+            {
+                "bank_id": bank_id,
+                "member_id": flag.member_id,
+                "rule": flag.rule,
+                "reason": flag.reason[:300],
+                "since": flag.since,
+                "status": "open" if until is None else "snoozed",
+                "snoozed_until": until,
+                "assigned_to_id": assigned,
+                "raised_at": stamp,
+                "seen_at": stamp,
+            }
+        )
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(OutreachFlag)
