@@ -23,6 +23,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.broker import safeguarding
+from timebank.broker.outreach import refresh_flags
 from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput
@@ -538,6 +539,9 @@ def seed_demo_bank(
     _seed_safeguarding(session, bank.id, today)
     progress("Adding GP referrals by text…")
     _seed_referrals(session, bank.id, today)
+    progress("Finding members who need a call from the broker…")
+    found = refresh_flags(session, bank.id, today)
+    progress(f"Outreach: {found.raised} reasons to get in touch.")
     return bank
 
 
