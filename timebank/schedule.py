@@ -39,6 +39,7 @@ JOBS = (
     Job(("referrals", "follow-up"), 5 * 60),
     Job(("referrals", "purge"), 24 * 60 * 60),
     Job(("broker", "scan", "--all"), 60 * 60),
+    Job(("broker", "link-exchanges", "--all"), 15 * 60),
 )
 
 

@@ -61,7 +61,7 @@ def upgrade():
         "broker_actions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("bank_id", sa.Integer(), nullable=False),
-        sa.Column("broker_id", sa.Integer(), nullable=False),
+        sa.Column("broker_id", sa.Integer(), nullable=True),
         sa.Column("action", sa.String(length=40), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=True),
         sa.Column("subject", sa.String(length=40), nullable=False),

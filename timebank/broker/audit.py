@@ -12,14 +12,17 @@ from timebank.clock import utcnow
 def record_action(
     session: so.Session,
     bank_id: int,
-    broker_id: int,
+    broker_id: int | None,
     action: str,
     *,
     member_id: int | None = None,
     subject: str = "",
     detail: str = "",
 ) -> BrokerAction:
-    """Add an audit line in the caller's transaction (it commits or rolls back with it)."""
+    """Add an audit line in the caller's transaction (it commits or rolls back with it).
+
+    `broker_id` is None for what the time bank's scheduled jobs do on their own.
+    """
     line = BrokerAction(
         bank_id=bank_id,
         broker_id=broker_id,

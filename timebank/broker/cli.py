@@ -66,3 +66,29 @@ def scan_command(slug: str | None, every_bank: bool, today: dt.datetime | None) 
         except TimeBankError as error:
             raise click.ClickException(f"{bank_slug}: {error.message}") from None
         click.echo(f"{bank_slug}: {summary.words()}.")
+
+
+@broker_cli.command("link-exchanges")
+@click.argument("slug", required=False)
+@click.option("--all", "every_bank", is_flag=True, help="Every time bank.")
+def link_exchanges_command(slug: str | None, every_bank: bool) -> None:
+    """Link matches to the exchange their helper then logged, in SLUG (or with --all).
+
+    A match is linked when its helper has logged exactly one exchange for the requester
+    since they were asked; anything less clear is left for a broker to link by hand.
+    """
+    import sqlalchemy as sa
+
+    from timebank.broker.proposals import link_logged_exchanges
+    from timebank.tenancy.models import TimeBank
+
+    if (slug is None) == (not every_bank):
+        raise click.UsageError("Give one time bank's SLUG, or --all.")
+    session = db.session()
+    query = sa.select(TimeBank.id, TimeBank.slug).order_by(TimeBank.id)
+    banks = session.execute(query if every_bank else query.where(TimeBank.slug == slug)).all()
+    if not banks and not every_bank:
+        raise click.ClickException(f"There is no time bank called {slug}.")
+    for bank_id, bank_slug in banks:
+        linked = link_logged_exchanges(session, bank_id)
+        click.echo(f"{bank_slug}: linked {linked} exchange{'' if linked == 1 else 's'}.")

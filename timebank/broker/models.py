@@ -245,7 +245,8 @@ class BrokerAction(Base):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     bank_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("time_banks.id"))
-    broker_id: so.Mapped[int]
+    # None: the time bank's scheduled jobs did it (e.g. linking a logged exchange).
+    broker_id: so.Mapped[int | None]
     # A stable code such as "proposal_sent", "check_recorded", "flag_snoozed".
     action: so.Mapped[str] = so.mapped_column(sa.String(40))
     # The member the action was about, if any (the helper, the flagged member...).

@@ -706,7 +706,7 @@ def _account_id(session: so.Session, bank_id: int, member_id: int) -> int | None
 
 
 def _link(
-    session: so.Session, proposal: Proposal, transfer: Transfer, broker_id: int, how: str
+    session: so.Session, proposal: Proposal, transfer: Transfer, broker_id: int | None, how: str
 ) -> None:
     proposal.transfer_id = transfer.id
     proposal.updated_at = utcnow()
@@ -742,13 +742,14 @@ def link_exchange(
 
 
 @use_case
-def link_logged_exchanges(session: so.Session, bank_id: int, broker_id: int) -> int:
+def link_logged_exchanges(session: so.Session, bank_id: int, broker_id: int | None = None) -> int:
     """Link each matched, unlinked proposal whose helper logged exactly one exchange since.
 
-    The broker whose page load (or command) ran this is recorded as having linked them.
-    Returns how many were linked.
+    `flask broker link-exchanges` runs this on a schedule with no broker: the audit line
+    then names no one. Returns how many were linked.
     """
-    _broker(session, bank_id, broker_id)
+    if broker_id is not None:
+        _broker(session, bank_id, broker_id)
     unlinked: Iterable[Proposal] = session.scalars(
         sa.select(Proposal)
         .where(

@@ -75,9 +75,6 @@ def _posted() -> None:
 @role_required("broker")
 def queue():
     bank_id = current_bank().id
-    linked = proposals.link_logged_exchanges(db.session(), bank_id, current_user.id)
-    if linked:
-        flash(f"Linked {linked} logged exchange(s) to the matches they came from.", "info")
     return render_template("broker_requests/queue.html", rows=open_requests(db.session(), bank_id))
 
 
