@@ -50,8 +50,9 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install ## Ledger posting path against pgbench tpcb-like on the local PostgreSQL.
+bench: install ## Ledger posting path against pgbench tpcb-like, then the broker's matching and dormancy scan at full size, on the local PostgreSQL.
 	$(BIN)/python -m tests.perf.bench_ledger
+	$(BIN)/python -m tests.perf.bench_broker
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache .hypothesis test-output

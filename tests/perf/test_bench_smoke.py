@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.databases import create_postgres_database, drop_postgres_database, migrate
-from tests.perf import ledger_load
+from tests.perf import bench_broker, ledger_load
 from tests.perf.pgbench import init_pgbench, read_tps, run_tpcb_like
 
 PGBENCH_OUTPUT = """\
@@ -44,3 +44,22 @@ def test_workers_count_exactly_the_transfers_the_database_gained_and_it_verifies
     assert tally.warmup == 2 * ledger_load.WARMUP_TRANSFERS
     assert ledger_load.count_transfers(postgres_url) - before == tally.committed + tally.warmup
     assert ledger_load.verify(postgres_url).ok
+
+
+@pytest.mark.postgres_only
+def test_the_broker_bench_builds_its_banks_and_measures_them_at_a_tiny_scale(postgres_url):
+    migrate(postgres_url)
+    bank = bench_broker.build_matching_bank(postgres_url, members=80, offers=500, requests=6)
+    requests = bench_broker.request_ids(postgres_url, bank, 6)
+
+    timings = bench_broker.time_matching(postgres_url, bank, requests)
+
+    assert len(timings) == 6 and all(ms > 0 for ms in timings)
+    assert bench_broker.check_against_reference(postgres_url, bank, requests) == 6
+    quiet = bench_broker.build_dormancy_bank(postgres_url, members=300, transfers=6000)
+    assert "transfers 6,000" in bench_broker.counts(postgres_url, quiet)
+    with ledger_load.ledger_session(postgres_url) as session:
+        run = bench_broker.time_scan(session, quiet)
+    assert run.flags > 0
+    assert run.server_cursor
+    assert run.peak_mb > 0

@@ -21,6 +21,10 @@ TRANSFER_CODES = ("exchange", "group", "donation", "grant", "reversal", "adjustm
 # posted: moved at once. pending: reserved until resolved by a later post_pending or
 # void_pending transfer that names it in pending_id.
 TRANSFER_PHASES = ("posted", "pending", "post_pending", "void_pending")
+# Help given between members that moved hours: an exchange or group exchange posted at
+# once, or the post_pending transfer that confirmed a pending one. The dormancy scan's
+# indexes are partial on exactly these words, and its query repeats them.
+RESOLVED_TRADE = "code IN ('exchange', 'group') AND phase IN ('posted', 'post_pending')"
 
 
 class Account(Base):
@@ -117,6 +121,23 @@ class Transfer(Base):
         sa.Index("ix_transfers_debit_account_id", "debit_account_id", "recorded_at"),
         sa.Index("ix_transfers_credit_account_id", "credit_account_id", "recorded_at"),
         sa.Index("ix_transfers_bank_id_recorded_at", "bank_id", "recorded_at"),
+        # The dormancy scan sums each account's trades from these alone (index-only).
+        sa.Index(
+            "ix_transfers_trades_given",
+            "bank_id",
+            "credit_account_id",
+            "happened_on",
+            postgresql_where=sa.text(RESOLVED_TRADE),
+            sqlite_where=sa.text(RESOLVED_TRADE),
+        ),
+        sa.Index(
+            "ix_transfers_trades_received",
+            "bank_id",
+            "debit_account_id",
+            "happened_on",
+            postgresql_where=sa.text(RESOLVED_TRADE),
+            sqlite_where=sa.text(RESOLVED_TRADE),
+        ),
     )
 
     # The client's id: replaying a write with the same id returns the first result.
