@@ -402,6 +402,8 @@ DBS_CHECKS = (
     ("Patricia Okonkwo", 200, 900, "001234567890"),
     ("Siobhan O'Leary", 400, None, "001234567891"),
     ("Rosa Fernandes", 1110, -5, "001234567892"),  # ran out: due to be renewed
+    ("Ravi Sharma", 90, 1005, "001234567893"),
+    ("Marek Nowak", 300, 795, "001234567894"),
 )
 # (member, the member they asked not to be matched with, why)
 BLOCKS = (("Harold Jenkins", "Winston Clarke", "Asked not to be paired again."),)
