@@ -11,12 +11,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from timebank.broker.matching import (
+    BEST_WITHOUT_CATEGORY,
     PARTS,
+    WORDS_POINTS,
     Candidate,
     HelpRequest,
+    RequestContext,
     Slot,
     Suggestion,
+    explain,
     rank_candidates,
+    score,
+    score_before_words,
 )
 
 TUESDAY_MORNING = Slot(1, "morning")
@@ -265,6 +271,34 @@ def test_only_eligible_members_are_suggested_best_first_with_scores_out_of_100(
 def test_the_list_is_the_same_as_scoring_everyone_and_taking_the_top(request, members):
     everyone = rank_candidates(request, members, NEARBY, limit=len(members) + 1)
     assert rank_candidates(request, members, NEARBY, limit=5) == everyone[:5]
+
+
+@settings(max_examples=200, deadline=None)
+@given(requests, candidates)
+def test_the_bounds_the_database_ranks_by_are_never_below_the_score(request, member):
+    context = RequestContext.of(request, NEARBY)
+    total = score(context, member)
+    # What the words can add at most, and what anyone outside the category can reach.
+    assert total <= round(score_before_words(context, member) + WORDS_POINTS, 1)
+    if request.skill_category not in member.offer_categories:
+        assert total <= BEST_WITHOUT_CATEGORY
+    # The suggestion shows the same score, in either wording.
+    for for_requester in (False, True):
+        worded = RequestContext.of(request, NEARBY, for_requester=for_requester)
+        assert explain(worded, member, total).score == total
+
+
+def test_a_member_outside_the_category_can_reach_seventy_and_no_more():
+    best = a_helper(
+        offer_categories=frozenset({"Pets"}),
+        offer_text=JANES_REQUEST.description,
+        proposals_open=0,
+        proposals_answered_90d=3,
+        proposals_sent_90d=3,
+        wants_to_earn=True,
+    )
+    [suggestion] = rank_candidates(JANES_REQUEST, [best], NEARBY)
+    assert suggestion.score == BEST_WITHOUT_CATEGORY == 70.0
 
 
 def ten_thousand_members(seed: int) -> list[Candidate]:

@@ -7,12 +7,14 @@ members, in a handful of queries however many members the bank has.
 Two ways to gather, with the same result:
 
 - `suggest_helpers` (what the pages use) lets the database do the cheap part. One query
-  filters out who may never be suggested and works out, per member, every part of the score
-  but the offer's words, plus the most the words could add: an upper bound. Members are
-  read best bound first; only then are their offers' words read, a few dozen at a time, and
-  reading stops as soon as nobody left could reach the list. The query first looks only at
-  members who offer the request's category; if they cannot fill the list with scores above
-  what anyone else could reach (`BEST_WITHOUT_CATEGORY`), it looks at everyone.
+  filters out who may never be suggested and gives each member an upper bound of their
+  score: exact for what it knows without their offers (area, proposals, balance, who the
+  requester has met), the best that offers could add for the rest (category, words, times,
+  travel). Members are read best bound first; their open offers are read a batch of
+  members at a time, their words only for those who could still make the list, and
+  reading stops as soon as nobody left could. The query first looks only at members who
+  offer the request's category; if they cannot fill the list with scores above what
+  anyone else could reach (`BEST_WITHOUT_CATEGORY`), it looks at everyone.
 - `gather_candidates` reads every member in full and hands them all to `rank_candidates`.
   It is the reference the fast way is tested against, and what a small bank could use.
 
