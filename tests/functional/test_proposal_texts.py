@@ -13,7 +13,7 @@ from tests.functional.sms_texting import (  # noqa: F401  (the app and bank fixt
     texting_app,
     texting_bank,
 )
-from timebank.broker import proposals
+from timebank.broker import introductions, proposals
 from timebank.broker.models import BrokerAction, Proposal
 from timebank.sms.models import OutboxMessage
 
@@ -91,7 +91,7 @@ def test_a_withdrawn_proposal_answered_by_text_says_it_is_no_longer_needed(
     sam = MemberFactory(bank=bank, display_name="Sam Green")
     (proposal,) = asked_by_text(session, bank, broker, [sam])
     code = code_texted_to(session, sam)
-    proposals.withdraw(session, bank.id, broker.id, proposal.id)
+    introductions.withdraw(session, bank.id, broker.id, proposal.id)
 
     assert text(client, app, sam, f"YES {code}").startswith(f"Request {code} is no longer needed")
     assert status_of(session, proposal.id) == "withdrawn"

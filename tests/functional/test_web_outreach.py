@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tests.factories import MemberFactory
 from tests.functional.ledger_pages import signed_in
-from timebank.broker import outreach
+from timebank.broker import outreach, outreach_actions
 from timebank.broker.models import BrokerAction, OutreachContact, OutreachFlag
 from timebank.extensions import db
 from timebank.members.models import Member
@@ -72,7 +72,7 @@ def test_the_worklist_shows_each_member_with_the_reason_and_links_to_them(as_bro
 
 
 def test_the_worklist_filters_mine_unassigned_and_snoozed(app, session, as_broker, broker, flag):
-    outreach.assign(session, flag.bank_id, flag.id, broker.id, broker.id)
+    outreach_actions.assign(session, flag.bank_id, flag.id, broker.id, broker.id)
 
     mine = as_broker.get("/broker/outreach?show=mine").get_data(as_text=True)
     unassigned = as_broker.get("/broker/outreach?show=unassigned").get_data(as_text=True)
@@ -235,7 +235,7 @@ def test_a_flagged_members_own_pages_never_mention_the_flag(app, joyce, flag):
 
 
 def test_acting_on_a_member_already_dealt_with_says_so(session, as_broker, broker, flag):
-    outreach.resolve(session, flag.bank_id, flag.id, broker.id, "paused")
+    outreach_actions.resolve(session, flag.bank_id, flag.id, broker.id, "paused")
 
     response = as_broker.post(
         f"/broker/outreach/{flag.id}/contact",

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import MemberFactory, TimeBankFactory
-from timebank.broker import outreach, scan
+from timebank.broker import outreach, outreach_actions, outreach_worklist, scan
 from timebank.broker.models import BrokerAction, OutreachContact, OutreachFlag
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.ledger.services import ExchangeRequest, record_exchange
@@ -140,7 +140,7 @@ def test_a_flag_clears_itself_when_the_member_trades_again(session, bank, broker
 
 def test_a_snoozed_flag_comes_back_on_its_day(session, bank, broker, ivy, ivy_flag):
     until = TODAY + dt.timedelta(days=7)
-    outreach.snooze(session, bank.id, ivy_flag.id, broker.id, until, now=clock(TODAY))
+    outreach_actions.snooze(session, bank.id, ivy_flag.id, broker.id, until, now=clock(TODAY))
 
     early = refresh(session, bank, until - dt.timedelta(days=1))
     assert early.reopened == 0 and flag_of(session, bank, ivy).status == "snoozed"
@@ -153,7 +153,7 @@ def test_a_snoozed_flag_comes_back_on_its_day(session, bank, broker, ivy, ivy_fl
 
 def test_a_snoozed_flag_still_clears_when_the_member_trades(session, bank, broker, hal, ivy_flag):
     until = TODAY + dt.timedelta(days=30)
-    outreach.snooze(session, bank.id, ivy_flag.id, broker.id, until, now=clock(TODAY))
+    outreach_actions.snooze(session, bank.id, ivy_flag.id, broker.id, until, now=clock(TODAY))
     gave(session, bank, broker, session.get(Member, ivy_flag.member_id), hal, TODAY)
 
     assert refresh(session, bank).cleared == 1
@@ -197,7 +197,9 @@ def test_the_banks_own_settings_decide_when_a_member_is_flagged(session, broker,
 def test_a_resolved_flag_is_not_raised_again_in_the_same_quiet_spell(
     session, bank, broker, hal, ivy, ivy_flag
 ):
-    outreach.resolve(session, bank.id, ivy_flag.id, broker.id, "re_engaged", now=clock(TODAY))
+    outreach_actions.resolve(
+        session, bank.id, ivy_flag.id, broker.id, "re_engaged", now=clock(TODAY)
+    )
 
     next_day = refresh(session, bank, TODAY + dt.timedelta(days=1))
     # After the bank's dormant_after_days (60) the member is checked on again.
@@ -211,7 +213,9 @@ def test_a_resolved_flag_is_not_raised_again_in_the_same_quiet_spell(
 def test_a_new_quiet_spell_after_a_resolution_raises_a_new_flag(
     session, bank, broker, hal, ivy, ivy_flag
 ):
-    outreach.resolve(session, bank.id, ivy_flag.id, broker.id, "re_engaged", now=clock(TODAY))
+    outreach_actions.resolve(
+        session, bank.id, ivy_flag.id, broker.id, "re_engaged", now=clock(TODAY)
+    )
     gave(session, bank, broker, ivy, hal, TODAY + dt.timedelta(days=1))
 
     assert refresh(session, bank, TODAY + dt.timedelta(days=59)).raised == 0
@@ -247,7 +251,7 @@ def test_assigning_gives_all_the_members_open_flags_to_a_broker_and_is_audited(
     session.commit()
     before = dt.datetime.now(dt.UTC)
 
-    outreach.assign(session, bank.id, ivy_flag.id, broker.id, grace.id)
+    outreach_actions.assign(session, bank.id, ivy_flag.id, broker.id, grace.id)
 
     assert {f.assigned_to_id for f in stored(session, bank, member_id=ivy.id)} == {grace.id}
     (line,) = session.scalars(sa.select(BrokerAction))
@@ -260,9 +264,9 @@ def test_only_a_broker_of_the_same_bank_can_be_assigned(session, bank, broker, i
     other = MemberFactory(role="broker")
     sam = member(bank, "Sam Member", joined=TODAY)
     with pytest.raises(InvalidInput, match="Choose a broker of this time bank"):
-        outreach.assign(session, bank.id, ivy_flag.id, broker.id, other.id)
+        outreach_actions.assign(session, bank.id, ivy_flag.id, broker.id, other.id)
     with pytest.raises(InvalidInput, match="Sam Member is not an active broker"):
-        outreach.assign(session, bank.id, ivy_flag.id, broker.id, sam.id)
+        outreach_actions.assign(session, bank.id, ivy_flag.id, broker.id, sam.id)
     assert actions(session, bank) == []
 
 
@@ -270,14 +274,14 @@ def test_members_and_other_banks_brokers_cannot_act_on_a_flag(session, bank, ivy
     stranger = MemberFactory(role="broker")
     sam = member(bank, "Sam Member", joined=TODAY)
     with pytest.raises(NotAllowed):
-        outreach.resolve(session, bank.id, ivy_flag.id, sam.id, "paused")
+        outreach_actions.resolve(session, bank.id, ivy_flag.id, sam.id, "paused")
     with pytest.raises(NotFound):
-        outreach.resolve(session, stranger.bank_id, ivy_flag.id, stranger.id, "paused")
+        outreach_actions.resolve(session, stranger.bank_id, ivy_flag.id, stranger.id, "paused")
     assert stored(session, bank, id=ivy_flag.id)[0].status == "open"
 
 
 def test_a_contact_without_an_outcome_keeps_the_flag_open(session, bank, broker, ivy, ivy_flag):
-    contact = outreach.record_contact(
+    contact = outreach_actions.record_contact(
         session, bank.id, ivy_flag.id, broker.id, "no_answer", None, " Rang twice. "
     )
 
@@ -293,7 +297,7 @@ def test_a_contact_without_an_outcome_keeps_the_flag_open(session, bank, broker,
 def test_a_contact_that_ends_the_outreach_resolves_the_flag(
     session, bank, broker, ivy, ivy_flag, outcome
 ):
-    outreach.record_contact(session, bank.id, ivy_flag.id, broker.id, "phoned", outcome)
+    outreach_actions.record_contact(session, bank.id, ivy_flag.id, broker.id, "phoned", outcome)
 
     flag = flag_of(session, bank, ivy)
     assert (flag.status, flag.outcome, flag.resolved_by_id) == ("resolved", outcome, broker.id)
@@ -302,7 +306,9 @@ def test_a_contact_that_ends_the_outreach_resolves_the_flag(
 def test_needs_support_keeps_the_flag_open_and_assigned_to_the_broker(
     session, bank, broker, ivy, ivy_flag
 ):
-    outreach.record_contact(session, bank.id, ivy_flag.id, broker.id, "visited", "needs_support")
+    outreach_actions.record_contact(
+        session, bank.id, ivy_flag.id, broker.id, "visited", "needs_support"
+    )
 
     flag = flag_of(session, bank, ivy)
     assert (flag.status, flag.assigned_to_id) == ("open", broker.id)
@@ -310,17 +316,17 @@ def test_needs_support_keeps_the_flag_open_and_assigned_to_the_broker(
 
 def test_a_contact_needs_a_known_method_and_outcome(session, bank, broker, ivy_flag):
     with pytest.raises(InvalidInput, match="how you tried"):
-        outreach.record_contact(session, bank.id, ivy_flag.id, broker.id, "emailed")
+        outreach_actions.record_contact(session, bank.id, ivy_flag.id, broker.id, "emailed")
     with pytest.raises(InvalidInput, match="how it went"):
-        outreach.record_contact(session, bank.id, ivy_flag.id, broker.id, "phoned", "happy")
+        outreach_actions.record_contact(session, bank.id, ivy_flag.id, broker.id, "phoned", "happy")
     assert session.scalar(sa.select(sa.func.count()).select_from(OutreachContact)) == 0
 
 
 def test_snoozing_needs_a_date_after_today_and_within_a_year(session, bank, broker, ivy_flag):
     for day in (TODAY, TODAY + dt.timedelta(days=366)):
         with pytest.raises(InvalidInput):
-            outreach.snooze(session, bank.id, ivy_flag.id, broker.id, day, now=clock(TODAY))
-    outreach.snooze(
+            outreach_actions.snooze(session, bank.id, ivy_flag.id, broker.id, day, now=clock(TODAY))
+    outreach_actions.snooze(
         session, bank.id, ivy_flag.id, broker.id, TODAY + dt.timedelta(days=365), now=clock(TODAY)
     )
     flag = stored(session, bank, id=ivy_flag.id)[0]
@@ -330,21 +336,21 @@ def test_snoozing_needs_a_date_after_today_and_within_a_year(session, bank, brok
 
 def test_resolving_records_the_outcome_and_who(session, bank, broker, ivy, ivy_flag):
     with pytest.raises(InvalidInput):
-        outreach.resolve(session, bank.id, ivy_flag.id, broker.id, "needs_support")
+        outreach_actions.resolve(session, bank.id, ivy_flag.id, broker.id, "needs_support")
 
-    outreach.resolve(session, bank.id, ivy_flag.id, broker.id, "paused", now=clock(TODAY))
+    outreach_actions.resolve(session, bank.id, ivy_flag.id, broker.id, "paused", now=clock(TODAY))
 
     flag = flag_of(session, bank, ivy)
     assert (flag.status, flag.outcome, flag.resolved_by_id) == ("resolved", "paused", broker.id)
     assert actions(session, bank) == [("flag_resolved", broker.id, ivy.id, f"flag:{flag.id}")]
     with pytest.raises(InvalidInput, match="no longer on the worklist"):
-        outreach.resolve(session, bank.id, ivy_flag.id, broker.id, "paused")
+        outreach_actions.resolve(session, bank.id, ivy_flag.id, broker.id, "paused")
 
 
 def test_a_member_who_asks_not_to_be_contacted_leaves_the_worklist_for_good(
     session, bank, broker, ivy, ivy_flag
 ):
-    outreach.member_do_not_contact(session, bank.id, ivy_flag.id, broker.id)
+    outreach_actions.member_do_not_contact(session, bank.id, ivy_flag.id, broker.id)
 
     assert session.get(Member, ivy.id).do_not_contact is True
     assert flag_of(session, bank, ivy).status == "resolved"
@@ -360,7 +366,7 @@ def outbox(session) -> list[OutboxMessage]:
 
 
 def test_the_nudge_starts_from_the_built_in_wording(session, bank, broker, ivy_flag):
-    text = outreach.nudge_text(session, bank.id, ivy_flag.id, broker.id)
+    text = outreach_actions.nudge_text(session, bank.id, ivy_flag.id, broker.id)
     assert text.startswith(f"Hi Ivy, it's Bea from {bank.name}.")
 
 
@@ -368,7 +374,7 @@ def test_a_bank_can_word_its_own_nudge(session, bank, broker, ivy_flag):
     bank.nudge_template = "Hello {first_name}! {broker} at {bank} here \u2013 fancy a cuppa?"
     session.commit()
 
-    text = outreach.nudge_text(session, bank.id, ivy_flag.id, broker.id)
+    text = outreach_actions.nudge_text(session, bank.id, ivy_flag.id, broker.id)
 
     assert text == f"Hello Ivy! Bea at {bank.name} here - fancy a cuppa?"
 
@@ -376,7 +382,7 @@ def test_a_bank_can_word_its_own_nudge(session, bank, broker, ivy_flag):
 def test_a_nudge_is_queued_in_the_outbox_and_recorded_as_a_text(
     session, bank, broker, ivy, ivy_flag
 ):
-    outreach.send_nudge(session, bank.id, ivy_flag.id, broker.id, "Hi Ivy,  we miss you!")
+    outreach_actions.send_nudge(session, bank.id, ivy_flag.id, broker.id, "Hi Ivy,  we miss you!")
 
     (message,) = outbox(session)
     assert (message.to_e164, message.member_id) == (ivy.mobile_e164, ivy.id)
@@ -393,7 +399,7 @@ def test_a_nudge_is_queued_in_the_outbox_and_recorded_as_a_text(
 
 def test_a_nudge_longer_than_one_text_is_refused_with_its_length(session, bank, broker, ivy_flag):
     with pytest.raises(InvalidInput, match="This text is 200 characters, so it would go as 2"):
-        outreach.send_nudge(session, bank.id, ivy_flag.id, broker.id, "a" * 200)
+        outreach_actions.send_nudge(session, bank.id, ivy_flag.id, broker.id, "a" * 200)
     assert outbox(session) == []
 
 
@@ -405,9 +411,9 @@ def test_no_nudge_to_a_member_who_opted_out_or_has_no_mobile(session, bank, brok
     ivy_flag, nomo_flag = flag_of(session, bank, ivy), stored(session, bank, member_id=nomo.id)[0]
 
     with pytest.raises(InvalidInput, match="Ivy Idle has texted STOP"):
-        outreach.send_nudge(session, bank.id, ivy_flag.id, broker.id, "Hello")
+        outreach_actions.send_nudge(session, bank.id, ivy_flag.id, broker.id, "Hello")
     with pytest.raises(InvalidInput, match="We have no mobile number for Nomo Mobile"):
-        outreach.send_nudge(session, bank.id, nomo_flag.id, broker.id, "Hello")
+        outreach_actions.send_nudge(session, bank.id, nomo_flag.id, broker.id, "Hello")
 
     assert outbox(session) == [] and actions(session, bank) == []
     assert session.scalar(sa.select(sa.func.count()).select_from(OutreachContact)) == 0
@@ -420,12 +426,12 @@ def test_the_worklist_puts_the_longest_waiting_first_and_filters(session, bank, 
     fay = member(bank, "Fay First", joined=dt.date(2025, 5, 1))
     refresh(session, bank)
     fay_flag = flag_of(session, bank, fay, "no_first_exchange")
-    outreach.assign(session, bank.id, fay_flag.id, broker.id, broker.id)
-    outreach.record_contact(session, bank.id, fay_flag.id, broker.id, "phoned")
+    outreach_actions.assign(session, bank.id, fay_flag.id, broker.id, broker.id)
+    outreach_actions.record_contact(session, bank.id, fay_flag.id, broker.id, "phoned")
 
-    every = outreach.worklist(session, bank.id, broker.id)
-    mine = outreach.worklist(session, bank.id, broker.id, "mine")
-    unassigned = outreach.worklist(session, bank.id, broker.id, "unassigned")
+    every = outreach_worklist.worklist(session, bank.id, broker.id)
+    mine = outreach_worklist.worklist(session, bank.id, broker.id, "mine")
+    unassigned = outreach_worklist.worklist(session, bank.id, broker.id, "unassigned")
 
     assert [e.name for e in every.entries] == ["Ivy Idle", "Fay First"]
     assert every.total == 2 and every.pages == 1
@@ -434,17 +440,17 @@ def test_the_worklist_puts_the_longest_waiting_first_and_filters(session, bank, 
     assert mine.entries[0].last_contact.method == "phoned"
     assert [e.name for e in unassigned.entries] == ["Ivy Idle"]
     assert unassigned.entries[0].reasons == ["No exchange for 90 days (since 1 April)."]
-    assert outreach.members_waiting(session, bank.id) == 2
+    assert outreach_worklist.members_waiting(session, bank.id) == 2
 
 
 def test_snoozed_members_have_their_own_list(session, bank, broker, ivy, ivy_flag):
     until = TODAY + dt.timedelta(days=7)
-    outreach.snooze(session, bank.id, ivy_flag.id, broker.id, until, now=clock(TODAY))
+    outreach_actions.snooze(session, bank.id, ivy_flag.id, broker.id, until, now=clock(TODAY))
 
-    assert outreach.worklist(session, bank.id, broker.id).entries == []
-    (entry,) = outreach.worklist(session, bank.id, broker.id, snoozed=True).entries
+    assert outreach_worklist.worklist(session, bank.id, broker.id).entries == []
+    (entry,) = outreach_worklist.worklist(session, bank.id, broker.id, snoozed=True).entries
     assert (entry.name, entry.snoozed_until) == ("Ivy Idle", until)
-    assert outreach.members_waiting(session, bank.id) == 0
+    assert outreach_worklist.members_waiting(session, bank.id) == 0
 
 
 def test_the_refresh_works_in_batches_and_clears_across_them(session, bank, monkeypatch):
@@ -471,8 +477,8 @@ def test_a_new_reason_joins_the_members_case_as_it_stands(session, bank, broker,
     from timebank.offers.services import ListingDraft, post_listing
 
     until = TODAY + dt.timedelta(days=60)
-    outreach.assign(session, bank.id, ivy_flag.id, broker.id, broker.id)
-    outreach.snooze(session, bank.id, ivy_flag.id, broker.id, until, now=clock(TODAY))
+    outreach_actions.assign(session, bank.id, ivy_flag.id, broker.id, broker.id)
+    outreach_actions.snooze(session, bank.id, ivy_flag.id, broker.id, until, now=clock(TODAY))
     draft = ListingDraft("offer", "Gardening", "Weeding and pruning")
     post_listing(session, bank.id, ivy.id, draft, now=clock(TODAY))
 

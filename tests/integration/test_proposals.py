@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import ListingFactory, MemberFactory, TimeBankFactory
-from timebank.broker import proposals
+from timebank.broker import exchange_links, introductions, proposals, requester_proposals
 from timebank.broker.models import BrokerAction, MemberBlock, MemberCheck, Proposal
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.ledger.resolutions import decline_pending
@@ -311,7 +311,7 @@ def test_a_broker_records_a_reply_taken_by_phone(session, bank, broker, sam, gar
 
 def test_a_withdrawn_proposal_cannot_be_answered(session, bank, broker, sam, garden):
     (proposal,) = send(session, bank, broker, garden, [sam])
-    proposals.withdraw(session, bank.id, broker.id, proposal.id, "Jane found help")
+    introductions.withdraw(session, bank.id, broker.id, proposal.id, "Jane found help")
 
     with pytest.raises(InvalidInput, match="withdrawn"):
         proposals.answer_proposal(session, bank.id, proposal.id, sam.id, True)
@@ -331,7 +331,7 @@ def test_only_an_accepted_proposal_can_be_introduced(session, bank, broker, sam,
     (proposal,) = send(session, bank, broker, garden, [sam])
 
     with pytest.raises(InvalidInput, match="still waiting for an answer"):
-        proposals.introduce(session, bank.id, broker.id, proposal.id)
+        introductions.introduce(session, bank.id, broker.id, proposal.id)
 
 
 def test_an_introduction_texts_both_members_with_the_meeting_and_the_broker(
@@ -340,7 +340,7 @@ def test_an_introduction_texts_both_members_with_the_meeting_and_the_broker(
     proposal = accepted(session, bank, broker, garden, sam)
     meeting = dt.datetime(2026, 3, 3, 10, 0, tzinfo=dt.UTC)
 
-    proposals.introduce(
+    introductions.introduce(
         session, bank.id, broker.id, proposal.id, meeting, "Catford library", "bring gloves"
     )
 
@@ -372,7 +372,7 @@ def test_matching_closes_the_request_and_withdraws_unanswered_proposals(
     (declined,) = send(session, bank, broker, garden, [declined_one])
     proposals.answer_proposal(session, bank.id, declined.id, declined_one.id, False)
 
-    proposals.mark_matched(session, bank.id, broker.id, proposal.id)
+    introductions.mark_matched(session, bank.id, broker.id, proposal.id)
 
     listing = session.get(Listing, garden.id)
     assert (listing.status, listing.matched_at is not None) == ("closed", True)
@@ -382,7 +382,7 @@ def test_matching_closes_the_request_and_withdraws_unanswered_proposals(
     assert texts_to(session, ola)[-1].startswith(f"{bank.name}: Jane has now found help")
     assert ("proposal_matched", broker.id, sam.id) in actions(session)
     with pytest.raises(InvalidInput, match="already matched"):
-        proposals.mark_matched(session, bank.id, broker.id, proposal.id)
+        introductions.mark_matched(session, bank.id, broker.id, proposal.id)
     with pytest.raises(InvalidInput, match="already matched"):
         send(session, bank, broker, garden, [MemberFactory(bank=bank)])
 
@@ -393,12 +393,12 @@ def test_a_matched_proposal_cannot_be_withdrawn_or_a_declined_one_matched(
     (no,) = send(session, bank, broker, garden, [ola])
     proposals.answer_proposal(session, bank.id, no.id, ola.id, False)
     with pytest.raises(InvalidInput, match="was declined"):
-        proposals.mark_matched(session, bank.id, broker.id, no.id)
+        introductions.mark_matched(session, bank.id, broker.id, no.id)
 
     proposal = accepted(session, bank, broker, garden, sam)
-    proposals.mark_matched(session, bank.id, broker.id, proposal.id)
+    introductions.mark_matched(session, bank.id, broker.id, proposal.id)
     with pytest.raises(InvalidInput, match="already matched"):
-        proposals.withdraw(session, bank.id, broker.id, proposal.id)
+        introductions.withdraw(session, bank.id, broker.id, proposal.id)
 
 
 def test_a_broker_of_another_bank_cannot_touch_a_proposal(session, bank, broker, sam, garden):
@@ -407,9 +407,9 @@ def test_a_broker_of_another_bank_cannot_touch_a_proposal(session, bank, broker,
     other_broker = MemberFactory(bank=other, role="broker")
 
     with pytest.raises(NotFound):
-        proposals.introduce(session, other.id, other_broker.id, proposal.id)
+        introductions.introduce(session, other.id, other_broker.id, proposal.id)
     with pytest.raises(NotFound):
-        proposals.withdraw(session, other.id, other_broker.id, proposal.id)
+        introductions.withdraw(session, other.id, other_broker.id, proposal.id)
     assert session.get(Proposal, proposal.id).status == "accepted"
 
 
@@ -418,7 +418,7 @@ def test_a_broker_of_another_bank_cannot_touch_a_proposal(session, bank, broker,
 
 def matched(session, bank, broker, request, helper):
     proposal = accepted(session, bank, broker, request, helper)
-    return proposals.mark_matched(session, bank.id, broker.id, proposal.id)
+    return introductions.mark_matched(session, bank.id, broker.id, proposal.id)
 
 
 def test_the_broker_links_the_exchange_the_helper_logged_for_the_requester(
@@ -429,16 +429,16 @@ def test_the_broker_links_the_exchange_the_helper_logged_for_the_requester(
     gave(jane, sam)  # nor help the other way
     exchange = gave(sam, jane, 90)
 
-    offered = proposals.candidate_transfers(session, bank.id, proposal.id)
+    offered = exchange_links.candidate_transfers(session, bank.id, proposal.id)
     assert [t.id for t in offered] == [exchange.id]
     with pytest.raises(InvalidInput, match="not one the helper logged"):
-        proposals.link_exchange(session, bank.id, broker.id, proposal.id, uuid.uuid4())
-    proposals.link_exchange(session, bank.id, broker.id, proposal.id, exchange.id)
+        exchange_links.link_exchange(session, bank.id, broker.id, proposal.id, uuid.uuid4())
+    exchange_links.link_exchange(session, bank.id, broker.id, proposal.id, exchange.id)
 
     assert session.get(Proposal, proposal.id).transfer_id == exchange.id
     assert ("exchange_linked", broker.id, sam.id) in actions(session)
     with pytest.raises(InvalidInput, match="already linked"):
-        proposals.link_exchange(session, bank.id, broker.id, proposal.id, exchange.id)
+        exchange_links.link_exchange(session, bank.id, broker.id, proposal.id, exchange.id)
 
 
 def test_only_a_matched_proposal_is_linked(session, bank, broker, jane, sam, garden):
@@ -446,7 +446,7 @@ def test_only_a_matched_proposal_is_linked(session, bank, broker, jane, sam, gar
     exchange = gave(sam, jane)
 
     with pytest.raises(InvalidInput, match="was accepted"):
-        proposals.link_exchange(session, bank.id, broker.id, proposal.id, exchange.id)
+        exchange_links.link_exchange(session, bank.id, broker.id, proposal.id, exchange.id)
 
 
 def test_a_declined_exchange_is_not_offered(session, bank, broker, jane, sam, garden):
@@ -454,7 +454,7 @@ def test_a_declined_exchange_is_not_offered(session, bank, broker, jane, sam, ga
     exchange = gave(sam, jane)
     decline_pending(session, bank.id, exchange.id, uuid.uuid4(), jane.id)
 
-    assert proposals.candidate_transfers(session, bank.id, proposal.id) == []
+    assert exchange_links.candidate_transfers(session, bank.id, proposal.id) == []
 
 
 def test_the_single_exchange_is_linked_automatically_but_not_when_there_are_two(
@@ -469,22 +469,24 @@ def test_the_single_exchange_is_linked_automatically_but_not_when_there_are_two(
     gave(sam, ola)
 
     # The scheduled job links on its own, so its audit line names no broker.
-    assert proposals.link_logged_exchanges(session, bank.id) == 1
+    assert exchange_links.link_logged_exchanges(session, bank.id) == 1
 
     assert session.get(Proposal, one.id).transfer_id == exchange.id
     assert session.get(Proposal, two.id).transfer_id is None
     assert actions(session, "exchange_linked") == [("exchange_linked", None, sam.id)]
-    assert proposals.link_logged_exchanges(session, bank.id) == 0
+    assert exchange_links.link_logged_exchanges(session, bank.id) == 0
 
 
 # --- The requester's own suggestions ---------------------------------------------------------
 
 
 def test_a_requester_sees_suggestions_and_asks_one_on_the_web(session, bank, jane, sam, garden):
-    suggestions = proposals.requester_suggestions(session, bank.id, jane.id, garden.id)
+    suggestions = requester_proposals.requester_suggestions(session, bank.id, jane.id, garden.id)
     assert suggestions[0].member_id == sam.id and "has not met you yet" in suggestions[0].why
 
-    proposal = proposals.ask_suggested_helper(session, bank.id, jane.id, garden.id, sam.id)
+    proposal = requester_proposals.ask_suggested_helper(
+        session, bank.id, jane.id, garden.id, sam.id
+    )
 
     assert (proposal.channel, proposal.proposed_by_id, proposal.helper_id) == (
         "web",
@@ -492,7 +494,7 @@ def test_a_requester_sees_suggestions_and_asks_one_on_the_web(session, bank, jan
         sam.id,
     )
     assert actions(session) == [("proposal_sent_by_requester", jane.id, sam.id)]
-    left = proposals.requester_suggestions(session, bank.id, jane.id, garden.id)
+    left = requester_proposals.requester_suggestions(session, bank.id, jane.id, garden.id)
     assert sam.id not in [s.member_id for s in left]
 
 
@@ -500,13 +502,13 @@ def test_a_requester_cannot_see_or_ask_for_someone_elses_request(
     session, bank, jane, sam, ola, garden
 ):
     with pytest.raises(NotFound):
-        proposals.requester_suggestions(session, bank.id, ola.id, garden.id)
+        requester_proposals.requester_suggestions(session, bank.id, ola.id, garden.id)
     with pytest.raises(NotFound):
-        proposals.ask_suggested_helper(session, bank.id, ola.id, garden.id, sam.id)
+        requester_proposals.ask_suggested_helper(session, bank.id, ola.id, garden.id, sam.id)
 
 
 def test_a_requester_can_only_ask_a_suggested_helper(session, bank, jane, garden):
     stranger = MemberFactory(bank=TimeBankFactory())
 
     with pytest.raises(NotFound, match="not one of the helpers suggested"):
-        proposals.ask_suggested_helper(session, bank.id, jane.id, garden.id, stranger.id)
+        requester_proposals.ask_suggested_helper(session, bank.id, jane.id, garden.id, stranger.id)

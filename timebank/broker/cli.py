@@ -79,7 +79,7 @@ def link_exchanges_command(slug: str | None, every_bank: bool) -> None:
     """
     import sqlalchemy as sa
 
-    from timebank.broker.proposals import link_logged_exchanges
+    from timebank.broker.exchange_links import link_logged_exchanges
     from timebank.tenancy.models import TimeBank
 
     if (slug is None) == (not every_bank):

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from timebank.broker.introductions import meeting_words
 from timebank.broker.models import PROPOSAL_STATUSES, Proposal
-from timebank.broker.proposals import as_utc, meeting_words
+from timebank.broker.proposal_checks import as_utc
 from timebank.clock import utcnow
 from timebank.members.models import Member
 from timebank.offers.models import Listing

@@ -16,7 +16,13 @@ from wtforms import RadioField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
-from timebank.broker import proposals
+from timebank.broker import (
+    exchange_links,
+    introductions,
+    proposal_checks,
+    proposals,
+    requester_proposals,
+)
 from timebank.broker.candidates import suggest_helpers
 from timebank.broker.models import Proposal
 from timebank.broker.request_queue import open_requests, proposals_for_request
@@ -57,7 +63,7 @@ def _request_in_bank(listing_id: int) -> Listing:
 
 def _proposal_in_bank(proposal_id: int) -> Proposal:
     try:
-        return proposals.proposal_in_bank(db.session(), current_bank().id, proposal_id)
+        return proposal_checks.proposal_in_bank(db.session(), current_bank().id, proposal_id)
     except NotFound:
         abort(404)
 
@@ -102,7 +108,7 @@ def _render_request(listing: Listing, form: SendForm | None = None) -> str:
         for member, score, why in suggestions
     ]
     candidates = {
-        row.proposal.id: proposals.candidate_transfers(db.session(), bank.id, row.proposal.id)
+        row.proposal.id: exchange_links.candidate_transfers(db.session(), bank.id, row.proposal.id)
         for row in rows
         if row.proposal.status == "matched" and row.proposal.transfer_id is None
     }
@@ -111,12 +117,12 @@ def _render_request(listing: Listing, form: SendForm | None = None) -> str:
         listing=listing,
         requester=db.session.get(Member, listing.member_id),
         is_open=is_open,
-        needs_check=proposals.needs_check(db.session(), listing),
+        needs_check=proposal_checks.needs_check(db.session(), listing),
         form=form,
         rows=rows,
         candidates=candidates,
         names=_account_names(bank.id),
-        meeting=lambda p: proposals.meeting_words(p.meeting_at, p.meeting_place, bank.timezone),
+        meeting=lambda p: introductions.meeting_words(p.meeting_at, p.meeting_place, bank.timezone),
     )
 
 
@@ -225,7 +231,7 @@ def introduce(proposal_id: int):
         )
         return _back_to(proposal)
     _flash_result(
-        lambda: proposals.introduce(
+        lambda: introductions.introduce(
             db.session(),
             proposal.bank_id,
             current_user.id,
@@ -245,7 +251,7 @@ def mark_matched(proposal_id: int):
     proposal = _proposal_in_bank(proposal_id)
     _posted()
     _flash_result(
-        lambda: proposals.mark_matched(
+        lambda: introductions.mark_matched(
             db.session(), proposal.bank_id, current_user.id, proposal.id
         ),
         "Marked as matched. The request is closed.",
@@ -259,7 +265,9 @@ def withdraw(proposal_id: int):
     proposal = _proposal_in_bank(proposal_id)
     _posted()
     _flash_result(
-        lambda: proposals.withdraw(db.session(), proposal.bank_id, current_user.id, proposal.id),
+        lambda: introductions.withdraw(
+            db.session(), proposal.bank_id, current_user.id, proposal.id
+        ),
         "Withdrawn.",
     )
     return _back_to(proposal)
@@ -276,7 +284,7 @@ def link(proposal_id: int):
         flash("Choose the exchange to link.", "error")
         return _back_to(proposal)
     _flash_result(
-        lambda: proposals.link_exchange(
+        lambda: exchange_links.link_exchange(
             db.session(), proposal.bank_id, current_user.id, proposal.id, transfer_id
         ),
         "Linked the exchange to this match.",
@@ -349,7 +357,9 @@ def my_helpers(listing_id: int):
     listing = _own_request(listing_id)
     is_open = listing.status == "open" and listing.matched_at is None
     suggestions = (
-        proposals.requester_suggestions(db.session(), listing.bank_id, current_user.id, listing.id)
+        requester_proposals.requester_suggestions(
+            db.session(), listing.bank_id, current_user.id, listing.id
+        )
         if is_open
         else []
     )
@@ -371,7 +381,7 @@ def ask_helper(listing_id: int, helper_id: int):
     listing = _own_request(listing_id)
     _posted()
     try:
-        proposal = proposals.ask_suggested_helper(
+        proposal = requester_proposals.ask_suggested_helper(
             db.session(), listing.bank_id, current_user.id, listing.id, helper_id
         )
     except NotFound:

@@ -15,7 +15,7 @@ from wtforms import DateField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
-from timebank.broker import outreach
+from timebank.broker import outreach_actions, outreach_worklist
 from timebank.broker.models import OutreachFlag
 from timebank.errors import TimeBankError
 from timebank.extensions import db
@@ -83,7 +83,7 @@ class SnoozeForm(FlaskForm):
 class ResolveForm(FlaskForm):
     outcome = RadioField(
         "How did it end?",
-        choices=_choices((key, OUTCOME_NAMES[key]) for key in outreach.RESOLVING_OUTCOMES),
+        choices=_choices((key, OUTCOME_NAMES[key]) for key in outreach_actions.RESOLVING_OUTCOMES),
         validators=[InputRequired("Choose how it ended.")],
     )
 
@@ -106,7 +106,7 @@ def _outreach_count() -> dict[str, object]:
     """Let the broker dashboard ask how many members are waiting, only when it shows it."""
 
     def outreach_waiting() -> int:
-        return outreach.members_waiting(db.session(), current_user.bank_id)
+        return outreach_worklist.members_waiting(db.session(), current_user.bank_id)
 
     return {"outreach_waiting": outreach_waiting}
 
@@ -115,9 +115,9 @@ def _outreach_count() -> dict[str, object]:
 @role_required("broker")
 def worklist():
     view = request.args.get("show", "all")
-    view = view if view in outreach.WORKLIST_VIEWS else "all"
+    view = view if view in outreach_worklist.WORKLIST_VIEWS else "all"
     snoozed = request.args.get("snoozed") == "1"
-    page = outreach.worklist(
+    page = outreach_worklist.worklist(
         db.session(),
         current_user.bank_id,
         current_user.id,
@@ -149,12 +149,12 @@ def _forms(flag: OutreachFlag, **given: FlaskForm) -> dict[str, FlaskForm]:
         "action": ActionForm(formdata=None),
     }
     forms.update(given)
-    brokers = outreach.brokers_of(session, flag.bank_id)
+    brokers = outreach_worklist.brokers_of(session, flag.bank_id)
     forms["assign"].broker.choices = _choices((str(b.id), b.display_name) for b in brokers)
     if forms["assign"].broker.data is None:
         forms["assign"].broker.data = str(flag.assigned_to_id or current_user.id)
     if not forms["nudge"].text.data:
-        forms["nudge"].text.data = outreach.nudge_text(
+        forms["nudge"].text.data = outreach_actions.nudge_text(
             session, flag.bank_id, flag.id, current_user.id
         )
     return forms
@@ -163,16 +163,16 @@ def _forms(flag: OutreachFlag, **given: FlaskForm) -> dict[str, FlaskForm]:
 def _case_page(flag: OutreachFlag, status: int = 200, **given: FlaskForm):
     session = db.session()
     member = member_in_bank(flag.member_id)
-    open_flags = outreach.member_flags(session, flag.bank_id, member.id)
+    open_flags = outreach_worklist.member_flags(session, flag.bank_id, member.id)
     page = render_template(
         "outreach/case.html",
         flag=flag,
         member=member,
         mobile=format_national(member.mobile_e164) if member.mobile_e164 else None,
         balance=balance_summary(session, flag.bank_id, member.id),
-        last_exchange=outreach.last_exchange_on(session, flag.bank_id, member.id),
+        last_exchange=outreach_worklist.last_exchange_on(session, flag.bank_id, member.id),
         open_flags=open_flags,
-        contacts=outreach.contact_history(session, flag.bank_id, member.id),
+        contacts=outreach_worklist.contact_history(session, flag.bank_id, member.id),
         forms=_forms(flag, **given) if open_flags else {},
         **_names(),
     )
@@ -213,7 +213,8 @@ def _act(flag_id: int, name: str, form: FlaskForm, action, done: str):
 def assign(flag_id: int):
     form = AssignForm(prefix="assign")
     names = {
-        str(b.id): b.display_name for b in outreach.brokers_of(db.session(), current_user.bank_id)
+        str(b.id): b.display_name
+        for b in outreach_worklist.brokers_of(db.session(), current_user.bank_id)
     }
     form.broker.choices = _choices(names.items())
     chosen = names.get(form.broker.data or "", "the broker")
@@ -221,7 +222,7 @@ def assign(flag_id: int):
         flag_id,
         "assign",
         form,
-        lambda flag: outreach.assign(
+        lambda flag: outreach_actions.assign(
             db.session(), flag.bank_id, flag.id, current_user.id, int(form.broker.data)
         ),
         f"Assigned to {chosen}.",
@@ -235,7 +236,7 @@ def assign_me(flag_id: int):
         flag_id,
         "action",
         ActionForm(),
-        lambda flag: outreach.assign(
+        lambda flag: outreach_actions.assign(
             db.session(), flag.bank_id, flag.id, current_user.id, current_user.id
         ),
         "Assigned to you.",
@@ -248,13 +249,13 @@ def contact(flag_id: int):
     form = ContactForm(prefix="contact")
     outcome = form.outcome.data or None
     done = "Contact recorded."
-    if outcome in outreach.RESOLVING_OUTCOMES:
+    if outcome in outreach_actions.RESOLVING_OUTCOMES:
         done = f"Contact recorded. They are off the worklist: {OUTCOME_NAMES[outcome].lower()}."
     return _act(
         flag_id,
         "contact",
         form,
-        lambda flag: outreach.record_contact(
+        lambda flag: outreach_actions.record_contact(
             db.session(),
             flag.bank_id,
             flag.id,
@@ -276,7 +277,9 @@ def snooze(flag_id: int):
         flag_id,
         "snooze",
         form,
-        lambda flag: outreach.snooze(db.session(), flag.bank_id, flag.id, current_user.id, until),
+        lambda flag: outreach_actions.snooze(
+            db.session(), flag.bank_id, flag.id, current_user.id, until
+        ),
         f"Put aside until {until:%-d %B %Y}." if until else "Put aside.",
     )
 
@@ -289,7 +292,7 @@ def resolve(flag_id: int):
         flag_id,
         "resolve",
         form,
-        lambda flag: outreach.resolve(
+        lambda flag: outreach_actions.resolve(
             db.session(), flag.bank_id, flag.id, current_user.id, form.outcome.data or ""
         ),
         "Resolved. They are off the worklist.",
@@ -304,7 +307,7 @@ def nudge(flag_id: int):
         flag_id,
         "nudge",
         form,
-        lambda flag: outreach.send_nudge(
+        lambda flag: outreach_actions.send_nudge(
             db.session(), flag.bank_id, flag.id, current_user.id, form.text.data or ""
         ),
         "Text queued. It goes out in a moment, and is recorded as a contact.",
@@ -319,7 +322,7 @@ def do_not_contact(flag_id: int):
         flag_id,
         "action",
         form,
-        lambda flag: outreach.member_do_not_contact(
+        lambda flag: outreach_actions.member_do_not_contact(
             db.session(), flag.bank_id, flag.id, current_user.id
         ),
         "Recorded: they asked not to be contacted. They will not be flagged again.",
