@@ -27,6 +27,8 @@ RATELIMIT_ENABLED = True
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
 SIGN_IN_RATE_LIMIT = "10 per minute;40 per hour"
+# Requests per API token (or per signed-in member, or per address without either).
+API_RATE_LIMIT = "600 per minute"
 CODE_REQUEST_RATE_LIMIT = "3 per 10 minutes;10 per day"
 # SMS: console (logged, and listed at /dev/sms in development), fake (tests) or twilio.
 SMS_BACKEND = "console"

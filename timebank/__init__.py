@@ -44,11 +44,13 @@ def register_database(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach the health check and the web pages (with their sign-in and security hooks)."""
+    from timebank.api import init_api
     from timebank.health import bp as health_bp
     from timebank.web import register_web
 
     app.register_blueprint(health_bp)
     register_web(app)
+    init_api(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Import every model so the metadata (and Alembic) sees the whole schema."""
 
+from timebank.api.models import ApiToken
 from timebank.broker.models import (
     BrokerAction,
     MemberBlock,
@@ -18,6 +19,7 @@ from timebank.tenancy.models import TimeBank
 
 __all__ = [
     "Account",
+    "ApiToken",
     "BrokerAction",
     "MemberBlock",
     "MemberCheck",

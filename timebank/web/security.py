@@ -19,7 +19,9 @@ from flask import (
 )
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
+from timebank.api.problems import problem, problem_from_http
 from timebank.errors import TimeBankError
 from timebank.extensions import csrf, db, limiter
 from timebank.sms.backends import make_backend
@@ -31,8 +33,9 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
-# Paths that answer machines, not people: their errors are JSON.
+# Paths that answer machines, not people: their errors are JSON, and problem+json for the API.
 MACHINE_PATHS = ("/api/", "/sms/", "/healthz")
+API_PATH = "/api/"
 
 ERROR_TITLES = {
     400: "Something was wrong with that request",
@@ -65,10 +68,15 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     for status in ERROR_TITLES:
         app.register_error_handler(status, _http_error)
+    app.register_error_handler(HTTPException, _other_http_error)
 
 
 def _wants_json() -> bool:
     return request.path.startswith(MACHINE_PATHS)
+
+
+def _is_api() -> bool:
+    return request.path.startswith(API_PATH)
 
 
 def _end_idle_session():
@@ -115,6 +123,8 @@ def _send_queued_texts(response: Response) -> Response:
 
 
 def _error_page(status: int, message: str | None = None):
+    if _is_api():
+        return problem(status, detail=message)
     if _wants_json():
         code = ERROR_TITLES[status].lower().replace(" ", "_")
         return jsonify(error=code, message=message or ERROR_TITLES[status]), status
@@ -129,11 +139,23 @@ def _error_page(status: int, message: str | None = None):
 
 def _http_error(error):
     db.session.rollback()
+    if _is_api() and isinstance(error, HTTPException):
+        return problem_from_http(error)
     return _error_page(getattr(error, "code", 500) or 500)
+
+
+def _other_http_error(error: HTTPException):
+    """Answer the statuses without a page of their own: problem+json on the API."""
+    db.session.rollback()
+    if _is_api():
+        return problem_from_http(error)
+    return error
 
 
 def _time_bank_error(error: TimeBankError):
     db.session.rollback()
+    if _is_api():
+        return problem(error.status, error.code, error.message)
     if _wants_json():
         return jsonify(error=error.code, message=error.message), error.status
     status = error.status if error.status in ERROR_TITLES else 400
@@ -141,6 +163,10 @@ def _time_bank_error(error: TimeBankError):
 
 
 def _csrf_error(error: CSRFError):
+    if _is_api():
+        return problem(
+            400, "csrf_failed", "With the web session, send the page's CSRF token as X-CSRFToken."
+        )
     return _error_page(
         400,
         "This form had been open too long or came from another site, so nothing was saved."

@@ -1,0 +1,110 @@
+"""Who is calling the API: a personal token (`Authorization: Bearer tb_...`) or the web session.
+
+Each API blueprint runs `load_caller` before its views. A token acts with its own role in
+its own time bank; a signed-in web session acts as the member, and then, as for any form,
+changes need the CSRF token (header `X-CSRFToken`). Rate limits count per token, or per
+member for the web session, or per address when neither is given.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, current_app, g, request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from timebank.api.tokens import authenticate, digest_of
+from timebank.errors import NotAllowed
+from timebank.extensions import csrf, db, limiter
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# A practice's token is not a member's: it ranks below every member role.
+ROLE_RANK = {"practice": -1, "member": 0, "broker": 1, "admin": 2}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The member (or practice) a request acts for, in one time bank, with one role."""
+
+    bank_id: int
+    member_id: int
+    role: str
+    token_id: int | None = None
+    partner_id: int | None = None
+
+    def at_least(self, role: str) -> bool:
+        """Tell whether the caller's role is `role` or above (admin > broker > member)."""
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def load_caller() -> None:
+    """Find the caller for this request, or answer 401; check CSRF for session changes."""
+    token = _bearer()
+    if token is not None:
+        row = authenticate(db.session(), token)
+        if row is None:
+            abort(401, description="That API token is not valid, or it was revoked.")
+        g.caller = Caller(row.bank_id, row.member_id, row.role, row.id, row.partner_id)
+        return
+    if request.headers.get("Authorization"):
+        abort(401, description="Use 'Authorization: Bearer <your API token>'.")
+    if current_user.is_authenticated:
+        if request.method in UNSAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
+        g.caller = Caller(current_user.bank_id, current_user.id, current_user.role)
+        return
+    abort(401)
+
+
+def caller() -> Caller:
+    """Return the caller `load_caller` found (every API view runs after it)."""
+    return g.caller
+
+
+def require_role(role: str) -> Callable:
+    """Decorate a view so only callers of `role` or above reach it (403 otherwise)."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not caller().at_least(role):
+                raise NotAllowed(f"This needs the {role} role.")
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def rate_limit_key() -> str:
+    """Count requests per token, else per signed-in member, else per address."""
+    token = _bearer()
+    if token is not None:
+        return "token:" + digest_of(token)[:24]
+    if current_user.is_authenticated:
+        return f"member:{current_user.id}"
+    return "address:" + (get_remote_address() or "unknown")
+
+
+def _api_rate_limit() -> str:
+    return current_app.config["API_RATE_LIMIT"]
+
+
+def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
+    """Make an API blueprint: token or session auth, CSRF only for sessions, per-token limits."""
+    blp = Blueprint(name, import_name, url_prefix="/api/v1", description=description)
+    blp.before_request(load_caller)
+    csrf.exempt(blp)
+    limiter.limit(_api_rate_limit, key_func=rate_limit_key)(blp)
+    return blp

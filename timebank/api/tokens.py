@@ -1,0 +1,152 @@
+"""Making, checking and revoking personal API tokens.
+
+A token is `tb_` and 40 random URL-safe characters. Only its SHA-256 digest is stored (the
+token is long and random, so a slow password hash would add nothing but latency), and it
+is shown once, when it is made. Using a token records when it was last used, at most once a
+minute, so busy clients do not turn every read into a write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Callable
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from timebank.api.models import TOKEN_ROLES, ApiToken
+from timebank.clock import utcnow
+from timebank.db import use_case
+from timebank.errors import InvalidInput, NotAllowed, NotFound
+from timebank.members.models import Member
+from timebank.referrals.models import ReferralPartner
+
+TOKEN_PREFIX = "tb_"
+LAST_USED_EVERY = dt.timedelta(minutes=1)
+ROLE_RANK = {"member": 0, "broker": 1, "admin": 2}
+
+
+def digest_of(token: str) -> str:
+    """Return the stored form of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(30)
+
+
+@use_case
+def create_token(
+    session: so.Session,
+    bank_id: int,
+    member_id: int,
+    name: str,
+    role: str | None = None,
+    partner_id: int | None = None,
+) -> tuple[ApiToken, str]:
+    """Make a token for a member (at their role or below); return it and its only copy.
+
+    A practice token (`partner_id` given) can only be made by an admin, for a referral
+    partner of the same time bank.
+    """
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise InvalidInput("Give the token a name of up to 80 characters, such as 'Phone app'.")
+    member = session.scalar(
+        sa.select(Member).where(Member.bank_id == bank_id, Member.id == member_id)
+    )
+    if member is None or not member.is_active:
+        raise NotFound("There is no such member in this time bank.")
+    if partner_id is not None:
+        role = "practice"
+        if member.role != "admin":
+            raise NotAllowed("Only an admin can make a token for a GP practice.")
+        partner = session.scalar(
+            sa.select(ReferralPartner).where(
+                ReferralPartner.bank_id == bank_id, ReferralPartner.id == partner_id
+            )
+        )
+        if partner is None:
+            raise NotFound("There is no such referral partner in this time bank.")
+    else:
+        role = role or member.role
+        if role not in TOKEN_ROLES or role == "practice":
+            raise InvalidInput("A token's role is member, broker or admin.")
+        if ROLE_RANK[role] > ROLE_RANK.get(member.role, 0):
+            raise NotAllowed(f"A {member.role} cannot make a token with the {role} role.")
+    token = _new_token()
+    row = ApiToken(
+        bank_id=bank_id,
+        member_id=member_id,
+        partner_id=partner_id,
+        role=role,
+        name=name,
+        digest=digest_of(token),
+        prefix=token[:10],
+        created_at=utcnow(),
+    )
+    session.add(row)
+    session.commit()
+    return row, token
+
+
+def authenticate(
+    session: so.Session, token: str, now: Callable[[], dt.datetime] = utcnow
+) -> ApiToken | None:
+    """Return the live token this is, or None; note its use (at most once a minute).
+
+    The token's member must still be active: a member who left or was suspended loses
+    their tokens' access at once.
+    """
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+        return None
+    row = session.scalar(
+        sa.select(ApiToken)
+        .join(Member, sa.and_(Member.bank_id == ApiToken.bank_id, Member.id == ApiToken.member_id))
+        .where(
+            ApiToken.digest == digest_of(token),
+            ApiToken.revoked_at.is_(None),
+            Member.status == "active",
+            Member.erased_at.is_(None),
+        )
+    )
+    if row is None:
+        return None
+    stamp = now()
+    last = row.last_used_at
+    if last is not None and last.tzinfo is None:  # SQLite hands back naive UTC
+        last = last.replace(tzinfo=dt.UTC)
+    if last is None or stamp - last >= LAST_USED_EVERY:
+        session.execute(sa.update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=stamp))
+        session.commit()
+    return row
+
+
+def tokens_of(session: so.Session, bank_id: int, member_id: int) -> list[ApiToken]:
+    """Return a member's tokens, newest first, revoked ones included."""
+    return list(
+        session.scalars(
+            sa.select(ApiToken)
+            .where(ApiToken.bank_id == bank_id, ApiToken.member_id == member_id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+@use_case
+def revoke_token(
+    session: so.Session, bank_id: int, member_id: int, token_id: int, by_admin: bool = False
+) -> ApiToken:
+    """Revoke a token of the member's own (or, for an admin, any token in the bank)."""
+    query = sa.select(ApiToken).where(ApiToken.bank_id == bank_id, ApiToken.id == token_id)
+    if not by_admin:
+        query = query.where(ApiToken.member_id == member_id)
+    row = session.scalar(query)
+    if row is None:
+        raise NotFound("There is no such token.")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    session.commit()
+    return row
