@@ -19,7 +19,11 @@ from flask_smorest.utils import prepare_response
 from timebank.api.problems import PROBLEM_TYPE, ProblemSchema
 
 # Each module defines `blp`; add a module here to publish its endpoints.
-BLUEPRINT_MODULES = ("timebank.api.me",)
+BLUEPRINT_MODULES = (
+    "timebank.api.me",
+    "timebank.api.referrals",
+    "timebank.api.reports",
+)
 
 API_SETTINGS = {
     "API_TITLE": "Time bank ledger API",

@@ -1,0 +1,1 @@
+"""Reports: read-only queries that turn what members and brokers already do into evidence."""
