@@ -23,6 +23,11 @@ BLUEPRINT_MODULES = (
     "timebank.api.me",
     "timebank.api.referrals",
     "timebank.api.reports",
+    "timebank.api.members",
+    "timebank.api.accounts",
+    "timebank.api.listings",
+    "timebank.api.suggestions",
+    "timebank.api.outreach",
 )
 
 API_SETTINGS = {

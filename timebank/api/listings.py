@@ -1,0 +1,276 @@
+"""Offers ("I can help with...") and requests ("I need..."): browse, post, change and close.
+
+Members see the open listings of their time bank, with the poster's name and only what the
+poster chose to show (never a phone number unless they show it). A member changes only their
+own listings; a broker may also close anyone's, for example one left open by mistake.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import marshmallow as ma
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from timebank.api.auth import api_blueprint, caller, require_role
+from timebank.api.pagination import PageArgsSchema, page, page_schema
+from timebank.api.schemas import ID, UtcDateTime, id_cursor
+from timebank.broker.audit import record_action
+from timebank.broker.matching import DAYS, PARTS, Slot, mask_to_slots
+from timebank.broker.models import TRAVEL_CHOICES
+from timebank.clock import utcnow
+from timebank.db import use_case
+from timebank.errors import InvalidInput, NotAllowed
+from timebank.extensions import db
+from timebank.members.models import Member
+from timebank.members.profile import public_profile
+from timebank.offers import services
+from timebank.offers.models import LISTING_KINDS, LISTING_STATUSES, Listing
+from timebank.offers.queries import MOST_WORDS
+from timebank.offers.queries import _word_matches as word_matches
+from timebank.offers.times import slot_value, slots_from_values
+
+blp = api_blueprint(
+    "api_listings", __name__, "Offers and requests: what members can give and what they need."
+)
+
+SLOT_VALUES = [slot_value(Slot(day, part)) for day in range(len(DAYS)) for part in PARTS]
+SLOTS_DESCRIPTION = (
+    "Parts of the week as 'mon-morning', 'sat-evening'...: when an offer is available, or"
+    " when a request's help is wanted ([] on a request: any time)."
+)
+
+
+def _slots_field(**kwargs: Any) -> ma.fields.List:
+    return ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(SLOT_VALUES)),
+        validate=ma.validate.Length(max=len(SLOT_VALUES)),
+        metadata={"description": SLOTS_DESCRIPTION},
+        **kwargs,
+    )
+
+
+class ListingListArgsSchema(PageArgsSchema):
+    kind = ma.fields.String(load_default=None, validate=ma.validate.OneOf(LISTING_KINDS))
+    skill_category = ma.fields.String(load_default=None, validate=ma.validate.Length(max=60))
+    q = ma.fields.String(
+        load_default="",
+        validate=ma.validate.Length(max=100),
+        metadata={"description": "Words in the title, description or category."},
+    )
+    status = ma.fields.String(load_default="open", validate=ma.validate.OneOf(LISTING_STATUSES))
+
+
+class ListingOwnerSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    display_name = ma.fields.String(required=True)
+    area = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "Only if they show it."}
+    )
+    mobile = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "Only if they show it."}
+    )
+
+
+class ListingSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True, metadata={"description": "offer or request"})
+    skill_category = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    description = ma.fields.String(required=True)
+    slots = _slots_field(required=True)
+    availability = ma.fields.String(required=True)
+    area = ma.fields.String(required=True)
+    travel = ma.fields.String(
+        required=True, metadata={"description": "Offers: own_area, nearby or anywhere."}
+    )
+    needs_check = ma.fields.Boolean(
+        required=True, metadata={"description": "Requests: only a checked helper may help."}
+    )
+    status = ma.fields.String(required=True, metadata={"description": "open or closed"})
+    matched_at = UtcDateTime(required=True, allow_none=True)
+    created_at = UtcDateTime(required=True)
+    updated_at = UtcDateTime(required=True)
+    owner = ma.fields.Nested(ListingOwnerSchema, required=True)
+
+
+class ListingChangesSchema(ma.Schema):
+    skill_category = ma.fields.String(validate=ma.validate.Length(min=1, max=60))
+    title = ma.fields.String(validate=ma.validate.Length(min=1, max=120))
+    description = ma.fields.String(validate=ma.validate.Length(max=1000))
+    slots = _slots_field()
+    availability = ma.fields.String(
+        validate=ma.validate.Length(max=200), metadata={"description": "More about when."}
+    )
+    area = ma.fields.String(validate=ma.validate.Length(max=80))
+    travel = ma.fields.String(validate=ma.validate.OneOf(TRAVEL_CHOICES))
+    needs_check = ma.fields.Boolean()
+
+
+class NewListingSchema(ListingChangesSchema):
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(LISTING_KINDS))
+    skill_category = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60))
+    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
+
+
+ListingPageSchema = page_schema(ListingSchema, "ListingPage")
+
+
+def _listing(listing: Listing, owner: Member) -> dict[str, Any]:
+    shown = public_profile(owner)
+    fields = ("id", "kind", "skill_category", "title", "description", "availability", "area")
+    return {name: getattr(listing, name) for name in fields} | {
+        "slots": sorted(slot_value(slot) for slot in mask_to_slots(listing.slots)),
+        "travel": listing.travel,
+        "needs_check": listing.needs_check,
+        "status": listing.status,
+        "matched_at": listing.matched_at,
+        "created_at": listing.created_at,
+        "updated_at": listing.updated_at,
+        "owner": {
+            "id": shown.id,
+            "display_name": shown.display_name,
+            "area": shown.area,
+            "mobile": shown.mobile,
+        },
+    }
+
+
+def _with_owner(listing: Listing) -> dict[str, Any]:
+    owner = db.session.get(Member, listing.member_id)
+    assert owner is not None  # the listing's foreign key guarantees the member
+    return _listing(listing, owner)
+
+
+def _draft(kind: str, fields: dict[str, Any]) -> services.ListingDraft:
+    values = dict(fields)
+    values["slots"] = slots_from_values(values.get("slots", []))
+    return services.ListingDraft(kind=kind, **values)
+
+
+@blp.get("/listings")
+@require_role("member")
+@blp.arguments(ListingListArgsSchema, location="query")
+@blp.response(200, ListingPageSchema)
+def list_listings(args: dict[str, Any]):
+    """List the time bank's offers and requests, newest first (open ones unless asked)."""
+    who = caller()
+    query = (
+        sa.select(Listing, Member)
+        .join(Member, sa.and_(Member.bank_id == Listing.bank_id, Member.id == Listing.member_id))
+        .where(
+            Listing.bank_id == who.bank_id,
+            Listing.status == args["status"],
+            # Others' listings only while they are members; your own always.
+            sa.or_(
+                sa.and_(Member.status == "active", Member.erased_at.is_(None)),
+                Listing.member_id == who.member_id,
+            ),
+        )
+    )
+    for word in args["q"].split()[:MOST_WORDS]:
+        query = query.where(word_matches(word))
+    if args["kind"]:
+        query = query.where(Listing.kind == args["kind"])
+    if args["skill_category"]:
+        query = query.where(Listing.skill_category == args["skill_category"])
+    before = id_cursor(args["cursor"])
+    if before is not None:
+        query = query.where(Listing.id < before)
+    rows = db.session.execute(query.order_by(Listing.id.desc()).limit(args["limit"] + 1)).all()
+    result = page(list(rows), args["limit"], lambda row: [row[0].id])
+    return {
+        "items": [_listing(listing, owner) for listing, owner in result["items"]],
+        "next_cursor": result["next_cursor"],
+    }
+
+
+@blp.get(f"/listings/<{ID}:listing_id>")
+@require_role("member")
+@blp.response(200, ListingSchema)
+def get_listing(listing_id: int):
+    """Return one offer or request of the time bank."""
+    return _with_owner(services.listing_in_bank(db.session(), caller().bank_id, listing_id))
+
+
+@blp.post("/listings")
+@require_role("member")
+@blp.arguments(NewListingSchema, location="json")
+@blp.response(201, ListingSchema)
+def post_listing(args: dict[str, Any]):
+    """Post an offer or a request of the caller's own, for the other members to see."""
+    who = caller()
+    fields = dict(args)
+    kind = fields.pop("kind")
+    listing = services.post_listing(db.session(), who.bank_id, who.member_id, _draft(kind, fields))
+    return _with_owner(listing)
+
+
+@blp.patch(f"/listings/<{ID}:listing_id>")
+@require_role("member")
+@blp.arguments(ListingChangesSchema, location="json")
+@blp.response(200, ListingSchema)
+def change_listing(args: dict[str, Any], listing_id: int):
+    """Change one of the caller's own open offers or requests; what is left out stays."""
+    who = caller()
+    listing = services.listing_in_bank(db.session(), who.bank_id, listing_id)
+    if listing.member_id != who.member_id:
+        raise NotAllowed("Only the member who posted this can change it.")
+    current = {
+        "skill_category": listing.skill_category,
+        "title": listing.title,
+        "description": listing.description,
+        "slots": [slot_value(slot) for slot in mask_to_slots(listing.slots)],
+        "availability": listing.availability,
+        "area": listing.area,
+        "travel": listing.travel,
+        "needs_check": listing.needs_check,
+    }
+    draft = _draft(listing.kind, current | args)
+    changed = services.update_listing(db.session(), who.bank_id, who.member_id, listing.id, draft)
+    return _with_owner(changed)
+
+
+@blp.post(f"/listings/<{ID}:listing_id>/close")
+@require_role("member")
+@blp.response(200, ListingSchema)
+def close_listing(listing_id: int):
+    """Close an offer or request: its owner, or a broker; others no longer see it."""
+    who = caller()
+    listing = services.listing_in_bank(db.session(), who.bank_id, listing_id)
+    if listing.member_id == who.member_id:
+        closed = services.close_listing(db.session(), who.bank_id, who.member_id, listing.id)
+    elif who.at_least("broker"):
+        closed = close_for_broker(db.session(), who.bank_id, who.member_id, listing.id)
+    else:
+        raise NotAllowed("Only the member who posted this, or a broker, can close it.")
+    return _with_owner(closed)
+
+
+@use_case
+def close_for_broker(
+    session: so.Session,
+    bank_id: int,
+    broker_id: int,
+    listing_id: int,
+    now: Callable[[], dt.datetime] = utcnow,
+) -> Listing:
+    """Close a member's open offer or request for them, with an audit line naming the broker."""
+    listing = services.listing_in_bank(session, bank_id, listing_id)
+    if listing.status != "open":
+        raise InvalidInput("This is closed already.")
+    listing.status = "closed"
+    listing.updated_at = now()
+    record_action(
+        session,
+        bank_id,
+        broker_id,
+        "listing_closed",
+        member_id=listing.member_id,
+        subject=f"listing:{listing.id}",
+    )
+    session.commit()
+    return listing
