@@ -120,13 +120,14 @@ def _by_category(session: so.Session, trades: sa.Subquery) -> list[CategoryFigur
         ).group_by(trades.c.skill_category)
     ).all()
     traders = _traders(trades)
-    people = dict(
-        session.execute(
+    people: dict[str | None, int] = {
+        category: count
+        for category, count in session.execute(
             sa.select(
                 traders.c.skill_category, sa.func.count(sa.distinct(traders.c.member_id))
             ).group_by(traders.c.skill_category)
-        ).tuples()
-    )
+        )
+    }
     rows = [
         CategoryFigures(category, int(minutes or 0), count, people.get(category, 0))
         for category, minutes, count in totals
