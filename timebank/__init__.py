@@ -55,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the project's `flask` commands."""
+    from timebank.api.cli import api_cli
     from timebank.broker.cli import broker_cli
     from timebank.demo.cli import demo_cli
     from timebank.ledger.cli import ledger_cli
@@ -70,3 +71,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(schedule_cli)
     app.cli.add_command(sms_cli)
     app.cli.add_command(broker_cli)
+    app.cli.add_command(api_cli)

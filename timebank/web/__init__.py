@@ -38,6 +38,11 @@ def register_web(app: Flask) -> None:
     from timebank.web import outreach
 
     app.register_blueprint(outreach.bp)
+    from timebank.api import docs_page
+    from timebank.web import api_tokens
+
+    for module in (api_tokens, docs_page):
+        app.register_blueprint(module.bp)
     webhooks.init_app(app)
     if app.config.get("SHOW_DEV_SMS_PAGE"):
         app.register_blueprint(dev.bp)
