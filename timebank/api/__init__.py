@@ -28,6 +28,8 @@ BLUEPRINT_MODULES = (
     "timebank.api.listings",
     "timebank.api.suggestions",
     "timebank.api.outreach",
+    "timebank.api.transfers",
+    "timebank.api.group_exchanges",
 )
 
 API_SETTINGS = {
