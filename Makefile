@@ -50,9 +50,10 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install ## Ledger posting path against pgbench tpcb-like, then the broker's matching and dormancy scan at full size, on the local PostgreSQL.
+bench: install ## Ledger posting path against pgbench tpcb-like, then the broker's matching and dormancy scan at full size, then creating transfers over HTTP through gunicorn, on the local PostgreSQL.
 	$(BIN)/python -m tests.perf.bench_ledger
 	$(BIN)/python -m tests.perf.bench_broker
+	$(BIN)/python -m tests.perf.bench_api
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache .hypothesis test-output

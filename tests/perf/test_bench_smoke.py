@@ -63,3 +63,22 @@ def test_the_broker_bench_builds_its_banks_and_measures_them_at_a_tiny_scale(pos
     assert run.flags > 0
     assert run.server_cursor
     assert run.peak_mb > 0
+
+
+def test_the_api_bench_posts_through_gunicorn_and_every_201_is_a_transfer(database_url):
+    from tests.perf import api_load, bench_api
+
+    bank = bench_api.seed_api_bank(database_url, members=12)
+    env = api_load.production_environment(database_url)
+    server_settings = api_load.ServerSettings(workers=1, worker_class="gthread", threads=2)
+    with api_load.gunicorn(env, server_settings) as server:
+        before = ledger_load.count_transfers(database_url)
+        make = bench_api.transfer_requests(bank, server.port, seed=1)
+        outcome = api_load.drive(server.port, make, clients=2, warmup=0.5, seconds=2)
+        rss = server.worker_rss_mb()
+        bench_api.check_outcome(bank, before, outcome)
+
+    assert outcome.measured[201] > 0 and outcome.failures() == 0
+    assert outcome.connections == 2  # keep-alive: one connection per client for the whole run
+    assert 0 < outcome.percentile_ms(0.5) <= outcome.percentile_ms(0.99) < 2000
+    assert len(rss) == 1 and 20 < max(rss.values()) < 1000
