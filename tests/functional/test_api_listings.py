@@ -157,7 +157,8 @@ def test_the_owner_closes_a_listing_and_it_cannot_be_closed_twice(client, joyce,
     )
 
     assert first.status_code == 200 and first.get_json()["status"] == "closed"
-    assert again.status_code == 422 and changed.status_code == 422
+    assert again.status_code == 409 and changed.status_code == 409
+    assert again.mimetype == "application/problem+json"
 
 
 def test_a_broker_closes_a_members_listing_with_an_audit_line(client, broker, garden):

@@ -188,7 +188,7 @@ def test_a_broker_resolves_a_case_with_how_it_ended(client, broker, as_broker, f
     again = client.post(
         f"/api/v1/outreach/flags/{flag.id}/resolve", headers=as_broker, json={"outcome": "left"}
     )
-    assert again.status_code == 422 and "no longer on the worklist" in again.get_json()["detail"]
+    assert again.status_code == 409 and "no longer on the worklist" in again.get_json()["detail"]
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from typing import Any
 import marshmallow as ma
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_smorest import abort
 
 from timebank.api.auth import api_blueprint, caller, require_role
 from timebank.api.pagination import PageArgsSchema, page, page_schema
@@ -145,6 +146,12 @@ def _with_owner(listing: Listing) -> dict[str, Any]:
     return _listing(listing, owner)
 
 
+def _still_open(listing: Listing) -> None:
+    """Answer 409 for a closed listing: the request was fine, the listing's state is not."""
+    if listing.status != "open":
+        abort(409, message=f"This {listing.kind} is closed, so it cannot be changed.")
+
+
 def _draft(kind: str, fields: dict[str, Any]) -> services.ListingDraft:
     values = dict(fields)
     values["slots"] = slots_from_values(values.get("slots", []))
@@ -219,6 +226,7 @@ def change_listing(args: dict[str, Any], listing_id: int):
     listing = services.listing_in_bank(db.session(), who.bank_id, listing_id)
     if listing.member_id != who.member_id:
         raise NotAllowed("Only the member who posted this can change it.")
+    _still_open(listing)
     current = {
         "skill_category": listing.skill_category,
         "title": listing.title,
@@ -241,12 +249,13 @@ def close_listing(listing_id: int):
     """Close an offer or request: its owner, or a broker; others no longer see it."""
     who = caller()
     listing = services.listing_in_bank(db.session(), who.bank_id, listing_id)
+    if listing.member_id != who.member_id and not who.at_least("broker"):
+        raise NotAllowed("Only the member who posted this, or a broker, can close it.")
+    _still_open(listing)
     if listing.member_id == who.member_id:
         closed = services.close_listing(db.session(), who.bank_id, who.member_id, listing.id)
-    elif who.at_least("broker"):
-        closed = close_for_broker(db.session(), who.bank_id, who.member_id, listing.id)
     else:
-        raise NotAllowed("Only the member who posted this, or a broker, can close it.")
+        closed = close_for_broker(db.session(), who.bank_id, who.member_id, listing.id)
     return _with_owner(closed)
 
 

@@ -10,13 +10,14 @@ from typing import Any
 
 import marshmallow as ma
 import sqlalchemy as sa
+from flask_smorest import abort
 
 from timebank.api.auth import api_blueprint, caller, require_role
 from timebank.api.pagination import PageArgsSchema, page, page_schema
 from timebank.api.schemas import ID, MAX_ID, UtcDateTime, id_cursor
 from timebank.broker import outreach_actions
 from timebank.broker.models import CONTACT_METHODS, CONTACT_OUTCOMES, FLAG_STATUSES, OutreachFlag
-from timebank.broker.outreach_worklist import contact_history, flag_in_bank
+from timebank.broker.outreach_worklist import contact_history, flag_in_bank, member_flags
 from timebank.extensions import db
 from timebank.members.models import Member
 
@@ -134,6 +135,14 @@ def _details(flag_id: int) -> dict[str, Any]:
     }
 
 
+def _on_worklist(flag_id: int) -> None:
+    """Answer 409 when the flag's member has no open flags left: nothing to act on."""
+    session = db.session()
+    flag = flag_in_bank(session, caller().bank_id, flag_id)
+    if not member_flags(session, flag.bank_id, flag.member_id):
+        abort(409, message="This member is no longer on the worklist.")
+
+
 @blp.get("/outreach/flags")
 @require_role("broker")
 @blp.arguments(FlagListArgsSchema, location="query")
@@ -182,6 +191,7 @@ def assign_flag(args: dict[str, Any], flag_id: int):
     """Give the member's outreach (all their open flags) to a broker: the caller by default."""
     who = caller()
     to_broker = args["broker_id"] or who.member_id
+    _on_worklist(flag_id)
     outreach_actions.assign(db.session(), who.bank_id, flag_id, who.member_id, to_broker)
     return _details(flag_id)
 
@@ -193,6 +203,7 @@ def assign_flag(args: dict[str, Any], flag_id: int):
 def add_contact(args: dict[str, Any], flag_id: int):
     """Record a try at reaching the member; an outcome that ends the outreach resolves it."""
     who = caller()
+    _on_worklist(flag_id)
     contact = outreach_actions.record_contact(
         db.session(), who.bank_id, flag_id, who.member_id, **args
     )
@@ -208,6 +219,7 @@ def add_contact(args: dict[str, Any], flag_id: int):
 def snooze_flag(args: dict[str, Any], flag_id: int):
     """Put the member's outreach aside until a day within the next year."""
     who = caller()
+    _on_worklist(flag_id)
     outreach_actions.snooze(db.session(), who.bank_id, flag_id, who.member_id, args["until"])
     return _details(flag_id)
 
@@ -219,5 +231,6 @@ def snooze_flag(args: dict[str, Any], flag_id: int):
 def resolve_flag(args: dict[str, Any], flag_id: int):
     """Take the member off the worklist with how it ended: re_engaged, paused or left."""
     who = caller()
+    _on_worklist(flag_id)
     outreach_actions.resolve(db.session(), who.bank_id, flag_id, who.member_id, args["outcome"])
     return _details(flag_id)
