@@ -84,6 +84,10 @@ def _activities(
         session.scalar(sa.select(TimeBank.timezone).where(TimeBank.id == bank_id)) or "UTC"
     )
     window_start = today - dt.timedelta(days=settings.rhythm_window_days)
+    if session.get_bind().dialect.name == "postgresql":
+        # The statement looks costly enough to PostgreSQL to compile it to machine code
+        # (JIT), which takes longer than the scan saves. Until this transaction ends only.
+        session.execute(sa.text("SET LOCAL jit = off"))
     rows = session.execute(
         activity_query(bank_id, today, window_start),
         execution_options={"stream_results": True, "yield_per": BATCH_SIZE},
