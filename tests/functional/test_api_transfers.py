@@ -278,6 +278,20 @@ def test_an_empty_or_too_long_key_is_refused(api, joyce, sam, sam_token, key):
     assert_problem(post(api, sam_token, body, **{"Idempotency-Key": key}), 422)
 
 
+def test_the_kind_of_help_is_one_the_bank_shows_now(api, session, bank, admin, joyce, sam):
+    from timebank.tenancy.skills import add_category, set_category_shown
+
+    add_category(session, bank.id, admin.id, "Bike repairs")
+    set_category_shown(session, bank.id, admin.id, "Gardening", False)
+    token = token_for(sam)
+
+    hidden = post(api, token, exchange(joyce, sam))
+    own = post(api, token, exchange(joyce, sam, skill_category="Bike repairs"))
+
+    assert "not one of this time bank's kinds of help" in assert_problem(hidden, 422)["detail"]
+    assert own.status_code == 201
+
+
 # Limits and other refusals from the ledger.
 
 

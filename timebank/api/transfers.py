@@ -24,6 +24,7 @@ import sqlalchemy.orm as so
 
 from timebank.api.auth import api_blueprint, caller, require_role
 from timebank.api.pagination import PageArgsSchema, decode_cursor, page, page_schema
+from timebank.broker.models import SkillCategory
 from timebank.clock import utcnow
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.extensions import db
@@ -35,7 +36,7 @@ from timebank.ledger.rules import ABSOLUTE_MAX_MINUTES
 from timebank.ledger.services import ExchangeRequest, TransferResult, record_exchange
 from timebank.members.models import Member, Organisation
 from timebank.sms.announce import announce_pending
-from timebank.tenancy.skills import skill_categories
+from timebank.tenancy.skills import DEFAULT_SKILL_CATEGORIES
 
 blp = api_blueprint(
     "api_transfers",
@@ -259,8 +260,29 @@ def check_details(session: so.Session, bank_id: int, args: dict[str, Any]) -> No
     if day is not None and day > (utcnow() + LATEST_OFFSET).date():
         raise InvalidInput("The date must be today or in the past.")
     skill = args["skill_category"]
-    if skill is not None and skill not in skill_categories(session, bank_id):
+    if skill is not None and not _known_skill(session, bank_id, skill):
         raise InvalidInput(f"'{skill}' is not one of this time bank's kinds of help.")
+
+
+_skills = SkillCategory.__table__
+# Whether the bank shows a category of that name, and whether it has its own list at all.
+_SKILL_QUERY = sa.select(
+    sa.exists().where(
+        _skills.c.bank_id == sa.bindparam("bank_id"),
+        _skills.c.name == sa.bindparam("name"),
+        _skills.c.active.is_(True),
+    ),
+    sa.exists().where(_skills.c.bank_id == sa.bindparam("bank_id")),
+)
+
+
+def _known_skill(session: so.Session, bank_id: int, name: str) -> bool:
+    """Tell whether members may choose this category now (`tenancy.skills`, in one query).
+
+    A bank without its own rows uses the defaults; once it has rows, the shown rows.
+    """
+    shown, has_own = session.execute(_SKILL_QUERY, {"bank_id": bank_id, "name": name}).one()
+    return bool(shown) or (not has_own and name in DEFAULT_SKILL_CATEGORIES)
 
 
 def state_when_recorded(phase: str) -> str:
