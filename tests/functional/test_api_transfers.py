@@ -217,6 +217,23 @@ def test_a_replay_answers_as_first_recorded_even_after_it_was_confirmed(
     assert again.status_code == 200 and again.get_json() == first.get_json()
 
 
+def test_a_replay_succeeds_after_the_bank_hid_its_kind_of_help(
+    api, session, bank, admin, joyce, sam, sam_token
+):
+    from timebank.tenancy.skills import set_category_shown
+
+    body = exchange(joyce, sam, 60)
+    first = post(api, sam_token, body)
+    set_category_shown(session, bank.id, admin.id, "Gardening", False)
+
+    again = post(api, sam_token, body)
+    changed = post(api, sam_token, body | {"minutes": 30})
+
+    assert again.status_code == 200 and again.get_json() == first.get_json()
+    assert_problem(changed, 409, "idempotency_conflict")
+    assert_problem(post(api, sam_token, exchange(joyce, sam)), 422)
+
+
 def test_the_same_body_id_for_a_different_exchange_is_a_conflict(api, joyce, sam, sam_token):
     body = exchange(joyce, sam, 60)
     post(api, sam_token, body)

@@ -191,7 +191,7 @@ def create_group_exchange(headers: dict[str, Any], args: dict[str, Any]):
             "A group exchange is recorded by a broker or by the one person on its own side."
         )
     session = db.session()
-    check_details(session, who.bank_id, args)
+    check_details(session, who.bank_id, args, group_transfer_id(group_id, 0))
     stamp = utcnow()
     results = record_group_exchange(
         session,

@@ -254,14 +254,24 @@ def write_id(body_id: uuid.UUID | None, key: str | None, purpose: str) -> uuid.U
     return uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{who.bank_id}:{who.member_id}:{purpose}:{key}")
 
 
-def check_details(session: so.Session, bank_id: int, args: dict[str, Any]) -> None:
-    """Check the day is not in the future and the kind of help is one of the bank's."""
+def check_details(
+    session: so.Session, bank_id: int, args: dict[str, Any], transfer_id: uuid.UUID
+) -> None:
+    """Check the day is not in the future and the kind of help is one the bank shows.
+
+    A write whose id is already used passes, whatever it says: the ledger then replays it
+    or refuses it as a conflict, so a retry still succeeds after the bank hid a category.
+    """
     day = args["happened_on"]
-    if day is not None and day > (utcnow() + LATEST_OFFSET).date():
-        raise InvalidInput("The date must be today or in the past.")
     skill = args["skill_category"]
-    if skill is not None and not _known_skill(session, bank_id, skill):
-        raise InvalidInput(f"'{skill}' is not one of this time bank's kinds of help.")
+    if day is not None and day > (utcnow() + LATEST_OFFSET).date():
+        problem = "The date must be today or in the past."
+    elif skill is not None and not _known_skill(session, bank_id, skill):
+        problem = f"'{skill}' is not one of this time bank's kinds of help."
+    else:
+        return
+    if session.scalar(sa.select(Transfer.id).where(Transfer.id == transfer_id)) is None:
+        raise InvalidInput(problem)
 
 
 _skills = SkillCategory.__table__
@@ -465,7 +475,7 @@ def create_transfer(headers: dict[str, Any], args: dict[str, Any]):
     if not who.at_least("broker") and who.member_id not in (args["giver_id"], args["receiver_id"]):
         raise errors.NotYourExchange("Only the two members or a broker can record this exchange.")
     session = db.session()
-    check_details(session, who.bank_id, args)
+    check_details(session, who.bank_id, args, transfer_id)
     stamp = utcnow()
     result = record_exchange(
         session,
