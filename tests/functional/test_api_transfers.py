@@ -785,6 +785,7 @@ def test_a_broker_lists_anyones_a_member_only_their_own(
         f"cursor={encode_cursor(['2026-01-01', '2026-01-01T00:00:00+00:00', 'nope'])}",
         f"cursor={encode_cursor(['2026-01-01', 5, str(uuid.uuid4())])}",
         f"cursor={encode_cursor(['x'])}",
+        f"cursor={encode_cursor(['2026-01-01', '0001-01-01T00:00:00+05:00', str(uuid.uuid4())])}",
     ],
 )
 def test_bad_list_parameters_are_422(api, sam_token, query):

@@ -512,7 +512,7 @@ def _cursor_key(cursor: str | None) -> tuple[dt.date, dt.datetime, uuid.UUID] | 
         day = dt.date.fromisoformat(key[0])
         stamp = as_utc(dt.datetime.fromisoformat(key[1]))
         last_id = uuid.UUID(key[2])
-    except (TypeError, ValueError, AttributeError):
+    except (TypeError, ValueError, AttributeError, OverflowError):
         raise InvalidInput(
             "That cursor is not one this API gave out. Start from the first page."
         ) from None
