@@ -211,6 +211,8 @@ def test_another_banks_listings_are_404_and_never_listed(client, joyce, broker):
         {"needs_check": "maybe"},
         {"colour": "blue"},
         {"kind": None},
+        {"title": "Weeding\x00"},
+        {"description": "Lone \ud800 half"},
     ],
     ids=lambda change: next(iter(change)) + "=" + str(next(iter(change.values())))[:10],
 )
@@ -222,7 +224,8 @@ def test_bad_listing_details_are_a_422_problem(client, joyce, change):
 
 
 @pytest.mark.parametrize(
-    "query", ["kind=both", "status=gone", "limit=500", "cursor=abc", "cursor=WzEuNV0="]
+    "query",
+    ["kind=both", "status=gone", "limit=500", "cursor=abc", "cursor=WzEuNV0=", "q=a%00b"],
 )
 def test_bad_list_arguments_are_a_422(client, joyce, query):
     response = client.get(f"/api/v1/listings?{query}", headers=bearer(joyce))

@@ -105,6 +105,7 @@ def test_a_broker_signs_up_a_member_who_gets_a_welcome_text(session, client, ban
         ({"name": "Rita Moss", "consent": "perhaps"}, None),
         ({"name": "Rita Moss", "consent": True, "shoe_size": 9}, None),
         ({"name": "x" * 81, "consent": True}, None),
+        ({"name": "Rita\x00Moss", "consent": True}, None),
     ],
     ids=[
         "bad phone",
@@ -114,6 +115,7 @@ def test_a_broker_signs_up_a_member_who_gets_a_welcome_text(session, client, ban
         "not a boolean",
         "unknown",
         "long",
+        "nul",
     ],
 )
 def test_bad_sign_up_details_are_a_422_problem_in_plain_words(client, as_broker, body, words):
@@ -201,6 +203,7 @@ def test_another_banks_members_are_404_and_never_listed(client, admin, as_broker
         "cursor=WyJhIl0=",
         "status=x",
         "role=king",
+        "q=a%00b",
         "cursor=Wzk5OTk5OTk5OTk5OTk5OTk5OTk5XQ==",
     ],
 )

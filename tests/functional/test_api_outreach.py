@@ -197,6 +197,7 @@ def test_a_broker_resolves_a_case_with_how_it_ended(client, broker, as_broker, f
         ("contacts", {"method": "emailed"}),
         ("contacts", {"method": "phoned", "outcome": "happy"}),
         ("contacts", {"method": "phoned", "note": "x" * 501}),
+        ("contacts", {"method": "phoned", "note": "Rang\x00"}),
         ("contacts", {}),
         ("resolve", {"outcome": "needs_support"}),
         ("resolve", {}),

@@ -18,7 +18,7 @@ from flask_smorest import abort
 
 from timebank.api.auth import api_blueprint, caller, require_role
 from timebank.api.pagination import PageArgsSchema, page, page_schema
-from timebank.api.schemas import ID, UtcDateTime, id_cursor
+from timebank.api.schemas import ID, Text, UtcDateTime, id_cursor
 from timebank.broker.audit import record_action
 from timebank.broker.matching import DAYS, PARTS, Slot, mask_to_slots
 from timebank.broker.models import TRAVEL_CHOICES
@@ -55,14 +55,14 @@ def _slots_field(**kwargs: Any) -> ma.fields.List:
 
 
 class ListingListArgsSchema(PageArgsSchema):
-    kind = ma.fields.String(load_default=None, validate=ma.validate.OneOf(LISTING_KINDS))
-    skill_category = ma.fields.String(load_default=None, validate=ma.validate.Length(max=60))
-    q = ma.fields.String(
+    kind = Text(load_default=None, validate=ma.validate.OneOf(LISTING_KINDS))
+    skill_category = Text(load_default=None, validate=ma.validate.Length(max=60))
+    q = Text(
         load_default="",
         validate=ma.validate.Length(max=100),
         metadata={"description": "Words in the title, description or category."},
     )
-    status = ma.fields.String(load_default="open", validate=ma.validate.OneOf(LISTING_STATUSES))
+    status = Text(load_default="open", validate=ma.validate.OneOf(LISTING_STATUSES))
 
 
 class ListingOwnerSchema(ma.Schema):
@@ -99,22 +99,22 @@ class ListingSchema(ma.Schema):
 
 
 class ListingChangesSchema(ma.Schema):
-    skill_category = ma.fields.String(validate=ma.validate.Length(min=1, max=60))
-    title = ma.fields.String(validate=ma.validate.Length(min=1, max=120))
-    description = ma.fields.String(validate=ma.validate.Length(max=1000))
+    skill_category = Text(validate=ma.validate.Length(min=1, max=60))
+    title = Text(validate=ma.validate.Length(min=1, max=120))
+    description = Text(validate=ma.validate.Length(max=1000))
     slots = _slots_field()
-    availability = ma.fields.String(
+    availability = Text(
         validate=ma.validate.Length(max=200), metadata={"description": "More about when."}
     )
-    area = ma.fields.String(validate=ma.validate.Length(max=80))
-    travel = ma.fields.String(validate=ma.validate.OneOf(TRAVEL_CHOICES))
+    area = Text(validate=ma.validate.Length(max=80))
+    travel = Text(validate=ma.validate.OneOf(TRAVEL_CHOICES))
     needs_check = ma.fields.Boolean()
 
 
 class NewListingSchema(ListingChangesSchema):
-    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(LISTING_KINDS))
-    skill_category = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60))
-    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
+    kind = Text(required=True, validate=ma.validate.OneOf(LISTING_KINDS))
+    skill_category = Text(required=True, validate=ma.validate.Length(min=1, max=60))
+    title = Text(required=True, validate=ma.validate.Length(min=1, max=120))
 
 
 ListingPageSchema = page_schema(ListingSchema, "ListingPage")
@@ -218,7 +218,7 @@ def post_listing(args: dict[str, Any]):
 
 @blp.patch(f"/listings/<{ID}:listing_id>")
 @require_role("member")
-@blp.arguments(ListingChangesSchema, location="json")
+@blp.arguments(ListingChangesSchema, location="json", required=False)
 @blp.response(200, ListingSchema)
 def change_listing(args: dict[str, Any], listing_id: int):
     """Change one of the caller's own open offers or requests; what is left out stays."""

@@ -11,7 +11,7 @@ from flask_smorest import abort
 
 from timebank.api.auth import api_blueprint, caller, require_role
 from timebank.api.pagination import PageArgsSchema, page, page_schema
-from timebank.api.schemas import ID, BalanceSchema, UtcDateTime, balance_body, id_cursor
+from timebank.api.schemas import ID, BalanceSchema, Text, UtcDateTime, balance_body, id_cursor
 from timebank.extensions import db
 from timebank.ledger.queries import balance_summary
 from timebank.members.models import MEMBER_STATUSES, ROLES, Member
@@ -27,13 +27,13 @@ MOST_SEARCH_WORDS = 8
 
 
 class MemberListArgsSchema(PageArgsSchema):
-    q = ma.fields.String(
+    q = Text(
         load_default="",
         validate=ma.validate.Length(max=100),
         metadata={"description": "Words in the member's name."},
     )
-    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(MEMBER_STATUSES))
-    role = ma.fields.String(load_default=None, validate=ma.validate.OneOf(ROLES))
+    status = Text(load_default=None, validate=ma.validate.OneOf(MEMBER_STATUSES))
+    role = Text(load_default=None, validate=ma.validate.OneOf(ROLES))
 
 
 class MemberSummarySchema(ma.Schema):
@@ -60,15 +60,15 @@ class MemberDetailSchema(MemberSummarySchema):
 
 
 class NewMemberSchema(ma.Schema):
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=80))
-    mobile = ma.fields.String(
+    name = Text(required=True, validate=ma.validate.Length(min=1, max=80))
+    mobile = Text(
         load_default="",
         validate=ma.validate.Length(max=30),
         metadata={"description": "A UK mobile number, as people write it; optional."},
     )
-    area = ma.fields.String(load_default="", validate=ma.validate.Length(max=80))
-    skills = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
-    help_wanted = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
+    area = Text(load_default="", validate=ma.validate.Length(max=80))
+    skills = Text(load_default="", validate=ma.validate.Length(max=300))
+    help_wanted = Text(load_default="", validate=ma.validate.Length(max=300))
     consent = ma.fields.Boolean(
         required=True,
         metadata={"description": "They agree to the time bank keeping these details."},

@@ -14,7 +14,7 @@ from flask_smorest import abort
 
 from timebank.api.auth import api_blueprint, caller, require_role
 from timebank.api.pagination import PageArgsSchema, page, page_schema
-from timebank.api.schemas import ID, MAX_ID, UtcDateTime, id_cursor
+from timebank.api.schemas import ID, MAX_ID, Text, UtcDateTime, id_cursor
 from timebank.broker import outreach_actions
 from timebank.broker.models import CONTACT_METHODS, CONTACT_OUTCOMES, FLAG_STATUSES, OutreachFlag
 from timebank.broker.outreach_worklist import contact_history, flag_in_bank, member_flags
@@ -26,7 +26,7 @@ blp = api_blueprint("api_outreach", __name__, "Outreach to quiet members, for br
 ASSIGNED_CHOICES = ("me", "none", "any")
 
 
-class FlagListArgsSchema(PageArgsSchema):
+class OutreachFlagListArgsSchema(PageArgsSchema):
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(FLAG_STATUSES))
     assigned = ma.fields.String(
         load_default="any",
@@ -35,7 +35,7 @@ class FlagListArgsSchema(PageArgsSchema):
     )
 
 
-class FlagSchema(ma.Schema):
+class OutreachFlagSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     member_id = ma.fields.Integer(required=True)
     member_name = ma.fields.String(required=True)
@@ -51,7 +51,7 @@ class FlagSchema(ma.Schema):
     resolved_by_id = ma.fields.Integer(required=True, allow_none=True)
 
 
-class ContactSchema(ma.Schema):
+class OutreachContactSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     flag_id = ma.fields.Integer(required=True, allow_none=True)
     broker_id = ma.fields.Integer(required=True)
@@ -62,15 +62,15 @@ class ContactSchema(ma.Schema):
     created_at = UtcDateTime(required=True)
 
 
-class FlagDetailSchema(FlagSchema):
+class OutreachFlagDetailSchema(OutreachFlagSchema):
     contacts = ma.fields.List(
-        ma.fields.Nested(ContactSchema),
+        ma.fields.Nested(OutreachContactSchema),
         required=True,
         metadata={"description": "The latest tries to reach the member, newest first."},
     )
 
 
-class AssignSchema(ma.Schema):
+class OutreachAssignSchema(ma.Schema):
     broker_id = ma.fields.Integer(
         load_default=None,
         validate=ma.validate.Range(min=1, max=MAX_ID),
@@ -78,27 +78,23 @@ class AssignSchema(ma.Schema):
     )
 
 
-class NewContactSchema(ma.Schema):
-    method = ma.fields.String(required=True, validate=ma.validate.OneOf(CONTACT_METHODS))
-    outcome = ma.fields.String(
-        load_default=None, allow_none=True, validate=ma.validate.OneOf(CONTACT_OUTCOMES)
-    )
-    note = ma.fields.String(
-        load_default="", validate=ma.validate.Length(max=outreach_actions.NOTE_LIMIT)
-    )
+class NewOutreachContactSchema(ma.Schema):
+    method = Text(required=True, validate=ma.validate.OneOf(CONTACT_METHODS))
+    outcome = Text(load_default=None, allow_none=True, validate=ma.validate.OneOf(CONTACT_OUTCOMES))
+    note = Text(load_default="", validate=ma.validate.Length(max=outreach_actions.NOTE_LIMIT))
 
 
-class SnoozeSchema(ma.Schema):
+class OutreachSnoozeSchema(ma.Schema):
     until = ma.fields.Date(required=True, metadata={"description": "A day after today."})
 
 
-class ResolveSchema(ma.Schema):
+class OutreachResolveSchema(ma.Schema):
     outcome = ma.fields.String(
         required=True, validate=ma.validate.OneOf(outreach_actions.RESOLVING_OUTCOMES)
     )
 
 
-FlagPageSchema = page_schema(FlagSchema, "OutreachFlagPage")
+OutreachFlagPageSchema = page_schema(OutreachFlagSchema, "OutreachFlagPage")
 
 
 def _flag(flag: OutreachFlag, member_name: str) -> dict[str, Any]:
@@ -145,8 +141,8 @@ def _on_worklist(flag_id: int) -> None:
 
 @blp.get("/outreach/flags")
 @require_role("broker")
-@blp.arguments(FlagListArgsSchema, location="query")
-@blp.response(200, FlagPageSchema)
+@blp.arguments(OutreachFlagListArgsSchema, location="query")
+@blp.response(200, OutreachFlagPageSchema)
 def list_flags(args: dict[str, Any]):
     """List outreach flags by id, filtered by status and by who they are assigned to."""
     who = caller()
@@ -177,7 +173,7 @@ def list_flags(args: dict[str, Any]):
 
 @blp.get(f"/outreach/flags/<{ID}:flag_id>")
 @require_role("broker")
-@blp.response(200, FlagDetailSchema)
+@blp.response(200, OutreachFlagDetailSchema)
 def get_flag(flag_id: int):
     """Return an outreach flag and the latest tries to reach its member."""
     return _details(flag_id)
@@ -185,8 +181,8 @@ def get_flag(flag_id: int):
 
 @blp.post(f"/outreach/flags/<{ID}:flag_id>/assign")
 @require_role("broker")
-@blp.arguments(AssignSchema, location="json")
-@blp.response(200, FlagDetailSchema)
+@blp.arguments(OutreachAssignSchema, location="json", required=False)
+@blp.response(200, OutreachFlagDetailSchema)
 def assign_flag(args: dict[str, Any], flag_id: int):
     """Give the member's outreach (all their open flags) to a broker: the caller by default."""
     who = caller()
@@ -198,8 +194,8 @@ def assign_flag(args: dict[str, Any], flag_id: int):
 
 @blp.post(f"/outreach/flags/<{ID}:flag_id>/contacts")
 @require_role("broker")
-@blp.arguments(NewContactSchema, location="json")
-@blp.response(201, ContactSchema)
+@blp.arguments(NewOutreachContactSchema, location="json")
+@blp.response(201, OutreachContactSchema)
 def add_contact(args: dict[str, Any], flag_id: int):
     """Record a try at reaching the member; an outcome that ends the outreach resolves it."""
     who = caller()
@@ -214,8 +210,8 @@ def add_contact(args: dict[str, Any], flag_id: int):
 
 @blp.post(f"/outreach/flags/<{ID}:flag_id>/snooze")
 @require_role("broker")
-@blp.arguments(SnoozeSchema, location="json")
-@blp.response(200, FlagDetailSchema)
+@blp.arguments(OutreachSnoozeSchema, location="json")
+@blp.response(200, OutreachFlagDetailSchema)
 def snooze_flag(args: dict[str, Any], flag_id: int):
     """Put the member's outreach aside until a day within the next year."""
     who = caller()
@@ -226,8 +222,8 @@ def snooze_flag(args: dict[str, Any], flag_id: int):
 
 @blp.post(f"/outreach/flags/<{ID}:flag_id>/resolve")
 @require_role("broker")
-@blp.arguments(ResolveSchema, location="json")
-@blp.response(200, FlagDetailSchema)
+@blp.arguments(OutreachResolveSchema, location="json")
+@blp.response(200, OutreachFlagDetailSchema)
 def resolve_flag(args: dict[str, Any], flag_id: int):
     """Take the member off the worklist with how it ended: re_engaged, paused or left."""
     who = caller()

@@ -23,6 +23,21 @@ class MemberRefSchema(ma.Schema):
     display_name = ma.fields.String(required=True)
 
 
+def plain_text(value: str) -> None:
+    """Refuse text a database cannot store: NUL characters and lone surrogates."""
+    if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise ma.ValidationError("Use ordinary text, without control characters.")
+
+
+class Text(ma.fields.String):
+    """Text from a client, refused (422) when a database could not store it."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        plain_text(text)
+        return text
+
+
 class UtcDateTime(ma.fields.DateTime):
     """A moment in ISO 8601 with its offset; SQLite's naive times are UTC."""
 
