@@ -79,9 +79,18 @@ def _is_api() -> bool:
     return request.path.startswith(API_PATH)
 
 
+def _token_call() -> bool:
+    """Tell whether this is an API call that signs in with its header, not the web session.
+
+    Such a call never uses the session, so the hooks below leave it alone: loading the
+    member from the session cookie would be wasted work on every API request.
+    """
+    return bool(request.headers.get("Authorization")) and request.path.startswith(API_PATH)
+
+
 def _end_idle_session():
     """Sign a member out after SESSION_IDLE_MINUTES without a request."""
-    if not current_user.is_authenticated:
+    if _token_call() or not current_user.is_authenticated:
         return None
     now = time.time()
     idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
@@ -102,7 +111,7 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if current_user.is_authenticated:
+    if _token_call() or current_user.is_authenticated:
         # Pages about a member's hours are not kept by shared or public computers.
         headers.setdefault("Cache-Control", "no-store")
     hsts = current_app.config.get("STRICT_TRANSPORT_SECURITY")
