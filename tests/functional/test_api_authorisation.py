@@ -101,6 +101,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/me"): Row(answers(practice=200, member=200), other_bank=None),
     # Referrals: brokers, and a practice for its own (the seeded one is the practice's).
     ("GET", "/api/v1/referrals"): Row(answers(practice=200), other_bank=None),
+    # Only a practice makes referrals (as by text): a new patient's, so nothing of bank A.
+    ("POST", "/api/v1/referrals"): Row(
+        answers(practice=201, broker=403, admin=403),
+        body=lambda ids: {"mobile": "07812 999888", "first_name": "Mary", "reason": "lonely"},
+        other_bank=None,
+    ),
     ("GET", "/api/v1/referrals/{referral_id}"): Row(
         answers(practice=200), path=lambda ids: {"referral_id": ids["referral"]}
     ),

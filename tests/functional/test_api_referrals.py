@@ -162,3 +162,72 @@ def test_a_huge_id_is_simply_not_found(client, broker_token):
     response = client.get(f"/api/v1/referrals/{10**12}", headers=bearer(broker_token))
 
     assert response.status_code == 404
+
+
+# --- A practice makes a referral ----------------------------------------------------------
+
+
+def new_referral(**changes):
+    return {"mobile": "07812 999888", "first_name": "Mary", "reason": "lonely"} | changes
+
+
+def test_a_practice_refers_a_patient_as_by_text(client, session, bank, practice, practice_token):
+    body = new_referral(reason="lonely since her fall, NHS 943 476 5919")
+
+    response = client.post("/api/v1/referrals", headers=bearer(practice_token), json=body)
+
+    made = response.get_json()
+    assert response.status_code == 201 and made["status"] == "invited"
+    assert set(made) == PRACTICE_FIELDS | {"reason_redacted"} and made["reason_redacted"] is True
+    session.rollback()
+    stored = session.get(Referral, made["id"])
+    assert (stored.partner_id, stored.first_name, stored.patient_e164) == (
+        practice.id,
+        "Mary",
+        "+447812999888",
+    )
+    assert "943" not in stored.reason and "lonely since her fall" in stored.reason
+
+
+def test_a_second_referral_of_the_same_patient_is_a_conflict(client, jane, practice_token):
+    body = new_referral(mobile="07812 345678")
+
+    response = client.post("/api/v1/referrals", headers=bearer(practice_token), json=body)
+
+    assert response.status_code == 409 and response.get_json()["code"] == "already_referred"
+    assert f"R-{jane.id:04d}" in response.get_json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"mobile": "020 7946 0000"},
+        {"mobile": "not a number"},
+        {"first_name": "  "},
+        {"reason": "x" * 201},
+        {"first_name": "Ma\x00ry"},
+    ],
+    ids=["landline", "unreadable", "blank name", "long reason", "control character"],
+)
+def test_a_referral_the_text_path_would_refuse_is_422_and_nothing_is_saved(
+    client, session, practice_token, changes
+):
+    response = client.post(
+        "/api/v1/referrals", headers=bearer(practice_token), json=new_referral(**changes)
+    )
+
+    assert response.status_code == 422
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Referral)) == 0
+
+
+def test_only_a_practices_token_makes_referrals_and_not_while_paused(
+    client, session, bank, admin, broker_token, practice, practice_token
+):
+    broker = client.post("/api/v1/referrals", headers=bearer(broker_token), json=new_referral())
+    partners.set_partner_active(session, bank.id, admin.id, practice.id, False)
+    paused = client.post("/api/v1/referrals", headers=bearer(practice_token), json=new_referral())
+
+    assert (broker.status_code, paused.status_code) == (403, 403)
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Referral)) == 0

@@ -1,9 +1,13 @@
-"""GET /api/v1/referrals: brokers follow GP referrals; a practice follows its own.
+"""/api/v1/referrals: brokers follow GP referrals; a practice makes and follows its own.
 
 Brokers (and admins) see everything the web referral page shows, the reason included. A
 practice's token sees only its own partner's referrals, and of those only the reference,
 the status and the dates: the same as the feedback texts a practice gets, never the
 patient's name, number, reason or the outcome in the broker's words. Members get 403.
+
+A practice's token can also make a referral: the same as texting REFER, through the same
+code (the number must be a mobile we can text, NHS-number-like digits are stripped from
+the reason, the patient is invited by text and brokers are told).
 """
 
 from __future__ import annotations
@@ -16,11 +20,16 @@ import sqlalchemy as sa
 
 from timebank.api.auth import api_blueprint, caller
 from timebank.api.pagination import PageArgsSchema, decode_cursor, page, page_schema
-from timebank.errors import InvalidInput, NotAllowed, NotFound
+from timebank.clock import utcnow
+from timebank.errors import InvalidInput, NotAllowed, NotFound, TimeBankError
 from timebank.extensions import db
-from timebank.referrals.grammar import reference
+from timebank.members.phones import InvalidPhoneNumber, normalise_mobile
+from timebank.referrals.grammar import MAX_REASON, redact_identifiers, reference
 from timebank.referrals.models import REFERRAL_STATUSES, Referral, ReferralPartner
-from timebank.referrals.services import member_with_mobile, referral_history
+from timebank.referrals.services import member_with_mobile, open_referral_for, referral_history
+from timebank.referrals.sms import handle_refer
+from timebank.sms.commands import Refer
+from timebank.tenancy.models import TimeBank
 
 blp = api_blueprint(
     "api_referrals",
@@ -105,6 +114,50 @@ class ReferralListArgsSchema(PageArgsSchema):
 
 
 ReferralPageSchema = page_schema(ReferralSchema, "ReferralPage")
+
+
+def printable(value: str) -> None:
+    """Refuse control characters (a NUL cannot even be stored)."""
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise ma.ValidationError("Use plain text, without control characters.")
+
+
+def not_blank(value: str) -> None:
+    """Refuse a value of spaces only."""
+    if not value.strip():
+        raise ma.ValidationError("Fill this in.")
+
+
+class NewReferralArgsSchema(ma.Schema):
+    mobile = ma.fields.String(
+        required=True,
+        validate=[ma.validate.Length(min=1, max=30), printable],
+        metadata={"description": "The patient's mobile, e.g. 07700 900123."},
+    )
+    first_name = ma.fields.String(
+        required=True,
+        validate=[ma.validate.Length(min=1, max=40), printable, not_blank],
+        metadata={"description": "The patient's first name only."},
+    )
+    reason = ma.fields.String(
+        load_default="",
+        validate=[ma.validate.Length(max=MAX_REASON), printable],
+        metadata={
+            "description": "A few words of need. Never NHS numbers or diagnoses: long "
+            "numbers are removed."
+        },
+    )
+
+
+class NewReferralSchema(ReferralSchema):
+    reason_redacted = ma.fields.Boolean(
+        required=True, metadata={"description": "A long number was removed from the reason."}
+    )
+
+
+class AlreadyReferred(TimeBankError):
+    code = "already_referred"
+    status = 409
 
 
 def _partner_scope() -> int | None:
@@ -216,3 +269,47 @@ def get_referral(referral_id: int):
         "steps": steps,
         "same_mobile_member_id": same.id if same else None,
     }
+
+
+def _practice_partner() -> ReferralPartner:
+    """Return the caller's practice if it takes referrals; refuse anyone else (403)."""
+    who = caller()
+    if who.role != "practice" or who.partner_id is None:
+        raise NotAllowed("Only a practice's own token can make a referral.")
+    partner = db.session.get(ReferralPartner, who.partner_id)
+    if partner is None or partner.bank_id != who.bank_id or not partner.active:
+        raise NotAllowed("This practice's referrals are paused. Please call the time bank.")
+    return partner
+
+
+@blp.post("/referrals")
+@blp.arguments(NewReferralArgsSchema, location="json")
+@blp.response(201, NewReferralSchema)
+def make_referral(args: dict[str, Any]):
+    """Refer a patient, as the practice's token: as texting REFER does.
+
+    We text the patient to ask if they want to be contacted, and tell the brokers. Answers
+    the referral as a practice sees it (reference, status and dates).
+    """
+    partner = _practice_partner()
+    session = db.session()
+    try:
+        e164 = normalise_mobile(args["mobile"])
+    except InvalidPhoneNumber as error:
+        raise InvalidInput(f"{args['mobile']} is not a mobile number we can text.") from error
+    existing = open_referral_for(session, partner.bank_id, e164)
+    if existing is not None:
+        raise AlreadyReferred(
+            f"That patient already has an open referral, {reference(existing.id)}. "
+            "No new referral was made."
+        )
+    bank = session.get(TimeBank, partner.bank_id)
+    assert bank is not None
+    command = Refer(args["mobile"], args["first_name"], args["reason"])
+    handle_refer(session, bank, partner, command, utcnow())
+    made = open_referral_for(session, partner.bank_id, e164)
+    if made is None:  # handle_refer took no referral: the number is not a mobile
+        session.rollback()
+        raise InvalidInput(f"{args['mobile']} is not a mobile number we can text.")
+    session.commit()
+    return _public(made) | {"reason_redacted": redact_identifiers(args["reason"])[1]}
