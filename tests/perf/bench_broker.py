@@ -534,7 +534,7 @@ def time_scan(session: so.Session, bank_id: int) -> ScanRun:
     seconds = time.perf_counter() - started
     peak = _status_mb("VmHWM")
     session.rollback()
-    return ScanRun(seconds, flags, peak, peak - baseline, server_cursor)
+    return ScanRun(seconds, flags, peak, max(0.0, peak - baseline), server_cursor)
 
 
 # --- The run ---------------------------------------------------------------------------------
