@@ -94,6 +94,10 @@ class Server:
         """Return the pids of the master's children (the workers)."""
         return children_of(self.process.pid)
 
+    def worker_cpu_seconds(self) -> float:
+        """Return the CPU time (user and system) the workers have used so far, together."""
+        return sum(cpu_seconds(pid) for pid in self.worker_pids())
+
     def worker_rss_mb(self) -> dict[int, float]:
         """Return each worker's resident memory in MiB (VmRSS), by pid."""
         return {pid: rss_mb(pid) for pid in self.worker_pids()}
@@ -113,6 +117,13 @@ def children_of(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             found.append(int(name))
     return sorted(found)
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return a process's user and system CPU time in seconds, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:

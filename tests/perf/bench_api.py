@@ -179,14 +179,20 @@ def run_api(
         say(f"pgbench tpcb-like (before): {pgbench[-1]:.1f} tps")
         before = ledger_load.count_transfers(bank.url)
         make = transfer_requests(bank, server.port, seed)
+        cpu_before = server.worker_cpu_seconds()
         outcome = api_load.drive(
             server.port, make, settings.clients, settings.warmup, settings.seconds
         )
+        cpu = server.worker_cpu_seconds() - cpu_before
         rss = server.worker_rss_mb()
         say(
             f"api: {outcome.per_second:.1f} transfers/s ({outcome.measured[201]} answered 201 in "
             f"{outcome.seconds:.0f} s, {outcome.outside[201]} more in the warm-up and at the end; "
             f"{outcome.connections} connections opened)"
+        )
+        say(
+            f"  gunicorn workers' CPU: {1000 * cpu / max(outcome.count(201), 1):.2f} ms per "
+            "transfer (user and system, warm-up included)"
         )
         say("  worker VmRSS: " + ", ".join(f"pid {pid} {mb:.1f} MiB" for pid, mb in rss.items()))
         check_outcome(bank, before, outcome)
