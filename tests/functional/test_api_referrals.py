@@ -231,3 +231,13 @@ def test_only_a_practices_token_makes_referrals_and_not_while_paused(
     assert (broker.status_code, paused.status_code) == (403, 403)
     session.rollback()
     assert session.scalar(sa.select(sa.func.count()).select_from(Referral)) == 0
+
+
+def test_members_are_refused_before_their_input_is_read(client, session, bank):
+    member = MemberFactory(bank=bank)
+    token = create_token(session, bank.id, member.id, "Phone")[1]
+
+    listed = client.get("/api/v1/referrals?status=lost", headers=bearer(token))
+    made = client.post("/api/v1/referrals", headers=bearer(token), json={"mobile": 7})
+
+    assert (listed.status_code, made.status_code) == (403, 403)

@@ -77,3 +77,12 @@ def test_a_missing_backwards_or_impossible_period_is_422(client, broker_token, q
     response = client.get(f"/api/v1/reports/figures?{query}", headers=bearer(broker_token))
 
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
+
+
+def test_a_member_is_refused_before_their_query_is_read(client, session, bank):
+    member = MemberFactory(bank=bank)
+    token = create_token(session, bank.id, member.id, "Phone")[1]
+
+    response = client.get("/api/v1/reports/figures?from=nonsense", headers=bearer(token))
+
+    assert response.status_code == 403

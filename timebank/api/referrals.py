@@ -13,6 +13,8 @@ the reason, the patient is invited by text and brokers are told).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
@@ -160,14 +162,35 @@ class AlreadyReferred(TimeBankError):
     status = 409
 
 
+def brokers_or_practice(view: Callable) -> Callable:
+    """Let brokers (and admins) and practices' tokens through, before the input is read."""
+
+    @functools.wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        who = caller()
+        if who.role != "practice" and not who.at_least("broker"):
+            raise NotAllowed("Referrals are for brokers, and for a practice's own token.")
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def practice_only(view: Callable) -> Callable:
+    """Let only a practice's token through, before the input is read."""
+
+    @functools.wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if caller().role != "practice":
+            raise NotAllowed("Only a practice's own token can make a referral.")
+        return view(*args, **kwargs)
+
+    return guarded
+
+
 def _partner_scope() -> int | None:
-    """Return the practice's partner id for a practice token; refuse members (403)."""
+    """Return the practice's partner id for a practice token; None for brokers."""
     who = caller()
-    if who.role == "practice":
-        return who.partner_id
-    if not who.at_least("broker"):
-        raise NotAllowed("Referrals are for brokers, and for a practice's own token.")
-    return None
+    return who.partner_id if who.role == "practice" else None
 
 
 def _public(referral: Referral) -> dict[str, Any]:
@@ -217,6 +240,7 @@ def _after(cursor: str | None) -> int | None:
 
 
 @blp.get("/referrals")
+@brokers_or_practice
 @blp.arguments(ReferralListArgsSchema, location="query")
 @blp.response(200, ReferralPageSchema)
 def list_referrals(args: dict[str, Any]):
@@ -243,6 +267,7 @@ def list_referrals(args: dict[str, Any]):
 
 
 @blp.get("/referrals/<int:referral_id>")
+@brokers_or_practice
 @blp.response(200, ReferralDetailSchema)
 def get_referral(referral_id: int):
     """Return one referral: in full with its steps for brokers, its status for a practice."""
@@ -283,6 +308,7 @@ def _practice_partner() -> ReferralPartner:
 
 
 @blp.post("/referrals")
+@practice_only
 @blp.arguments(NewReferralArgsSchema, location="json")
 @blp.response(201, NewReferralSchema)
 def make_referral(args: dict[str, Any]):

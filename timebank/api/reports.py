@@ -73,9 +73,9 @@ class FiguresSchema(ma.Schema):
 
 
 @blp.get("/reports/figures")
+@require_role("broker")
 @blp.arguments(FiguresArgsSchema, location="query")
 @blp.response(200, FiguresSchema)
-@require_role("broker")
 def figures(args: dict[str, Any]):
     """Return the hours exchanged, exchanges, active and new members for a period.
 
