@@ -7,31 +7,24 @@ own listings; a broker may also close anyone's, for example one left open by mis
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask_smorest import abort
 
 from timebank.api.auth import api_blueprint, caller, require_role
 from timebank.api.pagination import PageArgsSchema, page, page_schema
 from timebank.api.schemas import ID, Text, UtcDateTime, id_cursor
-from timebank.broker.audit import record_action
 from timebank.broker.matching import DAYS, PARTS, Slot, mask_to_slots
 from timebank.broker.models import TRAVEL_CHOICES
-from timebank.clock import utcnow
-from timebank.db import use_case
-from timebank.errors import InvalidInput, NotAllowed
+from timebank.errors import NotAllowed
 from timebank.extensions import db
 from timebank.members.models import Member
 from timebank.members.profile import public_profile
 from timebank.offers import services
 from timebank.offers.models import LISTING_KINDS, LISTING_STATUSES, Listing
-from timebank.offers.queries import MOST_WORDS
-from timebank.offers.queries import _word_matches as word_matches
+from timebank.offers.queries import MOST_WORDS, word_matches
 from timebank.offers.times import slot_value, slots_from_values
 
 blp = api_blueprint(
@@ -255,31 +248,5 @@ def close_listing(listing_id: int):
     if listing.member_id == who.member_id:
         closed = services.close_listing(db.session(), who.bank_id, who.member_id, listing.id)
     else:
-        closed = close_for_broker(db.session(), who.bank_id, who.member_id, listing.id)
+        closed = services.close_for_broker(db.session(), who.bank_id, who.member_id, listing.id)
     return _with_owner(closed)
-
-
-@use_case
-def close_for_broker(
-    session: so.Session,
-    bank_id: int,
-    broker_id: int,
-    listing_id: int,
-    now: Callable[[], dt.datetime] = utcnow,
-) -> Listing:
-    """Close a member's open offer or request for them, with an audit line naming the broker."""
-    listing = services.listing_in_bank(session, bank_id, listing_id)
-    if listing.status != "open":
-        raise InvalidInput("This is closed already.")
-    listing.status = "closed"
-    listing.updated_at = now()
-    record_action(
-        session,
-        bank_id,
-        broker_id,
-        "listing_closed",
-        member_id=listing.member_id,
-        subject=f"listing:{listing.id}",
-    )
-    session.commit()
-    return listing

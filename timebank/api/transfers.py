@@ -24,6 +24,7 @@ import sqlalchemy.orm as so
 
 from timebank.api.auth import api_blueprint, caller, require_role
 from timebank.api.pagination import PageArgsSchema, decode_cursor, page, page_schema
+from timebank.api.schemas import plain_text
 from timebank.broker.models import SkillCategory
 from timebank.clock import utcnow
 from timebank.errors import InvalidInput, NotAllowed, NotFound
@@ -53,12 +54,6 @@ LATEST_OFFSET = dt.timedelta(hours=14)
 
 
 # Input checks shared with the group exchanges.
-
-
-def plain_text(value: str) -> None:
-    """Refuse text a database cannot store: NUL characters and lone surrogates."""
-    if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
-        raise ma.ValidationError("Use ordinary text, without control characters.")
 
 
 def not_blank(value: str) -> None:

@@ -57,7 +57,7 @@ class ListingPage:
         return min(self.total, self.page * self.per_page)
 
 
-def _word_matches(word: str) -> sa.ColumnElement[bool]:
+def word_matches(word: str) -> sa.ColumnElement[bool]:
     needle = word.lower()
     return sa.or_(
         *(
@@ -83,7 +83,7 @@ def search_listings(
         )
     )
     for word in search.words.split()[:MOST_WORDS]:
-        query = query.where(_word_matches(word))
+        query = query.where(word_matches(word))
     if search.skill_category:
         query = query.where(Listing.skill_category == search.skill_category)
     if search.kind:

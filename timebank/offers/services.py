@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from timebank.broker.audit import record_action
 from timebank.broker.matching import Slot, slots_to_mask
 from timebank.broker.models import TRAVEL_CHOICES
 from timebank.clock import utcnow
@@ -189,6 +190,32 @@ def close_listing(
     listing = _own_open_listing(session, bank_id, member_id, listing_id)
     listing.status = "closed"
     listing.updated_at = now()
+    session.commit()
+    return listing
+
+
+@use_case
+def close_for_broker(
+    session: so.Session,
+    bank_id: int,
+    broker_id: int,
+    listing_id: int,
+    now: Callable[[], dt.datetime] = utcnow,
+) -> Listing:
+    """Close a member's open offer or request for them, with an audit line naming the broker."""
+    listing = listing_in_bank(session, bank_id, listing_id)
+    if listing.status != "open":
+        raise InvalidInput("This is closed already.")
+    listing.status = "closed"
+    listing.updated_at = now()
+    record_action(
+        session,
+        bank_id,
+        broker_id,
+        "listing_closed",
+        member_id=listing.member_id,
+        subject=f"listing:{listing.id}",
+    )
     session.commit()
     return listing
 
