@@ -78,7 +78,7 @@ def test_a_broker_chooses_a_lower_role(app, session, broker):
 
     client.post("/profile/tokens", data={"name": "Read-only", "role": "member"})
 
-    assert 'value="broker"' in page and 'value="member"' in page
+    assert 'value="broker"' in page and 'value="member" checked' in page
     assert [row.role for row in tokens_in_db(session)] == ["member"]
 
 

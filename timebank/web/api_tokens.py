@@ -42,9 +42,11 @@ class TokenForm(FlaskForm):
     role = SelectField("What it may do", choices=[])
 
     def offer_roles_up_to(self, role: str) -> None:
-        """Offer the member's own role and those below it, their own first."""
+        """Offer the member's own role and those below it, highest first; member is chosen."""
         allowed = ROLE_ORDER[: ROLE_ORDER.index(role) + 1]
         self.role.choices = [(name, ROLE_CHOICES[name]) for name in reversed(allowed)]
+        if not self.role.data:
+            self.role.data = "member"  # the least a token can do, unless they choose more
 
 
 class PracticeTokenForm(FlaskForm):
