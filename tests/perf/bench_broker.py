@@ -14,7 +14,12 @@ resident memory of this process during the scan, read from the kernel's high-wat
 which is reset just before). Row counts are printed so the figures can be checked.
 
 Usage: python -m tests.perf.bench_broker [--members N] [--offers N] [--scan-members N]
-       [--transfers N] [--requests N]
+       [--transfers N] [--requests N] [--keep | --reuse NAME]
+
+Building the banks takes minutes (most of it the dormancy bank's 5,000,000 transfers), so
+`--keep` leaves the database in place after the run and prints its name, and `--reuse NAME`
+measures the banks already in that database without building anything (and keeps it too).
+`make bench` passes neither: it builds, measures and drops.
 """
 
 from __future__ import annotations
@@ -34,7 +39,12 @@ import psycopg
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from tests.databases import create_postgres_database, drop_postgres_database, migrate
+from tests.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    migrate,
+    postgres_admin_url,
+)
 from tests.perf.bench_ledger import describe_machine, say
 from tests.perf.ledger_load import ledger_session
 
@@ -74,6 +84,8 @@ class Sizes:
     requests: int
     scan_members: int
     transfers: int
+    keep: bool = False
+    reuse: str | None = None
 
 
 def parse_args(argv: Sequence[str] | None) -> Sizes:
@@ -84,8 +96,19 @@ def parse_args(argv: Sequence[str] | None) -> Sizes:
     parser.add_argument("--requests", type=int, default=200, help="requests timed")
     parser.add_argument("--scan-members", type=int, default=100_000)
     parser.add_argument("--transfers", type=int, default=5_000_000)
+    kept = parser.add_mutually_exclusive_group()
+    kept.add_argument("--keep", action="store_true", help="keep the database after the run")
+    kept.add_argument("--reuse", metavar="NAME", help="measure a kept database, build nothing")
     args = parser.parse_args(argv)
-    return Sizes(args.members, args.offers, args.requests, args.scan_members, args.transfers)
+    return Sizes(
+        args.members,
+        args.offers,
+        args.requests,
+        args.scan_members,
+        args.transfers,
+        keep=args.keep or args.reuse is not None,
+        reuse=args.reuse,
+    )
 
 
 # --- Loading ---------------------------------------------------------------------------------
@@ -540,11 +563,23 @@ def time_scan(session: so.Session, bank_id: int) -> ScanRun:
 # --- The run ---------------------------------------------------------------------------------
 
 
+def kept_bank(url: str, slug: str) -> int:
+    """Return the id of a bank this benchmark built earlier in a kept database."""
+    with raw(url) as conn:
+        found = conn.execute("SELECT id FROM time_banks WHERE slug = %s", (slug,)).fetchone()
+    if found is None:
+        raise SystemExit(f"{sa.make_url(url).database} has no bank {slug!r}: not a kept bench")
+    return found[0]
+
+
 def measure(url: str, sizes: Sizes) -> tuple[float, ScanRun]:
-    """Build both banks, time matching and the scan; return p95 and the median scan."""
+    """Build both banks (unless reused), time matching and the scan; return p95, median scan."""
     started = time.perf_counter()
-    match_bank = build_matching_bank(url, sizes.members, sizes.offers, sizes.requests)
-    analyze(url)
+    if sizes.reuse:
+        match_bank = kept_bank(url, "match")
+    else:
+        match_bank = build_matching_bank(url, sizes.members, sizes.offers, sizes.requests)
+        analyze(url)
     say(f"matching bank: {counts(url, match_bank)} ({time.perf_counter() - started:.0f} s)")
     requests = request_ids(url, match_bank, sizes.requests)
     timings = time_matching(url, match_bank, requests)
@@ -556,8 +591,11 @@ def measure(url: str, sizes: Sizes) -> tuple[float, ScanRun]:
     same = check_against_reference(url, match_bank, checked)
     say(f"  equal to ranking every member read in full: {same} of {len(checked)} requests")
     started = time.perf_counter()
-    scan_bank = build_dormancy_bank(url, sizes.scan_members, sizes.transfers)
-    analyze(url)
+    if sizes.reuse:
+        scan_bank = kept_bank(url, "quiet")
+    else:
+        scan_bank = build_dormancy_bank(url, sizes.scan_members, sizes.transfers)
+        analyze(url)
     say(f"dormancy bank: {counts(url, scan_bank)} ({time.perf_counter() - started:.0f} s)")
     runs = []
     with ledger_session(url) as session:
@@ -576,13 +614,24 @@ def measure(url: str, sizes: Sizes) -> tuple[float, ScanRun]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the broker benchmark and print its three figures last."""
     sizes = parse_args(argv)
-    url = create_postgres_database("timebank_broker_bench")
+    if sizes.reuse:
+        url = sa.make_url(postgres_admin_url()).set(database=sizes.reuse)
+        url = url.render_as_string(hide_password=False)
+    else:
+        url = create_postgres_database("timebank_broker_bench")
     try:
-        migrate(url)
+        if not sizes.reuse:
+            migrate(url)
         say(describe_machine(url))
         match_p95, scan = measure(url, sizes)
     finally:
-        drop_postgres_database(url)
+        name = sa.make_url(url).database
+        if sizes.keep:
+            say(f"kept database {name}; measure it again without building:")
+            say(f"  python -m tests.perf.bench_broker --reuse {name}")
+            say(f"  (drop it when done: psql -c 'DROP DATABASE \"{name}\"')")
+        else:
+            drop_postgres_database(url)
     say(f"match_p95_ms={match_p95:.1f}")
     say(f"dormancy_scan_s={scan.seconds:.2f}")
     say(f"dormancy_scan_peak_mb={scan.peak_mb:.0f}")

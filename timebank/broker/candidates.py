@@ -173,8 +173,6 @@ class _Asking:
     bank_id: int
     today: dt.date  # in the time bank's time zone, for checks that lapse
     now: dt.datetime
-    met: frozenset[int]  # members the requester has exchanged with
-    blocked: frozenset[int]  # members blocked by or blocking the requester
 
 
 def suggest_helpers(
@@ -245,8 +243,6 @@ def _asking(
         bank_id=bank_id,
         today=_local_today(session, bank_id, now),
         now=now,
-        met=frozenset(_members_met(session, bank_id, requester.id)),
-        blocked=frozenset(_members_blocked(session, bank_id, requester.id)),
     )
 
 
@@ -354,7 +350,7 @@ def _bounded_candidate(row: sa.Row, offers: _Offers | None, asking: _Asking) -> 
         proposals_sent_90d=int(row.sent or 0),
         balance_minutes=int(row.balance or 0),
         wants_to_earn=int(row.balance or 0) < 0,
-        has_met_requester=row.id in asking.met,
+        has_met_requester=bool(row.met),
     )
 
 
@@ -364,18 +360,24 @@ def _bounds_query(asking: _Asking, only_category: bool) -> sa.Select:
     The bound counts in full what offers would tell (category, words, times) and the best
     their travel could earn for place; it is exact for the rest (area, proposals, balance,
     who the requester has met). Offers are read afterwards, a batch of members at a time.
+
+    Who the requester has met or blocked is asked inside the statement rather than written
+    into it as lists of ids, so its text is the same from one request to the next and the
+    driver can prepare it once (psycopg does after five runs) instead of PostgreSQL planning
+    it afresh every time.
     """
     request = asking.request
     offering = _offering(asking.bank_id, request.skill_category) if only_category else None
     proposals = proposal_counts(asking.bank_id, asking.now, offering)
     balance = Account.credits_posted - Account.debits_posted
     times = AVAILABILITY_POINTS if request.slots else AVAILABILITY_NOT_SAID
+    met = Member.id.in_(met_query(asking.bank_id, request.requester_id))
     bound = (
         sa.literal(CATEGORY_POINTS + WORDS_POINTS + times)
         + _place_bound(request)
         + _responsiveness_points(proposals)
         + _fairness_points(proposals, balance)
-        + _networks_points(asking.met)
+        + sa.case((met, 0.0), else_=NEW_CONTACT_POINTS)
     ).label("bound")
     query = (
         sa.select(
@@ -387,6 +389,7 @@ def _bounds_query(asking: _Asking, only_category: bool) -> sa.Select:
             proposals.c.open,
             proposals.c.answered,
             proposals.c.sent,
+            met.label("met"),
             bound,
         )
         .outerjoin(
@@ -428,8 +431,7 @@ def _may_be_suggested(asking: _Asking) -> list[sa.ColumnElement[bool]]:
         Member.erased_at.is_(None),
         sa.not_(opted_out),
     ]
-    if asking.blocked:
-        conditions.append(Member.id.not_in(sorted(asking.blocked)))
+    conditions.append(Member.id.not_in(blocked_query(asking.bank_id, request.requester_id)))
     if request.needs_check:
         checked = (
             sa.select(MemberCheck.id)
@@ -479,12 +481,6 @@ def _fairness_points(
     idle_points = sa.case((idle > 0, idle), else_=0.0)
     earning = sa.case((sa.func.coalesce(balance, 0) < 0, EARNING_POINTS), else_=0.0)
     return idle_points + earning
-
-
-def _networks_points(met: Collection[int]) -> sa.ColumnElement[float]:
-    if not met:
-        return sa.literal(NEW_CONTACT_POINTS)
-    return sa.case((Member.id.in_(sorted(met)), 0.0), else_=NEW_CONTACT_POINTS)
 
 
 # --- What both ways read ------------------------------------------------------------------
@@ -557,6 +553,11 @@ def proposal_counts(
 
 def _members_met(session: so.Session, bank_id: int, requester_id: int) -> set[int]:
     """Return the members whose account has any transfer with the requester's account."""
+    return set(session.scalars(met_query(bank_id, requester_id)))
+
+
+def met_query(bank_id: int, requester_id: int) -> sa.Select:
+    """Build the query of the members whose account has any transfer with the requester's."""
     mine = (
         sa.select(Account.id)
         .where(Account.bank_id == bank_id, Account.member_id == requester_id)
@@ -567,32 +568,34 @@ def _members_met(session: so.Session, bank_id: int, requester_id: int) -> set[in
         else_=Transfer.debit_account_id,
     )
     theirs = so.aliased(Account)
-    return set(
-        session.scalars(
-            sa.select(theirs.member_id)
-            .distinct()
-            .join(Transfer, theirs.id == other)
-            .where(
-                Transfer.bank_id == bank_id,
-                sa.or_(Transfer.debit_account_id == mine, Transfer.credit_account_id == mine),
-                theirs.member_id.is_not(None),
-            )
+    return (
+        sa.select(theirs.member_id)
+        .distinct()
+        .join(Transfer, theirs.id == other)
+        .where(
+            Transfer.bank_id == bank_id,
+            sa.or_(Transfer.debit_account_id == mine, Transfer.credit_account_id == mine),
+            theirs.member_id.is_not(None),
         )
     )
 
 
 def _members_blocked(session: so.Session, bank_id: int, requester_id: int) -> set[int]:
     """Return the members the requester blocked, and those who blocked the requester."""
-    rows = session.execute(
-        sa.select(MemberBlock.member_id, MemberBlock.blocked_member_id).where(
-            MemberBlock.bank_id == bank_id,
-            sa.or_(
-                MemberBlock.member_id == requester_id,
-                MemberBlock.blocked_member_id == requester_id,
-            ),
-        )
+    return set(session.scalars(blocked_query(bank_id, requester_id)))
+
+
+def blocked_query(bank_id: int, requester_id: int) -> sa.CompoundSelect:
+    """Build the query of the members the requester blocked and those who blocked them."""
+    blocks = MemberBlock.bank_id == bank_id
+    return sa.union(
+        sa.select(MemberBlock.blocked_member_id).where(
+            blocks, MemberBlock.member_id == requester_id
+        ),
+        sa.select(MemberBlock.member_id).where(
+            blocks, MemberBlock.blocked_member_id == requester_id
+        ),
     )
-    return {blocker if blocked == requester_id else blocked for blocker, blocked in rows}
 
 
 def _first_name(display_name: str) -> str:

@@ -108,7 +108,12 @@ def flags_for(activity: MemberActivity, today: dt.date, settings: DormancySettin
 
 def can_be_contacted(activity: MemberActivity) -> bool:
     """Say whether outreach may reach this member at all."""
-    return not activity.do_not_contact and activity.status not in NEVER_FLAGGED_STATUSES
+    return may_contact(activity.status, activity.do_not_contact)
+
+
+def may_contact(status: str, do_not_contact: bool) -> bool:
+    """Say whether outreach may reach a member with this status and wish, before their activity."""
+    return not do_not_contact and status not in NEVER_FLAGGED_STATUSES
 
 
 def inactive(activity: MemberActivity, today: dt.date, settings: DormancySettings) -> Flag | None:
