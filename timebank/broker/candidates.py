@@ -224,14 +224,18 @@ def _asking(
     listing = listing_in_bank(session, bank_id, request_listing_id)
     if listing.kind != "request":
         raise InvalidInput("That is an offer, not a request. Helpers are suggested for requests.")
-    requester = session.get(Member, listing.member_id)
-    assert requester is not None  # the listing's foreign key guarantees the member
+    # The requester and the bank's time zone in one round trip.
+    requester = session.execute(
+        sa.select(Member.id, Member.display_name, Member.area, TimeBank.timezone)
+        .join(TimeBank, TimeBank.id == Member.bank_id)
+        .where(Member.id == listing.member_id)
+    ).one()  # the listing's foreign key guarantees the member
     needs_check = listing.needs_check or category_needs_check(
         session, bank_id, listing.skill_category
     )
     request = HelpRequest(
         requester_id=requester.id,
-        requester_first_name=requester.first_name,
+        requester_first_name=_first_name(requester.display_name),
         skill_category=listing.skill_category,
         description=f"{listing.title}. {listing.description}",
         slots=slots_or_text(listing.slots, listing.availability),
@@ -241,15 +245,20 @@ def _asking(
     return _Asking(
         request=request,
         bank_id=bank_id,
-        today=_local_today(session, bank_id, now),
+        today=_day_in(requester.timezone, now),
         now=now,
     )
 
 
 def _local_today(session: so.Session, bank_id: int, now: dt.datetime) -> dt.date:
     """Return the day `now` falls on in the time bank's time zone."""
-    zone = session.scalar(sa.select(TimeBank.timezone).where(TimeBank.id == bank_id)) or "UTC"
-    return now.astimezone(zoneinfo.ZoneInfo(zone)).date()
+    zone = session.scalar(sa.select(TimeBank.timezone).where(TimeBank.id == bank_id))
+    return _day_in(zone, now)
+
+
+def _day_in(zone: str | None, now: dt.datetime) -> dt.date:
+    """Return the day `now` falls on in a time zone (UTC when the bank has none)."""
+    return now.astimezone(zoneinfo.ZoneInfo(zone or "UTC")).date()
 
 
 # --- The fast way: bound in the database, the rest in Python --------------------------------
