@@ -54,7 +54,9 @@ class ServerSettings:
         return f"gunicorn {self.worker_class}, {self.workers} workers{threads}"
 
 
-def production_environment(database_url: str, environment: str = "production") -> dict[str, str]:
+def production_environment(
+    database_url: str, environment: str = "production", rate_limit_storage: str = "memory://"
+) -> dict[str, str]:
     """Return the TIMEBANK_* variables the app needs to run with production settings."""
     env = {
         "TIMEBANK_ENV": environment,
@@ -62,7 +64,7 @@ def production_environment(database_url: str, environment: str = "production") -
         "TIMEBANK_DATABASE_URL": database_url,
         "TIMEBANK_SMS_BACKEND": "fake",
         "TIMEBANK_SMS_SEND_INLINE": "false",
-        "TIMEBANK_RATELIMIT_STORAGE_URI": "memory://",
+        "TIMEBANK_RATELIMIT_STORAGE_URI": rate_limit_storage,
         "TIMEBANK_API_RATE_LIMIT": BENCH_RATE_LIMIT,
         "TIMEBANK_LOG_LEVEL": "WARNING",
     }

@@ -16,6 +16,7 @@ answer other than 201 fails the run. The last lines are `api_tps=`, `pgbench_tps
 
 Usage: python -m tests.perf.bench_api [--quick] [--seconds N] [--clients N] [--workers N]
        [--worker-class sync|gthread] [--threads N] [--app MODULE:APP]
+       [--rate-limit-storage URI]
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Settings:
     members: int
     server: ServerSettings
     app: str
+    rate_limit_storage: str = "memory://"
     pgbench_threads: int = 2
 
 
@@ -93,10 +95,23 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
     parser.add_argument("--worker-class", default="gthread", choices=("sync", "gthread"))
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (4)")
     parser.add_argument("--app", default="wsgi:app", help="WSGI app for gunicorn (wsgi:app)")
+    parser.add_argument(
+        "--rate-limit-storage",
+        default="memory://",
+        help="where the rate limits count: memory:// (each worker) or redis://127.0.0.1:6379",
+    )
     args = parser.parse_args(argv)
     seconds = args.seconds or (5 if args.quick else 20)
     server = ServerSettings(args.workers, args.worker_class, args.threads)
-    return Settings(seconds, min(5, seconds), args.clients, args.members, server, args.app)
+    return Settings(
+        seconds,
+        min(5, seconds),
+        args.clients,
+        args.members,
+        server,
+        args.app,
+        args.rate_limit_storage,
+    )
 
 
 def seed_api_bank(url: str, members: int) -> ApiBank:
@@ -212,12 +227,17 @@ def measure(url: str, pgbench_url: str, settings: Settings) -> Figures:
     bank = seed_api_bank(url, settings.members)
     ledger_load.vacuum_analyze(url)
     init_pgbench(pgbench_url, scale=settings.clients)
-    env = api_load.production_environment(url)
+    env = api_load.production_environment(url, rate_limit_storage=settings.rate_limit_storage)
+    where = (
+        "in each worker's memory"
+        if settings.rate_limit_storage.startswith("memory")
+        else f"in {settings.rate_limit_storage} (as in production)"
+    )
     say(
         "app: config/production.py with a real PostgreSQL, no debug, TIMEBANK_SMS_BACKEND=fake, "
-        "texts left to the SMS worker (none are queued), rate limits on but counted in each "
-        f"worker's memory at {api_load.BENCH_RATE_LIMIT} per token (the default, 600 per "
-        "minute, would refuse this load)"
+        f"texts left to the SMS worker (none are queued), rate limits on but counted {where} "
+        f"at {api_load.BENCH_RATE_LIMIT} per token (the default, 600 per minute, would refuse "
+        "this load)"
     )
     say(
         f"load: POST {TRANSFERS_PATH} with a broker's token for two of {settings.members} "

@@ -36,6 +36,8 @@ class Caller:
     role: str
     token_id: int | None = None
     partner_id: int | None = None
+    # Whether the bank keeps its own kinds of help, when the token's query told (else None).
+    own_skill_categories: bool | None = None
 
     def at_least(self, role: str) -> bool:
         """Tell whether the caller's role is `role` or above (admin > broker > member)."""
@@ -55,7 +57,14 @@ def load_caller() -> None:
         row = authenticate(db.session(), token)
         if row is None:
             abort(401, description="That API token is not valid, or it was revoked.")
-        g.caller = Caller(row.bank_id, row.member_id, row.role, row.id, row.partner_id)
+        g.caller = Caller(
+            row.bank_id,
+            row.member_id,
+            row.role,
+            row.id,
+            row.partner_id,
+            bool(row.own_skill_categories),
+        )
         return
     if request.headers.get("Authorization"):
         abort(401, description="Use 'Authorization: Bearer <your API token>'.")

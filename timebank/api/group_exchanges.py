@@ -17,7 +17,6 @@ import marshmallow as ma
 
 from timebank.api.auth import api_blueprint, caller, require_role
 from timebank.api.transfers import (
-    IdempotencyHeaderSchema,
     RecordFieldsSchema,
     as_utc,
     check_details,
@@ -25,6 +24,7 @@ from timebank.api.transfers import (
     group_rows,
     member_id_field,
     state_when_recorded,
+    with_idempotency_key,
     write_id,
 )
 from timebank.clock import utcnow
@@ -171,11 +171,11 @@ def _stored_group(group_id: uuid.UUID, *, as_recorded: bool) -> dict[str, Any] |
 
 @blp.post("/group-exchanges")
 @require_role("member")
-@blp.arguments(IdempotencyHeaderSchema, location="headers")
-@blp.arguments(GroupExchangeCreateSchema, location="json")
+@with_idempotency_key
+@blp.arguments(GroupExchangeCreateSchema(), location="json")
 @blp.response(201, GroupExchangeSchema)
 @blp.alt_response(200, schema=GroupExchangeSchema, description="A replay: the first answer.")
-def create_group_exchange(headers: dict[str, Any], args: dict[str, Any]):
+def create_group_exchange(args: dict[str, Any], key: str | None):
     """Record a group exchange: the same minutes for each giver and receiver, all or nothing.
 
     One giver and several receivers, or several givers and one receiver; nobody twice.
@@ -184,7 +184,7 @@ def create_group_exchange(headers: dict[str, Any], args: dict[str, Any]):
     `Idempotency-Key` again answers 200 with the first answer; for a different group, 409.
     """
     who = caller()
-    group_id = write_id(args["id"], headers["idempotency_key"], "group-exchanges")
+    group_id = write_id(args["id"], key, "group-exchanges")
     givers, receivers = args["giver_ids"], args["receiver_ids"]
     if not who.at_least("broker") and [who.member_id] not in (givers, receivers):
         raise errors.NotYourExchange(

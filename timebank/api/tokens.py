@@ -18,6 +18,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.api.models import TOKEN_ROLES, ApiToken
+from timebank.broker.models import SkillCategory
 from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput, NotAllowed, NotFound
@@ -102,10 +103,13 @@ class TokenHolder(NamedTuple):
     role: str
     partner_id: int | None
     last_used_at: dt.datetime | None
+    # Whether the bank keeps its own list of kinds of help (else it uses the defaults).
+    own_skill_categories: bool
 
 
 _tokens = ApiToken.__table__
 _members = Member.__table__
+_skills = SkillCategory.__table__
 # Built once, in Core: every API request runs it, and a statement built afresh costs more
 # to construct and to key for the compiled cache than the query takes in the database.
 _LIVE_TOKEN = (
@@ -116,6 +120,9 @@ _LIVE_TOKEN = (
         _tokens.c.role,
         _tokens.c.partner_id,
         _tokens.c.last_used_at,
+        # Read with the token, not cached: an admin's edit of the list counts at once, and
+        # most banks keep the defaults, so a write then needs no query of its own to check.
+        sa.exists().where(_skills.c.bank_id == _tokens.c.bank_id).label("own_skill_categories"),
     )
     .join(
         _members,

@@ -15,14 +15,19 @@ transfer of its own (code `reversal`) that names the exchange it reverses.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import request
+from flask_smorest import Blueprint
+from webargs.flaskparser import abort as webargs_abort
 
-from timebank.api.auth import api_blueprint, caller, require_role
+from timebank.api.auth import Caller, api_blueprint, caller, require_role
 from timebank.api.pagination import PageArgsSchema, decode_cursor, page, page_schema
 from timebank.api.schemas import plain_text
 from timebank.broker.models import SkillCategory
@@ -122,15 +127,47 @@ class TransferCreateSchema(RecordFieldsSchema):
     )
 
 
-class IdempotencyHeaderSchema(ma.Schema):
-    """The Idempotency-Key header, the alternative to an `id` in the body."""
+_KEY_LENGTH = ma.validate.Length(min=1, max=MAX_KEY_LENGTH)
+# The Idempotency-Key header as OpenAPI shows it: the alternative to an `id` in the body.
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "description": "Any string up to 200 characters, unique per write.",
+    "schema": {
+        "type": "string",
+        "default": None,
+        "minLength": 1,
+        "maxLength": MAX_KEY_LENGTH,
+        "nullable": True,
+    },
+    "required": False,
+}
 
-    idempotency_key = ma.fields.String(
-        data_key="Idempotency-Key",
-        load_default=None,
-        validate=ma.validate.Length(min=1, max=MAX_KEY_LENGTH),
-        metadata={"description": "Any string up to 200 characters, unique per write."},
-    )
+
+def idempotency_key() -> str | None:
+    """Return the Idempotency-Key header, or None; answer 422 if it is empty or too long.
+
+    Read here rather than through a schema of its own: a second schema parsed on every
+    write cost more than the check itself. The 422 is the one a schema would give.
+    """
+    key = request.headers.get("Idempotency-Key")
+    if key is not None:
+        try:
+            _KEY_LENGTH(key)
+        except ma.ValidationError as error:
+            messages = {"headers": {"Idempotency-Key": error.messages}}
+            webargs_abort(422, exc=error, messages=messages)
+    return key
+
+
+def with_idempotency_key(view: Callable) -> Callable:
+    """Decorate a write to check its Idempotency-Key before the body and pass it as `key`."""
+
+    @functools.wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        return view(*args, key=idempotency_key(), **kwargs)
+
+    return Blueprint.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])(checked)
 
 
 class RecordedTransferSchema(ma.Schema):
@@ -261,7 +298,7 @@ def check_details(
     skill = args["skill_category"]
     if day is not None and day > (utcnow() + LATEST_OFFSET).date():
         problem = "The date must be today or in the past."
-    elif skill is not None and not _known_skill(session, bank_id, skill):
+    elif skill is not None and not _known_skill(session, bank_id, skill, caller()):
         problem = f"'{skill}' is not one of this time bank's kinds of help."
     else:
         return
@@ -281,11 +318,14 @@ _SKILL_QUERY = sa.select(
 )
 
 
-def _known_skill(session: so.Session, bank_id: int, name: str) -> bool:
+def _known_skill(session: so.Session, bank_id: int, name: str, who: Caller) -> bool:
     """Tell whether members may choose this category now (`tenancy.skills`, in one query).
 
-    A bank without its own rows uses the defaults; once it has rows, the shown rows.
+    A bank without its own rows uses the defaults; once it has rows, the shown rows. A
+    token's query already said whether the bank has rows: without, no query is needed.
     """
+    if who.own_skill_categories is False:
+        return name in DEFAULT_SKILL_CATEGORIES
     shown, has_own = session.execute(_SKILL_QUERY, {"bank_id": bank_id, "name": name}).one()
     return bool(shown) or (not has_own and name in DEFAULT_SKILL_CATEGORIES)
 
@@ -452,11 +492,12 @@ def _first_answer(
 
 @blp.post("/transfers")
 @require_role("member")
-@blp.arguments(IdempotencyHeaderSchema, location="headers")
-@blp.arguments(TransferCreateSchema, location="json")
+@with_idempotency_key
+# Argument schemas are instances: given a class, webargs would build one on every request.
+@blp.arguments(TransferCreateSchema(), location="json")
 @blp.response(201, RecordedTransferSchema)
 @blp.alt_response(200, schema=RecordedTransferSchema, description="A replay: the first answer.")
-def create_transfer(headers: dict[str, Any], args: dict[str, Any]):
+def create_transfer(args: dict[str, Any], key: str | None):
     """Record that one member gave another some minutes of help.
 
     Logged by the giver it waits for the receiver to confirm; logged by the receiver, or by
@@ -466,7 +507,7 @@ def create_transfer(headers: dict[str, Any], args: dict[str, Any]):
     409 with the reason in plain words.
     """
     who = caller()
-    transfer_id = write_id(args["id"], headers["idempotency_key"], "transfers")
+    transfer_id = write_id(args["id"], key, "transfers")
     if not who.at_least("broker") and who.member_id not in (args["giver_id"], args["receiver_id"]):
         raise errors.NotYourExchange("Only the two members or a broker can record this exchange.")
     session = db.session()
@@ -530,7 +571,7 @@ def _key_of(item: dict[str, Any]) -> list[str]:
 
 @blp.get("/transfers")
 @require_role("member")
-@blp.arguments(TransferListArgsSchema, location="query")
+@blp.arguments(TransferListArgsSchema(), location="query")
 @blp.response(200, TransferPageSchema)
 def list_transfers(args: dict[str, Any]):
     """List a member's exchanges, newest first, a page at a time.
@@ -586,7 +627,7 @@ def _resolution_id(action: str, transfer_id: uuid.UUID, detail: object) -> uuid.
 
 @blp.post("/transfers/<uuid:transfer_id>/confirm")
 @require_role("member")
-@blp.arguments(ConfirmSchema, location="json")
+@blp.arguments(ConfirmSchema(), location="json")
 @blp.response(200, TransferSchema)
 def confirm_transfer(args: dict[str, Any], transfer_id: uuid.UUID):
     """Confirm an exchange waiting for you (the receiver; or a broker), for fewer minutes if so.
@@ -613,7 +654,7 @@ def confirm_transfer(args: dict[str, Any], transfer_id: uuid.UUID):
 
 @blp.post("/transfers/<uuid:transfer_id>/decline")
 @require_role("member")
-@blp.arguments(DeclineSchema, location="json")
+@blp.arguments(DeclineSchema(), location="json")
 @blp.response(200, TransferSchema)
 def decline_transfer(args: dict[str, Any], transfer_id: uuid.UUID):
     """Decline an exchange waiting for you, or withdraw one you logged, with a reason.
@@ -641,18 +682,18 @@ def decline_transfer(args: dict[str, Any], transfer_id: uuid.UUID):
 
 @blp.post("/transfers/<uuid:transfer_id>/reverse")
 @require_role("broker")
-@blp.arguments(IdempotencyHeaderSchema, location="headers")
-@blp.arguments(ReverseSchema, location="json")
+@with_idempotency_key
+@blp.arguments(ReverseSchema(), location="json")
 @blp.response(201, TransferSchema)
 @blp.alt_response(200, schema=TransferSchema, description="A replay: the reversal already made.")
-def reverse_exchange(headers: dict[str, Any], args: dict[str, Any], transfer_id: uuid.UUID):
+def reverse_exchange(args: dict[str, Any], transfer_id: uuid.UUID, key: str | None):
     """Correct a confirmed exchange (brokers): a new transfer moves its hours back, once.
 
     A reason is required. Send an `id` (UUID) or an `Idempotency-Key` header for the
     reversal, as when recording. The answer is the reversal itself.
     """
     who = caller()
-    reversal_id = write_id(args["id"], headers["idempotency_key"], f"reverse:{transfer_id}")
+    reversal_id = write_id(args["id"], key, f"reverse:{transfer_id}")
     session = db.session()
     # A confirmed exchange that waited first moved its hours in its confirmation: undo that.
     moved_by = session.scalar(
