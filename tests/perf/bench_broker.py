@@ -1,6 +1,6 @@
 """`make bench`, the broker's part: suggested helpers and the dormancy scan at full size.
 
-Builds two time banks in a PostgreSQL database of its own (dropped at the end):
+Builds two time banks in a PostgreSQL database of its own (dropped at the end, unless kept):
 
 - a matching bank: 10,000 members, 100,000 offers, 2,200 requests, proposals, checks,
   blocks, opt-outs and 50,000 exchanges (so "has met" means something);
