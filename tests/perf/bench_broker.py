@@ -626,7 +626,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         match_p95, scan = measure(url, sizes)
     finally:
         name = sa.make_url(url).database
-        if sizes.keep:
+        if sizes.reuse:
+            pass  # the caller named it, and it stays
+        elif sizes.keep:
             say(f"kept database {name}; measure it again without building:")
             say(f"  python -m tests.perf.bench_broker --reuse {name}")
             say(f"  (drop it when done: psql -c 'DROP DATABASE \"{name}\"')")
