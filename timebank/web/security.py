@@ -7,6 +7,7 @@ import time
 
 from flask import (
     Flask,
+    Request,
     Response,
     current_app,
     flash,
@@ -17,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -61,6 +63,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     app.extensions["timebank_sms"] = make_backend(app.config["SMS_BACKEND"], app.config)
+    app.session_interface = CookieSessionUnlessToken()
     app.before_request(_end_idle_session)
     app.after_request(_security_headers)
     app.after_request(_send_queued_texts)
@@ -86,6 +89,23 @@ def _token_call() -> bool:
     member from the session cookie would be wasted work on every API request.
     """
     return bool(request.headers.get("Authorization")) and request.path.startswith(API_PATH)
+
+
+class CookieSessionUnlessToken(SecureCookieSessionInterface):
+    """The signed cookie session, left unread and unwritten on an API call with a token.
+
+    Such a call acts by its header alone (`timebank.api.auth`), so reading and signing a
+    cookie for it would be wasted work on every request; it gets an empty session.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if _token_call():
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if not _token_call():
+            super().save_session(app, session, response)
 
 
 def _end_idle_session():
