@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 
 from timebank.extensions import db
@@ -87,3 +89,14 @@ def sign_in_as(client, member: Member, password: str = TEST_PASSWORD):
     return client.post(
         "/sign-in", data={"bank": bank.slug, "identifier": identifier, "password": password}
     )
+
+
+def noon_on(day: dt.date):
+    """Return a clock stopped at noon UTC on `day` (noon is the same day in London)."""
+    stamp = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+    return lambda: stamp
+
+
+def member_joined(bank, name: str, joined: dt.date, **fields) -> Member:
+    """Add an active member of `bank` who joined on `joined`."""
+    return MemberFactory(bank=bank, display_name=name, now=noon_on(joined), **fields)

@@ -41,15 +41,6 @@ def joyce(bank):
 
 
 @pytest.fixture
-def flag(session, bank, broker, joyce) -> OutreachFlag:
-    """Return Joyce's open flag, raised by today's refresh."""
-    outreach.refresh_flags(session, bank.id, dt.date.today())
-    found = session.scalar(sa.select(OutreachFlag).filter_by(member_id=joyce.id))
-    assert found is not None
-    return found
-
-
-@pytest.fixture
 def as_broker(broker):
     return bearer(broker)
 

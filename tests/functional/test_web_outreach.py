@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tests.factories import MemberFactory
 from tests.functional.ledger_pages import signed_in
-from timebank.broker import outreach, outreach_actions
+from timebank.broker import outreach_actions
 from timebank.broker.models import BrokerAction, OutreachContact, OutreachFlag
 from timebank.extensions import db
 from timebank.members.models import Member
@@ -31,15 +31,6 @@ def long_ago() -> dt.datetime:
 def joyce(bank):
     """Return Joyce Campbell, who joined 100 days ago and has made no exchange."""
     return MemberFactory(bank=bank, display_name="Joyce Campbell", area="Catford", now=long_ago)
-
-
-@pytest.fixture
-def flag(session, bank, broker, joyce) -> OutreachFlag:
-    """Return Joyce's open flag, raised by today's refresh."""
-    outreach.refresh_flags(session, bank.id, dt.date.today())
-    found = session.scalar(sa.select(OutreachFlag).filter_by(member_id=joyce.id))
-    assert found is not None
-    return found
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import MemberFactory
+from tests.factories import member_joined, noon_on
 from timebank.broker.dormancy import DormancySettings
 from timebank.broker.scan import scan_dormant
 from timebank.demo.seed import seed_demo_bank
@@ -27,14 +27,11 @@ TODAY = dt.date(2025, 6, 30)
 LONG_AGO = dt.date(2024, 1, 1)
 
 
-def clock(day: dt.date):
-    """Return a clock stopped at noon UTC on `day` (noon is the same day in London)."""
-    stamp = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
-    return lambda: stamp
+clock = noon_on
 
 
 def member(bank, name: str, joined: dt.date = LONG_AGO, **fields) -> Member:
-    return MemberFactory(bank=bank, display_name=name, now=clock(joined), **fields)
+    return member_joined(bank, name, joined, **fields)
 
 
 def gave(session, bank, by, giver, receiver, day: dt.date, minutes: int = 60) -> None:
