@@ -127,3 +127,22 @@ def test_tokens_of_one_bank_never_see_another(session, client, bank, joyce_token
         other_bank.id
     )
     assert client.get("/api/v1/me", headers=bearer(joyce_token)).get_json()["bank_id"] == (bank.id)
+
+
+def test_rate_limits_count_per_token_and_answer_429_as_problem_details(
+    database_url, session, bank, joyce
+):
+    from tests.functional.test_web_sign_in import app_with
+
+    first = create_token(session, bank.id, joyce.id, "Phone app")[1]
+    second = create_token(session, bank.id, joyce.id, "Laptop")[1]
+    with app_with(database_url, RATELIMIT_ENABLED=True, API_RATE_LIMIT="3 per minute") as app:
+        client = app.test_client()
+        codes = [client.get("/api/v1/me", headers=bearer(first)).status_code for _ in range(4)]
+        refused = client.get("/api/v1/me", headers=bearer(first))
+        other = client.get("/api/v1/me", headers=bearer(second))
+
+    assert codes == [200, 200, 200, 429]
+    assert refused.mimetype == "application/problem+json"
+    assert refused.get_json()["code"] == "too_many_requests"
+    assert other.status_code == 200  # the other token has its own count
