@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from tests.factories import ListingFactory, MemberFactory, TimeBankFactory
 from tests.functional.ledger_pages import signed_in
+from timebank.api.tokens import create_token
 from timebank.broker.models import (
     BrokerAction,
     MemberBlock,
@@ -74,6 +75,9 @@ def records(session, bank, broker, admin, practice):
     session.add_all([proposal, flag, check, block, referral])
     session.commit()
     number = session.scalar(sa.select(PartnerNumber).where(PartnerNumber.bank_id == bank.id))
+    token, _secret = create_token(
+        session, bank.id, admin.id, "Practice system", partner_id=practice.id
+    )
     return {
         "member_id": helper.id,
         "helper_id": helper.id,
@@ -85,6 +89,7 @@ def records(session, bank, broker, admin, practice):
         "referral_id": referral.id,
         "partner_id": practice.id,
         "number_id": number.id,
+        "token_id": token.id,
         "action": "hide",
         "requester": requester,
         "helper": helper,
