@@ -31,8 +31,11 @@ test: install ## The whole suite on SQLite, then on PostgreSQL (required when CI
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql
 
+# The browser tests run once, in the PostgreSQL pass (the production engine); every page's
+# database work is also covered on SQLite by the functional tests. `make test-browser` runs
+# them on both engines.
 test-sqlite: install
-	TIMEBANK_TEST_ENGINE=sqlite $(BIN)/pytest
+	TIMEBANK_TEST_ENGINE=sqlite $(BIN)/pytest --ignore=tests/browser
 
 test-postgresql: install
 	TIMEBANK_TEST_ENGINE=postgresql $(BIN)/pytest
