@@ -19,7 +19,6 @@ import sqlalchemy.orm as so
 from timebank.broker.audit import record_action
 from timebank.broker.models import Proposal
 from timebank.broker.proposal_checks import (
-    as_utc,
     broker_in_bank,
     open_request_in_bank,
     proposal_in_bank,
@@ -28,7 +27,7 @@ from timebank.broker.proposal_checks import (
     takes_texts,
     time_bank,
 )
-from timebank.clock import utcnow
+from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput
 from timebank.members.models import Member

@@ -26,7 +26,7 @@ from timebank.broker.dormancy import DormancySettings, Flag
 from timebank.broker.models import OutreachFlag
 from timebank.broker.outreach_worklist import OPEN_STATUSES
 from timebank.broker.scan import scan_dormant
-from timebank.clock import utcnow
+from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
 from timebank.errors import NotFound
 from timebank.tenancy.models import TimeBank
@@ -157,9 +157,7 @@ def _held(
 
 
 def _day(stamp: dt.datetime) -> dt.date:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    aware = stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
-    return aware.date()
+    return as_utc(stamp).date()
 
 
 def _refresh(

@@ -39,11 +39,6 @@ class WrongStep(InvalidInput):
 # --- Looking things up --------------------------------------------------------------
 
 
-def as_utc(stamp: dt.datetime) -> dt.datetime:
-    """Return a stored time as aware UTC (SQLite hands back naive datetimes)."""
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
-
-
 def proposal_in_bank(session: so.Session, bank_id: int, proposal_id: int) -> Proposal:
     """Return a proposal of this bank or raise NotFound."""
     proposal = session.get(Proposal, proposal_id)

@@ -15,8 +15,7 @@ import sqlalchemy.orm as so
 
 from timebank.broker.introductions import meeting_words
 from timebank.broker.models import PROPOSAL_STATUSES, Proposal
-from timebank.broker.proposal_checks import as_utc
-from timebank.clock import utcnow
+from timebank.clock import as_utc, utcnow
 from timebank.members.models import Member
 from timebank.offers.models import Listing
 from timebank.tenancy.models import TimeBank

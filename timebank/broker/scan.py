@@ -34,6 +34,7 @@ from timebank.broker.dormancy import (
     flags_for,
     may_contact,
 )
+from timebank.clock import as_utc
 from timebank.errors import InvalidInput
 from timebank.ledger.models import RESOLVED_TRADE, Account, Transfer
 from timebank.ledger.queries import today_in
@@ -325,9 +326,7 @@ def _optional_local_date(stamp: dt.datetime | None, zone: zoneinfo.ZoneInfo) -> 
 
 def local_date(stamp: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.date:
     """Return the day a stored time fell on in the time bank's time zone."""
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    aware = stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
-    return aware.astimezone(zone).date()
+    return as_utc(stamp).astimezone(zone).date()
 
 
 def first_word(display_name: str) -> str:

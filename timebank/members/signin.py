@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.clock import utcnow
+from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput, TimeBankError
 from timebank.members.models import Member, SignInCode
@@ -131,11 +131,6 @@ def request_sign_in_code(
     return token
 
 
-def _as_utc(stamp: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
-
-
 @use_case
 def sign_in_with_code(
     session: so.Session,
@@ -154,7 +149,7 @@ def sign_in_with_code(
         row is not None
         and row.used_at is None
         and row.failed_attempts < policy.attempts
-        and _as_utc(row.expires_at) > stamp
+        and as_utc(row.expires_at) > stamp
     )
     if not usable:
         session.rollback()

@@ -12,7 +12,7 @@ import sqlalchemy.orm as so
 from timebank.broker.audit import record_action
 from timebank.broker.matching import Slot, slots_to_mask
 from timebank.broker.models import TRAVEL_CHOICES
-from timebank.clock import utcnow
+from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.members.models import Member
@@ -220,11 +220,6 @@ def close_for_broker(
     return listing
 
 
-def _as_utc(stamp: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
-
-
 def last_contact(
     session: so.Session, listing_id: int, from_member_id: int
 ) -> ListingContact | None:
@@ -290,7 +285,7 @@ def contact_listing(
         raise InvalidDetail("message", f"Your message can have at most {MESSAGE_LIMIT} characters.")
     stamp = now()
     previous = last_contact(session, listing_id, member_id)
-    if previous is not None and stamp - _as_utc(previous.created_at) < CONTACT_GAP:
+    if previous is not None and stamp - as_utc(previous.created_at) < CONTACT_GAP:
         raise AlreadyContacted(
             f"You have already been in touch with {owner.first_name} about this today."
             " Give them time to reply."

@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from timebank.clock import as_utc
 from timebank.sms.errors import OutcomeUnknown, Rejected, RetryLater, SendError
 from timebank.sms.models import OutboxMessage
 from timebank.tenancy.models import TimeBank
@@ -88,11 +89,6 @@ class PassReport:
                 f" Checked at the provider: {self.found} found sent, {self.requeued} queued again."
             )
         return line
-
-
-def aware(stamp: dt.datetime) -> dt.datetime:
-    """Return `stamp` with UTC attached when the database gave it back without a zone."""
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
 
 
 def claim_due(session: so.Session, now: dt.datetime, limit: int) -> list[int]:
@@ -288,7 +284,7 @@ def reconcile(
     session.commit()
     waited = dt.timedelta(seconds=policy.reconcile_after_seconds)
     for row in rows:
-        since = aware(row.since)
+        since = as_utc(row.since)
         try:
             sid = find_sent(row.to_e164, row.body, since=since)
         except SendError as error:
