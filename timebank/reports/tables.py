@@ -1,0 +1,106 @@
+"""The shape of a report: sections of headline figures and tables, each with its definition.
+
+The report builders fill these in from the database; the web pages, the CSV export and the
+charts read them and know nothing of how a figure was found. Values are plain: minutes as
+whole minutes, money in pence, days as numbers, months as the first day of the month. A value
+hidden because it counts fewer than five people is `SUPPRESSED`, decided by the builder (it
+knows which figures are counts of people and which are worked out from a few people).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Final
+
+# How a value is shown: "text", "count", "minutes", "pence", "days", "percent", "month", "date".
+KINDS: Final = ("text", "count", "minutes", "pence", "days", "percent", "month", "date")
+# Who the report is for: brokers and admins see every figure; funders and practices see
+# counts under five hidden and no names.
+AUDIENCES: Final = ("broker", "funder", "practice")
+# How a table is drawn beside its rows, if at all.
+CHARTS: Final = ("bars", "line", "funnel")
+
+
+class Suppressed:
+    """A count under five (or a figure worked out from fewer than five people), not shown."""
+
+    _instance: Suppressed | None = None
+
+    def __new__(cls) -> Suppressed:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "SUPPRESSED"
+
+
+SUPPRESSED: Final = Suppressed()
+
+Value = str | int | float | dt.date | Suppressed | None
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: `key` for code and CSV headers, `label` for people."""
+
+    key: str
+    label: str
+    kind: str = "count"
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of figures under one title; `chart` says how to draw it (labels from column 0)."""
+
+    key: str
+    title: str
+    definition: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Value, ...], ...]
+    chart: str | None = None
+    chart_columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline number with its definition's key."""
+
+    key: str
+    label: str
+    value: Value
+    kind: str = "count"
+    definition: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the report about one subject (exchanges, members, networks ...)."""
+
+    key: str
+    title: str
+    figures: tuple[Figure, ...] = ()
+    tables: tuple[Table, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """A bank's report for the days `start` to `end`, both included, for one audience."""
+
+    bank_name: str
+    start: dt.date
+    end: dt.date
+    audience: str
+    sections: tuple[Section, ...] = ()
+    definitions: dict[str, str] = field(default_factory=dict)
+    title: str = ""
+
+    def table(self, key: str) -> Table | None:
+        """Return the table with this key, wherever it is in the report."""
+        for section in self.sections:
+            for table in section.tables:
+                if table.key == key:
+                    return table
+        return None
