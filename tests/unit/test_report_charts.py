@@ -1,0 +1,181 @@
+"""Report charts: accessible SVG that says in words what it draws, with gaps for hidden values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+from timebank.reports.charts import chart_svg
+from timebank.reports.tables import SUPPRESSED, Column, Table
+
+SVG = "{http://www.w3.org/2000/svg}"
+MONTHS = tuple(dt.date(2025, month, 1) for month in range(1, 7))
+
+
+def monthly(chart: str, values: tuple, title: str = "Hours exchanged by month") -> Table:
+    """Return a table of minutes by month, drawn as `chart`."""
+    return Table(
+        key="exchanges_by_month",
+        title=title,
+        definition="",
+        columns=(Column("month", "Month", "month"), Column("minutes", "Hours", "minutes")),
+        rows=tuple(zip(MONTHS, values, strict=True)),
+        chart=chart,
+    )
+
+
+def parse(markup: str) -> ET.Element:
+    """Parse the chart as XML (which it must be) with the SVG namespace added."""
+    return ET.fromstring(
+        str(markup).replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+    )
+
+
+def test_a_chart_is_an_image_named_by_its_title_and_described_in_words():
+    svg = parse(chart_svg(monthly("bars", (60, 120, 600, 90, 30, 240))))
+
+    assert svg.get("role") == "img"
+    title_id, desc_id = svg.get("aria-labelledby").split()
+    assert svg.find(f"{SVG}title").get("id") == title_id
+    assert svg.find(f"{SVG}title").text == "Hours exchanged by month"
+    desc = svg.find(f"{SVG}desc")
+    assert desc.get("id") == desc_id
+    assert "from January 2025 to June 2025" in desc.text
+    assert "highest 10 hours (March 2025)" in desc.text
+    assert "lowest 30 minutes (May 2025)" in desc.text
+
+
+def test_a_chart_scales_to_its_box_for_a_narrow_phone():
+    svg = parse(chart_svg(monthly("bars", (60, 120, 600, 90, 30, 240))))
+
+    assert svg.get("width") == "100%"
+    assert svg.get("viewBox").startswith("0 0 360 ")
+    assert int(svg.get("font-size")) >= 12
+
+
+def test_minutes_are_drawn_in_hours_with_the_unit_on_the_axis():
+    svg = parse(chart_svg(monthly("bars", (60, 120, 600, 90, 30, 240))))
+    texts = [text.text for text in svg.iter(f"{SVG}text")]
+
+    assert "Hours (hours)" in texts
+    assert "10" in texts and "600" not in texts
+
+
+def test_a_hidden_value_is_a_gap_in_the_bars_and_said_in_the_description():
+    svg = parse(chart_svg(monthly("bars", (60, SUPPRESSED, 600, 90, None, 240))))
+    bars = [rect for rect in svg.iter(f"{SVG}rect") if rect.get("stroke")]
+
+    assert len(bars) == 4
+    desc = svg.find(f"{SVG}desc").text
+    assert "Hours hidden because fewer than 5: February 2025." in desc
+    assert "Hours not known yet: May 2025." in desc
+
+
+def test_a_line_breaks_where_a_value_is_hidden():
+    svg = parse(chart_svg(monthly("line", (60, 120, SUPPRESSED, 90, 30, 240))))
+    lines = list(svg.iter(f"{SVG}polyline"))
+
+    assert [len(line.get("points").split()) for line in lines] == [2, 3]
+    assert len(list(svg.iter(f"{SVG}circle"))) == 5
+
+
+def test_every_word_from_the_report_is_escaped():
+    table = monthly("bars", (60, 120, 600, 90, 30, 240), title='Hours <script>alert("x")</script>')
+
+    markup = str(chart_svg(table))
+
+    assert "<script>" not in markup
+    assert "&lt;script&gt;" in markup
+    parse(markup)
+
+
+def test_two_series_differ_by_more_than_colour_and_have_a_key():
+    table = Table(
+        key="active_by_month",
+        title="Active members and new connections",
+        definition="",
+        columns=(
+            Column("month", "Month", "month"),
+            Column("active", "Active members", "count"),
+            Column("connections", "New connections", "count"),
+        ),
+        rows=tuple((month, 10 + n, 2 * n) for n, month in enumerate(MONTHS)),
+        chart="line",
+        chart_columns=("active", "connections"),
+    )
+    svg = parse(chart_svg(table))
+
+    dashes = {line.get("stroke-dasharray") for line in svg.iter(f"{SVG}polyline")}
+    assert None in dashes and len(dashes) == 2
+    assert len(list(svg.iter(f"{SVG}circle"))) == 6 + 1  # points plus the key's marker
+    texts = [text.text for text in svg.iter(f"{SVG}text")]
+    assert "Active members" in texts and "New connections" in texts
+
+
+def test_grouped_bars_fill_the_second_series_with_a_hatched_pattern():
+    table = Table(
+        key="supply",
+        title="Offers and requests by month",
+        definition="",
+        columns=(
+            Column("month", "Month", "month"),
+            Column("offers", "Offers", "count"),
+            Column("requests", "Requests", "count"),
+        ),
+        rows=tuple((month, 5, 7) for month in MONTHS),
+        chart="bars",
+        chart_columns=("offers", "requests"),
+    )
+    svg = parse(chart_svg(table))
+
+    fills = {rect.get("fill") for rect in svg.iter(f"{SVG}rect") if rect.get("stroke")}
+    assert "#1d70b8" in fills
+    assert any(fill.startswith("url(#") for fill in fills)
+
+
+def test_a_funnel_gives_each_step_as_a_share_of_the_first():
+    table = Table(
+        key="referral_funnel",
+        title="How far referred people got",
+        definition="",
+        columns=(Column("step", "Step", "text"), Column("people", "People", "count")),
+        rows=(("Referred", 40), ("Said yes", 30), ("Joined", SUPPRESSED), ("First exchange", 10)),
+        chart="funnel",
+    )
+    svg = parse(chart_svg(table))
+    texts = [text.text for text in svg.iter(f"{SVG}text")]
+
+    assert "30 (75% of Referred)" in texts
+    assert "fewer than 5" in texts
+    assert "10 (25% of Referred)" in texts
+    widths = [float(rect.get("width")) for rect in svg.iter(f"{SVG}rect") if rect.get("stroke")]
+    assert widths[0] > widths[1] > widths[2] > 0 and len(widths) == 3
+
+
+def test_bars_for_named_rows_run_across_the_page_with_their_names_in_full():
+    table = Table(
+        key="exchanges_by_category",
+        title="Hours by kind of help",
+        definition="",
+        columns=(Column("category", "Kind of help", "text"), Column("minutes", "Hours", "minutes")),
+        rows=(("Company and conversation", 600), ("Gardening", 90)),
+        chart="bars",
+    )
+    svg = parse(chart_svg(table))
+    texts = [text.text for text in svg.iter(f"{SVG}text")]
+
+    assert "Company and conversation" in texts and "10 hours" in texts
+    assert "1 hour 30 minutes" in texts
+
+
+def test_a_table_without_a_chart_or_without_rows_draws_nothing():
+    assert chart_svg(monthly(None, (1, 2, 3, 4, 5, 6))) is None
+    empty = Table("empty", "Nothing", "", (Column("month", "Month", "month"),), (), chart="bars")
+    assert chart_svg(empty) is None
+
+
+def test_two_charts_on_one_page_have_different_ids():
+    first = parse(chart_svg(monthly("bars", (1, 2, 3, 4, 5, 6)), prefix="page"))
+    second = parse(chart_svg(monthly("bars", (1, 2, 3, 4, 5, 6)), prefix="print"))
+
+    assert first.get("id") != second.get("id")

@@ -1,0 +1,132 @@
+"""A report table as CSV for spreadsheets, and back again.
+
+The CSV is made to round-trip: reading it back with the table's columns gives the same
+values. Minutes take two columns, "<label> (hours)" to 2 decimal places for people and
+"<label> (minutes)" exactly, which is the one read back. Money is pounds to 2 decimal places
+("<label> (£)"), so exact. Days are ISO dates (2026-03-05), months ISO year-months
+(2026-03). A count hidden because it is under five is "<5"; a value not known yet is empty.
+
+Text that a spreadsheet could take for a formula (starting with = + - @, a tab or a carriage
+return) gets a leading apostrophe, as does text that already starts with one, so reading back
+removes exactly one apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+
+from timebank.reports.tables import SUPPRESSED, Column, Suppressed, Table, Value
+
+HIDDEN = "<5"
+RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+class UnreadableCsv(ValueError):
+    """The CSV does not match the table it is read for."""
+
+
+def guard(text: str) -> str:
+    """Return text a spreadsheet will show as text, never run as a formula."""
+    return "'" + text if text.startswith(RISKY_STARTS) else text
+
+
+def unguard(text: str) -> str:
+    """Return text as it was before `guard`."""
+    return text[1:] if text.startswith("'") else text
+
+
+def headers(column: Column) -> list[str]:
+    """Return the CSV header(s) a column takes."""
+    if column.kind == "minutes":
+        return [f"{column.label} (hours)", f"{column.label} (minutes)"]
+    if column.kind == "pence":
+        return [f"{column.label} (£)"]
+    return [column.label]
+
+
+def cells(value: Value, kind: str) -> list[str]:
+    """Return the CSV cell(s) for one value of a column of `kind`."""
+    width = 2 if kind == "minutes" else 1
+    if isinstance(value, Suppressed):
+        return [HIDDEN] * width
+    if value is None:
+        return [""] * width
+    if isinstance(value, dt.date):
+        return [f"{value:%Y-%m}" if kind == "month" else value.isoformat()]
+    if isinstance(value, str):
+        # Text that reads as the hidden mark is quoted like a formula, to read back as text.
+        return ["'" + value if value == HIDDEN else guard(value)]
+    if kind == "minutes":
+        return [f"{value / 60:.2f}", str(round(value))]
+    if kind == "pence":
+        return [f"{Decimal(round(value)) / 100:.2f}"]
+    return [str(value)]
+
+
+def to_csv(table: Table) -> str:
+    """Return the table as CSV text: a header row of column labels, then one row per row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([guard(text) for column in table.columns for text in headers(column)])
+    for row in table.rows:
+        writer.writerow(
+            [
+                cell
+                for value, column in zip(row, table.columns, strict=True)
+                for cell in cells(value, column.kind)
+            ]
+        )
+    return out.getvalue()
+
+
+def read_csv(text: str, columns: tuple[Column, ...]) -> tuple[tuple[Value, ...], ...]:
+    """Read back CSV made by `to_csv` for a table with these columns."""
+    rows = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
+    expected = [guard(label) for column in columns for label in headers(column)]
+    if next(rows, None) != expected:
+        raise UnreadableCsv("The first row is not the headings of this table.")
+    return tuple(_read_row(row, columns) for row in rows if row)
+
+
+def _read_row(row: list[str], columns: tuple[Column, ...]) -> tuple[Value, ...]:
+    """Read one CSV row back into the table's values."""
+    found = iter(row)
+    values = tuple(_read_value(found, column) for column in columns)
+    if next(found, None) is not None:
+        raise UnreadableCsv("A row has more cells than the table has columns.")
+    return values
+
+
+def _read_value(found: Iterator[str], column: Column) -> Value:
+    """Read the cell(s) of one column's value."""
+    try:
+        text = next(found)
+        if column.kind == "minutes":
+            text = next(found)  # the exact minutes, not the rounded hours
+    except StopIteration:
+        raise UnreadableCsv("A row has fewer cells than the table has columns.") from None
+    if text == HIDDEN:
+        return SUPPRESSED
+    if text == "":
+        return None
+    try:
+        return _parse(text, column.kind)
+    except (ValueError, InvalidOperation):
+        raise UnreadableCsv(f"{text!r} is not a {column.kind} value.") from None
+
+
+def _parse(text: str, kind: str) -> Value:
+    """Parse one cell of a column of `kind`."""
+    if kind == "text":
+        return unguard(text)
+    if kind == "month":
+        return dt.date.fromisoformat(text + "-01")
+    if kind == "date":
+        return dt.date.fromisoformat(text)
+    if kind == "pence":
+        return int(Decimal(text) * 100)
+    return int(text) if text.lstrip("-").isdigit() else float(text)
