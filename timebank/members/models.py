@@ -53,6 +53,9 @@ class Member(Base):
     last_sign_in_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
     # Set when an admin erased a departed member's personal details.
     erased_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    # When the member's status last became "left"; cleared if they come back. Empty for
+    # members who left before it was recorded.
+    left_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
 
     @property
     def is_active(self) -> bool:

@@ -94,6 +94,7 @@ def _profile(member: Member) -> Section:
         ("Status", member.status),
         ("Role", member.role),
         ("Joined", _when(member.joined_at)),
+        ("Left", _when(member.left_at)),
         ("Agreed to the time bank keeping your details", _when(member.consent_at)),
         ("Last signed in", _when(member.last_sign_in_at)),
         ("Has a password", _yes(member.password_hash is not None)),

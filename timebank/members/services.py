@@ -90,6 +90,7 @@ def stage_member(
         status=status,
         area=area,
         joined_at=now(),
+        left_at=now() if status == "left" else None,
         **{key: value for key, value in details.items() if value is not None},
     )
     session.add(member)
@@ -124,13 +125,23 @@ def add_organisation(session: so.Session, bank_id: int, name: str, kind: str) ->
 
 
 @use_case
-def set_member_status(session: so.Session, bank_id: int, member_id: int, status: str) -> Member:
+def set_member_status(
+    session: so.Session,
+    bank_id: int,
+    member_id: int,
+    status: str,
+    now: Callable[[], dt.datetime] = utcnow,
+) -> Member:
     """Change a member's status; only active members' accounts take new exchanges."""
     if status not in MEMBER_STATUSES:
         raise InvalidInput(f"A status is one of: {', '.join(MEMBER_STATUSES)}.")
     member = session.get(Member, member_id)
     if member is None or member.bank_id != bank_id:
         raise NotFound("There is no such member in this time bank.")
+    if status == "left" and member.status != "left":
+        member.left_at = now()
+    elif status == "active":
+        member.left_at = None
     member.status = status
     session.execute(
         sa.update(Account).where(Account.member_id == member_id).values(is_open=status == "active")

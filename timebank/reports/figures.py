@@ -17,18 +17,10 @@ import sqlalchemy.orm as so
 
 from timebank.ledger.models import Account, Transfer
 from timebank.members.models import Member
+from timebank.reports.definitions import ACTIVE_DAYS, HEADLINE
 
-ACTIVE_DAYS = 90
-
-DEFINITIONS = {
-    "minutes_exchanged": "Minutes of help given between members in exchanges that happened in "
-    "the period and were confirmed (or needed no confirming), less any reversed.",
-    "exchanges": "How many such exchanges: a group exchange counts once.",
-    "active_members": f"Members who gave or received help in the {ACTIVE_DAYS} days up to the "
-    "end of the period.",
-    "new_members": "Members who joined in the period (not counting applicants still waiting).",
-    "members": "Members who gave or received help of this kind in the period.",
-}
+# The headline figures' definitions, one place for every report figure's words.
+DEFINITIONS = HEADLINE
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,63 @@
+"""Build a time bank's evidence report for a period, for brokers, funders or a GP practice.
+
+Every figure comes from what members and brokers already do; see `definitions` for what
+each counts and `suppression` for what reports leaving the time bank hide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from timebank.errors import NotFound
+from timebank.reports.definitions import DEFINITIONS
+from timebank.reports.exchanges import exchanges_section, tallies, totals
+from timebank.reports.membership import membership_section
+from timebank.reports.period import Period, checked
+from timebank.reports.scope import Scope
+from timebank.reports.scratch import prepare
+from timebank.reports.suppression import Guard
+from timebank.reports.tables import Report
+from timebank.reports.value import value_section
+from timebank.tenancy.models import TimeBank
+
+TITLES = {
+    "broker": "Time bank report",
+    "funder": "Time bank report for funders",
+    "practice": "Referral outcomes",
+}
+
+
+def _scope(
+    session: so.Session, bank_id: int, start: dt.date, end: dt.date, audience: str
+) -> tuple[Scope, str]:
+    name = session.scalar(sa.select(TimeBank.name).where(TimeBank.id == bank_id))
+    if name is None:
+        raise NotFound("There is no such time bank.")
+    period = checked(Period(start, end))
+    prepare(session)
+    return Scope(session, bank_id, period, Guard(audience)), name
+
+
+def build_report(
+    session: so.Session, bank_id: int, start: dt.date, end: dt.date, audience: str = "broker"
+) -> Report:
+    """Return the bank's report for the days `start` to `end`, both included."""
+    scope, name = _scope(session, bank_id, start, end, audience)
+    found = totals(tallies(scope))
+    sections = (
+        exchanges_section(scope, found),
+        membership_section(scope),
+        value_section(scope, found.minutes, found.exchanges),
+    )
+    return Report(
+        bank_name=name,
+        start=start,
+        end=end,
+        audience=audience,
+        sections=sections,
+        definitions=dict(DEFINITIONS),
+        title=TITLES.get(audience, TITLES["broker"]),
+    )

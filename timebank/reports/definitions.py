@@ -1,0 +1,95 @@
+"""What every report figure counts, in plain words, kept in one place.
+
+The report pages and the CSV export show these next to the figures; the API describes its
+fields with them. Each figure comes from what members and brokers already do.
+"""
+
+from __future__ import annotations
+
+ACTIVE_DAYS = 90
+COUNTED = (
+    "An exchange counts when the hours moved (posted at once, or confirmed by the person "
+    "helped) and it was not reversed; one waiting to be confirmed does not count yet. A group "
+    "exchange counts once however many took part. Days are those the help happened on."
+)
+
+# The headline figures the API has always returned, under their API names.
+HEADLINE = {
+    "minutes_exchanged": "Minutes of help given between members in exchanges that happened in "
+    "the period and were confirmed (or needed no confirming), less any reversed.",
+    "exchanges": "How many such exchanges: a group exchange counts once.",
+    "active_members": f"Members who gave or received help in the {ACTIVE_DAYS} days up to the "
+    "end of the period.",
+    "new_members": "Members who joined in the period (not counting applicants still waiting).",
+    "members": "Members who gave or received help of this kind in the period.",
+}
+
+DEFINITIONS = HEADLINE | {
+    "counted_exchanges": COUNTED,
+    "exchanges_by_month": "Exchanges and hours in each month of the period. " + COUNTED,
+    "exchanges_by_category": "Exchanges and hours by the kind of help the person logging it "
+    "chose ('Not said' when they chose none).",
+    "left_members": "Members whose status was changed to 'left' in the period (and who have "
+    "not come back since). Members who left before this was recorded are not counted.",
+    "gave_and_received": "Members who both gave help and received help in the period: the "
+    "two-way exchange time banking is for.",
+    "active_by_month": f"Members who gave or received help in the {ACTIVE_DAYS} days up to the "
+    "end of each month (or to the end of the period, for its last month).",
+    "retention": "For the members who joined in each month of the period: how many gave or "
+    "received help in the three calendar months up to the 3rd, 6th and 12th month after the "
+    "month they joined (for January's joiners, 3 months on means February to April). "
+    "Shown only once that month is over by the end of the period; 'not yet' before.",
+    "median_partners": "The middle number of different people each member has exchanged "
+    "with, from the time bank's start to the end of the period, among members who have "
+    "exchanged with anyone.",
+    "partners_distribution": "How many members have exchanged with 1, 2 to 3, 4 to 6, "
+    "7 to 10, or 11 or more different people, up to the end of the period.",
+    "new_connections": "Pairs of members who exchanged with each other for the first time "
+    "in the period.",
+    "connections_by_month": "New connections (pairs of members exchanging for the first "
+    "time) in each month of the period.",
+    "cross_area_exchanges": "Exchanges in the period between a giver and a receiver who live "
+    "in different areas, counting each giver and receiver pair of a group exchange; only "
+    "pairs where both areas are known are counted.",
+    "cross_area_share": "Those exchanges as a share of all exchanges (giver and receiver "
+    "pairs) in the period where both areas are known.",
+    "open_offers": "Offers of help still open at the end of the period (posted by then, "
+    "not closed).",
+    "unmet_requests": "Requests for help posted by the end of the period that are still open "
+    "and not matched with a helper.",
+    "requests_posted": "Requests for help posted in the period.",
+    "requests_matched": "Of the requests posted in the period, how many a broker (or the "
+    "person asking) matched with a helper by the end of the period.",
+    "median_days_to_match": "The middle number of days from a request being posted to it "
+    "being matched, for the requests posted and matched in the period.",
+    "supply_by_category": "Offers and requests by kind of help: open offers and unmet "
+    "requests at the end of the period, requests posted and matched in it.",
+    "referred": "People a referral partner (such as a GP practice) referred in the period.",
+    "consented": "Of those, how many said yes to hearing from the time bank.",
+    "joined": "Of those, how many joined as members.",
+    "first_exchange": "Of those who joined, how many have given or received help in an "
+    "exchange by the end of the period.",
+    "active_at_3_months": "Of those who joined at least 3 months before the end of the "
+    f"period, how many gave or received help in the {ACTIVE_DAYS} days up to 3 months after "
+    "they joined.",
+    "median_days_to_first_exchange": "The middle number of days from the referral to the "
+    "person's first exchange, among those who have had one.",
+    "referral_funnel": "How far the people referred in the period have got: referred, said "
+    "yes, joined, first exchange, still active at 3 months.",
+    "flagged": "Members the time bank's checks flagged in the period as needing a call "
+    "(no exchange for a while, no first exchange, only giving, and so on).",
+    "contacted": "Of those, how many a broker phoned, texted or visited after the flag "
+    "was raised and by the end of the period (including tries with no answer).",
+    "re_engaged": "Of those flagged, how many a broker recorded as back in touch, or whose "
+    "flag was closed as re-engaged, by the end of the period.",
+    "hours_exchanged": "Hours of help given between members in the period. " + COUNTED,
+    "estimated_value": "The hours exchanged times the time bank's hourly value. The "
+    "default, GBP 13.90 an hour, is the 2008 average hourly wage of full-time employees in "
+    "England, the figure Volunteering England's method for valuing volunteer time uses. "
+    "It is an estimate of what the help would cost to buy, not money that changed hands.",
+    "hourly_value": "The value of one hour of help the time bank uses for the estimate.",
+    "suppression": "In reports for funders and GP practices, a count of 1 to 4 people or "
+    "exchanges is shown as 'fewer than 5', and so is any figure worked out from fewer than 5 "
+    "people or exchanges (a middle value, a share, the hours of a handful of exchanges), so "
+    "nobody can be picked out. Zero is shown as 0. These reports hold no names of members.",
+}

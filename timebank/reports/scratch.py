@@ -1,0 +1,127 @@
+"""What every report query shares: counted trades, month numbers, and scratch tables.
+
+The figures are worked out from a few small summaries of the ledger rather than by reading
+the transfer log once per figure. Each summary is a temporary table filled by one
+CREATE TABLE AS statement (which PostgreSQL may run on several cores); it is dropped when the
+transaction ends on PostgreSQL, and by the next report on the same connection on SQLite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from timebank.ledger.models import Transfer
+
+EXCHANGE_CODES = ("exchange", "group")
+# Posted at once, or a pending exchange the receiver confirmed.
+MOVED_PHASES = ("posted", "post_pending")
+
+
+def is_postgresql(session: so.Session) -> bool:
+    """Return True when the session talks to PostgreSQL."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def prepare(session: so.Session) -> None:
+    """Set up the transaction for a few big read-only statements (PostgreSQL only)."""
+    if is_postgresql(session):
+        # Compiling the statements to machine code takes longer than it saves, and the
+        # summaries group millions of rows: give them memory so they are not spilt to disk.
+        session.execute(sa.text("SET LOCAL jit = off"))
+        session.execute(sa.text("SET LOCAL work_mem = '256MB'"))
+
+
+def counted_trades(bank_id: int, start: dt.date | None, end: dt.date) -> sa.Select:
+    """Select the bank's counted exchanges that happened from `start` (None: ever) to `end`.
+
+    Counted: an exchange or group exchange whose hours moved (posted at once, or confirmed)
+    and that no reversal undid. Pending ones are not counted until confirmed.
+    """
+    transfer = Transfer.__table__
+    reversal = transfer.alias("reversal")
+    undone = sa.exists().where(reversal.c.reverses_id == transfer.c.id)
+    days = transfer.c.happened_on <= end
+    if start is not None:
+        days = sa.and_(transfer.c.happened_on >= start, days)
+    return sa.select().where(
+        transfer.c.bank_id == bank_id,
+        transfer.c.code.in_(EXCHANGE_CODES),
+        transfer.c.phase.in_(MOVED_PHASES),
+        days,
+        ~undone,
+    )
+
+
+def transfers() -> sa.Table:
+    """Return the transfers table, for selecting columns of counted trades."""
+    return typing.cast(sa.Table, Transfer.__table__)
+
+
+def month_number(session: so.Session, day: typing.Any) -> sa.ColumnElement[int]:
+    """Return year * 12 + month - 1 of a date (or a stored UTC time) as a whole number."""
+    if is_postgresql(session):
+        if isinstance(day.type, sa.DateTime):
+            day = sa.func.timezone("UTC", day)
+        return sa.cast(sa.extract("year", day) * 12 + sa.extract("month", day) - 1, sa.Integer)
+    year = sa.cast(sa.func.strftime("%Y", day), sa.Integer)
+    month = sa.cast(sa.func.strftime("%m", day), sa.Integer)
+    return year * 12 + month - 1
+
+
+def number_of_month(day: dt.date) -> int:
+    """Return year * 12 + month - 1 of `day`, as `month_number` does in the database."""
+    return day.year * 12 + day.month - 1
+
+
+def month_of_number(number: int) -> dt.date:
+    """Return the first day of the month `number_of_month` gave."""
+    year, month = divmod(number, 12)
+    return dt.date(year, month + 1, 1)
+
+
+def create_scratch(session: so.Session, name: str, query: sa.Select) -> sa.Table:
+    """Fill a temporary table `name` from `query`; return the table to select from."""
+    bind = session.get_bind()
+    statement = str(query.compile(bind, compile_kwargs={"literal_binds": True}))
+    session.execute(sa.text(f"DROP TABLE IF EXISTS {name}"))
+    when = " ON COMMIT DROP" if is_postgresql(session) else ""
+    session.execute(sa.text(f"CREATE TEMPORARY TABLE {name}{when} AS {statement}"))
+    return sa.Table(
+        name,
+        sa.MetaData(),
+        *(sa.Column(column.name, column.type) for column in query.selected_columns),
+    )
+
+
+def constant_rows(name: str, names: tuple[str, ...], rows: list[tuple]) -> sa.Subquery:
+    """Return a few rows of literal values as a subquery (SQLite has no named VALUES)."""
+    selects = [
+        sa.select(*(sa.literal(value).label(key) for key, value in zip(names, row, strict=True)))
+        for row in rows
+    ]
+    return sa.union_all(*selects).subquery(name)
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """Return midnight UTC at the start of `day`, for comparing with stored times."""
+    return dt.datetime.combine(day, dt.time(), dt.UTC)
+
+
+def stamp_on_days(column: typing.Any, start: dt.date, end: dt.date) -> sa.ColumnElement[bool]:
+    """Return the condition that a stored time falls on a day from `start` to `end` (UTC)."""
+    return sa.and_(column >= day_start(start), column < day_start(end + dt.timedelta(days=1)))
+
+
+def median(values: list[float]) -> float | None:
+    """Return the middle value (the mean of the middle two), or None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
