@@ -165,3 +165,46 @@ def test_funder_report_hides_counts_under_five_and_names_no_member(session, ledg
     text = repr(report)
     for person in people.values():
         assert re.search(rf"\b{person.first_name}\b", text) is None, person.first_name
+
+
+def test_networks_count_each_members_circle_up_to_the_end(session, ledger):
+    report = build_report(session, ledger.id, START, END, "broker")
+
+    # Pairs up to 31 March: Ann-Bob, Bob-Cy, Ann-Eve, Bob-Eve, Fay-Gus (not the reversed
+    # Ann-Eve of February, the pending Cy-Eve, nor Gus-Ann in April).
+    # Circles: Ann 2, Bob 3, Cy 1, Eve 2, Fay 1, Gus 1 -> 1 1 1 2 2 3, middle (1 + 2) / 2.
+    assert figure(report, "median_partners") == 1.5
+    assert rows(report, "partners_distribution") == [
+        ("1", 3),
+        ("2 to 3", 3),
+        ("4 to 6", 0),
+        ("7 to 10", 0),
+        ("11 or more", 0),
+    ]
+
+
+def test_new_connections_are_pairs_meeting_for_the_first_time_in_the_period(session, ledger):
+    report = build_report(session, ledger.id, START, END, "broker")
+
+    # Ann-Bob in January, Bob-Eve in February, Bob-Cy in March; Ann-Eve met in December.
+    assert figure(report, "new_connections") == 3
+    assert rows(report, "connections_by_month") == [(JAN, 1), (FEB, 1), (MAR, 1)]
+
+
+def test_exchanges_across_areas_count_each_giver_and_receiver_pair(session, ledger):
+    report = build_report(session, ledger.id, START, END, "broker")
+
+    # Ann-Bob (North-North) once; Eve-Ann, Eve-Bob (the group), Cy-Bob and Bob-Cy cross.
+    assert figure(report, "cross_area_exchanges") == 4
+    assert figure(report, "cross_area_share") == 80.0
+
+
+def test_a_short_period_has_no_cohort_old_enough_to_show(session, ledger):
+    report = build_report(session, ledger.id, START, END, "broker")
+
+    # Bob joined in January, Cy in February: 3 months on is April and May, after the end.
+    assert rows(report, "retention") == [
+        (JAN, 1, None, None, None),
+        (FEB, 1, None, None, None),
+        (MAR, 0, None, None, None),
+    ]

@@ -1,0 +1,180 @@
+"""Who has met whom: each member's circle, new connections and exchanges across areas.
+
+One scratch table holds every pair of members who have ever exchanged, up to the period's
+end: the day they first did, and how many of their exchanges fell in the period (a group
+exchange counts once for each giver and receiver pair in it).
+"""
+
+from __future__ import annotations
+
+import typing
+from collections import Counter
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from timebank.ledger.models import Account
+from timebank.members.models import Member
+from timebank.reports.definitions import DEFINITIONS
+from timebank.reports.scope import Scope, month_column
+from timebank.reports.scratch import (
+    counted_trades,
+    create_scratch,
+    is_postgresql,
+    median,
+    month_number,
+    number_of_month,
+    transfers,
+)
+from timebank.reports.tables import Column, Figure, Section, Table
+
+PAIRS_TABLE = "report_pairs"
+# How many different people a member has exchanged with, in bands: (label, lowest, highest).
+BANDS = (
+    ("1", 1, 1),
+    ("2 to 3", 2, 3),
+    ("4 to 6", 4, 6),
+    ("7 to 10", 7, 10),
+    ("11 or more", 11, None),
+)
+
+
+@dataclass(frozen=True)
+class AreaMix:
+    """The period's giver and receiver pairs whose areas are both known, and across areas."""
+
+    known: int
+    across: int
+
+
+def _lower(session: typing.Any, a: typing.Any, b: typing.Any) -> typing.Any:
+    return sa.func.least(a, b) if is_postgresql(session) else sa.func.min(a, b)
+
+
+def _higher(session: typing.Any, a: typing.Any, b: typing.Any) -> typing.Any:
+    return sa.func.greatest(a, b) if is_postgresql(session) else sa.func.max(a, b)
+
+
+def sum_pairs(scope: Scope) -> sa.Table:
+    """Sum every pair of members who exchanged up to the period's end into a scratch table."""
+    transfer = transfers()
+    giver, receiver = transfer.c.credit_account_id, transfer.c.debit_account_id
+    one = _lower(scope.session, giver, receiver).label("one")
+    other = _higher(scope.session, giver, receiver).label("other")
+    in_period = sa.case((transfer.c.happened_on >= scope.period.start, 1))
+    query = (
+        counted_trades(scope.bank_id, None, scope.period.end)
+        .add_columns(
+            one,
+            other,
+            sa.func.min(transfer.c.happened_on).label("first_day"),
+            sa.func.count(in_period).label("in_period"),
+        )
+        .group_by(one, other)
+    )
+    return create_scratch(scope.session, PAIRS_TABLE, query)
+
+
+def circle_sizes(scope: Scope, pairs: sa.Table) -> Counter[int]:
+    """Return how many members have exchanged with each number of different people."""
+    ends = sa.union_all(
+        sa.select(pairs.c.one.label("account_id")), sa.select(pairs.c.other)
+    ).subquery("ends")
+    sizes = (
+        sa.select(sa.func.count().label("people"))
+        .select_from(ends)
+        .group_by(ends.c.account_id)
+        .subquery("sizes")
+    )
+    query = sa.select(sizes.c.people, sa.func.count()).group_by(sizes.c.people)
+    return Counter({int(people): int(count) for people, count in scope.session.execute(query)})
+
+
+def new_connections(scope: Scope, pairs: sa.Table) -> dict[int, int]:
+    """Return the pairs who first exchanged in each month of the period, by month number."""
+    month = month_number(scope.session, pairs.c.first_day)
+    query = (
+        sa.select(month, sa.func.count())
+        .where(pairs.c.first_day >= scope.period.start)
+        .group_by(month)
+    )
+    return {int(number): int(count) for number, count in scope.session.execute(query)}
+
+
+def area_mix(scope: Scope, pairs: sa.Table) -> AreaMix:
+    """Return the period's giver and receiver pairs with both areas known, and across areas."""
+    one, other = Account.__table__.alias("one_account"), Account.__table__.alias("other_account")
+    first, second = Member.__table__.alias("first"), Member.__table__.alias("second")
+    across = sa.case((first.c.area != second.c.area, pairs.c.in_period), else_=0)
+    query = (
+        sa.select(
+            sa.func.coalesce(sa.func.sum(pairs.c.in_period), 0),
+            sa.func.coalesce(sa.func.sum(across), 0),
+        )
+        .select_from(pairs)
+        .join(one, one.c.id == pairs.c.one)
+        .join(first, first.c.id == one.c.member_id)
+        .join(other, other.c.id == pairs.c.other)
+        .join(second, second.c.id == other.c.member_id)
+        .where(pairs.c.in_period > 0, first.c.area.is_not(None), second.c.area.is_not(None))
+    )
+    known, crossing = scope.session.execute(query).one()
+    return AreaMix(int(known), int(crossing))
+
+
+def median_of(sizes: Counter[int]) -> float | None:
+    """Return the middle circle size of the members counted in `sizes`."""
+    return median([float(size) for size, count in sizes.items() for _ in range(count)])
+
+
+def band_counts(sizes: Counter[int]) -> list[tuple[str, int]]:
+    """Return how many members fall in each band of circle size."""
+    return [(label, sum(n for size, n in sizes.items() if _in_band(size, low, high)))
+            for label, low, high in BANDS]  # fmt: skip
+
+
+def _in_band(size: int, low: int, high: int | None) -> bool:
+    return low <= size and (high is None or size <= high)
+
+
+def networks_section(scope: Scope) -> Section:
+    """Build the report's section on members' networks."""
+    pairs = sum_pairs(scope)
+    sizes = circle_sizes(scope, pairs)
+    members = sum(sizes.values())
+    by_month = new_connections(scope, pairs)
+    mix = area_mix(scope, pairs)
+    guard = scope.guard
+    share = round(100 * mix.across / mix.known, 1) if mix.known else None
+    figures = (
+        Figure("median_partners", "Different people a member has exchanged with (middle value)",
+               guard.derived(median_of(sizes), members), "count", DEFINITIONS["median_partners"]),
+        Figure("new_connections", "New connections", guard.count(sum(by_month.values())),
+               "count", DEFINITIONS["new_connections"]),
+        Figure("cross_area_exchanges", "Exchanges between areas", guard.count(mix.across),
+               "count", DEFINITIONS["cross_area_exchanges"]),
+        Figure("cross_area_share", "Share of exchanges between areas",
+               guard.derived(share, mix.known), "percent", DEFINITIONS["cross_area_share"]),
+    )  # fmt: skip
+    distribution = Table(
+        "partners_distribution",
+        "Members by how many different people they have exchanged with",
+        DEFINITIONS["partners_distribution"],
+        (Column("people", "Different people", "text"), Column("members", "Members")),
+        tuple((label, guard.count(count)) for label, count in band_counts(sizes)),
+        chart="bars",
+        chart_columns=("members",),
+    )
+    growth = Table(
+        "connections_by_month",
+        "New connections by month",
+        DEFINITIONS["connections_by_month"],
+        (month_column(), Column("new_connections", "New connections")),
+        tuple(
+            (month, guard.count(by_month.get(number_of_month(month), 0)))
+            for month in scope.period.months()
+        ),
+        chart="line",
+        chart_columns=("new_connections",),
+    )
+    return Section("networks", "Networks", figures, (distribution, growth))
