@@ -53,9 +53,10 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install ## Ledger posting path against pgbench tpcb-like, then the broker's matching and dormancy scan at full size, then creating transfers over HTTP through gunicorn, on the local PostgreSQL.
+bench: install ## Ledger posting path against pgbench tpcb-like, then the broker's matching and dormancy scan at full size, then a year's report page for 100,000 members and 5,000,000 transfers, then creating transfers over HTTP through gunicorn, on the local PostgreSQL.
 	$(BIN)/python -m tests.perf.bench_ledger
 	$(BIN)/python -m tests.perf.bench_broker
+	$(BIN)/python -m tests.perf.bench_report
 	$(BIN)/python -m tests.perf.bench_api
 
 clean:

@@ -291,6 +291,7 @@ def load_transfers(
     id_base: int,
     spread_days: int,
     rebuild_indexes: bool = False,
+    categories: Sequence[str] = (),
 ) -> None:
     """Add `count` transfers between the bank's member accounts, then set the counters.
 
@@ -299,7 +300,8 @@ def load_transfers(
     donations; 1 % are pending exchanges, four in five of them confirmed by a post_pending.
     Foreign-key triggers are off for the load (every row is valid by construction). With
     `rebuild_indexes`, the transfers' indexes (all but the primary key) are dropped before
-    and built again after, which is several times faster for millions of rows.
+    and built again after, which is several times faster for millions of rows. With
+    `categories`, each transfer names one of them (the first ones most often); without, none.
     """
     indexes = []
     if rebuild_indexes:
@@ -319,14 +321,17 @@ def load_transfers(
     pending = count // 100
     conn.execute(
         """INSERT INTO transfers (id, bank_id, debit_account_id, credit_account_id, amount, code,
-               phase, description, happened_on, recorded_at, request_digest)
+               phase, description, skill_category, happened_on, recorded_at, request_digest)
            SELECT lpad(to_hex(%(base)s + g), 32, '0')::uuid, %(bank)s,
                   %(first)s + d, %(first)s + (d + 1 + c) %% %(traders)s,
                   30 * (1 + (g %% 8)),
                   CASE WHEN g %% 50 = 0 THEN 'group' WHEN g %% 97 = 0 THEN 'donation'
                        ELSE 'exchange' END,
                   CASE WHEN g <= %(pending)s THEN 'pending' ELSE 'posted' END,
-                  '', day, day + time '12:00', 'bench'
+                  '', (%(categories)s::text[])[
+                      -- from values already drawn, so the random numbers stay the same
+                      1 + floor(%(kinds)s * ((d * 7 + g %% 4) %% 997 / 997.0) ^ 2)::int],
+                  day, day + time '12:00', 'bench'
            FROM (SELECT g, floor(random() * %(traders)s)::int AS d,
                         floor(random() * (%(traders)s - 1))::int AS c,
                         %(today)s::date - floor(random() ^ 2 * %(spread)s)::int AS day
@@ -340,14 +345,17 @@ def load_transfers(
             "today": TODAY,
             "spread": spread_days,
             "count": count - pending * 4 // 5,
+            "categories": list(categories),
+            "kinds": max(1, len(categories)),
         },
     )
     conn.execute(
         """INSERT INTO transfers (id, bank_id, debit_account_id, credit_account_id, amount, code,
-               phase, pending_id, description, happened_on, recorded_at, request_digest)
+               phase, pending_id, description, skill_category, happened_on, recorded_at,
+               request_digest)
            SELECT lpad(to_hex(%(base)s + 500000000 + g), 32, '0')::uuid, bank_id,
                   debit_account_id, credit_account_id, amount, code, 'post_pending', id, '',
-                  happened_on, recorded_at + interval '1 day', 'bench'
+                  skill_category, happened_on, recorded_at + interval '1 day', 'bench'
            FROM transfers, generate_series(1, %(confirmed)s) AS g
            WHERE id = lpad(to_hex(%(base)s + g), 32, '0')::uuid""",
         {"base": id_base, "confirmed": pending * 4 // 5},
