@@ -28,7 +28,7 @@ from timebank.extensions import db
 from timebank.referrals.models import PartnerNumber, Referral
 from timebank.sms.models import OutboxMessage
 
-STAFF_PREFIXES = ("/broker", "/admin")
+STAFF_PREFIXES = ("/broker", "/admin", "/reports")
 # Pages that belong to a member rather than to staff, and must not open to anyone else.
 MEMBER_OWNED_PREFIXES = ("/my-requests", "/proposals")
 
@@ -91,6 +91,7 @@ def records(session, bank, broker, admin, practice):
         "number_id": number.id,
         "token_id": token.id,
         "action": "hide",
+        "table_key": "exchanges_by_month",
         "requester": requester,
         "helper": helper,
     }

@@ -12,14 +12,16 @@ SVG = "{http://www.w3.org/2000/svg}"
 MONTHS = tuple(dt.date(2025, month, 1) for month in range(1, 7))
 
 
-def monthly(chart: str, values: tuple, title: str = "Hours exchanged by month") -> Table:
+def monthly(
+    chart: str, values: tuple, title: str = "Hours exchanged by month", months=MONTHS
+) -> Table:
     """Return a table of minutes by month, drawn as `chart`."""
     return Table(
         key="exchanges_by_month",
         title=title,
         definition="",
-        columns=(Column("month", "Month", "month"), Column("minutes", "Hours", "minutes")),
-        rows=tuple(zip(MONTHS, values, strict=True)),
+        columns=(Column("month", "Month", "month"), Column("minutes", "Time given", "minutes")),
+        rows=tuple(zip(months, values, strict=True)),
         chart=chart,
     )
 
@@ -57,8 +59,24 @@ def test_minutes_are_drawn_in_hours_with_the_unit_on_the_axis():
     svg = parse(chart_svg(monthly("bars", (60, 120, 600, 90, 30, 240))))
     texts = [text.text for text in svg.iter(f"{SVG}text")]
 
-    assert "Hours (hours)" in texts
+    assert "Time given (hours)" in texts
     assert "10" in texts and "600" not in texts
+
+
+def test_the_time_axis_marks_the_year_under_the_first_month_and_each_january():
+    months = tuple(dt.date(2025, month, 1) for month in range(6, 13)) + (dt.date(2026, 1, 1),)
+    svg = parse(chart_svg(monthly("line", tuple(range(8)), months=months)))
+    texts = [text.text for text in svg.iter(f"{SVG}text")]
+
+    assert texts.count("2025") == 1 and texts.count("2026") == 1
+
+
+def test_a_year_mark_is_left_off_when_the_next_year_starts_a_month_later():
+    months = (dt.date(2025, 12, 1),) + tuple(dt.date(2026, month, 1) for month in range(1, 6))
+    svg = parse(chart_svg(monthly("bars", tuple(range(6)), months=months)))
+    texts = [text.text for text in svg.iter(f"{SVG}text")]
+
+    assert "2025" not in texts and texts.count("2026") == 1
 
 
 def test_a_hidden_value_is_a_gap_in_the_bars_and_said_in_the_description():
@@ -67,8 +85,8 @@ def test_a_hidden_value_is_a_gap_in_the_bars_and_said_in_the_description():
 
     assert len(bars) == 4
     desc = svg.find(f"{SVG}desc").text
-    assert "Hours hidden because fewer than 5: February 2025." in desc
-    assert "Hours not known yet: May 2025." in desc
+    assert "Time given hidden because fewer than 5: February 2025." in desc
+    assert "Time given not known yet: May 2025." in desc
 
 
 def test_a_line_breaks_where_a_value_is_hidden():

@@ -88,6 +88,8 @@ def amount(value: Value, kind: str) -> float | None:
 
 def unit(column: Column) -> str:
     """Return the column's label with the unit its axis is drawn in."""
+    if column.kind == "minutes" and "hour" in column.label.lower():
+        return column.label
     return {"minutes": f"{column.label} (hours)", "pence": f"{column.label} (£)"}.get(
         column.kind, column.label
     )
@@ -214,12 +216,22 @@ def _time_axis(table: Table, xs: list[float], baseline: float) -> list[str]:
     every = max(1, math.ceil(len(xs) / 7))
     parts = []
     for n, (row, x) in enumerate(zip(table.rows, xs, strict=True)):
-        value = row[0]
         if n % every == 0:
-            parts.append(_text(x, baseline + 16, _short_label(value, kind), "middle"))
-        if isinstance(value, dt.date) and (n == 0 or value.month == 1) and kind == "month":
-            parts.append(_text(x, baseline + 32, str(value.year), "middle"))
+            parts.append(_text(x, baseline + 16, _short_label(row[0], kind), "middle"))
+    for n in _year_starts(table):
+        parts.append(_text(xs[n], baseline + 32, f"{table.rows[n][0]:%Y}", "middle"))
     return parts
+
+
+def _year_starts(table: Table) -> list[int]:
+    """Return the rows to mark with their year: the first and each January, never crowded."""
+    months = [row[0] for row in table.rows if isinstance(row[0], dt.date)]
+    if table.columns[0].kind != "month" or len(months) != len(table.rows):
+        return []
+    marks = [n for n, month in enumerate(months) if n == 0 or month.month == 1]
+    if len(marks) > 1 and marks[1] < 3:
+        marks.pop(0)  # the next year starts within two months; its mark says enough
+    return marks
 
 
 def _plot_scale(table: Table, series: Sequence[Series]) -> tuple[list[float], float]:

@@ -38,6 +38,9 @@ def register_web(app: Flask) -> None:
     from timebank.web import outreach
 
     app.register_blueprint(outreach.bp)
+    from timebank.web import reports
+
+    reports.init_app(app)
     from timebank.api import docs_page
     from timebank.web import api_tokens
 

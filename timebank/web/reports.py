@@ -1,0 +1,181 @@
+"""Report pages for brokers and admins: the evidence report, its CSV tables and print layouts."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_login import current_user
+
+from timebank.errors import InvalidInput
+from timebank.extensions import db
+from timebank.ledger.queries import today_in
+from timebank.referrals import partners
+from timebank.reports import period as periods
+from timebank.reports.charts import chart_svg
+from timebank.reports.export import to_csv
+from timebank.reports.formatting import format_date, format_value, is_numeric
+from timebank.reports.tables import Report
+from timebank.tenancy.models import TimeBank
+from timebank.web.access import current_bank, role_required
+
+bp = Blueprint("reports", __name__)
+
+CHOICES = (
+    ("last_12_months", "The last 12 months"),
+    ("this_month", "This month so far"),
+    ("last_month", "Last month"),
+    ("this_financial_year", "This financial year (April to March)"),
+    ("year", "A calendar year"),
+    ("custom", "Dates I choose"),
+)
+
+
+def init_app(app: Any) -> None:
+    """Register the blueprint and the filters report templates use."""
+    app.register_blueprint(bp)
+    app.jinja_env.filters["report_value"] = format_value
+    app.jinja_env.filters["report_chart"] = chart_svg
+    app.jinja_env.filters["long_date"] = format_date
+    app.jinja_env.tests["numeric_kind"] = is_numeric
+    app.jinja_env.globals["definition_of"] = definition_of
+
+
+def chosen_period(bank: TimeBank) -> periods.Period:
+    """Return the period the query string asks for: dates, a preset, or the last 12 months."""
+    args = request.args
+    name = args.get("period") or ("custom" if "from" in args or "to" in args else None)
+    if name == "custom":
+        return periods.parse_period(args.get("from"), args.get("to"))
+    return periods.preset(name or "last_12_months", today_in(bank.timezone), _year())
+
+
+def _year() -> int | None:
+    """Return the calendar year asked for, if any, or say in words that it is not a year."""
+    text = (request.args.get("year") or "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InvalidInput("Please write the year as four numbers, such as 2025.")
+    return int(text)
+
+
+def audience() -> str:
+    """Return who the report is for: everything for staff, or the funder view."""
+    return "funder" if request.args.get("view") == "funder" else "broker"
+
+
+def period_args(found: periods.Period, view: str = "broker") -> dict[str, Any]:
+    """Return the query arguments that name this period (and the funder view) in a link."""
+    args = {"from": found.start.isoformat(), "to": found.end.isoformat()}
+    return args | ({"view": "funder"} if view == "funder" else {})
+
+
+def make_report(bank: TimeBank, found: periods.Period, view: str) -> Report:
+    """Build the bank's report for the period, for staff or for funders."""
+    from timebank.reports.build import build_report
+
+    return build_report(db.session(), bank.id, found.start, found.end, view)
+
+
+def definition_of(report: Report, key: str, given: str = "") -> tuple[str | None, str]:
+    """Return a definition's anchor on the definitions page (None if not there) and words."""
+    for candidate in (given, key):
+        if candidate in report.definitions:
+            return candidate, report.definitions[candidate]
+    return None, given
+
+
+@bp.get("/reports")
+@role_required("broker")
+def report_page():
+    bank = current_bank()
+    try:
+        found = chosen_period(bank)
+    except InvalidInput as error:
+        return _bad_period(str(error))
+    view = audience()
+    return render_template(
+        "reports/index.html",
+        form=_form_values(),
+        choices=CHOICES,
+        error=None,
+        report=make_report(bank, found, view),
+        period=found,
+        args=period_args(found, view),
+        print_args=period_args(found),
+        practices=partners.list_partners(db.session(), bank.id),
+    )
+
+
+@bp.get("/reports/definitions")
+@role_required("broker")
+def definitions():
+    from timebank.reports.definitions import DEFINITIONS
+
+    return render_template("reports/definitions.html", definitions=DEFINITIONS)
+
+
+@bp.get("/reports/<table_key>.csv")
+@role_required("broker")
+def table_csv(table_key: str):
+    bank = current_bank()
+    try:
+        found = chosen_period(bank)
+    except InvalidInput as error:
+        return Response(str(error) + "\n", status=400, mimetype="text/plain")
+    view = audience()
+    table = make_report(bank, found, view).table(table_key)
+    if table is None:
+        abort(404)
+    name = "-".join([bank.slug, table_key, found.start.isoformat(), "to", found.end.isoformat()])
+    name += "-funder-view" if view == "funder" else ""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "-", name)
+    return Response(
+        "\ufeff" + to_csv(table),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{safe}.csv"'},
+    )
+
+
+@bp.get("/reports/print")
+@role_required("broker")
+def printable():
+    bank = current_bank()
+    try:
+        found = chosen_period(bank)
+    except InvalidInput as error:
+        return _bad_period(str(error))
+    report = make_report(bank, found, "funder")
+    back = url_for("reports.report_page", **period_args(found))
+    return render_template("reports/print.html", report=report, back=back)
+
+
+@bp.get("/reports/practices/<int:partner_id>")
+@role_required("broker")
+def practice(partner_id: int):
+    from timebank.reports.build import build_practice_report
+
+    session = db.session()
+    partner = partners.partner_in_bank(session, current_user.bank_id, partner_id)
+    try:
+        found = chosen_period(current_bank())
+    except InvalidInput as error:
+        return _bad_period(str(error))
+    report = build_practice_report(session, partner.bank_id, partner.id, found.start, found.end)
+    back = url_for("reports.report_page", **period_args(found))
+    return render_template("reports/print.html", report=report, back=back)
+
+
+def _bad_period(message: str) -> tuple[str, int]:
+    """Answer 400 with the report form, saying what is wrong with the dates."""
+    page = render_template(
+        "reports/index.html", form=_form_values(), choices=CHOICES, error=message, report=None
+    )
+    return page, 400
+
+
+def _form_values() -> dict[str, str]:
+    """Return what the period form was sent with, to show it again."""
+    return {key: request.args.get(key, "") for key in ("period", "from", "to", "year", "view")}
