@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.databases import create_postgres_database, drop_postgres_database, migrate
-from tests.perf import bench_broker, ledger_load
+from tests.perf import bench_broker, bench_report, ledger_load
 from tests.perf.pgbench import init_pgbench, read_tps, run_tpcb_like
 
 PGBENCH_OUTPUT = """\
@@ -82,3 +82,46 @@ def test_the_api_bench_posts_through_gunicorn_and_every_201_is_a_transfer(databa
     assert outcome.connections == 2  # keep-alive: one connection per client for the whole run
     assert 0 < outcome.percentile_ms(0.5) <= outcome.percentile_ms(0.99) < 2000
     assert len(rss) == 1 and 20 < max(rss.values()) < 1000
+
+
+@pytest.mark.postgres_only
+def test_the_report_bench_builds_a_consistent_bank_and_times_the_year_report_and_its_page(
+    postgres_url,
+):
+    migrate(postgres_url)
+    bank = bench_report.build_report_bank(postgres_url, members=300, transfers=6000)
+    summary = bench_report.counts(postgres_url, bank)
+    assert "transfers 6,000" in summary and "reversals 12" in summary
+    assert ledger_load.verify(postgres_url).ok
+    with bench_broker.raw(postgres_url) as conn:
+        out_of_order = conn.execute(
+            """SELECT count(*) FROM referrals AS r LEFT JOIN members AS m ON m.id = r.member_id
+               WHERE r.invited_at < r.created_at OR r.answered_at < r.invited_at
+                  OR r.first_exchange_at < r.joined_at OR r.closed_at < r.first_exchange_at
+                  OR r.joined_at <> m.joined_at OR (r.joined_at IS NULL) <> (m.id IS NULL)"""
+        ).fetchone()[0]
+    assert out_of_order == 0
+
+    builds, report, statements = bench_report.time_build(postgres_url, bank, runs=1)
+    bench_report.check_report(postgres_url, bank, report)
+    pages = bench_report.time_page(postgres_url, bank, runs=1, report=report)
+
+    assert len(builds) == 1 and builds[0] > 0 and statements.timings
+    assert len(pages) == 1 and pages[0] > 0
+
+
+def test_the_report_bench_fails_when_the_page_leaves_out_a_headline_figure():
+    from timebank.reports.tables import Figure, Report, Section
+
+    figures = (Figure("exchanges", "Exchanges", 1234), Figure("new_members", "New members", 56))
+    report = Report(
+        "Bench",
+        bench_report.YEAR_START,
+        bench_report.TODAY,
+        "broker",
+        (Section("exchanges", "Exchanges", figures),),
+    )
+
+    bench_report.page_shows("<p>1,234 exchanges</p><p>56 new members</p>", report)
+    with pytest.raises(bench_report.BenchFailed, match="new_members"):
+        bench_report.page_shows("<p>1,234 exchanges</p>", report)
