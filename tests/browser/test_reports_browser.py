@@ -68,7 +68,7 @@ def test_the_printable_report_prints_on_a4_without_navigation(page, live_server)
     )
     assert widths[0] <= A4_WIDTH_PX and widths[1] > A4_WIDTH_PX * 0.8
     assert (
-        page.locator(".report-table").first.evaluate("el => getComputedStyle(el).breakInside")
+        page.locator(".chart-box").first.evaluate("el => getComputedStyle(el).breakInside")
         == "avoid"
     )
     pdf = page.pdf(prefer_css_page_size=True)

@@ -192,6 +192,13 @@ def test_a_table_without_a_chart_or_without_rows_draws_nothing():
     assert chart_svg(empty) is None
 
 
+def test_a_chart_with_every_value_hidden_is_left_out_for_the_table_to_say():
+    hidden = monthly("bars", (SUPPRESSED, SUPPRESSED, 0, None, SUPPRESSED, 0))
+
+    assert chart_svg(hidden) is None
+    assert chart_svg(monthly("bars", (SUPPRESSED, SUPPRESSED, 0, None, SUPPRESSED, 1)))
+
+
 def test_two_charts_on_one_page_have_different_ids():
     first = parse(chart_svg(monthly("bars", (1, 2, 3, 4, 5, 6)), prefix="page"))
     second = parse(chart_svg(monthly("bars", (1, 2, 3, 4, 5, 6)), prefix="print"))

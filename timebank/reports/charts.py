@@ -61,8 +61,10 @@ def chart_svg(table: Table, prefix: str = "chart") -> Markup | None:
         "line": _line,
         "funnel": _funnel,
     }
-    if table.chart not in drawers or not table.rows:
-        return None
+    if table.chart not in drawers or not any(
+        amount(row[line.index], line.column.kind) for row in table.rows for line in series_of(table)
+    ):
+        return None  # no rows, or every value hidden, zero or unknown: the table says it all
     return drawers[table.chart](table, _svg_id(prefix, table.key))
 
 
