@@ -16,13 +16,37 @@ def pytest_report_header() -> str:
     return f"timebank test engine: {ENGINE}"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="leave out tests that touch no database (make test's SQLite pass runs them)",
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--database-tests-only"):
+        leave_out_engine_free_tests(config, items)
     if ENGINE == "postgresql":
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL; runs in the PostgreSQL pass of make test")
     for item in items:
         if "postgres_only" in item.keywords:
             item.add_marker(skip)
+
+
+def leave_out_engine_free_tests(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect tests that run the same on any engine: no database, browser or PostgreSQL mark."""
+    # Every database a test gets comes through the `databases` fixture, and the browser
+    # tests run only in the PostgreSQL pass, so what is left here gains nothing from a
+    # second run on another engine.
+    keep, leave = [], []
+    for item in items:
+        engine_bound = {"databases", "browser"} & set(getattr(item, "fixturenames", ()))
+        (keep if engine_bound or "postgres_only" in item.keywords else leave).append(item)
+    if leave:
+        config.hook.pytest_deselected(items=leave)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +72,22 @@ def database_url(databases: TestDatabases) -> str:
 
 
 @pytest.fixture
-def app(database_url: str):
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash and check passwords with argon2's cheapest settings while a test runs."""
+    # The production settings (64 MiB, 3 passes) take about 0.4 s a hash and again a check
+    # on a 2-core machine, and signing a member in does both: most of some tests' time.
+    # The code path is the same; tests/unit checks hashing with the real settings.
+    from argon2 import PasswordHasher, profiles
+
+    from timebank.members import passwords, signin
+
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    monkeypatch.setattr(passwords, "_hasher", cheap)
+    monkeypatch.setattr(signin, "_DUMMY_HASH", cheap.hash("not-a-real-password"))
+
+
+@pytest.fixture
+def app(database_url: str, cheap_password_hashing: None):
     """Build the app on this test's database and push its context."""
     from timebank import create_app
     from timebank.extensions import db

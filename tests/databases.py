@@ -1,7 +1,7 @@
 """Test databases: a migrated template per run, and a clean database for each test.
 
 SQLite: the template file is copied for each test. PostgreSQL: one database per run
-(created, migrated, dropped at the end), with every table truncated between tests.
+(created, migrated, dropped at the end), with every table emptied between tests.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -92,6 +92,8 @@ class TestDatabases:
     engine: str
     workdir: str
     template: str = ""
+    _emptier: sa.Engine | None = field(default=None, repr=False)
+    _empty_sql: str = ""
 
     def start(self) -> None:
         if self.engine == "sqlite":
@@ -101,6 +103,10 @@ class TestDatabases:
         else:
             self.template = create_postgres_database()
             migrate(self.template)
+            self._emptier = sa.create_engine(
+                self.template.replace("postgresql://", "postgresql+psycopg://", 1)
+            )
+            self._empty_sql = self._emptying_statement()
 
     def fresh(self) -> str:
         """Return the URL of a database with the schema and no rows."""
@@ -108,18 +114,44 @@ class TestDatabases:
             path = os.path.join(self.workdir, f"{uuid.uuid4().hex}.sqlite3")
             shutil.copyfile(self.template, path)
             return f"sqlite:///{path}"
-        engine = sa.create_engine(self.template.replace("postgresql://", "postgresql+psycopg://"))
-        with engine.begin() as conn:
+        assert self._emptier is not None, "start() first"
+        with self._emptier.begin() as conn:
+            conn.exec_driver_sql(self._empty_sql)
+            self._restart_used_sequences(conn)
+        return self.template
+
+    def _emptying_statement(self) -> str:
+        """Return SQL that deletes every row of every table but Alembic's."""
+        assert self._emptier is not None
+        with self._emptier.connect() as conn:
             tables = conn.scalars(
                 sa.text(
                     "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
+                    "AND tablename <> 'alembic_version' ORDER BY tablename"
                 )
             ).all()
-            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        engine.dispose()
-        return self.template
+            superuser = conn.scalar(sa.text("SELECT current_setting('is_superuser')")) == "on"
+        if not superuser:
+            # Only a superuser may switch triggers off; TRUNCATE needs no trigger switched off.
+            return f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"
+        # DELETE takes about a millisecond where TRUNCATE of every table takes 70 or more:
+        # TRUNCATE makes new files for each table. The replica role skips the triggers that
+        # forbid deleting transfers and the foreign keys' checks, so the order does not matter.
+        deletes = "; ".join(f"DELETE FROM {table}" for table in tables)
+        return f"SET LOCAL session_replication_role = replica; {deletes}"
+
+    @staticmethod
+    def _restart_used_sequences(conn: sa.Connection) -> None:
+        """Start every sequence a test has drawn from again at 1, as in a new database."""
+        conn.execute(
+            sa.text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
+                "FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL"
+            )
+        )
 
     def stop(self) -> None:
+        if self._emptier is not None:
+            self._emptier.dispose()
         if self.engine == "postgresql" and self.template:
             drop_postgres_database(self.template)
