@@ -28,6 +28,7 @@ import argparse
 import contextlib
 import datetime as dt
 import importlib
+import os
 import random
 import re
 import statistics
@@ -757,6 +758,12 @@ def measure(url: str, sizes: Sizes) -> float | None:
     return statistics.median(time_page(url, bank_id, sizes.runs, report))
 
 
+def load_average() -> str:
+    """Describe how busy the machine is: the load average over 1, 5 and 15 minutes."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f}, {five:.1f}, {fifteen:.1f} (cores: {os.cpu_count()})"
+
+
 def database_url(sizes: Sizes) -> str:
     """Return the kept database's URL, or create a new database and return its URL."""
     if sizes.reuse:
@@ -773,7 +780,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not sizes.reuse:
             migrate(url)
         say(describe_machine(url))
+        say(f"before: {load_average()}")
         page = measure(url, sizes)
+        say(f"after: {load_average()}")
     finally:
         name = sa.make_url(url).database
         if sizes.reuse:
