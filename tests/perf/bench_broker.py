@@ -292,6 +292,7 @@ def load_transfers(
     spread_days: int,
     rebuild_indexes: bool = False,
     categories: Sequence[str] = (),
+    circles: int = 0,
 ) -> None:
     """Add `count` transfers between the bank's member accounts, then set the counters.
 
@@ -302,6 +303,9 @@ def load_transfers(
     `rebuild_indexes`, the transfers' indexes (all but the primary key) are dropped before
     and built again after, which is several times faster for millions of rows. With
     `categories`, each transfer names one of them (the first ones most often); without, none.
+    With `circles`, each member is helped only by the 1 to `circles` members after them (how
+    many depends on the member), so people trade within a circle as in a real time bank;
+    without, by anyone.
     """
     indexes = []
     if rebuild_indexes:
@@ -323,7 +327,10 @@ def load_transfers(
         """INSERT INTO transfers (id, bank_id, debit_account_id, credit_account_id, amount, code,
                phase, description, skill_category, happened_on, recorded_at, request_digest)
            SELECT lpad(to_hex(%(base)s + g), 32, '0')::uuid, %(bank)s,
-                  %(first)s + d, %(first)s + (d + 1 + c) %% %(traders)s,
+                  %(first)s + d,
+                  -- c is below traders - 1, so without circles the helper is the one drawn
+                  %(first)s + (d + 1 + c %% CASE WHEN %(circles)s > 0 THEN 1 + d %% %(circles)s
+                                               ELSE %(traders)s - 1 END) %% %(traders)s,
                   30 * (1 + (g %% 8)),
                   CASE WHEN g %% 50 = 0 THEN 'group' WHEN g %% 97 = 0 THEN 'donation'
                        ELSE 'exchange' END,
@@ -347,6 +354,7 @@ def load_transfers(
             "count": count - pending * 4 // 5,
             "categories": list(categories),
             "kinds": max(1, len(categories)),
+            "circles": min(circles, traders - 1),
         },
     )
     conn.execute(

@@ -3,7 +3,8 @@
 Builds one time bank in a PostgreSQL database of its own (dropped at the end, unless kept):
 100,000 members in two dozen neighbourhoods who joined over three years (some have left),
 5,000,000 transfers over 1,100 days, most of them recent, each naming a skill category (with
-group exchanges, pending exchanges and their confirmations, and reversals), offers and
+group exchanges, pending exchanges and their confirmations, and reversals; outside group
+sessions each member is helped by a circle of at most eight people), offers and
 requests (most requests matched), five GP practices with a few thousand referrals through
 every step of the pipeline (the ones who joined linked to their members), and outreach flags
 with the contacts brokers made.
@@ -14,8 +15,8 @@ Flask test client). Each is warmed up once and run three times; it prints every 
 `report_year_s=<median of the page>` last. Before that, it prints `report_build_s=` (so the
 page's own cost shows) and the slowest statements of the last build.
 
-Usage: python -m tests.perf.bench_report [--members N] [--transfers N] [--runs N]
-       [--keep | --reuse NAME] [--only-build-report]
+Usage: python -m tests.perf.bench_report [--members N] [--transfers N] [--circle N]
+       [--runs N] [--keep | --reuse NAME] [--only-build-report]
 
 `--keep` leaves the database in place and prints its name; `--reuse NAME` measures a kept
 database without building anything. `--only-build-report` times `build_report` and nothing
@@ -109,6 +110,7 @@ class Sizes:
 
     members: int
     transfers: int
+    circle: int = 8
     runs: int = 3
     keep: bool = False
     reuse: str | None = None
@@ -120,6 +122,9 @@ def parse_args(argv: Sequence[str] | None) -> Sizes:
     parser = argparse.ArgumentParser(prog="python -m tests.perf.bench_report")
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--transfers", type=int, default=5_000_000)
+    parser.add_argument(
+        "--circle", type=int, default=8, help="most people a member is helped by (0: anyone)"
+    )
     parser.add_argument("--runs", type=int, default=3, help="measured runs after a warm-up (3)")
     kept = parser.add_mutually_exclusive_group()
     kept.add_argument("--keep", action="store_true", help="keep the database after the run")
@@ -130,9 +135,12 @@ def parse_args(argv: Sequence[str] | None) -> Sizes:
     args = parser.parse_args(argv)
     if args.members < 50 or args.transfers < 1000:
         parser.error("the bank needs at least 50 members and 1,000 transfers")
+    if args.circle < 0:
+        parser.error("--circle is a number of people: 0 (anyone) or more")
     return Sizes(
         args.members,
         args.transfers,
+        args.circle,
         max(1, args.runs),
         keep=args.keep or args.reuse is not None,
         reuse=args.reuse,
@@ -260,8 +268,11 @@ def add_reversals(conn: psycopg.Connection, bank_id: int, serials: Sequence[int]
     )
 
 
-def load_ledger(conn: psycopg.Connection, bank_id: int, transfers: int) -> None:
-    """Add exactly `transfers` transfers: group sessions, the bulk, then some reversals."""
+def load_ledger(conn: psycopg.Connection, bank_id: int, transfers: int, circle: int) -> None:
+    """Add exactly `transfers` transfers: group sessions, the bulk, then some reversals.
+
+    In the bulk, each member is helped by at most `circle` people (0: anyone at all).
+    """
     grouped = add_group_exchanges(conn, bank_id, max(1, transfers // 300))
     reversals = transfers // 500
     bulk = transfers - grouped - reversals
@@ -273,6 +284,7 @@ def load_ledger(conn: psycopg.Connection, bank_id: int, transfers: int) -> None:
         spread_days=1100,
         rebuild_indexes=True,
         categories=DEFAULT_SKILL_CATEGORIES,
+        circles=circle,
     )
     add_reversals(conn, bank_id, reversible(bulk, reversals))
     set_counters(conn, bank_id)  # again, now that the reversals moved hours back
@@ -508,7 +520,7 @@ def load_outreach(
 # --- The bank -------------------------------------------------------------------------------
 
 
-def build_report_bank(url: str, members: int, transfers: int) -> int:
+def build_report_bank(url: str, members: int, transfers: int, circle: int = 8) -> int:
     """Create and fill the report bank; return its id."""
     bank_id, broker = create_bank(url, SLUG)
     rng = random.Random(23)
@@ -521,7 +533,7 @@ def build_report_bank(url: str, members: int, transfers: int) -> int:
         load_referrals(conn, bank_id, broker, max(20, members // 30), rng)
         load_outreach(conn, bank_id, broker, ids, max(10, members // 12), rng)
     with raw(url) as conn:
-        load_ledger(conn, bank_id, transfers)
+        load_ledger(conn, bank_id, transfers, circle)
     return bank_id
 
 
@@ -729,7 +741,7 @@ def measure(url: str, sizes: Sizes) -> float | None:
     if sizes.reuse:
         bank_id = kept_bank(url, SLUG)
     else:
-        bank_id = build_report_bank(url, sizes.members, sizes.transfers)
+        bank_id = build_report_bank(url, sizes.members, sizes.transfers, sizes.circle)
         analyze(url)
     say(f"report bank: {counts(url, bank_id)} ({time.perf_counter() - started:.0f} s)")
     say(f"period: {YEAR_START} to {TODAY}")
