@@ -10,10 +10,19 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import GRACE, TOM, check_axe, check_page, check_touch_targets, sign_in
+from tests.browser.helpers import (
+    GRACE,
+    TOM,
+    check_axe,
+    check_page,
+    check_reflow,
+    check_touch_targets,
+    sign_in,
+)
 
 A4_WIDTH_PX = 794  # 210 mm at 96 CSS px to the inch
 A4_POINTS = (595, 842)  # 210 x 297 mm in PDF points
+ZOOMED_200 = (180, 370)  # the phone at 200 % zoom, as in the site-wide crawl
 
 
 def open_reports(page) -> None:
@@ -28,6 +37,7 @@ def test_a_broker_reads_the_report_on_a_phone_and_opens_a_definition(page, live_
 
     assert page.locator("svg.chart[role=img]").count() >= 2
     check_page(page, "reports-broker")
+    check_reflow(page, *ZOOMED_200)
     check_touch_targets(page)
     page.get_by_text("What this counts").first.click()
     expect(page.locator("details.definition").first).to_have_attribute("open", "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, render_template, request, url_for
 from flask_login import current_user
 
 from timebank.errors import InvalidInput
@@ -32,7 +32,7 @@ CHOICES = (
 )
 
 
-def init_app(app: Any) -> None:
+def init_app(app: Flask) -> None:
     """Register the blueprint and the filters report templates use."""
     app.register_blueprint(bp)
     app.jinja_env.filters["report_value"] = format_value
