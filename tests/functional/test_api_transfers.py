@@ -768,6 +768,10 @@ def test_a_broker_lists_anyones_a_member_only_their_own(
     assert_problem(response, 404)
 
 
+# Fixed, not random: parallel test workers must collect the same test names.
+A_TRANSFER_ID = "00000000-0000-4000-8000-000000000001"
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -783,9 +787,9 @@ def test_a_broker_lists_anyones_a_member_only_their_own(
         "cursor=bm90IGpzb24",
         f"cursor={encode_cursor([1, 2, 3])}",
         f"cursor={encode_cursor(['2026-01-01', '2026-01-01T00:00:00+00:00', 'nope'])}",
-        f"cursor={encode_cursor(['2026-01-01', 5, str(uuid.uuid4())])}",
+        f"cursor={encode_cursor(['2026-01-01', 5, A_TRANSFER_ID])}",
         f"cursor={encode_cursor(['x'])}",
-        f"cursor={encode_cursor(['2026-01-01', '0001-01-01T00:00:00+05:00', str(uuid.uuid4())])}",
+        f"cursor={encode_cursor(['2026-01-01', '0001-01-01T00:00:00+05:00', A_TRANSFER_ID])}",
     ],
 )
 def test_bad_list_parameters_are_422(api, sam_token, query):
