@@ -128,6 +128,7 @@ def test_two_series_differ_by_more_than_colour_and_have_a_key():
     assert len(list(svg.iter(f"{SVG}circle"))) == 6 + 1  # points plus the key's marker
     texts = [text.text for text in svg.iter(f"{SVG}text")]
     assert "Active members" in texts and "New connections" in texts
+    assert "Active members and New connections" in texts
 
 
 def test_grouped_bars_fill_the_second_series_with_a_hatched_pattern():

@@ -244,7 +244,9 @@ def _plot_scale(table: Table, series: Sequence[Series]) -> tuple[list[float], fl
 
 
 def _axes_title(series: Sequence[Series]) -> str:
-    return unit(series[0].column) if len(series) == 1 else "Values (see key below)"
+    """Name what the chart measures: the series' labels, or a pointer to the key if too long."""
+    named = " and ".join(unit(line.column) for line in series)
+    return named if len(named) <= 48 else "Values (see the key below)"
 
 
 def _bars(table: Table, svg_id: str) -> Markup:
