@@ -99,6 +99,8 @@ def test_a_preset_period_can_be_chosen(as_broker, bank):
         ({"from": "2026-03-31", "to": "2026-03-01"}, "The end date is before the start date"),
         ({"from": "2026-03-01"}, "Please give the end date"),
         ({"from": "2015-01-01", "to": "2026-01-01"}, "at most five years"),
+        ({"from": "9999-01-01", "to": "9999-12-31"}, "between 2000 and 2100"),
+        ({"from": "1066-10-14", "to": "1066-10-15"}, "between 2000 and 2100"),
         ({"period": "year", "year": "twenty"}, "four numbers"),
         ({"period": "fortnight"}, "Please choose one of"),
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -21,6 +22,10 @@ from timebank.tenancy.models import TimeBank
 from timebank.web.access import current_bank, role_required
 
 bp = Blueprint("reports", __name__)
+
+# Far enough either way for any time bank's records (as the API allows).
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2100, 12, 31)
 
 CHOICES = (
     ("last_12_months", "The last 12 months"),
@@ -47,8 +52,19 @@ def chosen_period(bank: TimeBank) -> periods.Period:
     args = request.args
     name = args.get("period") or ("custom" if "from" in args or "to" in args else None)
     if name == "custom":
-        return periods.parse_period(args.get("from"), args.get("to"))
+        return _custom_period(args.get("from"), args.get("to"))
     return periods.preset(name or "last_12_months", today_in(bank.timezone), _year())
+
+
+def _custom_period(start: str | None, end: str | None) -> periods.Period:
+    """Return the period between two dates typed in, within the years a time bank can have."""
+    try:
+        found = periods.parse_period(start, end)
+    except ValueError:  # five years on from the start is past the year 9999
+        found = None
+    if found is None or not (EARLIEST <= found.start and found.end <= LATEST):
+        raise InvalidInput(f"Please choose dates between {EARLIEST.year} and {LATEST.year}.")
+    return found
 
 
 def _year() -> int | None:
