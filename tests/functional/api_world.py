@@ -73,6 +73,7 @@ def build_world(session) -> World:
         "lee": lee.id,
         "listing": request.id,
         "referral": session.scalar(sa.select(Referral.id).where(Referral.bank_id == bank.id)),
+        "partner": partner.id,
         "pending": exchange(sam_, kim, by=sam_),
         "posted": exchange(kim, sam_, by=sam_),
         "group": group_id,

@@ -111,6 +111,11 @@ MATRIX: dict[tuple[str, str], Row] = {
         answers(practice=200), path=lambda ids: {"referral_id": ids["referral"]}
     ),
     ("GET", "/api/v1/reports/figures"): Row(BROKERS_ONLY, query=march, other_bank=None),
+    ("GET", "/api/v1/reports"): Row(BROKERS_ONLY, query=march, other_bank=None),
+    # A practice's own outcomes: its token, or brokers naming it; bank B's admin finds none.
+    ("GET", "/api/v1/reports/practice"): Row(
+        answers(practice=200), query=lambda ids: march(ids) | {"partner_id": ids["partner"]}
+    ),
     # Members: brokers list, see and sign up; only admins change a member's status.
     ("GET", "/api/v1/members"): Row(BROKERS_ONLY, other_bank=None),
     ("POST", "/api/v1/members"): Row(

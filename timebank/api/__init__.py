@@ -23,6 +23,7 @@ BLUEPRINT_MODULES = (
     "timebank.api.me",
     "timebank.api.referrals",
     "timebank.api.reports",
+    "timebank.api.evidence",
     "timebank.api.members",
     "timebank.api.accounts",
     "timebank.api.listings",
