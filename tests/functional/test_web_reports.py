@@ -216,3 +216,33 @@ def test_a_practices_report_shows_only_its_own_referrals(session, bank, admin, p
     assert "<nav" not in page.get_data(as_text=True)
     assert "Ravensbourne Health Centre" in text and "Downham Surgery" not in text
     assert "Referred 6" in text and "13" not in text
+
+
+def test_a_practices_report_links_its_tables_as_csv_with_only_its_own_referrals(
+    session, bank, admin, practice, app
+):
+    other = partners.add_partner(session, bank.id, admin.id, "Downham Surgery")
+    refer(session, bank, practice, 6, dt.date(2026, 3, 9), first=0)
+    refer(session, bank, other, 7, dt.date(2026, 3, 10), first=100)
+    client = signed_in(app, admin)
+    page = client.get(f"/reports/practices/{practice.id}", query_string=MARCH).get_data(
+        as_text=True
+    )
+    links = re.findall(r'href="(/reports/practices/\d+/[a-z_]+\.csv\?[^"]+)"', page)
+
+    downloads = [client.get(link.replace("&amp;", "&")) for link in links]
+
+    assert links and all(d.status_code == 200 and d.mimetype == "text/csv" for d in downloads)
+    everything = "".join(d.get_data(as_text=True) for d in downloads)
+    assert "Ravensbourne Health Centre,6" in everything
+    assert "Downham" not in everything
+
+
+def test_a_practice_csv_of_another_bank_or_an_unknown_table_is_404(app, bank, practice):
+    other = MemberFactory(bank=TimeBankFactory(), display_name="Otto Other", role="admin")
+    staff = MemberFactory(bank=bank, role="broker")
+
+    theirs = signed_in(app, other).get(f"/reports/practices/{practice.id}/referral_funnel.csv")
+    unknown = signed_in(app, staff).get(f"/reports/practices/{practice.id}/no_such_table.csv")
+
+    assert theirs.status_code == 404 and unknown.status_code == 404

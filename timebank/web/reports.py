@@ -17,7 +17,7 @@ from timebank.reports import period as periods
 from timebank.reports.charts import chart_svg
 from timebank.reports.export import to_csv
 from timebank.reports.formatting import format_date, format_value, is_numeric
-from timebank.reports.tables import Report
+from timebank.reports.tables import Report, Table
 from timebank.tenancy.models import TimeBank
 from timebank.web.access import current_bank, role_required
 
@@ -145,8 +145,13 @@ def table_csv(table_key: str):
     table = make_report(bank, found, view).table(table_key)
     if table is None:
         abort(404)
-    name = "-".join([bank.slug, table_key, found.start.isoformat(), "to", found.end.isoformat()])
-    name += "-funder-view" if view == "funder" else ""
+    words = [bank.slug, table_key] + (["funder-view"] if view == "funder" else [])
+    return _csv_download(table, words, found)
+
+
+def _csv_download(table: Table, words: list[str], found: periods.Period) -> Response:
+    """Answer with a table as a CSV file named after the bank, the table and the period."""
+    name = "-".join([*words[:2], found.start.isoformat(), "to", found.end.isoformat(), *words[2:]])
     safe = re.sub(r"[^A-Za-z0-9_.-]", "-", name)
     return Response(
         "\ufeff" + to_csv(table),
@@ -165,7 +170,13 @@ def printable():
         return _bad_period(str(error))
     report = make_report(bank, found, "funder")
     back = url_for("reports.report_page", **period_args(found))
-    return render_template("reports/print.html", report=report, back=back)
+    return render_template(
+        "reports/print.html",
+        report=report,
+        back=back,
+        csv_args=period_args(found, "funder"),
+        csv_endpoint="reports.table_csv",
+    )
 
 
 @bp.get("/reports/practices/<int:partner_id>")
@@ -181,7 +192,31 @@ def practice(partner_id: int):
         return _bad_period(str(error))
     report = build_practice_report(session, partner.bank_id, partner.id, found.start, found.end)
     back = url_for("reports.report_page", **period_args(found))
-    return render_template("reports/print.html", report=report, back=back)
+    return render_template(
+        "reports/print.html",
+        report=report,
+        back=back,
+        csv_args=period_args(found) | {"partner_id": partner.id},
+        csv_endpoint="reports.practice_csv",
+    )
+
+
+@bp.get("/reports/practices/<int:partner_id>/<table_key>.csv")
+@role_required("broker")
+def practice_csv(partner_id: int, table_key: str):
+    from timebank.reports.build import build_practice_report
+
+    session = db.session()
+    partner = partners.partner_in_bank(session, current_user.bank_id, partner_id)
+    try:
+        found = chosen_period(current_bank())
+    except InvalidInput as error:
+        return Response(str(error) + "\n", status=400, mimetype="text/plain")
+    report = build_practice_report(session, partner.bank_id, partner.id, found.start, found.end)
+    table = report.table(table_key)
+    if table is None:
+        abort(404)
+    return _csv_download(table, [current_bank().slug, f"practice-{partner.id}", table_key], found)
 
 
 def _bad_period(message: str) -> tuple[str, int]:
