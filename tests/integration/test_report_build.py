@@ -139,11 +139,11 @@ def test_member_figures_of_the_period(session, ledger):
     assert figure(report, "gave_and_received") == 3
 
 
-def test_active_members_by_month_look_back_ninety_days_from_each_month_end(session, ledger):
+def test_active_members_by_month_look_back_over_three_calendar_months(session, ledger):
     report = build_report(session, ledger.id, START, END, "broker")
 
-    # January: 3 November to 31 January holds exchanges 3 and 1: Eve, Ann, Bob.
-    # February: 1 December to 28 February: the same three. March: Cy joins them.
+    # January: November to January holds exchanges 3 and 1 (Eve, Ann, Bob), not Fay and
+    # Gus's of 1 October. February: December to February, the same three. March: Cy too.
     assert rows(report, "active_by_month") == [(JAN, 3), (FEB, 3), (MAR, 4)]
 
 

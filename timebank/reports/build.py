@@ -16,7 +16,7 @@ from timebank.referrals.models import ReferralPartner
 from timebank.reports.definitions import DEFINITIONS
 from timebank.reports.exchanges import exchanges_section, tallies, totals
 from timebank.reports.membership import membership_section
-from timebank.reports.networks import networks_section
+from timebank.reports.networks import AreaMix, networks_section
 from timebank.reports.outreach_figures import outreach_section
 from timebank.reports.period import Period, checked
 from timebank.reports.referral_outcomes import referrals_section
@@ -65,7 +65,7 @@ def build_report(
     sections = (
         exchanges_section(scope, found),
         membership_section(scope),
-        networks_section(scope),
+        networks_section(scope, AreaMix(found.known_pairs, found.across_pairs)),
         supply_section(scope),
         referrals_section(scope),
         outreach_section(scope),

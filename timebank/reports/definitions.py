@@ -33,8 +33,8 @@ DEFINITIONS = HEADLINE | {
     "not come back since). Members who left before this was recorded are not counted.",
     "gave_and_received": "Members who both gave help and received help in the period: the "
     "two-way exchange time banking is for.",
-    "active_by_month": f"Members who gave or received help in the {ACTIVE_DAYS} days up to the "
-    "end of each month (or to the end of the period, for its last month).",
+    "active_by_month": "Members who gave or received help in the month or in the two months "
+    "before it (for the period's last month, up to the period's end).",
     "retention": "For the members who joined in each month of the period: how many gave or "
     "received help in the three calendar months up to the 3rd, 6th and 12th month after the "
     "month they joined (for January's joiners, 3 months on means February to April). "

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from timebank.ledger.models import Account
+from timebank.members.models import Member
 from timebank.reports.definitions import DEFINITIONS
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import counted_trades, month_number, number_of_month, transfers
@@ -21,12 +23,15 @@ NOT_SAID = "Not said"
 
 @dataclass(frozen=True)
 class Tally:
-    """Minutes and exchanges of one month and kind of help."""
+    """Minutes and exchanges of one month and kind of help, and their pairs' areas."""
 
     month: int
     category: str | None
     minutes: int
     exchanges: int
+    # Giver and receiver pairs with both areas known, and those across two areas.
+    known_pairs: int = 0
+    across_pairs: int = 0
 
 
 @dataclass(frozen=True)
@@ -37,26 +42,62 @@ class ExchangeTotals:
     exchanges: int
     by_month: dict[int, tuple[int, int]]
     by_category: dict[str | None, tuple[int, int]]
+    known_pairs: int = 0
+    across_pairs: int = 0
+
+
+def _areas() -> sa.Subquery:
+    return (
+        sa.select(Account.id, Member.area)
+        .join(Member, Member.id == Account.member_id)
+        .where(Member.area.is_not(None))
+        .subquery()
+    )
+
+
+def _grouped(scope: Scope) -> sa.Subquery:
+    """Sum the period's trades per month, kind of help, group exchange and area mix."""
+    transfer = transfers()
+    giver, receiver = _areas().alias("giver_area"), _areas().alias("receiver_area")
+    month = month_number(scope.session, transfer.c.happened_on).label("month")
+    mix = sa.case(
+        (sa.or_(giver.c.area.is_(None), receiver.c.area.is_(None)), None),
+        (giver.c.area == receiver.c.area, 0),
+        else_=1,
+    ).label("across")
+    keys = (month, transfer.c.skill_category.label("category"), transfer.c.group_id, mix)
+    return (
+        counted_trades(scope.bank_id, scope.period.start, scope.period.end)
+        .add_columns(
+            *keys,
+            sa.func.count().label("trades"),
+            sa.func.sum(transfer.c.amount).label("minutes"),
+        )
+        .select_from(transfer)
+        .outerjoin(giver, giver.c.id == transfer.c.credit_account_id)
+        .outerjoin(receiver, receiver.c.id == transfer.c.debit_account_id)
+        .group_by(*keys)
+        .subquery("grouped")
+    )
 
 
 def tallies(scope: Scope) -> list[Tally]:
     """Return the period's minutes and exchanges per month and kind of help."""
-    transfer = transfers()
-    month = month_number(scope.session, transfer.c.happened_on).label("month")
-    # A group exchange is several transfers sharing a group id; it counts once.
-    single = sa.func.count(sa.case((transfer.c.group_id.is_(None), 1)))
-    query = (
-        counted_trades(scope.bank_id, scope.period.start, scope.period.end)
-        .add_columns(
-            month,
-            transfer.c.skill_category,
-            sa.func.sum(transfer.c.amount),
-            single + sa.func.count(sa.distinct(transfer.c.group_id)),
-        )
-        .group_by(month, transfer.c.skill_category)
-    )
+    grouped = _grouped(scope)
+    # Grouping by group id first leaves few rows, so counting distinct groups is cheap.
+    exchanges = sa.func.sum(
+        sa.case((grouped.c.group_id.is_(None), grouped.c.trades), else_=0)
+    ) + sa.func.count(sa.distinct(grouped.c.group_id))
+    query = sa.select(
+        grouped.c.month,
+        grouped.c.category,
+        sa.func.sum(grouped.c.minutes),
+        exchanges,
+        sa.func.sum(sa.case((grouped.c.across.is_not(None), grouped.c.trades), else_=0)),
+        sa.func.sum(sa.case((grouped.c.across == 1, grouped.c.trades), else_=0)),
+    ).group_by(grouped.c.month, grouped.c.category)
     return [
-        Tally(int(row[0]), row[1], int(row[2] or 0), int(row[3]))
+        Tally(int(row[0]), row[1], int(row[2] or 0), int(row[3]), int(row[4]), int(row[5]))
         for row in scope.session.execute(query)
     ]
 
@@ -74,6 +115,8 @@ def totals(rows: list[Tally]) -> ExchangeTotals:
         exchanges=sum(row.exchanges for row in rows),
         by_month={key: (pair[0], pair[1]) for key, pair in by_month.items()},
         by_category={key: (pair[0], pair[1]) for key, pair in by_category.items()},
+        known_pairs=sum(row.known_pairs for row in rows),
+        across_pairs=sum(row.across_pairs for row in rows),
     )
 
 

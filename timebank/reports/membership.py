@@ -1,9 +1,10 @@
 """Members in a period: active, new, leaving, giving and receiving, and staying on.
 
-One scratch table sums each account's exchanges per month of the period (with one more
-bucket, numbered -1, for the 90 days before it): the last day it traded in that month, and
-how many times it gave and received. Active members, the monthly line, two-way members and
-the joining cohorts are all read from it.
+One scratch table sums each member's exchanges, one row per account: the months they traded
+in (as bits of a number: bit 2 is the period's first month, bits 0 and 1 the two months
+before it), the last day they traded, and how many times they gave and received in the
+period. Active members, the monthly line, two-way members and the joining cohorts are all
+read from its hundred thousand rows at most, never from the transfer log again.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from timebank.reports.definitions import ACTIVE_DAYS, DEFINITIONS
 from timebank.reports.period import add_months_to_first, last_day_of_month
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import (
-    constant_rows,
     counted_trades,
     create_scratch,
+    is_postgresql,
     month_number,
     number_of_month,
     stamp_on_days,
@@ -30,96 +31,87 @@ from timebank.reports.scratch import (
 from timebank.reports.tables import Column, Figure, Section, Table, Value
 
 ACTIVITY_TABLE = "report_activity"
-BEFORE = -1
+# Bits for the months before the period that "active by month" looks back on.
+MONTHS_BEFORE = 2
+# Active in a month: traded in it or the two months before (three bits).
+THREE_MONTHS = 7
 COHORT_MONTHS = (3, 6, 12)
 
 
+def _window_start(scope: Scope) -> dt.date:
+    """Return the first day any member figure looks at."""
+    first_month = add_months_to_first(scope.period.start.replace(day=1), -MONTHS_BEFORE)
+    return min(first_month, scope.period.end - dt.timedelta(days=ACTIVE_DAYS - 1))
+
+
+def _month_bits(scope: Scope, values: typing.Any) -> typing.Any:
+    """Combine one bit per row into each account's months (bitwise OR)."""
+    if is_postgresql(scope.session):
+        return sa.func.bit_or(values)
+    # SQLite has no bitwise aggregate: adding each distinct bit once is the same.
+    return sa.func.sum(sa.distinct(values))
+
+
 def sum_activity(scope: Scope) -> sa.Table:
-    """Sum each account's exchanges per month bucket into a scratch table; return it."""
+    """Sum each account's exchanges into a scratch table, one row per account; return it."""
     transfer = transfers()
-    period = scope.period
-    first = period.start - dt.timedelta(days=ACTIVE_DAYS - 1)
-    base = number_of_month(period.start)
-    # Each exchange twice: once for the giver (side 0), once for the receiver (side 1).
-    side = constant_rows("sides", ("side",), [(0,), (1,)])
-    account = sa.case(
-        (side.c.side == 0, transfer.c.credit_account_id), else_=transfer.c.debit_account_id
-    ).label("account_id")
-    bucket = sa.case(
-        (transfer.c.happened_on < period.start, BEFORE),
-        else_=month_number(scope.session, transfer.c.happened_on) - base,
-    ).label("bucket")
-    query = (
-        counted_trades(scope.bank_id, first, period.end)
-        .add_columns(
-            account,
-            bucket,
-            sa.func.max(transfer.c.happened_on).label("last_day"),
-            sa.func.count(sa.case((side.c.side == 0, 1))).label("gave"),
-            sa.func.count(sa.case((side.c.side == 1, 1))).label("received"),
+    first = _window_start(scope)
+    sides = sa.union_all(
+        *(
+            counted_trades(scope.bank_id, first, scope.period.end).add_columns(
+                account.label("account_id"),
+                transfer.c.happened_on.label("day"),
+                sa.literal(gave).label("gave"),
+            )
+            for account, gave in (
+                (transfer.c.credit_account_id, 1),
+                (transfer.c.debit_account_id, 0),
+            )
         )
-        .select_from(transfer)
-        .join(side, sa.true())
-        .group_by(account, bucket)
+    ).subquery("sides")
+    first_bit_month = add_months_to_first(scope.period.start.replace(day=1), -MONTHS_BEFORE)
+    shift = month_number(scope.session, sides.c.day) - number_of_month(first_bit_month)
+    bit = sa.case(
+        (sides.c.day >= first_bit_month, sa.literal(1, sa.BigInteger).op("<<")(shift)), else_=0
     )
+    in_period = sides.c.day >= scope.period.start
+    query = sa.select(
+        sides.c.account_id,
+        _month_bits(scope, bit).label("months"),
+        sa.func.max(sides.c.day).label("last_day"),
+        sa.func.count(sa.case((sa.and_(in_period, sides.c.gave == 1), 1))).label("gave"),
+        sa.func.count(sa.case((sa.and_(in_period, sides.c.gave == 0), 1))).label("received"),
+    ).group_by(sides.c.account_id)
     return create_scratch(scope.session, ACTIVITY_TABLE, query)
+
+
+def _traded_in(months: typing.Any, first_bit: typing.Any) -> sa.ColumnElement[bool]:
+    """Return the condition that `months` has any of the three bits from `first_bit` on."""
+    return months.op(">>")(first_bit).op("&")(THREE_MONTHS) != 0
 
 
 def active_at_end(scope: Scope, activity: sa.Table) -> int:
     """Return how many members traded in the 90 days up to the period's end."""
     since = scope.period.end - dt.timedelta(days=ACTIVE_DAYS - 1)
-    query = sa.select(sa.func.count(sa.distinct(activity.c.account_id))).where(
-        activity.c.last_day >= since
-    )
+    query = sa.select(sa.func.count()).where(activity.c.last_day >= since)
     return int(scope.session.scalar(query) or 0)
 
 
 def gave_and_received(scope: Scope, activity: sa.Table) -> int:
     """Return how many members both gave and received help in the period."""
-    both = (
-        sa.select(activity.c.account_id)
-        .where(activity.c.bucket != BEFORE)
-        .group_by(activity.c.account_id)
-        .having(sa.and_(sa.func.sum(activity.c.gave) > 0, sa.func.sum(activity.c.received) > 0))
-        .subquery()
-    )
-    return int(scope.session.scalar(sa.select(sa.func.count()).select_from(both)) or 0)
+    query = sa.select(sa.func.count()).where(activity.c.gave > 0, activity.c.received > 0)
+    return int(scope.session.scalar(query) or 0)
 
 
 def active_by_month(scope: Scope, activity: sa.Table) -> list[int]:
-    """Return, for each month of the period, the members active at its end."""
+    """Return, for each month of the period, the members who traded in it or the two before."""
     months = scope.period.months()
-    ends = constant_rows(
-        "month_ends",
-        ("k", "since"),
-        [
-            (k, scope.period.month_end(month) - dt.timedelta(days=ACTIVE_DAYS - 1))
-            for k, month in enumerate(months)
-        ],
-    )
-    # An account's latest bucket up to a month holds its last trading day up to that month,
-    # so each bucket speaks for the months from its own to the next one the account has.
-    following = sa.func.lead(activity.c.bucket, 1, len(months)).over(
-        partition_by=activity.c.account_id, order_by=activity.c.bucket
-    )
-    spans = sa.select(
-        activity.c.bucket, following.label("next_bucket"), activity.c.last_day
-    ).subquery("spans")
-    query = (
-        sa.select(ends.c.k, sa.func.count())
-        .select_from(spans)
-        .join(
-            ends,
-            sa.and_(
-                ends.c.k >= spans.c.bucket,
-                ends.c.k < spans.c.next_bucket,
-                spans.c.last_day >= ends.c.since,
-            ),
-        )
-        .group_by(ends.c.k)
-    )
-    found = dict(scope.session.execute(query).tuples().all())
-    return [int(found.get(k, 0)) for k in range(len(months))]
+    # Month k of the period is bit k + 2, so its three months are bits k to k + 2.
+    counts = [
+        sa.func.count(sa.case((_traded_in(activity.c.months, k), 1))) for k in range(len(months))
+    ]
+    found = scope.session.execute(sa.select(*counts)).one()
+    return [int(count) for count in found]
 
 
 def _members_on_days(scope: Scope, column: typing.Any) -> sa.Select:
@@ -145,16 +137,13 @@ def cohorts(scope: Scope, activity: sa.Table) -> list[tuple[dt.date, int, list[i
     months = scope.period.months()
     base = number_of_month(scope.period.start)
     joined = (month_number(scope.session, Member.joined_at) - base).label("cohort")
+    traded = sa.func.coalesce(activity.c.months, 0)
+    # N months on from cohort j: months j + N - 2 to j + N, which are bits j + N on.
     counts = [
-        sa.func.count(
-            sa.distinct(
-                sa.case((activity.c.bucket.between(joined + after - 2, joined + after), Member.id))
-            )
-        )
-        for after in COHORT_MONTHS
+        sa.func.count(sa.case((_traded_in(traded, joined + after), 1))) for after in COHORT_MONTHS
     ]
     query = (
-        sa.select(joined, sa.func.count(sa.distinct(Member.id)), *counts)
+        sa.select(joined, sa.func.count(), *counts)
         .join(Account, Account.member_id == Member.id)
         .outerjoin(activity, activity.c.account_id == Account.id)
         .where(

@@ -1,8 +1,8 @@
 """Who has met whom: each member's circle, new connections and exchanges across areas.
 
 One scratch table holds every pair of members who have ever exchanged, up to the period's
-end: the day they first did, and how many of their exchanges fell in the period (a group
-exchange counts once for each giver and receiver pair in it).
+end, and the day they first did. The mix of areas comes from the exchanges' own pass (see
+`exchanges.tallies`): each giver and receiver pair of a group exchange counts once.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from timebank.ledger.models import Account
-from timebank.members.models import Member
 from timebank.reports.definitions import DEFINITIONS
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import (
@@ -61,14 +59,12 @@ def sum_pairs(scope: Scope) -> sa.Table:
     giver, receiver = transfer.c.credit_account_id, transfer.c.debit_account_id
     one = _lower(scope.session, giver, receiver).label("one")
     other = _higher(scope.session, giver, receiver).label("other")
-    in_period = sa.case((transfer.c.happened_on >= scope.period.start, 1))
     query = (
         counted_trades(scope.bank_id, None, scope.period.end)
         .add_columns(
             one,
             other,
             sa.func.min(transfer.c.happened_on).label("first_day"),
-            sa.func.count(in_period).label("in_period"),
         )
         .group_by(one, other)
     )
@@ -101,27 +97,6 @@ def new_connections(scope: Scope, pairs: sa.Table) -> dict[int, int]:
     return {int(number): int(count) for number, count in scope.session.execute(query)}
 
 
-def area_mix(scope: Scope, pairs: sa.Table) -> AreaMix:
-    """Return the period's giver and receiver pairs with both areas known, and across areas."""
-    one, other = Account.__table__.alias("one_account"), Account.__table__.alias("other_account")
-    first, second = Member.__table__.alias("first"), Member.__table__.alias("second")
-    across = sa.case((first.c.area != second.c.area, pairs.c.in_period), else_=0)
-    query = (
-        sa.select(
-            sa.func.coalesce(sa.func.sum(pairs.c.in_period), 0),
-            sa.func.coalesce(sa.func.sum(across), 0),
-        )
-        .select_from(pairs)
-        .join(one, one.c.id == pairs.c.one)
-        .join(first, first.c.id == one.c.member_id)
-        .join(other, other.c.id == pairs.c.other)
-        .join(second, second.c.id == other.c.member_id)
-        .where(pairs.c.in_period > 0, first.c.area.is_not(None), second.c.area.is_not(None))
-    )
-    known, crossing = scope.session.execute(query).one()
-    return AreaMix(int(known), int(crossing))
-
-
 def median_of(sizes: Counter[int]) -> float | None:
     """Return the middle circle size of the members counted in `sizes`."""
     return median([float(size) for size, count in sizes.items() for _ in range(count)])
@@ -137,13 +112,12 @@ def _in_band(size: int, low: int, high: int | None) -> bool:
     return low <= size and (high is None or size <= high)
 
 
-def networks_section(scope: Scope) -> Section:
-    """Build the report's section on members' networks."""
+def networks_section(scope: Scope, mix: AreaMix) -> Section:
+    """Build the report's section on members' networks (`mix`: the period's area mix)."""
     pairs = sum_pairs(scope)
     sizes = circle_sizes(scope, pairs)
     members = sum(sizes.values())
     by_month = new_connections(scope, pairs)
-    mix = area_mix(scope, pairs)
     guard = scope.guard
     share = round(100 * mix.across / mix.known, 1) if mix.known else None
     figures = (

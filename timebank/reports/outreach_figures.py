@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from timebank.broker.models import OutreachContact, OutreachFlag
+from timebank.clock import as_utc
 from timebank.reports.definitions import DEFINITIONS
 from timebank.reports.scope import Scope
 from timebank.reports.scratch import day_start, stamp_on_days
@@ -31,36 +32,44 @@ class OutreachCounts:
 def outreach_counts(scope: Scope) -> OutreachCounts:
     """Count the period's flagged members, and those contacted and re-engaged by its end."""
     by_end = day_start(scope.period.end + dt.timedelta(days=1))
-    flagged = (
-        sa.select(OutreachFlag.member_id, sa.func.min(OutreachFlag.raised_at).label("first"))
-        .where(
-            OutreachFlag.bank_id == scope.bank_id,
-            stamp_on_days(OutreachFlag.raised_at, scope.period.start, scope.period.end),
-        )
-        .group_by(OutreachFlag.member_id)
-        .subquery("flagged")
+    in_period = stamp_on_days(OutreachFlag.raised_at, scope.period.start, scope.period.end)
+    flags = scope.session.execute(
+        sa.select(
+            OutreachFlag.member_id, OutreachFlag.raised_at, OutreachFlag.outcome,
+            OutreachFlag.resolved_at,
+        ).where(OutreachFlag.bank_id == scope.bank_id, in_period)
+    ).all()  # fmt: skip
+    first: dict[int, dt.datetime] = {}
+    back: set[int] = set()
+    for member_id, raised_at, outcome, resolved_at in flags:
+        first[member_id] = min(first.get(member_id, as_utc(raised_at)), as_utc(raised_at))
+        if outcome == RE_ENGAGED and resolved_at is not None and as_utc(resolved_at) < by_end:
+            back.add(member_id)
+    contacted: set[int] = set()
+    for member_id, created_at, outcome in _contacts(scope, by_end, in_period):
+        if as_utc(created_at) >= first[member_id]:
+            contacted.add(member_id)
+            if outcome == RE_ENGAGED:
+                back.add(member_id)
+    return OutreachCounts(len(first), len(contacted), len(back))
+
+
+def _contacts(
+    scope: Scope, by_end: dt.datetime, flagged_in_period: sa.ColumnElement[bool]
+) -> list[sa.Row]:
+    """Return the contacts made by the period's end with members flagged in the period."""
+    flagged = sa.select(OutreachFlag.member_id).where(
+        OutreachFlag.bank_id == scope.bank_id, flagged_in_period
     )
-    contact = sa.exists().where(
-        OutreachContact.bank_id == scope.bank_id,
-        OutreachContact.member_id == flagged.c.member_id,
-        OutreachContact.created_at >= flagged.c.first,
-        OutreachContact.created_at < by_end,
-    )
-    closed_back = sa.exists().where(
-        OutreachFlag.bank_id == scope.bank_id,
-        OutreachFlag.member_id == flagged.c.member_id,
-        OutreachFlag.raised_at >= flagged.c.first,
-        OutreachFlag.outcome == RE_ENGAGED,
-        OutreachFlag.resolved_at < by_end,
-    )
-    back = sa.or_(contact.where(OutreachContact.outcome == RE_ENGAGED), closed_back)
     query = sa.select(
-        sa.func.count(),
-        sa.func.count(sa.case((contact, 1))),
-        sa.func.count(sa.case((back, 1))),
-    ).select_from(flagged)
-    found = scope.session.execute(query).one()
-    return OutreachCounts(int(found[0]), int(found[1]), int(found[2]))
+        OutreachContact.member_id, OutreachContact.created_at, OutreachContact.outcome
+    ).where(
+        OutreachContact.bank_id == scope.bank_id,
+        OutreachContact.created_at >= day_start(scope.period.start),
+        OutreachContact.created_at < by_end,
+        OutreachContact.member_id.in_(flagged),
+    )
+    return list(scope.session.execute(query).all())
 
 
 def outreach_section(scope: Scope) -> Section:

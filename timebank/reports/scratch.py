@@ -90,6 +90,9 @@ def create_scratch(session: so.Session, name: str, query: sa.Select) -> sa.Table
     session.execute(sa.text(f"DROP TABLE IF EXISTS {name}"))
     when = " ON COMMIT DROP" if is_postgresql(session) else ""
     session.execute(sa.text(f"CREATE TEMPORARY TABLE {name}{when} AS {statement}"))
+    if is_postgresql(session):
+        # Temporary tables have no statistics until analysed; the queries on them need some.
+        session.execute(sa.text(f"ANALYZE {name}"))
     return sa.Table(
         name,
         sa.MetaData(),
