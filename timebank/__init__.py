@@ -60,6 +60,7 @@ def register_commands(app: Flask) -> None:
     from timebank.demo.cli import demo_cli
     from timebank.ledger.cli import ledger_cli
     from timebank.referrals.cli import referrals_cli
+    from timebank.reports.cli import reports_cli
     from timebank.schedule import schedule_cli
     from timebank.sms.cli import sms_cli
     from timebank.tenancy.cli import bank_cli
@@ -72,3 +73,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(sms_cli)
     app.cli.add_command(broker_cli)
     app.cli.add_command(api_cli)
+    app.cli.add_command(reports_cli)

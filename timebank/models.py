@@ -14,15 +14,19 @@ from timebank.ledger.models import Account, PendingEscalation, Transfer
 from timebank.members.models import Member, Organisation, SignInCode
 from timebank.offers.models import Listing, ListingContact
 from timebank.referrals.models import PartnerNumber, Referral, ReferralEvent, ReferralPartner
+from timebank.reports.models import AccountMonth, AccountPair, MonthTotal, SummaryRefresh
 from timebank.sms.models import ExchangeCode, InboundMessage, OptOut, OutboxMessage
 from timebank.tenancy.models import TimeBank
 
 __all__ = [
     "Account",
+    "AccountMonth",
+    "AccountPair",
     "ApiToken",
     "BrokerAction",
     "MemberBlock",
     "MemberCheck",
+    "MonthTotal",
     "OutreachContact",
     "OutreachFlag",
     "Proposal",
@@ -41,6 +45,7 @@ __all__ = [
     "OutboxMessage",
     "PendingEscalation",
     "SignInCode",
+    "SummaryRefresh",
     "TimeBank",
     "Transfer",
 ]

@@ -19,7 +19,7 @@ from flask.cli import AppGroup
 
 log = logging.getLogger("timebank.schedule")
 
-schedule_cli = AppGroup("schedule", help="Run the periodic commands (expiry, referrals).")
+schedule_cli = AppGroup("schedule", help="Run the periodic commands (expiry, referrals, reports).")
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ JOBS = (
     Job(("referrals", "purge"), 24 * 60 * 60),
     Job(("broker", "scan", "--all"), 60 * 60),
     Job(("broker", "link-exchanges", "--all"), 15 * 60),
+    Job(("reports", "refresh", "--all"), 15 * 60),
 )
 
 

@@ -7,10 +7,13 @@ each counts and `suppression` for what reports leaving the time bank hide.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from timebank.clock import utcnow
 from timebank.errors import NotFound
 from timebank.referrals.models import ReferralPartner
 from timebank.reports.definitions import DEFINITIONS
@@ -22,6 +25,7 @@ from timebank.reports.period import Period, checked
 from timebank.reports.referral_outcomes import referrals_section
 from timebank.reports.scope import Scope
 from timebank.reports.scratch import prepare
+from timebank.reports.summaries import refresh_if_stale, summary_max_age
 from timebank.reports.supply import supply_section
 from timebank.reports.suppression import Guard
 from timebank.reports.tables import Report
@@ -45,22 +49,51 @@ TITLES = {
 }
 
 
+@dataclass(frozen=True)
+class _Bank:
+    name: str
+    # Everything recorded up to this time is in the figures (in the bank's time zone).
+    recorded_up_to: dt.datetime
+
+
 def _scope(
-    session: so.Session, bank_id: int, start: dt.date, end: dt.date, audience: str
-) -> tuple[Scope, str]:
-    name = session.scalar(sa.select(TimeBank.name).where(TimeBank.id == bank_id))
-    if name is None:
+    session: so.Session,
+    bank_id: int,
+    period: Period,
+    audience: str,
+    direct: bool = False,
+) -> tuple[Scope, _Bank]:
+    found = session.execute(
+        sa.select(TimeBank.name, TimeBank.timezone).where(TimeBank.id == bank_id)
+    ).one_or_none()
+    if found is None:
         raise NotFound("There is no such time bank.")
-    period = checked(Period(start, end))
+    period = checked(period)
+    up_to = utcnow()
+    summarised = not direct and period.start.day == 1
+    if summarised:
+        freshness = refresh_if_stale(session, bank_id, summary_max_age())
+        summarised = freshness.covers(period.start, period.end)
+        up_to = freshness.refreshed_at if summarised else up_to
     prepare(session)
-    return Scope(session, bank_id, period, Guard(audience)), name
+    bank = _Bank(found.name, up_to.astimezone(ZoneInfo(found.timezone)))
+    return Scope(session, bank_id, period, Guard(audience), summarised), bank
 
 
 def build_report(
-    session: so.Session, bank_id: int, start: dt.date, end: dt.date, audience: str = "broker"
+    session: so.Session,
+    bank_id: int,
+    start: dt.date,
+    end: dt.date,
+    audience: str = "broker",
+    direct: bool = False,
 ) -> Report:
-    """Return the bank's report for the days `start` to `end`, both included."""
-    scope, name = _scope(session, bank_id, start, end, audience)
+    """Return the bank's report for the days `start` to `end`, both included.
+
+    Whole months come from the kept summaries (rebuilt first if they are too old); other
+    periods, or any period with `direct`, are worked out from the transfer log itself.
+    """
+    scope, bank = _scope(session, bank_id, Period(start, end), audience, direct)
     found = totals(tallies(scope))
     sections = (
         exchanges_section(scope, found),
@@ -72,13 +105,14 @@ def build_report(
         value_section(scope, found.minutes, found.exchanges),
     )
     return Report(
-        bank_name=name,
+        bank_name=bank.name,
         start=start,
         end=end,
         audience=audience,
         sections=sections,
         definitions=dict(DEFINITIONS),
         title=TITLES.get(audience, TITLES["broker"]),
+        recorded_up_to=bank.recorded_up_to,
     )
 
 
@@ -93,13 +127,14 @@ def build_practice_report(
     )
     if practice is None:
         raise NotFound("There is no such referral partner in this time bank.")
-    scope, name = _scope(session, bank_id, start, end, "practice")
+    scope, bank = _scope(session, bank_id, Period(start, end), "practice")
     return Report(
-        bank_name=name,
+        bank_name=bank.name,
         start=start,
         end=end,
         audience="practice",
         sections=(referrals_section(scope, partner_id),),
         definitions={key: DEFINITIONS[key] for key in PRACTICE_DEFINITIONS},
         title=f"{TITLES['practice']} for {practice}",
+        recorded_up_to=bank.recorded_up_to,
     )

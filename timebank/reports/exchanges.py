@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from timebank.ledger.models import Account
 from timebank.members.models import Member
 from timebank.reports.definitions import DEFINITIONS
+from timebank.reports.models import MonthTotal
+from timebank.reports.period import first_of_month
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import counted_trades, month_number, number_of_month, transfers
 from timebank.reports.tables import Column, Figure, Section, Table
@@ -83,6 +85,8 @@ def _grouped(scope: Scope) -> sa.Subquery:
 
 def tallies(scope: Scope) -> list[Tally]:
     """Return the period's minutes and exchanges per month and kind of help."""
+    if scope.summaries:
+        return summed_tallies(scope)
     grouped = _grouped(scope)
     # Grouping by group id first leaves few rows, so counting distinct groups is cheap.
     exchanges = sa.func.sum(
@@ -98,6 +102,32 @@ def tallies(scope: Scope) -> list[Tally]:
     ).group_by(grouped.c.month, grouped.c.category)
     return [
         Tally(int(row[0]), row[1], int(row[2] or 0), int(row[3]), int(row[4]), int(row[5]))
+        for row in scope.session.execute(query)
+    ]
+
+
+def summed_tallies(scope: Scope) -> list[Tally]:
+    """Return the tallies from the kept month totals (whole months only)."""
+    total = MonthTotal
+    known = sa.case((total.areas != "unknown", total.trades), else_=0)
+    across = sa.case((total.areas == "different", total.trades), else_=0)
+    query = (
+        sa.select(
+            total.month,
+            total.skill_category,
+            sa.func.sum(total.minutes),
+            sa.func.sum(total.exchanges),
+            sa.func.sum(known),
+            sa.func.sum(across),
+        )
+        .where(
+            total.bank_id == scope.bank_id,
+            total.month.between(first_of_month(scope.period.start), scope.period.end),
+        )
+        .group_by(total.month, total.skill_category)
+    )
+    return [
+        Tally(number_of_month(row[0]), row[1], int(row[2]), int(row[3]), int(row[4]), int(row[5]))
         for row in scope.session.execute(query)
     ]
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from timebank.ledger.models import Account
 from timebank.members.models import Member
 from timebank.reports.definitions import ACTIVE_DAYS, DEFINITIONS
+from timebank.reports.models import AccountMonth
 from timebank.reports.period import add_months_to_first, last_day_of_month
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import (
@@ -54,6 +55,8 @@ def _month_bits(scope: Scope, values: typing.Any) -> typing.Any:
 
 def sum_activity(scope: Scope) -> sa.Table:
     """Sum each account's exchanges into a scratch table, one row per account; return it."""
+    if scope.summaries:
+        return summed_activity(scope)
     transfer = transfers()
     first = _window_start(scope)
     sides = sa.union_all(
@@ -82,6 +85,38 @@ def sum_activity(scope: Scope) -> sa.Table:
         sa.func.count(sa.case((sa.and_(in_period, sides.c.gave == 1), 1))).label("gave"),
         sa.func.count(sa.case((sa.and_(in_period, sides.c.gave == 0), 1))).label("received"),
     ).group_by(sides.c.account_id)
+    return create_scratch(scope.session, ACTIVITY_TABLE, query)
+
+
+def summed_activity(scope: Scope) -> sa.Table:
+    """Fill the activity scratch table from the kept account months (whole months only)."""
+    kept = AccountMonth
+    first_bit_month = add_months_to_first(scope.period.start.replace(day=1), -MONTHS_BEFORE)
+    shift = month_number(scope.session, kept.month) - number_of_month(first_bit_month)
+    bit = sa.case(
+        (kept.month >= first_bit_month, sa.literal(1, sa.BigInteger).op("<<")(shift)), else_=0
+    )
+    in_period = kept.month >= scope.period.start
+    query = (
+        sa.select(
+            kept.account_id.label("account_id"),
+            # Each account has one row a month, so adding its months' bits sets each once.
+            # (PostgreSQL sums into a decimal, so cast back; then let the bits' shifts by
+            # plain numbers bind as they do on the direct path's column.)
+            sa.type_coerce(sa.cast(sa.func.sum(bit), sa.BigInteger), sa.types.NullType).label(
+                "months"
+            ),
+            sa.func.max(kept.last_day).label("last_day"),
+            sa.func.sum(sa.case((in_period, kept.gave), else_=0)).label("gave"),
+            sa.func.sum(sa.case((in_period, kept.received), else_=0)).label("received"),
+        )
+        .where(
+            kept.bank_id == scope.bank_id,
+            kept.month <= scope.period.end,
+            kept.last_day >= _window_start(scope),
+        )
+        .group_by(kept.account_id)
+    )
     return create_scratch(scope.session, ACTIVITY_TABLE, query)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from timebank.reports.definitions import DEFINITIONS
+from timebank.reports.models import AccountPair
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import (
     counted_trades,
@@ -55,6 +56,8 @@ def _higher(session: typing.Any, a: typing.Any, b: typing.Any) -> typing.Any:
 
 def sum_pairs(scope: Scope) -> sa.Table:
     """Sum every pair of members who exchanged up to the period's end into a scratch table."""
+    if scope.summaries:
+        return summed_pairs(scope)
     transfer = transfers()
     giver, receiver = transfer.c.credit_account_id, transfer.c.debit_account_id
     one = _lower(scope.session, giver, receiver).label("one")
@@ -68,6 +71,17 @@ def sum_pairs(scope: Scope) -> sa.Table:
         )
         .group_by(one, other)
     )
+    return create_scratch(scope.session, PAIRS_TABLE, query)
+
+
+def summed_pairs(scope: Scope) -> sa.Table:
+    """Fill the pairs scratch table from the kept pairs of accounts."""
+    pair = AccountPair
+    query = sa.select(
+        pair.one_account_id.label("one"),
+        pair.other_account_id.label("other"),
+        pair.first_day.label("first_day"),
+    ).where(pair.bank_id == scope.bank_id, pair.first_day <= scope.period.end)
     return create_scratch(scope.session, PAIRS_TABLE, query)
 
 

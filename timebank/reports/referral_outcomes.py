@@ -17,6 +17,7 @@ from timebank.clock import as_utc
 from timebank.ledger.models import Account
 from timebank.referrals.models import Referral, ReferralEvent, ReferralPartner
 from timebank.reports.definitions import ACTIVE_DAYS, DEFINITIONS
+from timebank.reports.models import AccountMonth
 from timebank.reports.period import add_months
 from timebank.reports.scope import Scope
 from timebank.reports.scratch import counted_trades, day_start, median, stamp_on_days, transfers
@@ -76,19 +77,45 @@ def _referrals(scope: Scope, partner_id: int | None) -> sa.Select:
 
 def _trading_days(scope: Scope, referred: sa.Select) -> dict[int, list[dt.date]]:
     """Return each referred member's exchange days up to the period's end, in order."""
-    transfer = transfers()
     members = referred.with_only_columns(Referral.member_id).where(Referral.member_id.is_not(None))
-    sides = [
+    sides = _summed_days(scope, members) if scope.summaries else _counted_days(scope, members)
+    days: dict[int, set[dt.date]] = defaultdict(set)
+    for member_id, day in scope.session.execute(sa.union_all(*sides)):
+        days[member_id].add(day)
+    return {member_id: sorted(found) for member_id, found in days.items()}
+
+
+def _counted_days(scope: Scope, members: sa.Select) -> list[sa.Select]:
+    """Select the members' exchange days up to the period's end, from the ledger."""
+    transfer = transfers()
+    return [
         counted_trades(scope.bank_id, None, scope.period.end)
         .add_columns(Account.member_id, transfer.c.happened_on)
         .join(Account, Account.id == side)
         .where(Account.member_id.in_(members))
         for side in (transfer.c.credit_account_id, transfer.c.debit_account_id)
     ]
-    days: dict[int, set[dt.date]] = defaultdict(set)
-    for member_id, day in scope.session.execute(sa.union_all(*sides)):
-        days[member_id].add(day)
-    return {member_id: sorted(found) for member_id, found in days.items()}
+
+
+def _summed_days(scope: Scope, members: sa.Select) -> list[sa.Select]:
+    """Select the first and last trading day of each of the members' months, from summaries.
+
+    They answer the same questions as every day would: the first exchange is the earliest
+    first day, and a member traded in a span of 90 days exactly when a first or last day
+    of some month falls in it (the span reaches into its first month from that month's end
+    and into its last month from that month's start).
+    """
+    kept = AccountMonth
+    return [
+        sa.select(Account.member_id, day)
+        .join(Account, Account.id == kept.account_id)
+        .where(
+            kept.bank_id == scope.bank_id,
+            kept.month <= scope.period.end,
+            Account.member_id.in_(members),
+        )
+        for day in (kept.first_day, kept.last_day)
+    ]
 
 
 def outcomes_by_partner(scope: Scope, partner_id: int | None = None) -> dict[int | None, Outcomes]:

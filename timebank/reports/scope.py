@@ -19,6 +19,8 @@ class Scope:
     bank_id: int
     period: Period
     guard: Guard
+    # Read the kept summaries of the ledger (whole months) instead of the transfer log.
+    summaries: bool = False
 
 
 def month_column() -> Column:

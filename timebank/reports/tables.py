@@ -96,6 +96,8 @@ class Report:
     sections: tuple[Section, ...] = ()
     definitions: dict[str, str] = field(default_factory=dict)
     title: str = ""
+    # The figures include everything recorded up to this time (in the bank's time zone).
+    recorded_up_to: dt.datetime | None = None
 
     def table(self, key: str) -> Table | None:
         """Return the table with this key, wherever it is in the report."""

@@ -1,0 +1,90 @@
+"""Summaries of the ledger that reports read instead of the transfer log.
+
+They hold only counted exchanges (see `scratch.counted_trades`) and are rebuilt wholesale
+from the ledger by `summaries.refresh_summaries`, so they carry no foreign keys to the
+accounts they sum: a rebuild deletes a bank's rows and writes them again in one go.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from timebank.db import Base, one_of
+
+# How the areas of an exchange's giver and receiver compare: "unknown" when either has none.
+AREA_MIXES = ("same", "different", "unknown")
+
+
+class AccountMonth(Base):
+    """One account's counted exchanges in one calendar month."""
+
+    __tablename__ = "summary_account_months"
+    __table_args__ = (sa.Index("ix_summary_account_months_bank_id_month", "bank_id", "month"),)
+
+    account_id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
+    # The first day of the month.
+    month: so.Mapped[dt.date] = so.mapped_column(sa.Date, primary_key=True)
+    bank_id: so.Mapped[int]
+    gave: so.Mapped[int]
+    received: so.Mapped[int]
+    minutes_given: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    minutes_received: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    # With the first and last day, "traded in the 90 days up to day X" is exact for any X.
+    first_day: so.Mapped[dt.date] = so.mapped_column(sa.Date)
+    last_day: so.Mapped[dt.date] = so.mapped_column(sa.Date)
+
+
+class AccountPair(Base):
+    """Two accounts that have exchanged (lower id first): when first and last, and how often."""
+
+    __tablename__ = "summary_account_pairs"
+    __table_args__ = (
+        sa.CheckConstraint("one_account_id < other_account_id", name="lower_first"),
+        sa.Index("ix_summary_account_pairs_bank_id", "bank_id"),
+    )
+
+    one_account_id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
+    other_account_id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
+    bank_id: so.Mapped[int]
+    first_day: so.Mapped[dt.date] = so.mapped_column(sa.Date)
+    last_day: so.Mapped[dt.date] = so.mapped_column(sa.Date)
+    # Transfers between the two: each giver and receiver pair of a group exchange once.
+    trades: so.Mapped[int]
+
+
+class MonthTotal(Base):
+    """A bank's counted exchanges in one month, of one kind of help and mix of areas."""
+
+    __tablename__ = "summary_month_totals"
+    __table_args__ = (
+        sa.CheckConstraint(one_of("areas", AREA_MIXES), name="areas_known"),
+        sa.Index("ix_summary_month_totals_bank_id_month", "bank_id", "month"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    bank_id: so.Mapped[int]
+    month: so.Mapped[dt.date] = so.mapped_column(sa.Date)
+    skill_category: so.Mapped[str | None] = so.mapped_column(sa.String(60))
+    areas: so.Mapped[str] = so.mapped_column(sa.String(9))
+    minutes: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    # Transfers: a group exchange once for each giver and receiver pair in it.
+    trades: so.Mapped[int]
+    # Exchanges: a group exchange once in its month and kind of help, on one row of areas.
+    exchanges: so.Mapped[int]
+
+
+class SummaryRefresh(Base):
+    """When a bank's summaries were last rebuilt, how long it took, and their latest day."""
+
+    __tablename__ = "summary_refreshes"
+
+    bank_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("time_banks.id"), primary_key=True, autoincrement=False
+    )
+    refreshed_at: so.Mapped[dt.datetime] = so.mapped_column(sa.DateTime(timezone=True))
+    seconds: so.Mapped[float]
+    # The latest day any counted exchange happened on, when they were rebuilt.
+    latest_day: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
