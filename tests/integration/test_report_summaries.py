@@ -1,0 +1,290 @@
+"""Reports from the kept summaries say exactly what reports from the transfer log say.
+
+Random ledgers (seeded, so a failure can be replayed) mix exchanges posted at once,
+pending ones later confirmed for fewer minutes, pending ones never confirmed, reversals and
+group exchanges, over several months and areas. For every whole-month period the report
+built from the summaries must equal the one worked out from the transfers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from tests.factories import TimeBankFactory, member_joined
+from timebank.errors import TimeBankError
+from timebank.ledger.resolutions import confirm_pending, reverse_transfer
+from timebank.ledger.services import (
+    ExchangeRequest,
+    GroupExchangeRequest,
+    record_exchange,
+    record_group_exchange,
+)
+from timebank.reports import exchanges, membership, networks, referral_outcomes
+from timebank.reports.build import build_report
+from timebank.reports.models import AccountMonth, AccountPair, MonthTotal, SummaryRefresh
+from timebank.reports.summaries import Freshness, freshness, refresh_summaries, up_to_words
+from timebank.reports.tables import Report
+
+AREAS = ("North", "South", "East", None)
+SKILLS = ("Gardening", "Company", "Cooking", None)
+FIRST_DAY, LAST_DAY = dt.date(2025, 9, 1), dt.date(2026, 4, 30)
+WHOLE_MONTHS = (
+    (dt.date(2025, 12, 1), dt.date(2026, 2, 28)),
+    (dt.date(2026, 1, 1), dt.date(2026, 1, 31)),
+    (dt.date(2025, 9, 1), dt.date(2026, 4, 30)),
+    (dt.date(2025, 11, 1), dt.date(2026, 10, 31)),
+    # Ends mid-month, but after the latest exchange: the summaries still hold all of it.
+    (dt.date(2026, 3, 1), dt.date(2026, 5, 12)),
+)
+
+
+def _day(rng: random.Random) -> dt.date:
+    return FIRST_DAY + dt.timedelta(days=rng.randrange((LAST_DAY - FIRST_DAY).days + 1))
+
+
+def _exchange(session, rng, bank, giver, receiver, by):
+    request = ExchangeRequest(
+        transfer_id=uuid.uuid4(),
+        bank_id=bank.id,
+        giver_id=giver.id,
+        receiver_id=receiver.id,
+        minutes=rng.choice((15, 30, 60, 90)),
+        recorded_by_id=by.id,
+        happened_on=_day(rng),
+        skill_category=rng.choice(SKILLS),
+    )
+    return record_exchange(session, request).id
+
+
+def _group(session, rng, bank, people, broker):
+    givers = rng.sample(people, rng.choice((1, 2)))
+    others = [person for person in people if person not in givers]
+    receivers = rng.sample(others, 1 if len(givers) > 1 else rng.choice((2, 3)))
+    request = GroupExchangeRequest(
+        group_id=uuid.uuid4(),
+        bank_id=bank.id,
+        giver_ids=[person.id for person in givers],
+        receiver_ids=[person.id for person in receivers],
+        minutes=rng.choice((30, 60, 120)),
+        recorded_by_id=broker.id,
+        happened_on=_day(rng),
+        skill_category=rng.choice(SKILLS),
+    )
+    record_group_exchange(session, request)
+
+
+def _one_step(session, rng, bank, people, broker):
+    giver, receiver = rng.sample(people, 2)
+    roll = rng.random()
+    if roll < 0.15:
+        _group(session, rng, bank, people, broker)
+    elif roll < 0.35:
+        # Logged by the giver: confirmed (perhaps for fewer minutes) or left waiting.
+        pending = _exchange(session, rng, bank, giver, receiver, giver)
+        if rng.random() < 0.7:
+            minutes = rng.choice((None, 15))
+            confirm_pending(session, bank.id, pending, uuid.uuid4(), receiver.id, minutes)
+    else:
+        posted = _exchange(session, rng, bank, giver, receiver, receiver)
+        if rng.random() < 0.1:
+            reverse_transfer(session, bank.id, posted, uuid.uuid4(), broker.id, "Logged twice")
+
+
+def random_ledger(session, seed: int, exchanges: int = 70):
+    """Build a bank with a seeded random ledger over September 2025 to April 2026."""
+    rng = random.Random(seed)
+    bank = TimeBankFactory()
+    broker = member_joined(bank, "Bea Broker", dt.date(2024, 1, 1), role="broker")
+    people = [
+        member_joined(bank, f"Member {n}", _day(rng) - dt.timedelta(days=120), area=AREAS[n % 4])
+        for n in range(12)
+    ]
+    for _step in range(exchanges):
+        try:
+            _one_step(session, rng, bank, people, broker)
+        except TimeBankError:
+            session.rollback()  # a limit reached: that exchange simply did not happen
+    return bank
+
+
+def without_time(report: Report) -> Report:
+    """Return the report without when its figures were brought up to date."""
+    return dataclasses.replace(report, recorded_up_to=None)
+
+
+def summary_rows(session, bank_id: int) -> dict[str, set[tuple]]:
+    """Return every summary row of the bank, by table, as plain tuples."""
+    found = {}
+    for model in (AccountMonth, AccountPair, MonthTotal):
+        columns = [c for c in model.__table__.columns if c.name != "id"]
+        query = sa.select(*columns).where(model.__table__.c.bank_id == bank_id)
+        found[model.__tablename__] = set(session.execute(query).tuples())
+    return found
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_whole_month_reports_from_summaries_equal_reports_from_the_ledger(session, seed):
+    bank = random_ledger(session, seed)
+
+    for start, end in WHOLE_MONTHS:
+        for audience in ("broker", "funder"):
+            summarised = build_report(session, bank.id, start, end, audience)
+            direct = build_report(session, bank.id, start, end, audience, direct=True)
+            assert without_time(summarised) == without_time(direct), (start, end, audience)
+    assert session.scalar(sa.select(sa.func.count()).select_from(MonthTotal)) > 0
+
+
+def test_a_report_from_summaries_never_reads_the_transfer_log(session, monkeypatch):
+    bank = random_ledger(session, seed=4)
+    direct = build_report(session, bank.id, dt.date(2025, 10, 1), dt.date(2026, 3, 31))
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("read the transfer log")
+
+    for module in (exchanges, membership, networks, referral_outcomes):
+        monkeypatch.setattr(module, "counted_trades", forbidden)
+    summarised = build_report(session, bank.id, dt.date(2025, 10, 1), dt.date(2026, 3, 31))
+    assert without_time(summarised) == without_time(direct)
+
+
+def test_a_mid_month_period_is_worked_out_from_the_ledger(session, app):
+    bank = random_ledger(session, seed=5)
+    app.config["REPORT_SUMMARY_MAX_AGE_SECONDS"] = 3600
+    refresh_summaries(session, bank.id)
+    giver, receiver = bank_members(session, bank.id)[:2]
+    # Recorded after the rebuild: only a report read from the ledger can see it.
+    late = ExchangeRequest(
+        uuid.uuid4(), bank.id, giver, receiver, 45, receiver, happened_on=dt.date(2026, 1, 20)
+    )
+    record_exchange(session, late)
+
+    start, end = dt.date(2026, 1, 10), dt.date(2026, 2, 20)
+    report = build_report(session, bank.id, start, end)
+    direct = build_report(session, bank.id, start, end, direct=True)
+    assert without_time(report) == without_time(direct)
+    whole = build_report(session, bank.id, dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    assert figure(report, "exchanges") >= 1
+    assert figure(whole, "exchanges") + 1 == figure(
+        build_report(session, bank.id, dt.date(2026, 1, 1), dt.date(2026, 1, 31), direct=True),
+        "exchanges",
+    )
+
+
+def bank_members(session, bank_id: int) -> list[int]:
+    from timebank.members.models import Member
+
+    query = sa.select(Member.id).where(Member.bank_id == bank_id, Member.role == "member")
+    return list(session.scalars(query.order_by(Member.id)))
+
+
+def figure(report: Report, key: str):
+    return next(f.value for s in report.sections for f in s.figures if f.key == key)
+
+
+def test_stale_summaries_are_rebuilt_before_a_report(session, app):
+    bank = random_ledger(session, seed=6, exchanges=20)
+    app.config["REPORT_SUMMARY_MAX_AGE_SECONDS"] = 3600
+    refresh_summaries(session, bank.id)
+    giver, receiver = bank_members(session, bank.id)[:2]
+    record_exchange(
+        session,
+        ExchangeRequest(uuid.uuid4(), bank.id, giver, receiver, 60, receiver,
+                        happened_on=dt.date(2026, 2, 3)),
+    )  # fmt: skip
+    february = (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+    fresh_enough = build_report(session, bank.id, *february)
+    truth = build_report(session, bank.id, *february, direct=True)
+    assert figure(fresh_enough, "exchanges") + 1 == figure(truth, "exchanges")
+
+    kept = session.get(SummaryRefresh, bank.id)
+    kept.refreshed_at = kept.refreshed_at - dt.timedelta(hours=2)
+    session.commit()
+    rebuilt = build_report(session, bank.id, *february)
+    assert without_time(rebuilt) == without_time(truth)
+    assert freshness(session, bank.id).refreshed_at > dt.datetime.now(dt.UTC) - dt.timedelta(
+        minutes=5
+    )
+
+
+def test_refreshing_twice_keeps_the_same_rows(session):
+    bank = random_ledger(session, seed=7)
+    refresh_summaries(session, bank.id)
+    first = summary_rows(session, bank.id)
+    refresh_summaries(session, bank.id)
+    assert summary_rows(session, bank.id) == first
+    assert all(first.values())
+
+
+def test_refreshing_one_bank_leaves_another_banks_rows_alone(session):
+    one = random_ledger(session, seed=8, exchanges=30)
+    other = random_ledger(session, seed=9, exchanges=30)
+    refresh_summaries(session, other.id)
+    before = summary_rows(session, other.id)
+    kept_at = freshness(session, other.id)
+
+    refresh_summaries(session, one.id)
+    assert summary_rows(session, other.id) == before
+    assert freshness(session, other.id) == kept_at
+    assert all(summary_rows(session, one.id).values())
+
+
+def test_a_bank_without_exchanges_gets_empty_summaries(session, bank):
+    found = refresh_summaries(session, bank.id)
+    assert found.latest_day is None
+    assert summary_rows(session, bank.id) == {
+        "summary_account_months": set(),
+        "summary_account_pairs": set(),
+        "summary_month_totals": set(),
+    }
+
+
+def test_a_report_says_when_its_figures_were_brought_up_to_date(session, bank):
+    found = refresh_summaries(session, bank.id)
+    report = build_report(session, bank.id, dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    assert report.recorded_up_to is not None
+    assert report.recorded_up_to.tzinfo is not None
+    # Rebuilt again just before the report (tests allow no age at all), in London time.
+    assert report.recorded_up_to >= found.refreshed_at
+    assert report.recorded_up_to.utcoffset() in (dt.timedelta(0), dt.timedelta(hours=1))
+
+
+SUMMER = dt.datetime(2026, 7, 14, 13, 5, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("now", "words"),
+    [
+        (SUMMER + dt.timedelta(hours=2), "up to 14:05 today."),
+        (SUMMER + dt.timedelta(days=1), "up to 14:05 yesterday."),
+        (SUMMER + dt.timedelta(days=3), "up to 14:05 on 14 July 2026."),
+    ],
+)
+def test_the_figures_age_is_said_in_the_banks_own_time(now, words):
+    from zoneinfo import ZoneInfo
+
+    stamp = SUMMER.astimezone(ZoneInfo("Europe/London"))
+    assert up_to_words(stamp, now) == f"Figures include everything recorded {words}"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "latest", "covered"),
+    [
+        (dt.date(2026, 1, 1), dt.date(2026, 3, 31), dt.date(2026, 6, 1), True),
+        (dt.date(2026, 1, 2), dt.date(2026, 3, 31), dt.date(2026, 6, 1), False),
+        (dt.date(2026, 1, 1), dt.date(2026, 3, 30), dt.date(2026, 6, 1), False),
+        (dt.date(2026, 1, 1), dt.date(2026, 6, 1), dt.date(2026, 6, 1), True),
+        (dt.date(2026, 1, 1), dt.date(2026, 5, 31), dt.date(2026, 6, 1), True),
+        (dt.date(2026, 1, 1), dt.date(2026, 1, 15), None, True),
+    ],
+)
+def test_summaries_cover_periods_of_whole_months_or_up_to_their_latest_day(
+    start, end, latest, covered
+):
+    found = Freshness(dt.datetime(2026, 6, 2, tzinfo=dt.UTC), 0.5, latest)
+    assert found.covers(start, end) is covered
