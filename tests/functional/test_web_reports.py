@@ -246,3 +246,11 @@ def test_a_practice_csv_of_another_bank_or_an_unknown_table_is_404(app, bank, pr
     unknown = signed_in(app, staff).get(f"/reports/practices/{practice.id}/no_such_table.csv")
 
     assert theirs.status_code == 404 and unknown.status_code == 404
+
+
+def test_the_report_says_when_its_figures_were_brought_up_to_date(as_broker, march):
+    page = text_of(as_broker.get("/reports", query_string=MARCH))
+    printed = text_of(as_broker.get("/reports/print", query_string=MARCH))
+
+    assert re.search(r"Figures include everything recorded up to \d\d:\d\d today\.", page)
+    assert re.search(r"recorded up to \d\d:\d\d on \d{1,2} [A-Z][a-z]+ 20\d\d\.", printed)

@@ -112,7 +112,7 @@ def summed_activity(scope: Scope) -> sa.Table:
         )
         .where(
             kept.bank_id == scope.bank_id,
-            kept.month <= scope.period.end,
+            kept.month.between(_window_start(scope).replace(day=1), scope.period.end),
             kept.last_day >= _window_start(scope),
         )
         .group_by(kept.account_id)

@@ -62,11 +62,16 @@ def summary_max_age() -> float:
     return float(current_app.config.get("REPORT_SUMMARY_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_SECONDS))
 
 
-def up_to_words(stamp: dt.datetime, now: dt.datetime | None = None) -> str:
-    """Say in plain words how recent a report's figures are, in `stamp`'s own time zone."""
+def up_to_words(stamp: dt.datetime, now: dt.datetime | None = None, dated: bool = False) -> str:
+    """Say in plain words how recent a report's figures are, in `stamp`'s own time zone.
+
+    `dated` always gives the date, for paper, where "today" would not stay true.
+    """
     today = (now or utcnow()).astimezone(stamp.tzinfo).date()
     when = f"{stamp:%H:%M}"
-    if stamp.date() == today:
+    if dated:
+        when += f" on {format_date(stamp.date())}"
+    elif stamp.date() == today:
         when += " today"
     elif stamp.date() == today - dt.timedelta(days=1):
         when += " yesterday"
@@ -99,6 +104,7 @@ def refresh_summaries(session: so.Session, bank_id: int) -> Freshness:
         session.execute(sa.delete(model).where(model.bank_id == bank_id))
     for statement in (_account_months, _account_pairs, _month_totals):
         session.execute(statement(session, bank_id))
+    _analyse(session)
     latest = session.scalar(
         sa.select(sa.func.max(AccountMonth.last_day)).where(AccountMonth.bank_id == bank_id)
     )
@@ -141,6 +147,13 @@ def _lock(session: so.Session, bank_id: int) -> None:
         )
 
 
+def _analyse(session: so.Session) -> None:
+    """Refresh PostgreSQL's statistics of the rebuilt tables, so reports get good plans."""
+    if is_postgresql(session):
+        for model in (AccountMonth, AccountPair, MonthTotal):
+            session.execute(sa.text(f"ANALYZE {model.__tablename__}"))
+
+
 def _record(session: so.Session, bank_id: int, found: Freshness) -> None:
     row = session.get(SummaryRefresh, bank_id)
     if row is None:
@@ -170,17 +183,22 @@ def _account_months(session: so.Session, bank_id: int) -> sa.Insert:
     ).subquery("sides")
     month = month_start(session, sides.c.day)
     given = sides.c.gave == 1
-    query = sa.select(
-        sides.c.account_id,
-        month,
-        sa.literal(bank_id),
-        sa.func.sum(sides.c.gave),
-        sa.func.sum(1 - sides.c.gave),
-        sa.func.sum(sa.case((given, sides.c.minutes), else_=0)),
-        sa.func.sum(sa.case((given, 0), else_=sides.c.minutes)),
-        sa.func.min(sides.c.day),
-        sa.func.max(sides.c.day),
-    ).group_by(sides.c.account_id, month)
+    query = (
+        sa.select(
+            sides.c.account_id,
+            month,
+            sa.literal(bank_id),
+            sa.func.sum(sides.c.gave),
+            sa.func.sum(1 - sides.c.gave),
+            sa.func.sum(sa.case((given, sides.c.minutes), else_=0)),
+            sa.func.sum(sa.case((given, 0), else_=sides.c.minutes)),
+            sa.func.min(sides.c.day),
+            sa.func.max(sides.c.day),
+        )
+        .group_by(sides.c.account_id, month)
+        # Written month by month, a report's months lie together on disk.
+        .order_by(month, sides.c.account_id)
+    )
     return sa.insert(AccountMonth).from_select(
         ["account_id", "month", "bank_id", "gave", "received", "minutes_given",
          "minutes_received", "first_day", "last_day"],

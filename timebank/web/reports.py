@@ -17,6 +17,7 @@ from timebank.reports import period as periods
 from timebank.reports.charts import chart_svg
 from timebank.reports.export import to_csv
 from timebank.reports.formatting import format_date, format_value, is_numeric
+from timebank.reports.summaries import up_to_words
 from timebank.reports.tables import Report, Table
 from timebank.tenancy.models import TimeBank
 from timebank.web.access import current_bank, role_required
@@ -43,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["report_value"] = format_value
     app.jinja_env.filters["report_chart"] = chart_svg
     app.jinja_env.filters["long_date"] = format_date
+    app.jinja_env.filters["figures_up_to"] = up_to_words
     app.jinja_env.tests["numeric_kind"] = is_numeric
     app.jinja_env.globals["definition_of"] = definition_of
 
