@@ -754,6 +754,7 @@ def measure(url: str, sizes: Sizes) -> float | None:
     for run, seconds in enumerate(builds, 1):
         say(f"build_report run {run}: {seconds:.2f} s")
     say(f"  sections: {sections(report)}")
+    say("  figures: " + ", ".join(f"{f.key} {f.value:,}" for f in headline_figures(report)))
     say(
         f"  last run: {len(statements.timings)} statements, {statements.total():.2f} s of them"
         " waiting on PostgreSQL; the slowest:"
