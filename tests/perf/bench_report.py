@@ -171,7 +171,7 @@ def date_departures(conn: psycopg.Connection, bank_id: int) -> None:
 
 
 def match_requests(conn: psycopg.Connection, bank_id: int, broker: int) -> None:
-    """Match three requests in five (a day to six weeks after posting) with an offering member.
+    """Match three requests in five with another member, a day to six weeks after posting.
 
     The helper is picked by arithmetic on the consecutive member ids, never the requester.
     """
