@@ -88,3 +88,20 @@ def test_members_who_left_count_in_the_period_they_left_unless_they_came_back(se
     left = next(found for found in members.figures if found.key == "left_members")
     # The first and last days of the period count; the days either side do not.
     assert left.value == 2
+
+
+def test_a_three_year_period_counts_active_members_in_its_late_months(session, bank):
+    helper = member_joined(bank, "Hugh Helper", dt.date(2020, 1, 1))
+    ann = member_joined(bank, "Ann Late", dt.date(2020, 1, 1))
+    helped(session, ann, helper, dt.date(2025, 11, 20))
+
+    report = build_report(session, bank.id, dt.date(2023, 1, 1), dt.date(2025, 12, 31))
+
+    line = dict(report.table("active_by_month").rows)
+    # Month 35 of the period: November 2025 is in its three months (and in December's).
+    assert line[dt.date(2025, 12, 1)] == 2
+    assert line[dt.date(2025, 11, 1)] == 2
+    assert line[dt.date(2025, 10, 1)] == 0
+    # Its bit is the 37th: in a 32-bit number it would wrap round to April 2023.
+    assert line[dt.date(2023, 4, 1)] == 0
+    assert line[dt.date(2023, 1, 1)] == 0

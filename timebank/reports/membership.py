@@ -24,6 +24,7 @@ from timebank.reports.scratch import (
     create_scratch,
     is_postgresql,
     month_number,
+    months_since,
     number_of_month,
     stamp_on_days,
     transfers,
@@ -70,10 +71,10 @@ def sum_activity(scope: Scope) -> sa.Table:
         )
     ).subquery("sides")
     first_bit_month = add_months_to_first(scope.period.start.replace(day=1), -MONTHS_BEFORE)
-    shift = month_number(scope.session, sides.c.day) - number_of_month(first_bit_month)
-    bit = sa.case(
-        (sides.c.day >= first_bit_month, sa.literal(1, sa.BigInteger).op("<<")(shift)), else_=0
-    )
+    months = len(scope.period.months()) + MONTHS_BEFORE
+    shift = months_since(scope.session, sides.c.day, first_bit_month, months)
+    one = sa.cast(sa.literal(1), sa.BigInteger)
+    bit = sa.case((sides.c.day >= first_bit_month, one.op("<<")(shift)), else_=0)
     in_period = sides.c.day >= scope.period.start
     query = sa.select(
         sides.c.account_id,

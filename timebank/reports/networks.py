@@ -1,8 +1,9 @@
 """Who has met whom: each member's circle, new connections and exchanges across areas.
 
-One scratch table holds every pair of members who have ever exchanged, up to the period's
-end, and the day they first did. The mix of areas comes from the exchanges' own pass (see
-`exchanges.tallies`): each giver and receiver pair of a group exchange counts once.
+One statement works out every pair of members who have ever exchanged, up to the period's
+end, and the day they first did, and sums them two ways. The mix of areas comes from the
+exchanges' own pass (see `exchanges.tallies`): each giver and receiver pair of a group
+exchange counts once.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from timebank.reports.definitions import DEFINITIONS
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import (
     counted_trades,
-    create_scratch,
     is_postgresql,
     median,
     month_number,
@@ -26,7 +26,6 @@ from timebank.reports.scratch import (
 )
 from timebank.reports.tables import Column, Figure, Section, Table
 
-PAIRS_TABLE = "report_pairs"
 # How many different people a member has exchanged with, in bands: (label, lowest, highest).
 BANDS = (
     ("1", 1, 1),
@@ -53,26 +52,27 @@ def _higher(session: typing.Any, a: typing.Any, b: typing.Any) -> typing.Any:
     return sa.func.greatest(a, b) if is_postgresql(session) else sa.func.max(a, b)
 
 
-def sum_pairs(scope: Scope) -> sa.Table:
-    """Sum every pair of members who exchanged up to the period's end into a scratch table."""
+def _pairs(scope: Scope) -> sa.CTE:
+    """Select every pair of members who exchanged up to the period's end, and their first day."""
     transfer = transfers()
     giver, receiver = transfer.c.credit_account_id, transfer.c.debit_account_id
     one = _lower(scope.session, giver, receiver).label("one")
     other = _higher(scope.session, giver, receiver).label("other")
-    query = (
+    return (
         counted_trades(scope.bank_id, None, scope.period.end)
-        .add_columns(
-            one,
-            other,
-            sa.func.min(transfer.c.happened_on).label("first_day"),
-        )
+        .add_columns(one, other, sa.func.min(transfer.c.happened_on).label("first_day"))
         .group_by(one, other)
+        .cte("pairs")
     )
-    return create_scratch(scope.session, PAIRS_TABLE, query)
 
 
-def circle_sizes(scope: Scope, pairs: sa.Table) -> Counter[int]:
-    """Return how many members have exchanged with each number of different people."""
+def pair_figures(scope: Scope) -> tuple[Counter[int], dict[int, int]]:
+    """Return how many members have each circle size, and new connections by month number.
+
+    One statement: the pairs are worked out once (PostgreSQL keeps them in memory for both
+    uses) and never written to a table.
+    """
+    pairs = _pairs(scope)
     ends = sa.union_all(
         sa.select(pairs.c.one.label("account_id")), sa.select(pairs.c.other)
     ).subquery("ends")
@@ -82,19 +82,23 @@ def circle_sizes(scope: Scope, pairs: sa.Table) -> Counter[int]:
         .group_by(ends.c.account_id)
         .subquery("sizes")
     )
-    query = sa.select(sizes.c.people, sa.func.count()).group_by(sizes.c.people)
-    return Counter({int(people): int(count) for people, count in scope.session.execute(query)})
-
-
-def new_connections(scope: Scope, pairs: sa.Table) -> dict[int, int]:
-    """Return the pairs who first exchanged in each month of the period, by month number."""
     month = month_number(scope.session, pairs.c.first_day)
-    query = (
-        sa.select(month, sa.func.count())
+    query = sa.union_all(
+        sa.select(
+            sa.literal(0).label("kind"), sizes.c.people.label("key"), sa.func.count()
+        ).group_by(sizes.c.people),
+        sa.select(sa.literal(1), month, sa.func.count())
         .where(pairs.c.first_day >= scope.period.start)
-        .group_by(month)
+        .group_by(month),
     )
-    return {int(number): int(count) for number, count in scope.session.execute(query)}
+    circles: Counter[int] = Counter()
+    connections: dict[int, int] = {}
+    for kind, key, count in scope.session.execute(query):
+        if kind == 0:
+            circles[int(key)] = int(count)
+        else:
+            connections[int(key)] = int(count)
+    return circles, connections
 
 
 def median_of(sizes: Counter[int]) -> float | None:
@@ -114,10 +118,8 @@ def _in_band(size: int, low: int, high: int | None) -> bool:
 
 def networks_section(scope: Scope, mix: AreaMix) -> Section:
     """Build the report's section on members' networks (`mix`: the period's area mix)."""
-    pairs = sum_pairs(scope)
-    sizes = circle_sizes(scope, pairs)
+    sizes, by_month = pair_figures(scope)
     members = sum(sizes.values())
-    by_month = new_connections(scope, pairs)
     guard = scope.guard
     share = round(100 * mix.across / mix.known, 1) if mix.known else None
     figures = (
