@@ -18,6 +18,7 @@ from timebank.reports.exchanges import exchanges_section, tallies, totals
 from timebank.reports.membership import membership_section
 from timebank.reports.networks import AreaMix, networks_section
 from timebank.reports.outreach_figures import outreach_section
+from timebank.reports.pairs import sum_accounts, sum_pairs
 from timebank.reports.period import Period, checked
 from timebank.reports.referral_outcomes import referrals_section
 from timebank.reports.scope import Scope
@@ -62,10 +63,12 @@ def build_report(
     """Return the bank's report for the days `start` to `end`, both included."""
     scope, name = _scope(session, bank_id, start, end, audience)
     found = totals(tallies(scope))
+    pairs = sum_pairs(scope)
+    activity = sum_accounts(scope, pairs)
     sections = (
         exchanges_section(scope, found),
-        membership_section(scope),
-        networks_section(scope, AreaMix(found.known_pairs, found.across_pairs)),
+        membership_section(scope, activity),
+        networks_section(scope, pairs, activity, AreaMix(found.known_pairs, found.across_pairs)),
         supply_section(scope),
         referrals_section(scope),
         outreach_section(scope),

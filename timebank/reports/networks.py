@@ -1,14 +1,12 @@
 """Who has met whom: each member's circle, new connections and exchanges across areas.
 
-One statement works out every pair of members who have ever exchanged, up to the period's
-end, and the day they first did, and sums them two ways. The mix of areas comes from the
-exchanges' own pass (see `exchanges.tallies`): each giver and receiver pair of a group
-exchange counts once.
+Read from the pairs of members who ever exchanged (see `timebank.reports.pairs`). The mix
+of areas comes from the exchanges' own pass (see `exchanges.tallies`): each giver and
+receiver pair of a group exchange counts once.
 """
 
 from __future__ import annotations
 
-import typing
 from collections import Counter
 from dataclasses import dataclass
 
@@ -17,12 +15,9 @@ import sqlalchemy as sa
 from timebank.reports.definitions import DEFINITIONS
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import (
-    counted_trades,
-    is_postgresql,
     median,
     month_number,
     number_of_month,
-    transfers,
 )
 from timebank.reports.tables import Column, Figure, Section, Table
 
@@ -44,61 +39,21 @@ class AreaMix:
     across: int
 
 
-def _lower(session: typing.Any, a: typing.Any, b: typing.Any) -> typing.Any:
-    return sa.func.least(a, b) if is_postgresql(session) else sa.func.min(a, b)
+def circle_sizes(scope: Scope, activity: sa.Table) -> Counter[int]:
+    """Return how many members have exchanged with each number of different people."""
+    query = sa.select(activity.c.partners, sa.func.count()).group_by(activity.c.partners)
+    return Counter({int(size): int(count) for size, count in scope.session.execute(query)})
 
 
-def _higher(session: typing.Any, a: typing.Any, b: typing.Any) -> typing.Any:
-    return sa.func.greatest(a, b) if is_postgresql(session) else sa.func.max(a, b)
-
-
-def _pairs(scope: Scope) -> sa.CTE:
-    """Select every pair of members who exchanged up to the period's end, and their first day."""
-    transfer = transfers()
-    giver, receiver = transfer.c.credit_account_id, transfer.c.debit_account_id
-    one = _lower(scope.session, giver, receiver).label("one")
-    other = _higher(scope.session, giver, receiver).label("other")
-    return (
-        counted_trades(scope.bank_id, None, scope.period.end)
-        .add_columns(one, other, sa.func.min(transfer.c.happened_on).label("first_day"))
-        .group_by(one, other)
-        .cte("pairs")
-    )
-
-
-def pair_figures(scope: Scope) -> tuple[Counter[int], dict[int, int]]:
-    """Return how many members have each circle size, and new connections by month number.
-
-    One statement: the pairs are worked out once (PostgreSQL keeps them in memory for both
-    uses) and never written to a table.
-    """
-    pairs = _pairs(scope)
-    ends = sa.union_all(
-        sa.select(pairs.c.one.label("account_id")), sa.select(pairs.c.other)
-    ).subquery("ends")
-    sizes = (
-        sa.select(sa.func.count().label("people"))
-        .select_from(ends)
-        .group_by(ends.c.account_id)
-        .subquery("sizes")
-    )
+def new_connections(scope: Scope, pairs: sa.Table) -> dict[int, int]:
+    """Return the pairs who first exchanged in each month of the period, by month number."""
     month = month_number(scope.session, pairs.c.first_day)
-    query = sa.union_all(
-        sa.select(
-            sa.literal(0).label("kind"), sizes.c.people.label("key"), sa.func.count()
-        ).group_by(sizes.c.people),
-        sa.select(sa.literal(1), month, sa.func.count())
+    query = (
+        sa.select(month, sa.func.count())
         .where(pairs.c.first_day >= scope.period.start)
-        .group_by(month),
+        .group_by(month)
     )
-    circles: Counter[int] = Counter()
-    connections: dict[int, int] = {}
-    for kind, key, count in scope.session.execute(query):
-        if kind == 0:
-            circles[int(key)] = int(count)
-        else:
-            connections[int(key)] = int(count)
-    return circles, connections
+    return {int(number): int(count) for number, count in scope.session.execute(query)}
 
 
 def median_of(sizes: Counter[int]) -> float | None:
@@ -116,9 +71,10 @@ def _in_band(size: int, low: int, high: int | None) -> bool:
     return low <= size and (high is None or size <= high)
 
 
-def networks_section(scope: Scope, mix: AreaMix) -> Section:
-    """Build the report's section on members' networks (`mix`: the period's area mix)."""
-    sizes, by_month = pair_figures(scope)
+def networks_section(scope: Scope, pairs: sa.Table, activity: sa.Table, mix: AreaMix) -> Section:
+    """Build the report's section on members' networks (see `timebank.reports.pairs`)."""
+    sizes = circle_sizes(scope, activity)
+    by_month = new_connections(scope, pairs)
     members = sum(sizes.values())
     guard = scope.guard
     share = round(100 * mix.across / mix.known, 1) if mix.known else None
