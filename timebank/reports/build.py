@@ -16,7 +16,7 @@ from timebank.referrals.models import ReferralPartner
 from timebank.reports.definitions import DEFINITIONS
 from timebank.reports.exchanges import exchanges_section, tallies, totals
 from timebank.reports.membership import membership_section
-from timebank.reports.networks import AreaMix, networks_section
+from timebank.reports.networks import networks_section
 from timebank.reports.outreach_figures import outreach_section
 from timebank.reports.pairs import sum_accounts, sum_pairs
 from timebank.reports.period import Period, checked
@@ -68,7 +68,7 @@ def build_report(
     sections = (
         exchanges_section(scope, found),
         membership_section(scope, activity),
-        networks_section(scope, pairs, activity, AreaMix(found.known_pairs, found.across_pairs)),
+        networks_section(scope, pairs, activity),
         supply_section(scope),
         referrals_section(scope),
         outreach_section(scope),

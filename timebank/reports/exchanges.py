@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from timebank.ledger.models import Account
-from timebank.members.models import Member
 from timebank.reports.definitions import DEFINITIONS
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import counted_trades, month_number, number_of_month, transfers
@@ -23,15 +21,12 @@ NOT_SAID = "Not said"
 
 @dataclass(frozen=True)
 class Tally:
-    """Minutes and exchanges of one month and kind of help, and their pairs' areas."""
+    """Minutes and exchanges of one month and kind of help."""
 
     month: int
     category: str | None
     minutes: int
     exchanges: int
-    # Giver and receiver pairs with both areas known, and those across two areas.
-    known_pairs: int = 0
-    across_pairs: int = 0
 
 
 @dataclass(frozen=True)
@@ -42,42 +37,20 @@ class ExchangeTotals:
     exchanges: int
     by_month: dict[int, tuple[int, int]]
     by_category: dict[str | None, tuple[int, int]]
-    known_pairs: int = 0
-    across_pairs: int = 0
-
-
-def _areas() -> sa.Subquery:
-    return (
-        sa.select(Account.id, Member.area)
-        .join(Member, Member.id == Account.member_id)
-        .where(Member.area.is_not(None))
-        .subquery()
-    )
 
 
 def _grouped(scope: Scope) -> sa.Select:
-    """Sum the period's trades per month, kind of help and area mix (one pass)."""
+    """Sum the period's trades per day and kind of help (one pass, no joins)."""
     transfer = transfers()
-    giver, receiver = _areas().alias("giver_area"), _areas().alias("receiver_area")
     # By day, not month: the database groups dates far faster than it works out months.
-    day = transfer.c.happened_on
-    mix = sa.case(
-        (sa.or_(giver.c.area.is_(None), receiver.c.area.is_(None)), None),
-        (giver.c.area == receiver.c.area, 0),
-        else_=1,
-    ).label("across")
-    keys = (day, transfer.c.skill_category, mix)
+    keys = (transfer.c.happened_on, transfer.c.skill_category)
     return (
         counted_trades(scope.bank_id, scope.period.start, scope.period.end)
         .add_columns(
             *keys,
             sa.func.count(sa.case((transfer.c.group_id.is_(None), 1))),
-            sa.func.count(),
             sa.func.sum(transfer.c.amount),
         )
-        .select_from(transfer)
-        .outerjoin(giver, giver.c.id == transfer.c.credit_account_id)
-        .outerjoin(receiver, receiver.c.id == transfer.c.debit_account_id)
         .group_by(*keys)
     )
 
@@ -103,13 +76,11 @@ def tallies(scope: Scope) -> list[Tally]:
     # A group exchange is several transfers sharing a group id; it counts once. Counting
     # groups apart keeps the big pass free of a count of distinct values, so PostgreSQL
     # can share it between cores.
-    found: dict[tuple[int, str | None], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for day, category, across, singles, trades, minutes in scope.session.execute(_grouped(scope)):
+    found: dict[tuple[int, str | None], list[int]] = defaultdict(lambda: [0, 0])
+    for day, category, singles, minutes in scope.session.execute(_grouped(scope)):
         sums = found[(number_of_month(day), category)]
         sums[0] += int(minutes or 0)
         sums[1] += int(singles)
-        sums[2] += int(trades) if across is not None else 0
-        sums[3] += int(trades) if across == 1 else 0
     for key, groups in _group_exchanges(scope).items():
         found[key][1] += groups
     return [Tally(month, category, *sums) for (month, category), sums in found.items()]
@@ -128,8 +99,6 @@ def totals(rows: list[Tally]) -> ExchangeTotals:
         exchanges=sum(row.exchanges for row in rows),
         by_month={key: (pair[0], pair[1]) for key, pair in by_month.items()},
         by_category={key: (pair[0], pair[1]) for key, pair in by_category.items()},
-        known_pairs=sum(row.known_pairs for row in rows),
-        across_pairs=sum(row.across_pairs for row in rows),
     )
 
 

@@ -1,8 +1,7 @@
 """Who has met whom: each member's circle, new connections and exchanges across areas.
 
-Read from the pairs of members who ever exchanged (see `timebank.reports.pairs`). The mix
-of areas comes from the exchanges' own pass (see `exchanges.tallies`): each giver and
-receiver pair of a group exchange counts once.
+Read from the pairs of members who ever exchanged (see `timebank.reports.pairs`). For the
+mix of areas, each giver and receiver pair of a group exchange counts once.
 """
 
 from __future__ import annotations
@@ -12,6 +11,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from timebank.ledger.models import Account
+from timebank.members.models import Member
 from timebank.reports.definitions import DEFINITIONS
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import (
@@ -56,6 +57,34 @@ def new_connections(scope: Scope, pairs: sa.Table) -> dict[int, int]:
     return {int(number): int(count) for number, count in scope.session.execute(query)}
 
 
+def area_mix(scope: Scope, pairs: sa.Table) -> AreaMix:
+    """Return the period's giver and receiver pairs with both areas known, and across areas."""
+    first, second = _areas("first_area"), _areas("second_area")
+    trades = pairs.c.one_gave + pairs.c.other_gave
+    query = (
+        sa.select(
+            sa.func.coalesce(sa.func.sum(trades), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((first.c.area != second.c.area, trades))), 0),
+        )
+        .select_from(pairs)
+        .join(first, first.c.id == pairs.c.one)
+        .join(second, second.c.id == pairs.c.other)
+        .where(trades > 0)
+    )
+    known, across = scope.session.execute(query).one()
+    return AreaMix(int(known), int(across))
+
+
+def _areas(name: str) -> sa.Subquery:
+    """Select each member account's area, where the member gave one."""
+    return (
+        sa.select(Account.id, Member.area)
+        .join(Member, Member.id == Account.member_id)
+        .where(Member.area.is_not(None))
+        .subquery(name)
+    )
+
+
 def median_of(sizes: Counter[int]) -> float | None:
     """Return the middle circle size of the members counted in `sizes`."""
     return median([float(size) for size, count in sizes.items() for _ in range(count)])
@@ -71,10 +100,11 @@ def _in_band(size: int, low: int, high: int | None) -> bool:
     return low <= size and (high is None or size <= high)
 
 
-def networks_section(scope: Scope, pairs: sa.Table, activity: sa.Table, mix: AreaMix) -> Section:
+def networks_section(scope: Scope, pairs: sa.Table, activity: sa.Table) -> Section:
     """Build the report's section on members' networks (see `timebank.reports.pairs`)."""
     sizes = circle_sizes(scope, activity)
     by_month = new_connections(scope, pairs)
+    mix = area_mix(scope, pairs)
     members = sum(sizes.values())
     guard = scope.guard
     share = round(100 * mix.across / mix.known, 1) if mix.known else None
