@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -66,9 +67,11 @@ def databases(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture
-def database_url(databases: TestDatabases) -> str:
+def database_url(databases: TestDatabases) -> Iterator[str]:
     """Return the URL of a clean, migrated database for this test."""
-    return databases.fresh()
+    url = databases.fresh()
+    yield url
+    databases.discard(url)
 
 
 @pytest.fixture

@@ -183,7 +183,7 @@ def date_departures(conn: psycopg.Connection, bank_id: int) -> None:
 
 
 def match_requests(conn: psycopg.Connection, bank_id: int, broker: int) -> None:
-    """Match three requests in five (a day to six weeks after posting) with an offering member.
+    """Match three requests in five with another member, a day to six weeks after posting.
 
     The helper is picked by arithmetic on the consecutive member ids, never the requester.
     """
@@ -788,6 +788,7 @@ def measure(url: str, sizes: Sizes) -> float | None:
     for run, seconds in enumerate(builds, 1):
         say(f"build_report run {run}: {seconds:.2f} s")
     say(f"  sections: {sections(report)}")
+    say("  figures: " + ", ".join(f"{f.key} {f.value:,}" for f in headline_figures(report)))
     say(
         f"  last run: {len(statements.timings)} statements, {statements.total():.2f} s of them"
         " waiting on PostgreSQL; the slowest:"

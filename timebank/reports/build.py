@@ -19,8 +19,9 @@ from timebank.referrals.models import ReferralPartner
 from timebank.reports.definitions import DEFINITIONS
 from timebank.reports.exchanges import exchanges_section, tallies, totals
 from timebank.reports.membership import membership_section
-from timebank.reports.networks import AreaMix, networks_section
+from timebank.reports.networks import networks_section
 from timebank.reports.outreach_figures import outreach_section
+from timebank.reports.pairs import sum_accounts, sum_pairs
 from timebank.reports.period import Period, checked
 from timebank.reports.referral_outcomes import referrals_section
 from timebank.reports.scope import Scope
@@ -95,10 +96,12 @@ def build_report(
     """
     scope, bank = _scope(session, bank_id, Period(start, end), audience, direct)
     found = totals(tallies(scope))
+    pairs = sum_pairs(scope)
+    activity = sum_accounts(scope, pairs)
     sections = (
         exchanges_section(scope, found),
-        membership_section(scope),
-        networks_section(scope, AreaMix(found.known_pairs, found.across_pairs)),
+        membership_section(scope, activity),
+        networks_section(scope, pairs, activity),
         supply_section(scope),
         referrals_section(scope),
         outreach_section(scope),

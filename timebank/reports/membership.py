@@ -1,10 +1,7 @@
 """Members in a period: active, new, leaving, giving and receiving, and staying on.
 
-One scratch table sums each member's exchanges, one row per account: the months they traded
-in (as bits of a number: bit 2 is the period's first month, bits 0 and 1 the two months
-before it), the last day they traded, and how many times they gave and received in the
-period. Active members, the monthly line, two-way members and the joining cohorts are all
-read from its hundred thousand rows at most, never from the transfer log again.
+Exchanges are read from each member account's sums (see `timebank.reports.pairs`): the
+months they traded in as bits, their last day, how often they gave and received.
 """
 
 from __future__ import annotations
@@ -17,107 +14,18 @@ import sqlalchemy as sa
 from timebank.ledger.models import Account
 from timebank.members.models import Member
 from timebank.reports.definitions import ACTIVE_DAYS, DEFINITIONS
-from timebank.reports.models import AccountMonth
 from timebank.reports.period import add_months_to_first, last_day_of_month
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import (
-    counted_trades,
-    create_scratch,
-    is_postgresql,
     month_number,
     number_of_month,
     stamp_on_days,
-    transfers,
 )
 from timebank.reports.tables import Column, Figure, Section, Table, Value
 
-ACTIVITY_TABLE = "report_activity"
-# Bits for the months before the period that "active by month" looks back on.
-MONTHS_BEFORE = 2
 # Active in a month: traded in it or the two months before (three bits).
 THREE_MONTHS = 7
 COHORT_MONTHS = (3, 6, 12)
-
-
-def _window_start(scope: Scope) -> dt.date:
-    """Return the first day any member figure looks at."""
-    first_month = add_months_to_first(scope.period.start.replace(day=1), -MONTHS_BEFORE)
-    return min(first_month, scope.period.end - dt.timedelta(days=ACTIVE_DAYS - 1))
-
-
-def _month_bits(scope: Scope, values: typing.Any) -> typing.Any:
-    """Combine one bit per row into each account's months (bitwise OR)."""
-    if is_postgresql(scope.session):
-        return sa.func.bit_or(values)
-    # SQLite has no bitwise aggregate: adding each distinct bit once is the same.
-    return sa.func.sum(sa.distinct(values))
-
-
-def sum_activity(scope: Scope) -> sa.Table:
-    """Sum each account's exchanges into a scratch table, one row per account; return it."""
-    if scope.summaries:
-        return summed_activity(scope)
-    transfer = transfers()
-    first = _window_start(scope)
-    sides = sa.union_all(
-        *(
-            counted_trades(scope.bank_id, first, scope.period.end).add_columns(
-                account.label("account_id"),
-                transfer.c.happened_on.label("day"),
-                sa.literal(gave).label("gave"),
-            )
-            for account, gave in (
-                (transfer.c.credit_account_id, 1),
-                (transfer.c.debit_account_id, 0),
-            )
-        )
-    ).subquery("sides")
-    first_bit_month = add_months_to_first(scope.period.start.replace(day=1), -MONTHS_BEFORE)
-    shift = month_number(scope.session, sides.c.day) - number_of_month(first_bit_month)
-    bit = sa.case(
-        (sides.c.day >= first_bit_month, sa.literal(1, sa.BigInteger).op("<<")(shift)), else_=0
-    )
-    in_period = sides.c.day >= scope.period.start
-    query = sa.select(
-        sides.c.account_id,
-        _month_bits(scope, bit).label("months"),
-        sa.func.max(sides.c.day).label("last_day"),
-        sa.func.count(sa.case((sa.and_(in_period, sides.c.gave == 1), 1))).label("gave"),
-        sa.func.count(sa.case((sa.and_(in_period, sides.c.gave == 0), 1))).label("received"),
-    ).group_by(sides.c.account_id)
-    return create_scratch(scope.session, ACTIVITY_TABLE, query)
-
-
-def summed_activity(scope: Scope) -> sa.Table:
-    """Fill the activity scratch table from the kept account months (whole months only)."""
-    kept = AccountMonth
-    first_bit_month = add_months_to_first(scope.period.start.replace(day=1), -MONTHS_BEFORE)
-    shift = month_number(scope.session, kept.month) - number_of_month(first_bit_month)
-    bit = sa.case(
-        (kept.month >= first_bit_month, sa.literal(1, sa.BigInteger).op("<<")(shift)), else_=0
-    )
-    in_period = kept.month >= scope.period.start
-    query = (
-        sa.select(
-            kept.account_id.label("account_id"),
-            # Each account has one row a month, so adding its months' bits sets each once.
-            # (PostgreSQL sums into a decimal, so cast back; then let the bits' shifts by
-            # plain numbers bind as they do on the direct path's column.)
-            sa.type_coerce(sa.cast(sa.func.sum(bit), sa.BigInteger), sa.types.NullType).label(
-                "months"
-            ),
-            sa.func.max(kept.last_day).label("last_day"),
-            sa.func.sum(sa.case((in_period, kept.gave), else_=0)).label("gave"),
-            sa.func.sum(sa.case((in_period, kept.received), else_=0)).label("received"),
-        )
-        .where(
-            kept.bank_id == scope.bank_id,
-            kept.month.between(_window_start(scope).replace(day=1), scope.period.end),
-            kept.last_day >= _window_start(scope),
-        )
-        .group_by(kept.account_id)
-    )
-    return create_scratch(scope.session, ACTIVITY_TABLE, query)
 
 
 def _traded_in(months: typing.Any, first_bit: typing.Any) -> sa.ColumnElement[bool]:
@@ -204,9 +112,8 @@ def _over_by_end(scope: Scope, month: dt.date, after: int) -> bool:
     return last_day_of_month(add_months_to_first(month, after)) <= scope.period.end
 
 
-def membership_section(scope: Scope) -> Section:
-    """Build the report's section on members."""
-    activity = sum_activity(scope)
+def membership_section(scope: Scope, activity: sa.Table) -> Section:
+    """Build the report's section on members from each account's sums (`pairs.sum_accounts`)."""
     guard = scope.guard
     figures = (
         _figure(scope, "active_members", "Active members", active_at_end(scope, activity)),

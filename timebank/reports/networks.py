@@ -1,33 +1,27 @@
 """Who has met whom: each member's circle, new connections and exchanges across areas.
 
-One scratch table holds every pair of members who have ever exchanged, up to the period's
-end, and the day they first did. The mix of areas comes from the exchanges' own pass (see
-`exchanges.tallies`): each giver and receiver pair of a group exchange counts once.
+Read from the pairs of members who ever exchanged (see `timebank.reports.pairs`). For the
+mix of areas, each giver and receiver pair of a group exchange counts once.
 """
 
 from __future__ import annotations
 
-import typing
 from collections import Counter
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from timebank.ledger.models import Account
+from timebank.members.models import Member
 from timebank.reports.definitions import DEFINITIONS
-from timebank.reports.models import AccountPair
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import (
-    counted_trades,
-    create_scratch,
-    is_postgresql,
     median,
     month_number,
     number_of_month,
-    transfers,
 )
 from timebank.reports.tables import Column, Figure, Section, Table
 
-PAIRS_TABLE = "report_pairs"
 # How many different people a member has exchanged with, in bands: (label, lowest, highest).
 BANDS = (
     ("1", 1, 1),
@@ -46,58 +40,10 @@ class AreaMix:
     across: int
 
 
-def _lower(session: typing.Any, a: typing.Any, b: typing.Any) -> typing.Any:
-    return sa.func.least(a, b) if is_postgresql(session) else sa.func.min(a, b)
-
-
-def _higher(session: typing.Any, a: typing.Any, b: typing.Any) -> typing.Any:
-    return sa.func.greatest(a, b) if is_postgresql(session) else sa.func.max(a, b)
-
-
-def sum_pairs(scope: Scope) -> sa.Table:
-    """Sum every pair of members who exchanged up to the period's end into a scratch table."""
-    if scope.summaries:
-        return summed_pairs(scope)
-    transfer = transfers()
-    giver, receiver = transfer.c.credit_account_id, transfer.c.debit_account_id
-    one = _lower(scope.session, giver, receiver).label("one")
-    other = _higher(scope.session, giver, receiver).label("other")
-    query = (
-        counted_trades(scope.bank_id, None, scope.period.end)
-        .add_columns(
-            one,
-            other,
-            sa.func.min(transfer.c.happened_on).label("first_day"),
-        )
-        .group_by(one, other)
-    )
-    return create_scratch(scope.session, PAIRS_TABLE, query)
-
-
-def summed_pairs(scope: Scope) -> sa.Table:
-    """Fill the pairs scratch table from the kept pairs of accounts."""
-    pair = AccountPair
-    query = sa.select(
-        pair.one_account_id.label("one"),
-        pair.other_account_id.label("other"),
-        pair.first_day.label("first_day"),
-    ).where(pair.bank_id == scope.bank_id, pair.first_day <= scope.period.end)
-    return create_scratch(scope.session, PAIRS_TABLE, query)
-
-
-def circle_sizes(scope: Scope, pairs: sa.Table) -> Counter[int]:
+def circle_sizes(scope: Scope, activity: sa.Table) -> Counter[int]:
     """Return how many members have exchanged with each number of different people."""
-    ends = sa.union_all(
-        sa.select(pairs.c.one.label("account_id")), sa.select(pairs.c.other)
-    ).subquery("ends")
-    sizes = (
-        sa.select(sa.func.count().label("people"))
-        .select_from(ends)
-        .group_by(ends.c.account_id)
-        .subquery("sizes")
-    )
-    query = sa.select(sizes.c.people, sa.func.count()).group_by(sizes.c.people)
-    return Counter({int(people): int(count) for people, count in scope.session.execute(query)})
+    query = sa.select(activity.c.partners, sa.func.count()).group_by(activity.c.partners)
+    return Counter({int(size): int(count) for size, count in scope.session.execute(query)})
 
 
 def new_connections(scope: Scope, pairs: sa.Table) -> dict[int, int]:
@@ -109,6 +55,38 @@ def new_connections(scope: Scope, pairs: sa.Table) -> dict[int, int]:
         .group_by(month)
     )
     return {int(number): int(count) for number, count in scope.session.execute(query)}
+
+
+def area_mix(scope: Scope, pairs: sa.Table) -> AreaMix:
+    """Return the period's giver and receiver pairs with both areas known, and across areas."""
+    if scope.summaries:
+        from timebank.reports import summarised  # it reads AreaMix from here
+
+        return summarised.area_mix(scope)
+    first, second = _areas("first_area"), _areas("second_area")
+    trades = pairs.c.one_gave + pairs.c.other_gave
+    query = (
+        sa.select(
+            sa.func.coalesce(sa.func.sum(trades), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((first.c.area != second.c.area, trades))), 0),
+        )
+        .select_from(pairs)
+        .join(first, first.c.id == pairs.c.one)
+        .join(second, second.c.id == pairs.c.other)
+        .where(trades > 0)
+    )
+    known, across = scope.session.execute(query).one()
+    return AreaMix(int(known), int(across))
+
+
+def _areas(name: str) -> sa.Subquery:
+    """Select each member account's area, where the member gave one."""
+    return (
+        sa.select(Account.id, Member.area)
+        .join(Member, Member.id == Account.member_id)
+        .where(Member.area.is_not(None))
+        .subquery(name)
+    )
 
 
 def median_of(sizes: Counter[int]) -> float | None:
@@ -126,12 +104,12 @@ def _in_band(size: int, low: int, high: int | None) -> bool:
     return low <= size and (high is None or size <= high)
 
 
-def networks_section(scope: Scope, mix: AreaMix) -> Section:
-    """Build the report's section on members' networks (`mix`: the period's area mix)."""
-    pairs = sum_pairs(scope)
-    sizes = circle_sizes(scope, pairs)
-    members = sum(sizes.values())
+def networks_section(scope: Scope, pairs: sa.Table, activity: sa.Table) -> Section:
+    """Build the report's section on members' networks (see `timebank.reports.pairs`)."""
+    sizes = circle_sizes(scope, activity)
     by_month = new_connections(scope, pairs)
+    mix = area_mix(scope, pairs)
+    members = sum(sizes.values())
     guard = scope.guard
     share = round(100 * mix.across / mix.known, 1) if mix.known else None
     figures = (

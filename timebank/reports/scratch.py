@@ -13,6 +13,7 @@ import typing
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.dialects import postgresql
 
 from timebank.ledger.models import Transfer
 
@@ -70,6 +71,27 @@ def month_number(session: so.Session, day: typing.Any) -> sa.ColumnElement[int]:
     year = sa.cast(sa.func.strftime("%Y", day), sa.Integer)
     month = sa.cast(sa.func.strftime("%m", day), sa.Integer)
     return year * 12 + month - 1
+
+
+def months_since(
+    session: so.Session, day: typing.Any, first_month: dt.date, months: int
+) -> sa.ColumnElement[int]:
+    """Return how many months after `first_month` a date falls (up to `months` of them).
+
+    On PostgreSQL a binary search through the months' first days: several times cheaper per
+    row than taking the year and month out of each date.
+    """
+    if not is_postgresql(session):
+        return month_number(session, day) - number_of_month(first_month)
+    starts = [add_month_starts(first_month, k) for k in range(months + 1)]
+    bounds = sa.cast(sa.literal(starts, postgresql.ARRAY(sa.Date)), postgresql.ARRAY(sa.Date))
+    return sa.func.width_bucket(day, bounds) - 1
+
+
+def add_month_starts(first_month: dt.date, months: int) -> dt.date:
+    """Return the first day of the month `months` after `first_month`'s."""
+    year, month = divmod(first_month.year * 12 + first_month.month - 1 + months, 12)
+    return dt.date(year, month + 1, 1)
 
 
 def number_of_month(day: dt.date) -> int:
