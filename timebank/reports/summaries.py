@@ -24,7 +24,13 @@ from timebank.members.models import Member
 from timebank.reports.formatting import format_date
 from timebank.reports.models import AccountMonth, AccountPair, MonthTotal, SummaryRefresh
 from timebank.reports.period import last_day_of_month
-from timebank.reports.scratch import counted_trades, is_postgresql, prepare, transfers
+from timebank.reports.scratch import (
+    constant_rows,
+    counted_trades,
+    is_postgresql,
+    prepare,
+    transfers,
+)
 
 # The first key of PostgreSQL's two-key advisory locks that queue refreshes of one bank.
 REFRESH_LOCK = 7007
@@ -172,20 +178,23 @@ def _record(session: so.Session, bank_id: int, found: Freshness) -> None:
 def _account_months(session: so.Session, bank_id: int) -> sa.Insert:
     """Sum each account's counted exchanges per month, as giver and as receiver."""
     transfer = transfers()
-    sides = sa.union_all(
-        *(
-            counted_trades(bank_id, None, EVER).add_columns(
-                account.label("account_id"),
-                transfer.c.happened_on.label("day"),
-                sa.literal(gave).label("gave"),
-                transfer.c.amount.label("minutes"),
-            )
-            for account, gave in (
-                (transfer.c.credit_account_id, 1),
-                (transfer.c.debit_account_id, 0),
-            )
+    # Each trade twice from one read of the ledger: for its giver, then for its receiver.
+    side = constant_rows("side", ("gave",), [(1,), (0,)])
+    account = sa.case(
+        (side.c.gave == 1, transfer.c.credit_account_id), else_=transfer.c.debit_account_id
+    )
+    sides = (
+        counted_trades(bank_id, None, EVER)
+        .add_columns(
+            account.label("account_id"),
+            transfer.c.happened_on.label("day"),
+            side.c.gave,
+            transfer.c.amount.label("minutes"),
         )
-    ).subquery("sides")
+        .select_from(transfer)
+        .join(side, sa.true())
+        .subquery("sides")
+    )
     month = month_start(session, sides.c.day)
     given = sides.c.gave == 1
     query = (
@@ -247,34 +256,40 @@ def _areas(name: str) -> sa.Subquery:
 
 def _month_totals(session: so.Session, bank_id: int) -> sa.Insert:
     """Sum each month's minutes, transfers and exchanges by kind of help and mix of areas."""
-    grouped = _grouped_by_exchange(session, bank_id)
+    singles = _grouped_by_exchange(session, bank_id, groups=False)
+    grouped = _grouped_by_exchange(session, bank_id, groups=True)
     # A group exchange counts once in its month and kind of help: on the row of its first
     # mix of areas (most have one), so adding up the mixes counts it once.
     owner = sa.func.min(grouped.c.areas).over(
         partition_by=(grouped.c.month, grouped.c.category, grouped.c.group_id)
     )
     owned = sa.select(grouped, owner.label("owner")).subquery("owned")
-    exchanges = sa.case(
-        (owned.c.group_id.is_(None), owned.c.trades),
-        (owned.c.areas == owned.c.owner, 1),
-        else_=0,
-    )
+    both = sa.union_all(
+        sa.select(singles.c.month, singles.c.category, singles.c.areas, singles.c.minutes,
+                  singles.c.trades, singles.c.trades.label("exchanges")),
+        sa.select(owned.c.month, owned.c.category, owned.c.areas, owned.c.minutes,
+                  owned.c.trades, sa.case((owned.c.areas == owned.c.owner, 1), else_=0)),
+    ).subquery("both")  # fmt: skip
     query = sa.select(
         sa.literal(bank_id),
-        owned.c.month,
-        owned.c.category,
-        owned.c.areas,
-        sa.func.sum(owned.c.minutes),
-        sa.func.sum(owned.c.trades),
-        sa.func.sum(exchanges),
-    ).group_by(owned.c.month, owned.c.category, owned.c.areas)
+        both.c.month,
+        both.c.category,
+        both.c.areas,
+        sa.func.sum(both.c.minutes),
+        sa.func.sum(both.c.trades),
+        sa.func.sum(both.c.exchanges),
+    ).group_by(both.c.month, both.c.category, both.c.areas)
     return sa.insert(MonthTotal).from_select(
         ["bank_id", "month", "skill_category", "areas", "minutes", "trades", "exchanges"], query
     )
 
 
-def _grouped_by_exchange(session: so.Session, bank_id: int) -> sa.Subquery:
-    """Sum counted trades per month, kind of help, group exchange and mix of areas."""
+def _grouped_by_exchange(session: so.Session, bank_id: int, groups: bool) -> sa.Subquery:
+    """Sum counted trades per month, kind of help and mix of areas (and group, if `groups`).
+
+    Trades outside group exchanges are most of the ledger and are summed straight into a
+    few hundred rows; the few group exchanges are kept apart by group, to be counted once.
+    """
     transfer = transfers()
     giver, receiver = _areas("giver_area"), _areas("receiver_area")
     areas = sa.case(
@@ -283,9 +298,13 @@ def _grouped_by_exchange(session: so.Session, bank_id: int) -> sa.Subquery:
         else_="different",
     ).label("areas")
     month = month_start(session, transfer.c.happened_on).label("month")
-    keys = (month, transfer.c.skill_category.label("category"), transfer.c.group_id, areas)
+    keys: tuple[typing.Any, ...] = (month, transfer.c.skill_category.label("category"), areas)
+    in_group = transfer.c.group_id.is_not(None)
+    if groups:
+        keys = (*keys, transfer.c.group_id)
     return (
         counted_trades(bank_id, None, EVER)
+        .where(in_group if groups else ~in_group)
         .add_columns(
             *keys,
             sa.func.count().label("trades"),
@@ -295,5 +314,5 @@ def _grouped_by_exchange(session: so.Session, bank_id: int) -> sa.Subquery:
         .outerjoin(giver, giver.c.id == transfer.c.credit_account_id)
         .outerjoin(receiver, receiver.c.id == transfer.c.debit_account_id)
         .group_by(*keys)
-        .subquery("grouped")
+        .subquery("groups" if groups else "singles")
     )

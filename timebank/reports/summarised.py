@@ -18,7 +18,7 @@ from timebank.reports.networks import AreaMix
 from timebank.reports.pairs import ACCOUNTS_TABLE, PAIRS_TABLE, first_bit_month
 from timebank.reports.period import first_of_month
 from timebank.reports.scope import Scope
-from timebank.reports.scratch import create_scratch, month_number, number_of_month
+from timebank.reports.scratch import create_scratch, months_since, number_of_month
 
 
 def _months(scope: Scope) -> sa.ColumnElement[bool]:
@@ -109,7 +109,7 @@ def _window(scope: Scope) -> sa.Subquery:
     first_month = first_bit_month(scope)
     since = scope.period.end - dt.timedelta(days=ACTIVE_DAYS - 1)
     earliest = min(first_month, since)
-    shift = month_number(scope.session, kept.month) - number_of_month(first_month)
+    shift = months_since(scope.session, kept.month, first_month, len(scope.period.months()) + 2)
     # Cast in the SQL itself: a plain 1 is a 32-bit number, whose shifts wrap at 32.
     one = sa.cast(sa.literal(1), sa.BigInteger)
     bit = sa.case((kept.month >= first_month, one.op("<<")(shift)))
