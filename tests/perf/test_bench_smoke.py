@@ -102,6 +102,7 @@ def test_the_report_bench_builds_a_consistent_bank_and_times_the_year_report_and
         ).fetchone()[0]
     assert out_of_order == 0
 
+    assert bench_report.time_refresh(postgres_url, bank) > 0
     builds, report, statements = bench_report.time_build(postgres_url, bank, runs=1)
     bench_report.check_report(postgres_url, bank, report)
     pages = bench_report.time_page(postgres_url, bank, runs=1, report=report)
