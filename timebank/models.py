@@ -14,7 +14,13 @@ from timebank.ledger.models import Account, PendingEscalation, Transfer
 from timebank.members.models import Member, Organisation, SignInCode
 from timebank.offers.models import Listing, ListingContact
 from timebank.referrals.models import PartnerNumber, Referral, ReferralEvent, ReferralPartner
-from timebank.reports.models import AccountMonth, AccountPair, MonthTotal, SummaryRefresh
+from timebank.reports.models import (
+    AccountMonth,
+    AccountPair,
+    AccountTotal,
+    MonthTotal,
+    SummaryRefresh,
+)
 from timebank.sms.models import ExchangeCode, InboundMessage, OptOut, OutboxMessage
 from timebank.tenancy.models import TimeBank
 
@@ -22,6 +28,7 @@ __all__ = [
     "Account",
     "AccountMonth",
     "AccountPair",
+    "AccountTotal",
     "ApiToken",
     "BrokerAction",
     "MemberBlock",

@@ -5,11 +5,11 @@ Revises: 0006
 Create Date: 2026-11-24 00:27:20.289660
 
 Adds the summaries reports read instead of the transfer log: each account's counted
-exchanges per calendar month, each pair of accounts that have exchanged, each month's
-minutes and exchanges by kind of help and mix of areas, and when each bank's summaries were
-last rebuilt. On PostgreSQL all four are UNLOGGED (see `_unlogged`). They start empty; the
-first report (or `flask reports refresh --all`) fills them from the ledger, so nothing needs
-backfilling here.
+exchanges per calendar month, each pair of accounts that have exchanged, how many partners
+each account has, each month's minutes and exchanges by kind of help and mix of areas, and
+when each bank's summaries were last rebuilt. On PostgreSQL all five are UNLOGGED (see
+`_unlogged`). They start empty; the first report (or `flask reports refresh --all`) fills
+them from the ledger, so nothing needs backfilling here.
 """
 
 import sqlalchemy as sa
@@ -73,6 +73,17 @@ def upgrade():
         batch_op.create_index("ix_summary_account_pairs_bank_id", ["bank_id"], unique=False)
 
     op.create_table(
+        "summary_accounts",
+        sa.Column("account_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("bank_id", sa.Integer(), nullable=False),
+        sa.Column("partners", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("account_id", name=op.f("pk_summary_accounts")),
+        prefixes=_unlogged(),
+    )
+    with op.batch_alter_table("summary_accounts", schema=None) as batch_op:
+        batch_op.create_index("ix_summary_accounts_bank_id", ["bank_id"], unique=False)
+
+    op.create_table(
         "summary_month_totals",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("bank_id", sa.Integer(), nullable=False),
@@ -109,6 +120,10 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("summary_accounts", schema=None) as batch_op:
+        batch_op.drop_index("ix_summary_accounts_bank_id")
+
+    op.drop_table("summary_accounts")
     op.drop_table("summary_refreshes")
     with op.batch_alter_table("summary_month_totals", schema=None) as batch_op:
         batch_op.drop_index("ix_summary_month_totals_bank_id_month")

@@ -27,8 +27,14 @@ from timebank.ledger.services import (
     record_group_exchange,
 )
 from timebank.reports.build import build_report
-from timebank.reports.models import AccountMonth, AccountPair, MonthTotal, SummaryRefresh
-from timebank.reports.summaries import Freshness, freshness, refresh_summaries, up_to_words
+from timebank.reports.models import MonthTotal, SummaryRefresh
+from timebank.reports.summaries import (
+    SUMMARIES,
+    Freshness,
+    freshness,
+    refresh_summaries,
+    up_to_words,
+)
 from timebank.reports.tables import Report
 
 AREAS = ("North", "South", "East", None)
@@ -123,7 +129,7 @@ def without_time(report: Report) -> Report:
 def summary_rows(session, bank_id: int) -> dict[str, set[tuple]]:
     """Return every summary row of the bank, by table, as plain tuples."""
     found = {}
-    for model in (AccountMonth, AccountPair, MonthTotal):
+    for model in SUMMARIES:
         columns = [c for c in model.__table__.columns if c.name != "id"]
         query = sa.select(*columns).where(model.__table__.c.bank_id == bank_id)
         found[model.__tablename__] = set(session.execute(query).tuples())
@@ -251,6 +257,7 @@ def test_a_bank_without_exchanges_gets_empty_summaries(session, bank):
     assert summary_rows(session, bank.id) == {
         "summary_account_months": set(),
         "summary_account_pairs": set(),
+        "summary_accounts": set(),
         "summary_month_totals": set(),
     }
 

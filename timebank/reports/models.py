@@ -55,6 +55,17 @@ class AccountPair(Base):
     trades: so.Mapped[int]
 
 
+class AccountTotal(Base):
+    """One account's partners so far: how many different accounts it has exchanged with."""
+
+    __tablename__ = "summary_accounts"
+    __table_args__ = (sa.Index("ix_summary_accounts_bank_id", "bank_id"),)
+
+    account_id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
+    bank_id: so.Mapped[int]
+    partners: so.Mapped[int]
+
+
 class MonthTotal(Base):
     """A bank's counted exchanges in one month, of one kind of help and mix of areas."""
 

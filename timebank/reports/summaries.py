@@ -22,7 +22,13 @@ from timebank.clock import as_utc, utcnow
 from timebank.ledger.models import Account
 from timebank.members.models import Member
 from timebank.reports.formatting import format_date
-from timebank.reports.models import AccountMonth, AccountPair, MonthTotal, SummaryRefresh
+from timebank.reports.models import (
+    AccountMonth,
+    AccountPair,
+    AccountTotal,
+    MonthTotal,
+    SummaryRefresh,
+)
 from timebank.reports.period import last_day_of_month
 from timebank.reports.scratch import (
     constant_rows,
@@ -36,6 +42,8 @@ from timebank.reports.scratch import (
 REFRESH_LOCK = 7007
 # Counted trades on any day at all.
 EVER = dt.date.max
+# The tables a rebuild empties and fills again, in the order it fills them.
+SUMMARIES = (AccountMonth, AccountPair, AccountTotal, MonthTotal)
 # How old summaries may be before a report rebuilds them, when no setting says.
 DEFAULT_MAX_AGE_SECONDS = 1800
 
@@ -111,9 +119,9 @@ def refresh_summaries(session: so.Session, bank_id: int) -> Freshness:
         # few reversals; reading them in one sweep and looking reversals up in a hash is
         # several times quicker.
         session.execute(sa.text("SET LOCAL enable_mergejoin = off"))
-    for model in (AccountMonth, AccountPair, MonthTotal):
+    for model in SUMMARIES:
         session.execute(sa.delete(model).where(model.bank_id == bank_id))
-    for statement in (_account_months, _account_pairs, _month_totals):
+    for statement in (_account_months, _account_pairs, _account_totals, _month_totals):
         session.execute(statement(session, bank_id))
     _analyse(session)
     latest = session.scalar(
@@ -161,7 +169,7 @@ def _lock(session: so.Session, bank_id: int) -> None:
 def _analyse(session: so.Session) -> None:
     """Refresh PostgreSQL's statistics of the rebuilt tables, so reports get good plans."""
     if is_postgresql(session):
-        for model in (AccountMonth, AccountPair, MonthTotal):
+        for model in SUMMARIES:
             session.execute(sa.text(f"ANALYZE {model.__tablename__}"))
 
 
@@ -242,6 +250,19 @@ def _account_pairs(session: so.Session, bank_id: int) -> sa.Insert:
         ["one_account_id", "other_account_id", "bank_id", "first_day", "last_day", "trades"],
         query,
     )
+
+
+def _account_totals(session: so.Session, bank_id: int) -> sa.Insert:
+    """Count each account's partners from the pairs just summed."""
+    pair = AccountPair
+    ends = sa.union_all(
+        sa.select(pair.one_account_id.label("account_id")).where(pair.bank_id == bank_id),
+        sa.select(pair.other_account_id).where(pair.bank_id == bank_id),
+    ).subquery("ends")
+    query = sa.select(ends.c.account_id, sa.literal(bank_id), sa.func.count()).group_by(
+        ends.c.account_id
+    )
+    return sa.insert(AccountTotal).from_select(["account_id", "bank_id", "partners"], query)
 
 
 def _areas(name: str) -> sa.Subquery:
