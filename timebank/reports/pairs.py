@@ -63,8 +63,9 @@ def sum_pairs(scope: Scope) -> sa.Table:
             sa.func.min(day).label("first_day"),
             sa.func.max(day).label("last_day"),
             _bit_or(scope, bit, distinct=True).label("months"),
-            sa.func.count(sa.case((sa.and_(in_period, giver == one), 1))).label("one_gave"),
-            sa.func.count(sa.case((sa.and_(in_period, giver == other), 1))).label("other_gave"),
+            # The lower account gave when the giver's is the lower (the two always differ).
+            sa.func.count(sa.case((sa.and_(in_period, giver < receiver), 1))).label("one_gave"),
+            sa.func.count(sa.case((sa.and_(in_period, giver > receiver), 1))).label("other_gave"),
         )
         .group_by(one, other)
     )
