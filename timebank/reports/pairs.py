@@ -14,6 +14,8 @@ import typing
 
 import sqlalchemy as sa
 
+from timebank.ledger.models import Account
+from timebank.members.models import Member
 from timebank.reports.period import add_months_to_first
 from timebank.reports.scope import Scope
 from timebank.reports.scratch import (
@@ -85,7 +87,7 @@ def _bit_or(scope: Scope, values: typing.Any, distinct: bool = False) -> typing.
 
 
 def sum_accounts(scope: Scope, pairs: sa.Table) -> sa.Table:
-    """Sum the pairs per member account: partners, months, last day, gave, received."""
+    """Sum the pairs per member account: partners, months, last day, gave, received, area."""
     ends = sa.union_all(
         sa.select(
             pairs.c.one.label("account_id"),
@@ -97,12 +99,23 @@ def sum_accounts(scope: Scope, pairs: sa.Table) -> sa.Table:
         sa.select(pairs.c.other, pairs.c.months, pairs.c.last_day, pairs.c.other_gave,
                   pairs.c.one_gave),
     ).subquery("ends")  # fmt: skip
-    query = sa.select(
-        ends.c.account_id,
-        sa.func.count().label("partners"),
-        _bit_or(scope, ends.c.months).label("months"),
-        sa.func.max(ends.c.last_day).label("last_day"),
-        sa.func.sum(ends.c.gave).label("gave"),
-        sa.func.sum(ends.c.received).label("received"),
-    ).group_by(ends.c.account_id)
+    sums = (
+        sa.select(
+            ends.c.account_id,
+            sa.func.count().label("partners"),
+            _bit_or(scope, ends.c.months).label("months"),
+            sa.func.max(ends.c.last_day).label("last_day"),
+            sa.func.sum(ends.c.gave).label("gave"),
+            sa.func.sum(ends.c.received).label("received"),
+        )
+        .group_by(ends.c.account_id)
+        .subquery("sums")
+    )
+    # The member's area comes along, so the mix of areas joins this small table only.
+    query = (
+        sa.select(*sums.c, Member.area)
+        .select_from(sums)
+        .join(Account, Account.id == sums.c.account_id)
+        .join(Member, Member.id == Account.member_id)
+    )
     return create_scratch(scope.session, ACCOUNTS_TABLE, query)
