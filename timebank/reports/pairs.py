@@ -10,6 +10,7 @@ per member. The figures are then read from these few hundred thousand rows.
 
 from __future__ import annotations
 
+import datetime as dt
 import typing
 
 import sqlalchemy as sa
@@ -34,7 +35,7 @@ MONTHS_BEFORE = 2
 MONTH_BITS = 63
 
 
-def first_bit_month(scope: Scope) -> typing.Any:
+def first_bit_month(scope: Scope) -> dt.date:
     """Return the first day of the month that bit 0 stands for."""
     return add_months_to_first(scope.period.start.replace(day=1), -MONTHS_BEFORE)
 
@@ -54,7 +55,8 @@ def sum_pairs(scope: Scope) -> sa.Table:
     giver, receiver = transfer.c.credit_account_id, transfer.c.debit_account_id
     one, other = _lower(scope, giver, receiver), _higher(scope, giver, receiver)
     first_month = first_bit_month(scope)
-    shift = months_since(scope.session, day, first_month, len(scope.period.months()) + 2)
+    months = len(scope.period.months()) + MONTHS_BEFORE
+    shift = months_since(scope.session, day, first_month, months)
     bit = sa.case((day >= first_month, sa.cast(sa.literal(1), sa.BigInteger).op("<<")(shift)))
     in_period = day >= scope.period.start
     query = (
