@@ -27,22 +27,28 @@ run: install ## Migrate the SQLite database, seed the demo bank on first run, se
 	$(BIN)/flask schedule run & \
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
+# Tests run in parallel, one pytest-xdist worker per core of a 2-core machine (each worker
+# has its own databases and browser); `make test TEST_WORKERS=0` runs them in one process.
+TEST_WORKERS ?= 2
+PARALLEL := -n $(TEST_WORKERS) --dist worksteal
+
 test: install ## The whole suite on SQLite, then on PostgreSQL (required when CI=true).
 	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgresql
+	$(MAKE) --no-print-directory test-postgresql ONLY_DATABASE_TESTS=--database-tests-only
 
 # The browser tests run once, in the PostgreSQL pass (the production engine); every page's
 # database work is also covered on SQLite by the functional tests. `make test-browser` runs
-# them on both engines.
+# them on both engines. Within `make test` the PostgreSQL pass also leaves out the tests
+# that touch no database, which the SQLite pass has just run.
 test-sqlite: install
-	TIMEBANK_TEST_ENGINE=sqlite $(BIN)/pytest --ignore=tests/browser
+	TIMEBANK_TEST_ENGINE=sqlite $(BIN)/pytest $(PARALLEL) --ignore=tests/browser
 
 test-postgresql: install
-	TIMEBANK_TEST_ENGINE=postgresql $(BIN)/pytest
+	TIMEBANK_TEST_ENGINE=postgresql $(BIN)/pytest $(PARALLEL) $(ONLY_DATABASE_TESTS)
 
 test-browser: install ## Only the real-browser tests (headless Chromium), on SQLite then PostgreSQL.
-	TIMEBANK_TEST_ENGINE=sqlite $(BIN)/pytest tests/browser
-	TIMEBANK_TEST_ENGINE=postgresql $(BIN)/pytest tests/browser
+	TIMEBANK_TEST_ENGINE=sqlite $(BIN)/pytest $(PARALLEL) tests/browser
+	TIMEBANK_TEST_ENGINE=postgresql $(BIN)/pytest $(PARALLEL) tests/browser
 
 lint: install ## ruff and mypy.
 	$(BIN)/ruff check .

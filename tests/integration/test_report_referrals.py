@@ -175,3 +175,20 @@ def test_funder_report_shows_practice_names_and_hides_their_small_counts(session
     assert hill[1:] == (SUPPRESSED, SUPPRESSED, SUPPRESSED, 0, 0, None)
     assert ravensbourne[1] == 5
     assert rows(report, "referral_funnel")[:2] == [("Referred", 7), ("Said yes", 6)]
+
+
+def test_an_active_practice_that_referred_nobody_shows_zeros(session, bank, admin, practice):
+    partners.add_partner(session, bank.id, admin.id, "Quiet Surgery")
+
+    report = build_report(session, bank.id, START, END, "funder")
+
+    assert rows(report, "referrals_by_practice") == [
+        ("Quiet Surgery", 0, 0, 0, 0, None, None),
+        ("Ravensbourne Health Centre", 0, 0, 0, 0, None, None),
+    ]
+    assert rows(report, "referral_funnel") == [
+        ("Referred", 0),
+        ("Said yes", 0),
+        ("Joined", 0),
+        ("First exchange", 0),
+    ]

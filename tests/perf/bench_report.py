@@ -737,22 +737,52 @@ def page_shows(html: str, report) -> None:
         raise BenchFailed(f"The page does not show these figures: {missing or 'none at all'}")
 
 
+@contextlib.contextmanager
+def timing_builder(spent: list[float]) -> Iterator[None]:
+    """Time each `build_report` call the page makes, adding its seconds to `spent`."""
+    module = importlib.import_module("timebank.reports.build")
+    original = module.build_report
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - started)
+
+    module.build_report = timed
+    try:
+        yield
+    finally:
+        module.build_report = original
+
+
 def time_page(url: str, bank_id: int, runs: int, report) -> list[float]:
-    """Time GET /reports for the year as a signed-in broker: a warm-up, then `runs` runs."""
+    """Time GET /reports for the year as a signed-in broker: a warm-up, then `runs` runs.
+
+    Each run also says how much of it went on `build_report` inside the request, so the cost
+    of the page itself (the view, the charts, the template) shows apart.
+    """
     path = f"/reports?from={YEAR_START.isoformat()}&to={TODAY.isoformat()}"
     timings = []
     with broker_client(url, bank_id) as client:
         for run in range(runs + 1):
-            started = time.perf_counter()
-            answer = client.get(path)
-            html = answer.get_data(as_text=True)
-            seconds = time.perf_counter() - started
+            spent: list[float] = []
+            with timing_builder(spent):
+                started = time.perf_counter()
+                answer = client.get(path)
+                html = answer.get_data(as_text=True)
+                seconds = time.perf_counter() - started
             if answer.status_code != 200:
                 raise BenchFailed(f"GET {path} answered {answer.status_code}: {html[:300]}")
             page_shows(html, report)
             if run:  # the first is the warm-up
                 timings.append(seconds)
-                say(f"page run {run}: {seconds:.2f} s ({len(html) / 1024:.0f} KiB of HTML)")
+                say(
+                    f"page run {run}: {seconds:.2f} s ({len(html) / 1024:.0f} KiB of HTML;"
+                    f" build_report {sum(spent):.2f} s of it, the rest"
+                    f" {seconds - sum(spent):.2f} s)"
+                )
     return timings
 
 

@@ -18,6 +18,7 @@ import sqlalchemy.orm as so
 from timebank.ledger.models import Account, Transfer
 from timebank.members.models import Member
 from timebank.reports.definitions import ACTIVE_DAYS, HEADLINE
+from timebank.reports.scratch import counted_trades
 
 # The headline figures' definitions, one place for every report figure's words.
 DEFINITIONS = HEADLINE
@@ -48,23 +49,15 @@ class Figures:
 
 def _trades(bank_id: int, start: dt.date, end: dt.date) -> sa.Subquery:
     """Return the bank's counted exchanges that happened from `start` to `end`."""
-    reversal = so.aliased(Transfer)
-    reversed_ = sa.exists().where(reversal.reverses_id == Transfer.id)
     return (
-        sa.select(
+        counted_trades(bank_id, start, end)
+        .add_columns(
             Transfer.id,
             sa.func.coalesce(Transfer.group_id, Transfer.id).label("exchange_key"),
             Transfer.amount,
             Transfer.skill_category,
             Transfer.debit_account_id,
             Transfer.credit_account_id,
-        )
-        .where(
-            Transfer.bank_id == bank_id,
-            Transfer.code.in_(("exchange", "group")),
-            Transfer.phase.in_(("posted", "post_pending")),
-            Transfer.happened_on.between(start, end),
-            ~reversed_,
         )
         .subquery("trades")
     )

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from timebank.ledger.models import Account
-from timebank.members.models import Member
 from timebank.reports.definitions import DEFINITIONS
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import (
@@ -57,13 +55,13 @@ def new_connections(scope: Scope, pairs: sa.Table) -> dict[int, int]:
     return {int(number): int(count) for number, count in scope.session.execute(query)}
 
 
-def area_mix(scope: Scope, pairs: sa.Table) -> AreaMix:
+def area_mix(scope: Scope, pairs: sa.Table, activity: sa.Table) -> AreaMix:
     """Return the period's giver and receiver pairs with both areas known, and across areas."""
     if scope.summaries:
         from timebank.reports import summarised  # it reads AreaMix from here
 
         return summarised.area_mix(scope)
-    first, second = _areas("first_area"), _areas("second_area")
+    first, second = activity.alias("first_end"), activity.alias("second_end")
     trades = pairs.c.one_gave + pairs.c.other_gave
     query = (
         sa.select(
@@ -71,22 +69,12 @@ def area_mix(scope: Scope, pairs: sa.Table) -> AreaMix:
             sa.func.coalesce(sa.func.sum(sa.case((first.c.area != second.c.area, trades))), 0),
         )
         .select_from(pairs)
-        .join(first, first.c.id == pairs.c.one)
-        .join(second, second.c.id == pairs.c.other)
-        .where(trades > 0)
+        .join(first, first.c.account_id == pairs.c.one)
+        .join(second, second.c.account_id == pairs.c.other)
+        .where(trades > 0, first.c.area.is_not(None), second.c.area.is_not(None))
     )
     known, across = scope.session.execute(query).one()
     return AreaMix(int(known), int(across))
-
-
-def _areas(name: str) -> sa.Subquery:
-    """Select each member account's area, where the member gave one."""
-    return (
-        sa.select(Account.id, Member.area)
-        .join(Member, Member.id == Account.member_id)
-        .where(Member.area.is_not(None))
-        .subquery(name)
-    )
 
 
 def median_of(sizes: Counter[int]) -> float | None:
@@ -108,7 +96,7 @@ def networks_section(scope: Scope, pairs: sa.Table, activity: sa.Table) -> Secti
     """Build the report's section on members' networks (see `timebank.reports.pairs`)."""
     sizes = circle_sizes(scope, activity)
     by_month = new_connections(scope, pairs)
-    mix = area_mix(scope, pairs)
+    mix = area_mix(scope, pairs, activity)
     members = sum(sizes.values())
     guard = scope.guard
     share = round(100 * mix.across / mix.known, 1) if mix.known else None

@@ -10,10 +10,13 @@ per member. The figures are then read from these few hundred thousand rows.
 
 from __future__ import annotations
 
+import datetime as dt
 import typing
 
 import sqlalchemy as sa
 
+from timebank.ledger.models import Account
+from timebank.members.models import Member
 from timebank.reports.period import add_months_to_first
 from timebank.reports.scope import Scope
 from timebank.reports.scratch import (
@@ -32,7 +35,7 @@ MONTHS_BEFORE = 2
 MONTH_BITS = 63
 
 
-def first_bit_month(scope: Scope) -> typing.Any:
+def first_bit_month(scope: Scope) -> dt.date:
     """Return the first day of the month that bit 0 stands for."""
     return add_months_to_first(scope.period.start.replace(day=1), -MONTHS_BEFORE)
 
@@ -56,7 +59,8 @@ def sum_pairs(scope: Scope) -> sa.Table:
     giver, receiver = transfer.c.credit_account_id, transfer.c.debit_account_id
     one, other = _lower(scope, giver, receiver), _higher(scope, giver, receiver)
     first_month = first_bit_month(scope)
-    shift = months_since(scope.session, day, first_month, len(scope.period.months()) + 2)
+    months = len(scope.period.months()) + MONTHS_BEFORE
+    shift = months_since(scope.session, day, first_month, months)
     bit = sa.case((day >= first_month, sa.cast(sa.literal(1), sa.BigInteger).op("<<")(shift)))
     in_period = day >= scope.period.start
     query = (
@@ -67,8 +71,9 @@ def sum_pairs(scope: Scope) -> sa.Table:
             sa.func.min(day).label("first_day"),
             sa.func.max(day).label("last_day"),
             _bit_or(scope, bit, distinct=True).label("months"),
-            sa.func.count(sa.case((sa.and_(in_period, giver == one), 1))).label("one_gave"),
-            sa.func.count(sa.case((sa.and_(in_period, giver == other), 1))).label("other_gave"),
+            # The lower account gave when the giver's is the lower (the two always differ).
+            sa.func.count(sa.case((sa.and_(in_period, giver < receiver), 1))).label("one_gave"),
+            sa.func.count(sa.case((sa.and_(in_period, giver > receiver), 1))).label("other_gave"),
         )
         .group_by(one, other)
     )
@@ -88,7 +93,7 @@ def _bit_or(scope: Scope, values: typing.Any, distinct: bool = False) -> typing.
 
 
 def sum_accounts(scope: Scope, pairs: sa.Table) -> sa.Table:
-    """Sum the pairs per member account: partners, months, last day, gave, received."""
+    """Sum the pairs per member account: partners, months, last day, gave, received, area."""
     if scope.summaries:
         from timebank.reports import summarised  # it reads this module's names
 
@@ -104,12 +109,23 @@ def sum_accounts(scope: Scope, pairs: sa.Table) -> sa.Table:
         sa.select(pairs.c.other, pairs.c.months, pairs.c.last_day, pairs.c.other_gave,
                   pairs.c.one_gave),
     ).subquery("ends")  # fmt: skip
-    query = sa.select(
-        ends.c.account_id,
-        sa.func.count().label("partners"),
-        _bit_or(scope, ends.c.months).label("months"),
-        sa.func.max(ends.c.last_day).label("last_day"),
-        sa.func.sum(ends.c.gave).label("gave"),
-        sa.func.sum(ends.c.received).label("received"),
-    ).group_by(ends.c.account_id)
+    sums = (
+        sa.select(
+            ends.c.account_id,
+            sa.func.count().label("partners"),
+            _bit_or(scope, ends.c.months).label("months"),
+            sa.func.max(ends.c.last_day).label("last_day"),
+            sa.func.sum(ends.c.gave).label("gave"),
+            sa.func.sum(ends.c.received).label("received"),
+        )
+        .group_by(ends.c.account_id)
+        .subquery("sums")
+    )
+    # The member's area comes along, so the mix of areas joins this small table only.
+    query = (
+        sa.select(*sums.c, Member.area)
+        .select_from(sums)
+        .join(Account, Account.id == sums.c.account_id)
+        .join(Member, Member.id == Account.member_id)
+    )
     return create_scratch(scope.session, ACCOUNTS_TABLE, query)

@@ -149,11 +149,18 @@ def _follow(
     outcome.active_at_3_months += any(since <= day <= mark for day in days)
 
 
-def _partner_names(scope: Scope) -> dict[int | None, str]:
-    query = sa.select(ReferralPartner.id, ReferralPartner.name).where(
+def _partners(scope: Scope) -> tuple[dict[int | None, str], set[int]]:
+    """Return every partner's name (None: people who referred themselves), and the active."""
+    query = sa.select(ReferralPartner.id, ReferralPartner.name, ReferralPartner.active).where(
         ReferralPartner.bank_id == scope.bank_id
     )
-    return {None: SELF_REFERRED} | dict(scope.session.execute(query).tuples().all())
+    names: dict[int | None, str] = {None: SELF_REFERRED}
+    active = set()
+    for partner_id, name, is_active in scope.session.execute(query):
+        names[partner_id] = name
+        if is_active:
+            active.add(partner_id)
+    return names, active
 
 
 def _row(scope: Scope, name: str, outcome: Outcomes) -> tuple[Value, ...]:
@@ -187,13 +194,14 @@ COLUMNS = (
 def referrals_section(scope: Scope, partner_id: int | None = None) -> Section:
     """Build the section on referral outcomes: by partner, and the funnel overall."""
     found = outcomes_by_partner(scope, partner_id)
-    names = _partner_names(scope)
+    names, active = _partners(scope)
+    # Every active partner has a row, so a practice that referred nobody shows as 0.
+    for key in {partner_id} if partner_id is not None else active:
+        found.setdefault(key, Outcomes())
     rows = sorted(
         ((names.get(key, SELF_REFERRED), outcome) for key, outcome in found.items()),
         key=lambda row: row[0],
     )
-    if partner_id is not None and not rows:
-        rows = [(names.get(partner_id, ""), Outcomes())]
     overall = Outcomes()
     for _name, outcome in rows:
         overall.add(outcome)

@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql
 
 from timebank.ledger.models import Transfer
+from timebank.reports.period import add_months_to_first
 
 EXCHANGE_CODES = ("exchange", "group")
 # Posted at once, or a pending exchange the receiver confirmed.
@@ -83,26 +84,14 @@ def months_since(
     """
     if not is_postgresql(session):
         return month_number(session, day) - number_of_month(first_month)
-    starts = [add_month_starts(first_month, k) for k in range(months + 1)]
+    starts = [add_months_to_first(first_month, k) for k in range(months + 1)]
     bounds = sa.cast(sa.literal(starts, postgresql.ARRAY(sa.Date)), postgresql.ARRAY(sa.Date))
     return sa.func.width_bucket(day, bounds) - 1
-
-
-def add_month_starts(first_month: dt.date, months: int) -> dt.date:
-    """Return the first day of the month `months` after `first_month`'s."""
-    year, month = divmod(first_month.year * 12 + first_month.month - 1 + months, 12)
-    return dt.date(year, month + 1, 1)
 
 
 def number_of_month(day: dt.date) -> int:
     """Return year * 12 + month - 1 of `day`, as `month_number` does in the database."""
     return day.year * 12 + day.month - 1
-
-
-def month_of_number(number: int) -> dt.date:
-    """Return the first day of the month `number_of_month` gave."""
-    year, month = divmod(number, 12)
-    return dt.date(year, month + 1, 1)
 
 
 def create_scratch(session: so.Session, name: str, query: sa.Select) -> sa.Table:
@@ -120,15 +109,6 @@ def create_scratch(session: so.Session, name: str, query: sa.Select) -> sa.Table
         sa.MetaData(),
         *(sa.Column(column.name, column.type) for column in query.selected_columns),
     )
-
-
-def constant_rows(name: str, names: tuple[str, ...], rows: list[tuple]) -> sa.Subquery:
-    """Return a few rows of literal values as a subquery (SQLite has no named VALUES)."""
-    selects = [
-        sa.select(*(sa.literal(value).label(key) for key, value in zip(names, row, strict=True)))
-        for row in rows
-    ]
-    return sa.union_all(*selects).subquery(name)
 
 
 def day_start(day: dt.date) -> dt.datetime:

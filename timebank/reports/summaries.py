@@ -31,7 +31,6 @@ from timebank.reports.models import (
 )
 from timebank.reports.period import last_day_of_month
 from timebank.reports.scratch import (
-    constant_rows,
     counted_trades,
     is_postgresql,
     prepare,
@@ -187,7 +186,9 @@ def _account_months(session: so.Session, bank_id: int) -> sa.Insert:
     """Sum each account's counted exchanges per month, as giver and as receiver."""
     transfer = transfers()
     # Each trade twice from one read of the ledger: for its giver, then for its receiver.
-    side = constant_rows("side", ("gave",), [(1,), (0,)])
+    side = sa.union_all(
+        sa.select(sa.literal(1).label("gave")), sa.select(sa.literal(0).label("gave"))
+    ).subquery("side")
     account = sa.case(
         (side.c.gave == 1, transfer.c.credit_account_id), else_=transfer.c.debit_account_id
     )

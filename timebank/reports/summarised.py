@@ -11,6 +11,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from timebank.ledger.models import Account
+from timebank.members.models import Member
 from timebank.reports.definitions import ACTIVE_DAYS
 from timebank.reports.exchanges import Tally
 from timebank.reports.models import (
@@ -75,22 +77,29 @@ def pairs(scope: Scope) -> sa.Table:
 
 
 def accounts(scope: Scope) -> sa.Table:
-    """Fill the accounts scratch table: partners, months as bits, last day, gave, received.
+    """Fill the accounts scratch table: partners, months as bits, last day, gave, received, area.
 
-    Every account that exchanged by the period's end has a row. The last day is only filled
-    in for those who traded since the earliest day a member figure looks at.
+    Every member's account that exchanged by the period's end has a row. The last day is only
+    filled in for those who traded since the earliest day a member figure looks at.
     """
     partners = _partners(scope)
     window = _window(scope)
-    query = sa.select(
-        partners.c.account_id,
-        partners.c.partners,
-        # Untyped, as on the direct path, so shifting it by a plain number binds the same.
-        sa.type_coerce(sa.func.coalesce(window.c.months, 0), sa.types.NullType).label("months"),
-        window.c.last_day,
-        sa.func.coalesce(window.c.gave, 0).label("gave"),
-        sa.func.coalesce(window.c.received, 0).label("received"),
-    ).outerjoin(window, window.c.account_id == partners.c.account_id)
+    query = (
+        sa.select(
+            partners.c.account_id,
+            partners.c.partners,
+            # Untyped, as on the direct path, so shifting it by a plain number binds the same.
+            sa.type_coerce(sa.func.coalesce(window.c.months, 0), sa.types.NullType).label("months"),
+            window.c.last_day,
+            sa.func.coalesce(window.c.gave, 0).label("gave"),
+            sa.func.coalesce(window.c.received, 0).label("received"),
+            Member.area,
+        )
+        .select_from(partners)
+        .outerjoin(window, window.c.account_id == partners.c.account_id)
+        .join(Account, Account.id == partners.c.account_id)
+        .join(Member, Member.id == Account.member_id)
+    )
     return create_scratch(scope.session, ACCOUNTS_TABLE, query)
 
 
