@@ -77,6 +77,10 @@ def upgrade():
         sa.Column("account_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("bank_id", sa.Integer(), nullable=False),
         sa.Column("partners", sa.Integer(), nullable=False),
+        sa.Column("last_day", sa.Date(), nullable=False),
+        sa.Column("last_gave_month", sa.Date(), nullable=True),
+        sa.Column("last_received_month", sa.Date(), nullable=True),
+        sa.Column("recent_months", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("account_id", name=op.f("pk_summary_accounts")),
         prefixes=_unlogged(),
     )

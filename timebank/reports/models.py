@@ -56,14 +56,26 @@ class AccountPair(Base):
 
 
 class AccountTotal(Base):
-    """One account's partners so far: how many different accounts it has exchanged with."""
+    """One account's exchanges so far: partners, last day, and its latest months.
+
+    A report whose period reaches the latest exchange reads its members' sums from these
+    rows alone, without adding up their months.
+    """
 
     __tablename__ = "summary_accounts"
     __table_args__ = (sa.Index("ix_summary_accounts_bank_id", "bank_id"),)
 
     account_id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
     bank_id: so.Mapped[int]
+    # How many different accounts it has exchanged with.
     partners: so.Mapped[int]
+    last_day: so.Mapped[dt.date] = so.mapped_column(sa.Date)
+    # The latest months it gave and received help in (first days), if ever.
+    last_gave_month: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
+    last_received_month: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
+    # The months it traded in, as bits: bit 62 is the month of the bank's latest exchange
+    # (when rebuilt), bit 61 the month before, and so on back for 63 months.
+    recent_months: so.Mapped[int] = so.mapped_column(sa.BigInteger)
 
 
 class MonthTotal(Base):

@@ -29,10 +29,12 @@ from timebank.reports.models import (
     MonthTotal,
     SummaryRefresh,
 )
-from timebank.reports.period import last_day_of_month
+from timebank.reports.period import add_months_to_first, first_of_month, last_day_of_month
 from timebank.reports.scratch import (
     counted_trades,
     is_postgresql,
+    month_number,
+    number_of_month,
     prepare,
     transfers,
 )
@@ -41,6 +43,8 @@ from timebank.reports.scratch import (
 REFRESH_LOCK = 7007
 # Counted trades on any day at all.
 EVER = dt.date.max
+# How many months `AccountTotal.recent_months` holds, up to the latest exchange's.
+RECENT_MONTHS = 63
 # The tables a rebuild empties and fills again, in the order it fills them.
 SUMMARIES = (AccountMonth, AccountPair, AccountTotal, MonthTotal)
 # How old summaries may be before a report rebuilds them, when no setting says.
@@ -120,12 +124,14 @@ def refresh_summaries(session: so.Session, bank_id: int) -> Freshness:
         session.execute(sa.text("SET LOCAL enable_mergejoin = off"))
     for model in SUMMARIES:
         session.execute(sa.delete(model).where(model.bank_id == bank_id))
-    for statement in (_account_months, _account_pairs, _account_totals, _month_totals):
+    for statement in (_account_months, _account_pairs, _month_totals):
         session.execute(statement(session, bank_id))
-    _analyse(session)
     latest = session.scalar(
         sa.select(sa.func.max(AccountMonth.last_day)).where(AccountMonth.bank_id == bank_id)
     )
+    if latest is not None:
+        session.execute(_account_totals(session, bank_id, latest))
+    _analyse(session)
     found = Freshness(utcnow(), round(time.perf_counter() - started, 3), latest)
     _record(session, bank_id, found)
     session.commit()
@@ -253,17 +259,55 @@ def _account_pairs(session: so.Session, bank_id: int) -> sa.Insert:
     )
 
 
-def _account_totals(session: so.Session, bank_id: int) -> sa.Insert:
-    """Count each account's partners from the pairs just summed."""
+def _account_totals(session: so.Session, bank_id: int, latest: dt.date) -> sa.Insert:
+    """Sum each account's partners (from the pairs) and months (from its months) so far."""
     pair = AccountPair
     ends = sa.union_all(
         sa.select(pair.one_account_id.label("account_id")).where(pair.bank_id == bank_id),
         sa.select(pair.other_account_id).where(pair.bank_id == bank_id),
     ).subquery("ends")
-    query = sa.select(ends.c.account_id, sa.literal(bank_id), sa.func.count()).group_by(
-        ends.c.account_id
+    partners = (
+        sa.select(ends.c.account_id, sa.func.count().label("partners"))
+        .group_by(ends.c.account_id)
+        .subquery("partners")
     )
-    return sa.insert(AccountTotal).from_select(["account_id", "bank_id", "partners"], query)
+    months = _months_so_far(session, bank_id, latest)
+    query = sa.select(
+        partners.c.account_id,
+        sa.literal(bank_id),
+        partners.c.partners,
+        months.c.last_day,
+        months.c.last_gave_month,
+        months.c.last_received_month,
+        months.c.recent_months,
+    ).join(months, months.c.account_id == partners.c.account_id)
+    return sa.insert(AccountTotal).from_select(
+        ["account_id", "bank_id", "partners", "last_day", "last_gave_month",
+         "last_received_month", "recent_months"],
+        query,
+    )  # fmt: skip
+
+
+def _months_so_far(session: so.Session, bank_id: int, latest: dt.date) -> sa.Subquery:
+    """Sum each account's months: last day, latest months giving and receiving, months' bits."""
+    kept = AccountMonth
+    first = add_months_to_first(first_of_month(latest), -(RECENT_MONTHS - 1))
+    shift = month_number(session, kept.month) - number_of_month(first)
+    # Cast in the SQL itself: a plain 1 is a 32-bit number, whose shifts wrap at 32.
+    bit = sa.case((kept.month >= first, sa.cast(sa.literal(1), sa.BigInteger).op("<<")(shift)))
+    return (
+        sa.select(
+            kept.account_id,
+            sa.func.max(kept.last_day).label("last_day"),
+            sa.func.max(sa.case((kept.gave > 0, kept.month))).label("last_gave_month"),
+            sa.func.max(sa.case((kept.received > 0, kept.month))).label("last_received_month"),
+            # One row per month, so adding each month's bit sets it once.
+            sa.cast(sa.func.coalesce(sa.func.sum(bit), 0), sa.BigInteger).label("recent_months"),
+        )
+        .where(kept.bank_id == bank_id)
+        .group_by(kept.account_id)
+        .subquery("months_so_far")
+    )
 
 
 def _areas(name: str) -> sa.Subquery:

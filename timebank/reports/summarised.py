@@ -27,6 +27,7 @@ from timebank.reports.pairs import ACCOUNTS_TABLE, PAIRS_TABLE, first_bit_month
 from timebank.reports.period import first_of_month
 from timebank.reports.scope import Scope
 from timebank.reports.scratch import create_scratch, months_since, number_of_month
+from timebank.reports.summaries import RECENT_MONTHS
 
 
 def _months(scope: Scope) -> sa.ColumnElement[bool]:
@@ -82,6 +83,9 @@ def accounts(scope: Scope) -> sa.Table:
     Every member's account that exchanged by the period's end has a row. The last day is only
     filled in for those who traded since the earliest day a member figure looks at.
     """
+    quick = _accounts_so_far(scope)
+    if quick is not None:
+        return create_scratch(scope.session, ACCOUNTS_TABLE, quick)
     partners = _partners(scope)
     window = _window(scope)
     query = (
@@ -103,19 +107,47 @@ def accounts(scope: Scope) -> sa.Table:
     return create_scratch(scope.session, ACCOUNTS_TABLE, query)
 
 
-def _partners(scope: Scope) -> sa.Subquery:
-    """Count each account's partners: the pairs it is in that first exchanged by the end."""
+def _accounts_so_far(scope: Scope) -> sa.Select | None:
+    """Select the accounts' sums from their totals so far, if the period reaches that far.
+
+    When the period ends on or after the latest exchange, everything so far is everything up
+    to the period's end, so each account's sums come from its one row of totals. Gave and
+    received then say only whether it did (1) or not (0) in the period: the figures ask no
+    more of them. None when the period ends earlier.
+    """
     kept = scope.session.get(SummaryRefresh, scope.bank_id)
-    if kept is not None and (kept.latest_day is None or scope.period.end >= kept.latest_day):
-        # Every pair had met by the end, so the partners counted when rebuilt are the ones.
-        total = AccountTotal
-        return (
+    if kept is None or kept.latest_day is None or scope.period.end < kept.latest_day:
+        return None
+    total = AccountTotal
+    # Bit 62 of recent_months is the latest exchange's month; bit 0 of months (as the
+    # direct path sets them) is the first month before the period that it looks back on.
+    shift = number_of_month(first_bit_month(scope)) - (
+        number_of_month(kept.latest_day) - (RECENT_MONTHS - 1)
+    )
+    if shift < 0:
+        return None
+    months = total.recent_months.op(">>")(shift) if shift < RECENT_MONTHS else sa.literal(0)
+    start = scope.period.start
+    return (
+        sa.select(
+            total.account_id,
             # A count, as on the other paths: PostgreSQL's cached plans of the same
             # statement on this connection must get the same type back.
-            sa.select(total.account_id, sa.cast(total.partners, sa.BigInteger).label("partners"))
-            .where(total.bank_id == scope.bank_id)
-            .subquery("partners")
+            sa.cast(total.partners, sa.BigInteger).label("partners"),
+            sa.type_coerce(months, sa.types.NullType).label("months"),
+            total.last_day,
+            sa.case((total.last_gave_month >= start, 1), else_=0).label("gave"),
+            sa.case((total.last_received_month >= start, 1), else_=0).label("received"),
+            Member.area,
         )
+        .join(Account, Account.id == total.account_id)
+        .join(Member, Member.id == Account.member_id)
+        .where(total.bank_id == scope.bank_id)
+    )
+
+
+def _partners(scope: Scope) -> sa.Subquery:
+    """Count each account's partners: the pairs it is in that first exchanged by the end."""
     pair = AccountPair
     mine = (pair.bank_id == scope.bank_id, pair.first_day <= scope.period.end)
     ends = sa.union_all(
