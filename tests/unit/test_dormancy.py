@@ -373,9 +373,11 @@ def random_activity(rng: random.Random, member_id: int) -> MemberActivity:
 def test_a_hundred_thousand_members_are_scanned_well_within_two_seconds():
     rng = random.Random(2026)
     members = [random_activity(rng, number) for number in range(100_000)]
-    started = time.perf_counter()
+    # CPU time, not wall time: other tests run at once in parallel workers, and waiting
+    # for the processor they hold is not time the scan itself takes.
+    started = time.process_time()
     flagged = [flags_for(activity, TODAY, SETTINGS) for activity in members]
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     print(f"flags_for over 100,000 members: {elapsed:.3f} s")
     fired = {flag.rule for flags in flagged for flag in flags}
     assert len(fired) == 6
