@@ -17,6 +17,17 @@ def pytest_report_header() -> str:
     return f"timebank test engine: {ENGINE}"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """On CI, stop at once, saying why, when the PostgreSQL pass has no server to run on."""
+    # Checked here, in the main process: a pytest-xdist worker that stops the run leaves
+    # only an internal error, without the reason.
+    if ENGINE != "postgresql" or not IN_CI or hasattr(session.config, "workerinput"):
+        return
+    reason = postgres_reachable()
+    if reason is not None:
+        pytest.exit(f"PostgreSQL is not reachable ({reason}); CI requires it.", returncode=1)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--database-tests-only",
@@ -58,7 +69,8 @@ def databases(tmp_path_factory: pytest.TempPathFactory):
         if reason is not None:
             message = f"PostgreSQL is not reachable ({reason})"
             if IN_CI:
-                pytest.exit(f"{message}; CI requires it.", returncode=1)
+                # Normally stopped at the start (below); a worker process cannot stop the run.
+                pytest.fail(f"{message}; CI requires it.", pytrace=False)
             pytest.skip(f"{message}; set TIMEBANK_TEST_DATABASE_URL to test on PostgreSQL.")
     dbs = TestDatabases(ENGINE, str(tmp_path_factory.mktemp("databases")))
     dbs.start()

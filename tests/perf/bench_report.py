@@ -9,11 +9,14 @@ requests (most requests matched), five GP practices with a few thousand referral
 every step of the pipeline (the ones who joined linked to their members), and outreach flags
 with the contacts brokers made.
 
-Then it times the broker's report for the 365 days up to the bench's TODAY: `build_report`
-alone, and GET /reports for a signed-in broker (the whole HTML page, end to end, through the
-Flask test client). Each is warmed up once and run three times; it prints every run and
+Then it times the broker's report for the dashboard's year (the last 12 months: this month
+so far and the 11 before, up to the bench's TODAY): `build_report` alone, and GET /reports
+for a signed-in broker (the whole HTML page, end to end, through the Flask test client).
+Each is warmed up once and run three times; it prints every run and
 `report_year_s=<median of the page>` last. Before that, it prints `report_build_s=` (so the
-page's own cost shows) and the slowest statements of the last build.
+page's own cost shows) and the slowest statements of the last build, and times
+`build_report` once for the 365 days up to TODAY (`report_365_days_build_s=`), a period
+that does not start on the 1st, so it is read from the ledger rather than the summaries.
 
 Usage: python -m tests.perf.bench_report [--members N] [--transfers N] [--circle N]
        [--runs N] [--keep | --reuse NAME] [--only-build-report]
@@ -72,6 +75,8 @@ SLUG = "report"
 TARGET_S = 2.0
 # The dashboard's own "year": the last 12 months (this month so far and the 11 before).
 YEAR_START = add_months_to_first(TODAY.replace(day=1), -11)
+# The 365 days up to TODAY: not whole months, so the report reads the transfer log.
+DAYS_START = TODAY - dt.timedelta(days=364)
 BROKER_EMAIL = "reports.broker@bench.example"
 BROKER_PASSWORD = "ledger lantern orchard"
 ID_BASE = 3 * 10**12
@@ -651,6 +656,19 @@ def time_build(url: str, bank_id: int, runs: int) -> tuple[list[float], object, 
     return timings, report, statements
 
 
+def time_days(url: str, bank_id: int) -> float:
+    """Time `build_report` once for the 365 days up to TODAY, and check its exchanges."""
+    build = builder()
+    with ledger_session(url) as session:
+        started = time.perf_counter()
+        report = build(session, bank_id, DAYS_START, TODAY, "broker")
+        seconds = time.perf_counter() - started
+        session.rollback()
+    say(f"build_report for {DAYS_START} to {TODAY} (365 days, from the ledger): {seconds:.2f} s")
+    check_report(url, bank_id, report, DAYS_START)
+    return seconds
+
+
 def time_refresh(url: str, bank_id: int) -> float:
     """Rebuild the bank's report summaries from its ledger; return the seconds it took."""
     from timebank.reports.summaries import refresh_summaries
@@ -688,9 +706,9 @@ def headline_figures(report) -> list:
     ]
 
 
-def check_report(url: str, bank_id: int, report) -> None:
-    """Fail unless the report counts the year's exchanges as the transfers say."""
-    expected = counted_exchanges(url, bank_id, YEAR_START, TODAY)
+def check_report(url: str, bank_id: int, report, start: dt.date = YEAR_START) -> None:
+    """Fail unless the report counts the period's exchanges as the transfers say."""
+    expected = counted_exchanges(url, bank_id, start, TODAY)
     found = {figure.key: figure.value for figure in headline_figures(report)}
     if "exchanges" not in found:
         say(f"  note: the report has no 'exchanges' figure to check against {expected:,}")
@@ -827,6 +845,7 @@ def measure(url: str, sizes: Sizes) -> float | None:
         say(line)
     check_report(url, bank_id, report)
     say(f"report_build_s={statistics.median(builds):.2f}")
+    say(f"report_365_days_build_s={time_days(url, bank_id):.2f}")
     if sizes.only_build_report:
         return None
     if not page_exists():
