@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import factory
 
 from timebank.extensions import db
+from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.members.models import Member, Organisation
 from timebank.members.services import add_member, add_organisation
 from timebank.offers.models import Listing
@@ -100,3 +102,24 @@ def noon_on(day: dt.date):
 def member_joined(bank, name: str, joined: dt.date, **fields) -> Member:
     """Add an active member of `bank` who joined on `joined`."""
     return MemberFactory(bank=bank, display_name=name, now=noon_on(joined), **fields)
+
+
+def record_help(session, giver, receiver, minutes=60, on=None, skill=None, by=None) -> uuid.UUID:
+    """Record `giver` helping `receiver` (logged by `by`, else the receiver: posted at once).
+
+    Logged by the giver, the exchange waits for the receiver to confirm it. Returns its id.
+    """
+    result = record_exchange(
+        session,
+        ExchangeRequest(
+            transfer_id=uuid.uuid4(),
+            bank_id=giver.bank_id,
+            giver_id=giver.id,
+            receiver_id=receiver.id,
+            minutes=minutes,
+            recorded_by_id=(by or receiver).id,
+            happened_on=on,
+            skill_category=skill,
+        ),
+    )
+    return result.id

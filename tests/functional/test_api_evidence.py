@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, record_help
 from timebank.api.tokens import create_token
-from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.referrals import partners
 from timebank.referrals.models import Referral
 
@@ -41,19 +39,7 @@ def broker_token(session, bank, broker):
 def march_exchange(session, bank):
     """Ann gives Bob 90 minutes of gardening on 5 March 2026."""
     ann, bob = MemberFactory(bank=bank), MemberFactory(bank=bank)
-    record_exchange(
-        session,
-        ExchangeRequest(
-            transfer_id=uuid.uuid4(),
-            bank_id=bank.id,
-            giver_id=ann.id,
-            receiver_id=bob.id,
-            minutes=90,
-            recorded_by_id=bob.id,
-            happened_on=dt.date(2026, 3, 5),
-            skill_category="gardening",
-        ),
-    )
+    record_help(session, ann, bob, 90, dt.date(2026, 3, 5), "gardening")
 
 
 @pytest.fixture

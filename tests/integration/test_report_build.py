@@ -11,12 +11,10 @@ import uuid
 
 import pytest
 
-from tests.factories import member_joined, noon_on
+from tests.factories import member_joined, noon_on, record_help
 from timebank.ledger.resolutions import confirm_pending, reverse_transfer
 from timebank.ledger.services import (
-    ExchangeRequest,
     GroupExchangeRequest,
-    record_exchange,
     record_group_exchange,
 )
 from timebank.members.services import set_member_status
@@ -27,22 +25,7 @@ START, END = dt.date(2026, 1, 1), dt.date(2026, 3, 31)
 JAN, FEB, MAR = dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)
 
 
-def exchange(session, giver, receiver, minutes, on, skill=None, by=None):
-    """Record one exchange (posted at once unless the giver logs it); return its id."""
-    result = record_exchange(
-        session,
-        ExchangeRequest(
-            transfer_id=uuid.uuid4(),
-            bank_id=giver.bank_id,
-            giver_id=giver.id,
-            receiver_id=receiver.id,
-            minutes=minutes,
-            recorded_by_id=(by or receiver).id,
-            happened_on=on,
-            skill_category=skill,
-        ),
-    )
-    return result.id
+exchange = record_help
 
 
 @pytest.fixture

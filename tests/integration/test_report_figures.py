@@ -7,12 +7,10 @@ import uuid
 
 import pytest
 
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, record_help
 from timebank.ledger.resolutions import confirm_pending, reverse_transfer
 from timebank.ledger.services import (
-    ExchangeRequest,
     GroupExchangeRequest,
-    record_exchange,
     record_group_exchange,
 )
 from timebank.reports.figures import CategoryFigures, bank_figures
@@ -27,20 +25,7 @@ def joined(when: dt.datetime):
 
 def exchange(session, giver, receiver, minutes, on, skill, by):
     """Record one exchange; return its transfer id."""
-    result = record_exchange(
-        session,
-        ExchangeRequest(
-            transfer_id=uuid.uuid4(),
-            bank_id=giver.bank_id,
-            giver_id=giver.id,
-            receiver_id=receiver.id,
-            minutes=minutes,
-            recorded_by_id=by.id,
-            happened_on=on,
-            skill_category=skill,
-        ),
-    )
-    return result.id
+    return record_help(session, giver, receiver, minutes, on, skill, by)
 
 
 @pytest.fixture

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
-from tests.factories import member_joined, noon_on
-from timebank.ledger.services import ExchangeRequest, record_exchange
+from tests.factories import member_joined, noon_on, record_help
 from timebank.members.services import set_member_status
 from timebank.reports.build import build_report
 
@@ -15,18 +13,7 @@ START, END = dt.date(2025, 1, 1), dt.date(2026, 1, 31)
 
 def helped(session, member, helper, on):
     """Record an hour of help from `helper` to `member` on `on`."""
-    record_exchange(
-        session,
-        ExchangeRequest(
-            transfer_id=uuid.uuid4(),
-            bank_id=member.bank_id,
-            giver_id=helper.id,
-            receiver_id=member.id,
-            minutes=60,
-            recorded_by_id=member.id,
-            happened_on=on,
-        ),
-    )
+    record_help(session, helper, member, on=on)
 
 
 def retention_rows(report):

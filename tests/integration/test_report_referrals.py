@@ -11,8 +11,7 @@ import uuid
 
 import pytest
 
-from tests.factories import member_joined
-from timebank.ledger.services import ExchangeRequest, record_exchange
+from tests.factories import member_joined, record_help
 from timebank.referrals import partners
 from timebank.referrals.models import Referral, ReferralEvent
 from timebank.reports.build import build_practice_report, build_report
@@ -53,18 +52,7 @@ def refer(session, bank, partner, created, *, said=None, joined=None, member=Non
 
 def trade(session, member, helper, on):
     """Record 60 minutes of help from `helper` to `member` on `on`, posted at once."""
-    record_exchange(
-        session,
-        ExchangeRequest(
-            transfer_id=uuid.uuid4(),
-            bank_id=member.bank_id,
-            giver_id=helper.id,
-            receiver_id=member.id,
-            minutes=60,
-            recorded_by_id=member.id,
-            happened_on=on,
-        ),
-    )
+    record_help(session, helper, member, on=on)
 
 
 @pytest.fixture
