@@ -65,7 +65,7 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
-    """One headline number with its definition's key."""
+    """One headline number and, in `definition`, what it counts in words."""
 
     key: str
     label: str
