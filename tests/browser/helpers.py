@@ -149,6 +149,9 @@ def check_axe(page: Any) -> None:
     """Run axe-core for WCAG 2.0, 2.1 and 2.2 at levels A and AA and fail on any violation."""
     from axe_playwright_python.sync_playwright import Axe
 
+    # A check straight after a click may catch the next page before its stylesheet applies,
+    # when the layout (and so the size of every link) is not yet the page's own.
+    page.wait_for_load_state("load")
     options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
     results = Axe().run(page, options=options)
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
