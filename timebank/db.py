@@ -96,3 +96,27 @@ def use_case(fn: Callable[P, R]) -> Callable[P, R]:
             raise
 
     return run
+
+
+def create_scratch(
+    session: orm.Session, name: str, query: sa.Select, *, analyse: bool = True
+) -> sa.Table:
+    """Fill a temporary table `name` from `query` in one statement; return it to select from.
+
+    CREATE TABLE AS rather than INSERT ... SELECT: only the former may run on several cores
+    in PostgreSQL. The table goes at the end of the transaction on PostgreSQL, and at the
+    next call with the same name on the same connection on SQLite. With `analyse`, PostgreSQL
+    gathers its statistics (a temporary table has none), for the queries that join it.
+    """
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    statement = str(query.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+    session.execute(sa.text(f"DROP TABLE IF EXISTS {name}"))
+    when = " ON COMMIT DROP" if postgresql else ""
+    session.execute(sa.text(f"CREATE TEMPORARY TABLE {name}{when} AS {statement}"))
+    if postgresql and analyse:
+        session.execute(sa.text(f"ANALYZE {name}"))
+    return sa.Table(
+        name,
+        sa.MetaData(),
+        *(sa.Column(column.name, column.type) for column in query.selected_columns),
+    )

@@ -35,6 +35,7 @@ from timebank.broker.dormancy import (
     may_contact,
 )
 from timebank.clock import as_utc
+from timebank.db import create_scratch
 from timebank.errors import InvalidInput
 from timebank.ledger.models import RESOLVED_TRADE, Account, Transfer
 from timebank.ledger.queries import today_in
@@ -103,7 +104,7 @@ def _activities(
         # The statements look costly enough to PostgreSQL to compile them to machine code
         # (JIT), which takes longer than the scan saves. Until this transaction ends only.
         session.execute(sa.text("SET LOCAL jit = off"))
-    trades = _sum_trades(session, bank_id, today, window_start, temporary_drop=in_database)
+    trades = _sum_trades(session, bank_id, today, window_start)
     # PostgreSQL turns stored times into the bank's days itself; SQLite's come back as UTC.
     local_zone = zone.key if in_database else None
     # Through the session's connection, in its transaction: plain rows, read about twice as
@@ -124,8 +125,6 @@ def _sum_trades(
     bank_id: int,
     today: dt.date,
     window_start: dt.date,
-    *,
-    temporary_drop: bool,
 ) -> sa.Table:
     """Sum each account's trades on both sides into a temporary table; return the table."""
     given = _trades(bank_id, today, window_start, "given")
@@ -135,18 +134,7 @@ def _sum_trades(
         *(column for column in given.c if column.name != "account_id"),
         *(column for column in received.c if column.name != "account_id"),
     ).select_from(given.join(received, given.c.account_id == received.c.account_id, full=True))
-    bind = session.get_bind()
-    statement = str(sums.compile(bind, compile_kwargs={"literal_binds": True}))
-    session.execute(sa.text(f"DROP TABLE IF EXISTS {TRADES_TABLE}"))
-    # CREATE TABLE AS rather than INSERT ... SELECT: only the former may run in parallel.
-    when = " ON COMMIT DROP" if temporary_drop else ""
-    session.execute(sa.text(f"CREATE TEMPORARY TABLE {TRADES_TABLE}{when} AS {statement}"))
-    return sa.Table(
-        TRADES_TABLE,
-        sa.MetaData(),
-        sa.Column("account_id", sa.Integer),
-        *(sa.Column(column.name, column.type) for column in sums.selected_columns[1:]),
-    )
+    return create_scratch(session, TRADES_TABLE, sums, analyse=False)
 
 
 def activity_query(bank_id: int, trades: sa.Table, local_zone: str | None = None) -> sa.Select:

@@ -9,12 +9,14 @@ transaction ends on PostgreSQL, and by the next report on the same connection on
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 import typing
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql
 
+from timebank.db import create_scratch  # noqa: F401 (the report modules take it from here)
 from timebank.ledger.models import Transfer
 from timebank.reports.period import add_months_to_first
 
@@ -94,23 +96,6 @@ def number_of_month(day: dt.date) -> int:
     return day.year * 12 + day.month - 1
 
 
-def create_scratch(session: so.Session, name: str, query: sa.Select) -> sa.Table:
-    """Fill a temporary table `name` from `query`; return the table to select from."""
-    bind = session.get_bind()
-    statement = str(query.compile(bind, compile_kwargs={"literal_binds": True}))
-    session.execute(sa.text(f"DROP TABLE IF EXISTS {name}"))
-    when = " ON COMMIT DROP" if is_postgresql(session) else ""
-    session.execute(sa.text(f"CREATE TEMPORARY TABLE {name}{when} AS {statement}"))
-    if is_postgresql(session):
-        # Temporary tables have no statistics until analysed; the queries on them need some.
-        session.execute(sa.text(f"ANALYZE {name}"))
-    return sa.Table(
-        name,
-        sa.MetaData(),
-        *(sa.Column(column.name, column.type) for column in query.selected_columns),
-    )
-
-
 def day_start(day: dt.date) -> dt.datetime:
     """Return midnight UTC at the start of `day`, for comparing with stored times."""
     return dt.datetime.combine(day, dt.time(), dt.UTC)
@@ -123,10 +108,4 @@ def stamp_on_days(column: typing.Any, start: dt.date, end: dt.date) -> sa.Column
 
 def median(values: list[float]) -> float | None:
     """Return the middle value (the mean of the middle two), or None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
+    return statistics.median(values) if values else None
