@@ -338,7 +338,7 @@ def test_the_demo_bank_gets_suggestions_for_its_open_requests(session):
 
 CATEGORIES = ("Gardening", "Pets", "IT help", "Care and wellbeing", "Transport and lifts")
 WORDS = ("weeding", "hedges", "dog", "walks", "laptop", "printer", "lifts", "shopping", "tea")
-AREAS = ("Catford", "Lewisham", "Penge", "")
+AREAS = ("Catford", "Lewisham", "Penge", "O'Brien Park", "")
 
 
 def random_bank(session, bank, rng: random.Random, members: int = 60) -> list[Listing]:
@@ -440,12 +440,19 @@ def random_bank(session, bank, rng: random.Random, members: int = 60) -> list[Li
     return requests
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_suggestions_equal_ranking_everyone_read_in_full(session, bank, seed, monkeypatch):
+# Which areas are near which: none (as today), and some, one with a quote in its name.
+NEARBY = {"Catford": frozenset({"Lewisham", "O'Brien Park"}), "Penge": frozenset({"Catford"})}
+
+
+@pytest.mark.parametrize(("seed", "nearby"), [(1, {}), (2, NEARBY)], ids=["none", "nearby"])
+def test_suggestions_equal_ranking_everyone_read_in_full(
+    session, bank, seed, nearby, monkeypatch
+):
     requests = random_bank(session, bank, random.Random(seed))
     # Tiny reads make the fast way widen its reads and look beyond the category too.
     monkeypatch.setattr(candidates, "FIRST_READ", 3)
     monkeypatch.setattr(candidates, "OFFERS_BATCH", 2)
+    monkeypatch.setattr(candidates, "NEARBY_AREAS", nearby)
 
     suggested = 0
     for request in requests:

@@ -27,12 +27,14 @@ either direction; proposals waiting, sent and answered come from the broker's pr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 import re
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple, TypeAlias, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -70,6 +72,7 @@ from timebank.broker.matching import (
 )
 from timebank.broker.models import MemberBlock, MemberCheck, Proposal
 from timebank.clock import utcnow
+from timebank.db import run
 from timebank.errors import InvalidInput
 from timebank.ledger.models import Account, Transfer
 from timebank.members.models import Member
@@ -78,6 +81,10 @@ from timebank.offers.services import listing_in_bank
 from timebank.sms.models import OptOut
 from timebank.tenancy.models import TimeBank
 from timebank.tenancy.skills import category_needs_check
+
+T = TypeVar("T")
+# A value, or a parameter standing for it in a statement built once.
+Bindable: TypeAlias = T | sa.BindParameter[T]
 
 # Proposals still waiting count against a member for this long; answers are judged over
 # the longer window matching.py describes.
@@ -157,7 +164,7 @@ def _group(days: Iterable[int], parts: Iterable[Part]) -> set[Slot]:
     return {Slot(day, part) for day in (days or _EVERY_DAY) for part in (parts or PARTS)}
 
 
-def slots_or_text(mask: int, text: str) -> frozenset[Slot]:
+def slots_or_text(mask: int, text: str | None) -> frozenset[Slot]:
     """Return the slots a stored mask holds, or those its free text names when it holds none."""
     return mask_to_slots(mask) if mask else parse_slots(text or "")
 
@@ -311,10 +318,19 @@ def _rank_by_bound(
     session: so.Session, asking: _Asking, ranking: _Ranking, *, only_category: bool
 ) -> None:
     """Read members best bound first, scoring them exactly, until nobody left could enter."""
-    query = _bounds_query(asking, only_category)
+    request = asking.request
+    statement = _bounds_statement(
+        only_category=only_category,
+        needs_check=request.needs_check is not None,
+        area_given=bool(request.area),
+        nearby=tuple(sorted(NEARBY_AREAS.get(request.area, frozenset()))),
+    )
+    params = _bounds_params(asking)
+    conn = session.connection()
     offset, batch = 0, FIRST_READ
     while True:
-        rows = session.execute(query.offset(offset).limit(batch)).all()
+        found = run(conn, statement, {**params, "skip": offset, "take": batch})
+        rows = [_Bound._make(row) for row in found]
         if _score_rows(session, asking, ranking, rows):
             return
         if len(rows) < batch:
@@ -323,14 +339,17 @@ def _rank_by_bound(
 
 
 def _score_rows(
-    session: so.Session, asking: _Asking, ranking: _Ranking, rows: Sequence[sa.Row]
+    session: so.Session, asking: _Asking, ranking: _Ranking, rows: Sequence[_Bound]
 ) -> bool:
     """Score rows in bound order; return True once the rest cannot enter the list."""
     for start in range(0, len(rows), OFFERS_BATCH):
         chunk = rows[start : start + OFFERS_BATCH]
         if not ranking.could_enter(chunk[0].bound):
             return True
-        wanted = [row for row in chunk if row.id not in ranking.seen]
+        # Rows come best bound first, so those that could still enter are a prefix.
+        wanted = [
+            row for row in chunk if row.id not in ranking.seen and ranking.could_enter(row.bound)
+        ]
         offers = _offers_of(session, asking.bank_id, [row.id for row in wanted])
         for row in wanted:
             if not ranking.could_enter(row.bound):
@@ -339,7 +358,7 @@ def _score_rows(
     return False
 
 
-def _bounded_candidate(row: sa.Row, offers: _Offers | None, asking: _Asking) -> Candidate:
+def _bounded_candidate(row: _Bound, offers: _Offers | None, asking: _Asking) -> Candidate:
     """Make the candidate of a member the bounds query found, with their open offers."""
     offered = offers or _Offers()
     return Candidate(
@@ -363,31 +382,79 @@ def _bounded_candidate(row: sa.Row, offers: _Offers | None, asking: _Asking) -> 
     )
 
 
-def _bounds_query(asking: _Asking, only_category: bool) -> sa.Select:
+class _Bound(NamedTuple):
+    """A member the bounds statement found, with the exact parts and the bound of their score."""
+
+    id: int
+    display_name: str
+    area: str | None
+    availability: str | None
+    balance: int | None
+    open: int | None
+    answered: int | None
+    sent: int | None
+    met: bool
+    bound: float
+
+
+# The bounds statement's parameters: the same text for every request, so it is built and
+# compiled once per shape (see `_bounds_statement`).
+_BANK = sa.bindparam("bank_id", type_=sa.Integer)
+_REQUESTER = sa.bindparam("requester_id", type_=sa.Integer)
+
+
+def _bounds_params(asking: _Asking) -> dict[str, object]:
+    """Return the values of the bounds statement's parameters for one request."""
+    request = asking.request
+    times = AVAILABILITY_POINTS if request.slots else AVAILABILITY_NOT_SAID
+    waiting_since, judged_since = _windows(asking.now)
+    return {
+        "bank_id": asking.bank_id,
+        "requester_id": request.requester_id,
+        "category": request.skill_category,
+        "area": request.area,
+        "today": asking.today,
+        "check_kind": request.needs_check or CHECK,
+        "waiting_since": waiting_since,
+        "judged_since": judged_since,
+        "offer_points": CATEGORY_POINTS + WORDS_POINTS + times,
+    }
+
+
+@functools.cache
+def _bounds_statement(
+    *, only_category: bool, needs_check: bool, area_given: bool, nearby: tuple[str, ...]
+) -> sa.Select:
     """Build the query of members who may be suggested, highest possible score first.
 
     The bound counts in full what offers would tell (category, words, times) and the best
     their travel could earn for place; it is exact for the rest (area, proposals, balance,
     who the requester has met). Offers are read afterwards, a batch of members at a time.
 
-    Who the requester has met or blocked is asked inside the statement rather than written
-    into it as lists of ids, so its text is the same from one request to the next and the
-    driver can prepare it once (psycopg does after five runs) instead of PostgreSQL planning
-    it afresh every time.
+    Everything that changes from one request to the next is a parameter (`_bounds_params`,
+    with `skip` and `take` for the batch), so each shape of the statement is built once and
+    its SQL compiled once (`timebank.db.run`); who the requester has met or blocked is asked
+    inside the statement rather than written into it as lists of ids.
     """
-    request = asking.request
-    offering = _offering(asking.bank_id, request.skill_category) if only_category else None
-    proposals = proposal_counts(asking.bank_id, asking.now, offering)
+    offering = (
+        _offering(_BANK, sa.bindparam("category", type_=sa.String)) if only_category else None
+    )
+    proposals = proposal_counts(
+        _BANK,
+        sa.bindparam("waiting_since", type_=sa.DateTime(timezone=True)),
+        sa.bindparam("judged_since", type_=sa.DateTime(timezone=True)),
+        offering,
+    )
     balance = Account.credits_posted - Account.debits_posted
-    times = AVAILABILITY_POINTS if request.slots else AVAILABILITY_NOT_SAID
-    met = Member.id.in_(met_query(asking.bank_id, request.requester_id))
+    met = Member.id.in_(met_query(_BANK, _REQUESTER))
     bound = (
-        sa.literal(CATEGORY_POINTS + WORDS_POINTS + times)
-        + _place_bound(request)
+        sa.bindparam("offer_points", type_=sa.Float)
+        + _place_bound(area_given, nearby)
         + _responsiveness_points(proposals)
         + _fairness_points(proposals, balance)
         + sa.case((met, 0.0), else_=NEW_CONTACT_POINTS)
     ).label("bound")
+    check = sa.bindparam("check_kind", type_=sa.String) if needs_check else None
     query = (
         sa.select(
             Member.id,
@@ -405,13 +472,15 @@ def _bounds_query(asking: _Asking, only_category: bool) -> sa.Select:
             Account, sa.and_(Account.bank_id == Member.bank_id, Account.member_id == Member.id)
         )
         .outerjoin(proposals, proposals.c.helper_id == Member.id)
-        .where(*_may_be_suggested(asking))
+        .where(*_may_be_suggested(check, sa.bindparam("today", type_=sa.Date)))
         .order_by(bound.desc(), Member.id)
+        .offset(sa.bindparam("skip", type_=sa.Integer))
+        .limit(sa.bindparam("take", type_=sa.Integer))
     )
     return query if offering is None else query.where(Member.id.in_(offering))
 
 
-def _offering(bank_id: int, category: str) -> sa.Select:
+def _offering(bank_id: Bindable[int], category: Bindable[str]) -> sa.Select:
     """Build the query of the members with an open offer in the category."""
     return sa.select(Listing.member_id).where(
         Listing.bank_id == bank_id,
@@ -421,9 +490,10 @@ def _offering(bank_id: int, category: str) -> sa.Select:
     )
 
 
-def _may_be_suggested(asking: _Asking) -> list[sa.ColumnElement[bool]]:
-    """Return the hard filters of matching as conditions on members."""
-    request = asking.request
+def _may_be_suggested(
+    check: Bindable[str] | None, today: Bindable[dt.date]
+) -> list[sa.ColumnElement[bool]]:
+    """Return the hard filters of matching as conditions on members (and `check`, if asked)."""
     opted_out = (
         sa.select(OptOut.e164)
         .where(
@@ -434,20 +504,20 @@ def _may_be_suggested(asking: _Asking) -> list[sa.ColumnElement[bool]]:
         .exists()
     )
     conditions = [
-        Member.bank_id == asking.bank_id,
-        Member.id != request.requester_id,
+        Member.bank_id == _BANK,
+        Member.id != _REQUESTER,
         Member.status == "active",
         Member.erased_at.is_(None),
         sa.not_(opted_out),
     ]
-    conditions.append(Member.id.not_in(blocked_query(asking.bank_id, request.requester_id)))
-    if request.needs_check:
+    conditions.append(Member.id.not_in(blocked_query(_BANK, _REQUESTER)))
+    if check is not None:
         checked = (
             sa.select(MemberCheck.id)
             .where(
                 MemberCheck.bank_id == Member.bank_id,
                 MemberCheck.member_id == Member.id,
-                *_current_check(request.needs_check, asking.today),
+                *_current_check(check, today),
             )
             .exists()
         )
@@ -455,7 +525,7 @@ def _may_be_suggested(asking: _Asking) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
-def _current_check(kind: str, today: dt.date) -> list[sa.ColumnElement[bool]]:
+def _current_check(kind: Bindable[str], today: Bindable[dt.date]) -> list[sa.ColumnElement[bool]]:
     """Return the conditions that a check row is of `kind` and still holds today."""
     return [
         MemberCheck.kind == kind,
@@ -464,16 +534,20 @@ def _current_check(kind: str, today: dt.date) -> list[sa.ColumnElement[bool]]:
     ]
 
 
-def _place_bound(request: HelpRequest) -> sa.ColumnElement[float]:
+def _place_bound(area_given: bool, nearby: tuple[str, ...]) -> sa.ColumnElement[float]:
     """Score place by area, as if the member travelled as far as it could ever count."""
-    nearby = sorted(NEARBY_AREAS.get(request.area, frozenset()))
-    same = Member.area == request.area if request.area else sa.false()
-    near = Member.area.in_(nearby) if nearby else sa.false()
+    same = Member.area == sa.bindparam("area", type_=sa.String) if area_given else sa.false()
+    near = sa.or_(sa.false(), *(Member.area == sa.literal_column(_quoted(n)) for n in nearby))
     return sa.case(
         (same, SAME_AREA_POINTS),
         (near, max(NEARBY_POINTS, ANYWHERE_POINTS)),
         else_=ANYWHERE_POINTS,
     )
+
+
+def _quoted(text: str) -> str:
+    """Write a string as an SQL literal (for the few area names written into the statement)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _responsiveness_points(proposals: sa.Subquery) -> sa.ColumnElement[float]:
@@ -505,12 +579,12 @@ class _Offers:
     reach: int = DEFAULT_REACH
     any_offer: bool = False
 
-    def add(self, row: sa.Row) -> None:
-        """Add one open offer."""
-        self.categories.add(row.skill_category)
-        self.texts.append(f"{row.title}. {row.description}")
-        self.mask |= row.slots or 0
-        reach = TRAVEL_REACH.get(row.travel, DEFAULT_REACH)
+    def add(self, category: str, text: str, slots: int | None, travel: str) -> None:
+        """Add one open offer: its category, its words, its times and how far it travels."""
+        self.categories.add(category)
+        self.texts.append(text)
+        self.mask |= slots or 0
+        reach = TRAVEL_REACH.get(travel, DEFAULT_REACH)
         self.reach = max(self.reach, reach) if self.any_offer else reach
         self.any_offer = True
 
@@ -522,8 +596,7 @@ def _offers_of(
     query = sa.select(
         Listing.member_id,
         Listing.skill_category,
-        Listing.title,
-        Listing.description,
+        Listing.title + ". " + Listing.description,
         Listing.slots,
         Listing.travel,
     ).where(Listing.bank_id == bank_id, Listing.kind == "offer", Listing.status == "open")
@@ -532,20 +605,24 @@ def _offers_of(
             return {}
         query = query.where(Listing.member_id.in_(sorted(member_ids)))
     offers: dict[int, _Offers] = defaultdict(_Offers)
-    for row in session.execute(query.order_by(Listing.id)):
-        offers[row.member_id].add(row)
+    # Plain rows through the session's connection: several times cheaper than ORM rows.
+    for member_id, *offer in session.connection().execute(query.order_by(Listing.id)):
+        offers[member_id].add(*offer)
     return offers
 
 
 def proposal_counts(
-    bank_id: int, now: dt.datetime, helpers: sa.Select | None = None
+    bank_id: Bindable[int],
+    waiting_since: Bindable[dt.datetime],
+    judged_since: Bindable[dt.datetime],
+    helpers: sa.Select | None = None,
 ) -> sa.Subquery:
-    """Per helper: proposals sent in the last 90 days, those answered, those still waiting.
+    """Per helper: proposals sent since `judged_since`, those answered, those still waiting.
 
+    A proposal still waits if it was sent since `waiting_since` and nobody has answered.
     `helpers`, when given, is a query of the member ids to count for (by default, everyone).
     """
-    recent = now - dt.timedelta(days=OPEN_PROPOSAL_DAYS)
-    waiting = sa.and_(Proposal.status == "sent", Proposal.created_at >= recent)
+    waiting = sa.and_(Proposal.status == "sent", Proposal.created_at >= waiting_since)
     query = sa.select(
         Proposal.helper_id,
         sa.func.count().label("sent"),
@@ -553,11 +630,19 @@ def proposal_counts(
         sa.func.count(sa.case((waiting, 1))).label("open"),
     ).where(
         Proposal.bank_id == bank_id,
-        Proposal.created_at >= now - dt.timedelta(days=RESPONSIVENESS_DAYS),
+        Proposal.created_at >= judged_since,
     )
     if helpers is not None:
         query = query.where(Proposal.helper_id.in_(helpers))
     return query.group_by(Proposal.helper_id).subquery("proposed")
+
+
+def _windows(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """Return since when a proposal still waits, and since when answers are judged."""
+    return (
+        now - dt.timedelta(days=OPEN_PROPOSAL_DAYS),
+        now - dt.timedelta(days=RESPONSIVENESS_DAYS),
+    )
 
 
 def _members_met(session: so.Session, bank_id: int, requester_id: int) -> set[int]:
@@ -565,7 +650,7 @@ def _members_met(session: so.Session, bank_id: int, requester_id: int) -> set[in
     return set(session.scalars(met_query(bank_id, requester_id)))
 
 
-def met_query(bank_id: int, requester_id: int) -> sa.Select:
+def met_query(bank_id: Bindable[int], requester_id: Bindable[int]) -> sa.Select:
     """Build the query of the members whose account has any transfer with the requester's."""
     mine = (
         sa.select(Account.id)
@@ -594,7 +679,7 @@ def _members_blocked(session: so.Session, bank_id: int, requester_id: int) -> se
     return set(session.scalars(blocked_query(bank_id, requester_id)))
 
 
-def blocked_query(bank_id: int, requester_id: int) -> sa.CompoundSelect:
+def blocked_query(bank_id: Bindable[int], requester_id: Bindable[int]) -> sa.CompoundSelect:
     """Build the query of the members the requester blocked and those who blocked them."""
     blocks = MemberBlock.bank_id == bank_id
     return sa.union(
@@ -621,7 +706,8 @@ def gather_candidates(
     """Return every member of the bank but the requester as a candidate, in a few queries."""
     offers = _offers_of(session, bank_id, None)
     proposals = {
-        row.helper_id: row for row in session.execute(sa.select(proposal_counts(bank_id, now)))
+        row.helper_id: row
+        for row in session.execute(sa.select(proposal_counts(bank_id, *_windows(now))))
     }
     met = _members_met(session, bank_id, requester_id)
     blocked = _members_blocked(session, bank_id, requester_id)

@@ -119,6 +119,8 @@ def slots_to_mask(slots: Iterable[Slot]) -> int:
     return mask
 
 
+# Masks repeat from member to member (a few habits cover most people): unpack each once.
+@lru_cache(maxsize=4096)
 def mask_to_slots(mask: int) -> frozenset[Slot]:
     """Unpack a stored mask into its slots."""
     return frozenset(
@@ -394,6 +396,8 @@ def word_overlap(ours: frozenset[str], theirs: frozenset[str]) -> float:
     return len(ours & theirs) / math.sqrt(len(ours) * len(theirs))
 
 
+# The same member's offers are read for request after request: read their words once.
+@lru_cache(maxsize=4096)
 def words_of(text: str) -> frozenset[str]:
     """Return the meaningful words of a text, lower case and roughly stemmed."""
     return frozenset(

@@ -8,15 +8,15 @@ module turns that refusal back into an error in the time bank's words. Nothing h
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from timebank.db import run
 from timebank.ledger import errors, rules
 from timebank.ledger.models import Account, Transfer
 from timebank.members.models import Member, Organisation
@@ -218,52 +218,6 @@ def _apply_statement_by_statement(
         if conn.execute(_UPDATES[(side, move.require_open)], params).first() is None:
             return account_id
     return None
-
-
-# SQL text of statements compiled for psycopg, keyed by the statement object.
-_PSYCOPG_SQL: dict[sa.Select[Any] | sa.TextClause, str] = {}
-
-
-def run(
-    conn: sa.Connection, statement: sa.Select[Any] | sa.TextClause, params: Mapping[str, Any]
-) -> Sequence[Any]:
-    """Execute a prebuilt statement that returns rows; return them as tuples.
-
-    On psycopg, when nothing watches the connection's statements (no cursor event listener,
-    no SQL logging), the statement is compiled once and run straight on the driver's cursor:
-    the posting path runs a few statements thousands of times a second, and SQLAlchemy's work
-    per execution was most of its Python time. psycopg adapts every type these statements use
-    by itself. Otherwise it goes through `Connection.execute`. Errors are SQLAlchemy's either
-    way.
-    """
-    if conn.dialect.driver != "psycopg" or _watched(conn):
-        return conn.execute(statement, params).all()
-    sql = _PSYCOPG_SQL.get(statement)
-    if sql is None:
-        sql = _PSYCOPG_SQL[statement] = str(statement.compile(dialect=conn.dialect))
-    cursor = _cursor(conn)
-    try:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-    except conn.dialect.loaded_dbapi.Error as exc:
-        raise sa.exc.DBAPIError.instance(sql, params, exc, conn.dialect.loaded_dbapi.Error) from exc
-
-
-def _cursor(conn: sa.Connection) -> Any:
-    """Return the driver cursor kept with this driver connection (it lives as long as it)."""
-    info = conn.connection.info
-    cursor = info.get("posting_cursor")
-    if cursor is None:
-        cursor = info["posting_cursor"] = conn.connection.cursor()
-    return cursor
-
-
-def _watched(conn: sa.Connection) -> bool:
-    """Say whether something observes this connection's statements: listeners or SQL logging."""
-    events = conn.dispatch
-    if events.before_cursor_execute or events.after_cursor_execute:
-        return True
-    return conn.engine.logger.isEnabledFor(logging.INFO)
 
 
 def account_name(session: so.Session, account_id: int) -> str:
