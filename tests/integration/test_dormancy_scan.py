@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from tests.factories import member_joined, noon_on
+from timebank.broker import scan
 from timebank.broker.dormancy import DormancySettings
 from timebank.broker.scan import scan_dormant
 from timebank.demo.seed import seed_demo_bank
-from timebank.ledger.resolutions import confirm_pending
+from timebank.ledger.resolutions import confirm_pending, decline_pending, reverse_transfer
 from timebank.ledger.services import (
     ExchangeRequest,
     GroupExchangeRequest,
     record_exchange,
     record_group_exchange,
 )
+from timebank.ledger.verify import verify_ledger
 from timebank.members.models import Member
 from timebank.offers.services import ListingDraft, contact_listing, post_listing
 from timebank.referrals.models import Referral
@@ -222,3 +225,56 @@ def test_brokers_and_admins_are_never_on_the_outreach_list(session):
     )
     flags = list(scan_dormant(session, bank.id, dt.date(2025, 9, 15), DormancySettings()))
     assert staff and not staff & {flag.member_id for flag in flags}
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_the_accounts_totals_flag_the_same_members_as_summing_the_log(
+    session, bank, broker, seed, monkeypatch
+):
+    """The scan reads each account's kept totals; summing the log must give the same flags."""
+    rng = random.Random(seed)
+    people = [member(bank, f"Member {n}") for n in range(14)]
+    span = (TODAY - LONG_AGO).days
+    for _ in range(90):
+        giver, receiver = rng.sample(people, 2)
+        # More of them lately, as in a bank that is growing.
+        day = LONG_AGO + dt.timedelta(days=int(span * rng.random() ** 0.5))
+        kind = rng.random()
+        if kind < 0.5:
+            gave(session, bank, broker, giver, receiver, day, minutes=rng.choice((30, 60, 90)))
+        elif kind < 0.65:
+            confirmed(session, bank, giver, receiver, day)
+        elif kind < 0.75:
+            request = ExchangeRequest(
+                uuid.uuid4(), bank.id, giver.id, receiver.id, 60, giver.id, day
+            )
+            pending = record_exchange(session, request, now=clock(day))
+            decline_pending(session, bank.id, pending.id, uuid.uuid4(), receiver.id, now=clock(day))
+        elif kind < 0.88:
+            others = rng.sample([p.id for p in people if p is not giver], 3)
+            group = GroupExchangeRequest(
+                uuid.uuid4(), bank.id, [giver.id], others, 30, broker.id, day
+            )
+            record_group_exchange(session, group, now=clock(day))
+        else:
+            request = ExchangeRequest(
+                uuid.uuid4(), bank.id, giver.id, receiver.id, 60, broker.id, day
+            )
+            done = record_exchange(session, request, now=clock(day))
+            reverse_transfer(
+                session, bank.id, done.id, uuid.uuid4(), broker.id, "Typed twice", now=clock(day)
+            )
+    assert verify_ledger(session).ok  # the accounts' totals agree with the log
+    assert not scan._any_trade_after(session, bank.id, TODAY)
+
+    def summing_the_log(today: dt.date) -> list:
+        with monkeypatch.context() as patched:
+            patched.setattr(scan, "_any_trade_after", lambda *_: True)
+            return list(scan_dormant(session, bank.id, today))
+
+    rules = set()
+    for today in (TODAY, TODAY + dt.timedelta(days=45), TODAY + dt.timedelta(days=400)):
+        kept = list(scan_dormant(session, bank.id, today))
+        assert kept == summing_the_log(today)
+        rules |= {flag.rule for flag in kept}
+    assert {"inactive", "below_rhythm"} <= rules

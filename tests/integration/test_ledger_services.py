@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -253,6 +254,44 @@ def test_verify_passes_after_a_mix_of_operations(session, bank, sam, jo, broker)
     report = verify_ledger(session)
     assert report.ok, report.problems
     assert report.transfers == 5
+
+
+def test_each_account_keeps_its_trades_and_verify_checks_them(session, bank, sam, jo, broker):
+    day = dt.date(2025, 3, 4)
+    pending = record_exchange(session, exchange(bank, sam, jo, 90, happened_on=day))
+    record_exchange(
+        session, exchange(bank, sam, jo, 30, by=jo, happened_on=day - dt.timedelta(days=9))
+    )
+    posted = record_exchange(session, exchange(bank, jo, sam, 30, by=sam, happened_on=day))
+    reverse_transfer(session, bank.id, posted.id, uuid.uuid4(), broker.id, "duplicate")
+    sams, jos = (account_of(session, bank.id, person.id) for person in (sam, jo))
+    # Still pending: not a trade yet. A reversal is not one either; what it reversed was.
+    assert (sams.trades_given, sams.first_given_on, sams.last_given_on) == (
+        1,
+        day - dt.timedelta(days=9),
+        day - dt.timedelta(days=9),
+    )
+    assert (sams.trades_received, sams.first_received_on, sams.last_received_on) == (1, day, day)
+    confirm_pending(session, bank.id, pending.id, uuid.uuid4(), jo.id, minutes=75)
+    session.refresh(sams)
+    session.refresh(jos)
+    assert (sams.trades_given, sams.first_given_on, sams.last_given_on) == (
+        2,
+        day - dt.timedelta(days=9),
+        day,
+    )
+    assert (jos.trades_received, jos.first_received_on, jos.last_received_on) == (
+        2,
+        day - dt.timedelta(days=9),
+        day,
+    )
+    assert verify_ledger(session).ok
+
+    session.execute(sa.text("UPDATE accounts SET last_given_on = NULL"))
+    session.commit()
+    problems = verify_ledger(session).problems
+    assert len(problems) == 2  # sam and jo each gave once at least
+    assert "its trades (count, first and last day, given then received)" in problems[0]
 
 
 def test_a_correction_goes_through_after_the_member_was_suspended(session, bank, sam, jo, broker):

@@ -47,6 +47,7 @@ from tests.databases import (
 )
 from tests.perf.bench_ledger import describe_machine, say
 from tests.perf.ledger_load import ledger_session
+from timebank.ledger.models import RESOLVED_TRADE
 
 TODAY = dt.date(2026, 11, 2)
 NOW = dt.datetime.combine(TODAY, dt.time(12), tzinfo=dt.UTC)
@@ -375,7 +376,7 @@ def load_transfers(
 
 
 def set_counters(conn: psycopg.Connection, bank_id: int) -> None:
-    """Set each account's counters from its transfers, as posting would have.
+    """Set each account's counters and trades from its transfers, as posting would have.
 
     Each limit is set at or below the balance (some members sit within an hour of it), so the
     accounts satisfy their overdraft check.
@@ -409,6 +410,18 @@ def set_counters(conn: psycopg.Connection, bank_id: int) -> None:
            FROM moved WHERE accounts.id = moved.account AND accounts.bank_id = %(bank)s""",
         {"bank": bank_id},
     )
+    # And each account's trades on each side, as posting keeps them.
+    for side, account in (("given", "credit_account_id"), ("received", "debit_account_id")):
+        conn.execute(
+            f"""UPDATE accounts SET trades_{side} = sums.trades, first_{side}_on = sums.first,
+                   last_{side}_on = sums.last
+               FROM (SELECT {account} AS account, count(*) AS trades,
+                            min(happened_on) AS first, max(happened_on) AS last
+                     FROM transfers WHERE bank_id = %(bank)s AND {RESOLVED_TRADE}
+                     GROUP BY {account}) AS sums
+               WHERE accounts.id = sums.account AND accounts.bank_id = %(bank)s""",
+            {"bank": bank_id},
+        )
 
 
 def load_offer_answers(

@@ -1,18 +1,21 @@
 """The dormancy scan: the database sums up every member's activity, the rules flag them.
 
-Two statements. The first sums each account's exchanges (first and last day, how many,
-how many lately, on each side) into a temporary table: a plain statement, which PostgreSQL
-may run on several cores, where a server-side cursor's plan never runs in parallel. The
-second joins members with those sums, their balance, referral and open offers, and is read
-back in batches through a server-side cursor, so the scan never loads the transfer log or
-every member into Python. Each row becomes a `MemberActivity` for the pure rules in
-`timebank.broker.dormancy`.
+Each account keeps its own trades on each side (how many, the first and last day; posting
+updates them with the counters), so the log itself is read only for the rhythm window: the
+first statement counts each account's trades of the window's days into a temporary table, a
+plain statement, which PostgreSQL may run on several cores, where a server-side cursor's
+plan never runs in parallel. The second joins members with their account, those counts,
+their referral and open offers, and is read back in batches through a server-side cursor,
+so the scan never loads the transfer log or every member into Python. Each row becomes a
+`MemberActivity` for the pure rules in `timebank.broker.dormancy`.
 
 An exchange, for these rules, is help given between two members: a transfer coded exchange
 or group that posted at once, or the post_pending transfer that confirmed a pending one
 (it carries the pending exchange's code, accounts and day). Exchanges dated after `today`
-are left out, so a scan "as of" a past day sees that day's history; balances are always
-today's, as the accounts hold them.
+are left out, so a scan "as of" a past day sees that day's history: when the bank has any,
+the first statement sums every account's trades up to that day from the log instead, as
+the accounts' totals include the later ones. Balances are always today's, as the accounts
+hold them.
 """
 
 from __future__ import annotations
@@ -104,13 +107,18 @@ def _activities(
         # The statements look costly enough to PostgreSQL to compile them to machine code
         # (JIT), which takes longer than the scan saves. Until this transaction ends only.
         session.execute(sa.text("SET LOCAL jit = off"))
-    trades = _sum_trades(session, bank_id, today, window_start)
+    # As of a past day, the accounts' totals would include later trades: sum the log instead.
+    sums = _any_trade_after(session, bank_id, today)
+    if sums:
+        trades = _sum_trades(session, bank_id, today, window_start)
+    else:
+        trades = _count_window(session, bank_id, today, window_start)
     # PostgreSQL turns stored times into the bank's days itself; SQLite's come back as UTC.
     local_zone = zone.key if in_database else None
     # Through the session's connection, in its transaction: plain rows, read about twice as
     # fast as through the ORM's result.
     rows = session.connection().execute(
-        activity_query(bank_id, trades, local_zone),
+        activity_query(bank_id, trades, local_zone, sums=sums),
         execution_options={"stream_results": True, "yield_per": BATCH_SIZE},
     )
     day = _same_day if in_database else functools.partial(_optional_local_date, zone=zone)
@@ -120,28 +128,92 @@ def _activities(
             yield row[1], _activity(row, day, window_start)
 
 
+def _any_trade_after(session: so.Session, bank_id: int, today: dt.date) -> bool:
+    """Say whether the bank has a trade dated after `today` (a scan as of a past day)."""
+    transfer = Transfer.__table__
+    later = sa.select(transfer.c.id).where(
+        transfer.c.bank_id == bank_id, sa.text(RESOLVED_TRADE), transfer.c.happened_on > today
+    )
+    return bool(session.scalar(sa.select(later.exists())))
+
+
+def _count_window(
+    session: so.Session, bank_id: int, today: dt.date, window_start: dt.date
+) -> sa.Table:
+    """Count each account's trades of the rhythm window into a temporary table; return it.
+
+    The totals, first and last days come from the accounts themselves (posting keeps them),
+    so only the window's days of the log are read: one range of `ix_transfers_trades_by_day`
+    per side, index-only.
+    """
+    transfer = Transfer.__table__
+    day = transfer.c.happened_on
+    sides = [
+        sa.select(account.label("account_id")).where(
+            transfer.c.bank_id == bank_id,
+            sa.text(RESOLVED_TRADE),
+            day >= window_start,
+            day <= today,
+        )
+        for account in (transfer.c.credit_account_id, transfer.c.debit_account_id)
+    ]
+    both = sa.union_all(*sides).subquery("sides")
+    counts = sa.select(both.c.account_id, sa.func.count().label("in_window")).group_by(
+        both.c.account_id
+    )
+    return create_scratch(session, TRADES_TABLE, counts, analyse=False)
+
+
+# Each side's first and last day of trades and how many: what the accounts keep, and what
+# `_sum_trades` works out from the log as of a past day.
+_TOTALS = (
+    "first_given_on",
+    "last_given_on",
+    "trades_given",
+    "first_received_on",
+    "last_received_on",
+    "trades_received",
+)
+
+
 def _sum_trades(
     session: so.Session,
     bank_id: int,
     today: dt.date,
     window_start: dt.date,
 ) -> sa.Table:
-    """Sum each account's trades on both sides into a temporary table; return the table."""
+    """Sum each account's trades up to `today` on both sides into a temporary table; return it.
+
+    For a scan as of a past day, when the accounts' totals would include later trades.
+    """
     given = _trades(bank_id, today, window_start, "given")
     received = _trades(bank_id, today, window_start, "received")
+    in_window = sa.func.coalesce(given.c.given_in_window, 0) + sa.func.coalesce(
+        received.c.received_in_window, 0
+    )
     sums = sa.select(
         sa.func.coalesce(given.c.account_id, received.c.account_id).label("account_id"),
-        *(column for column in given.c if column.name != "account_id"),
-        *(column for column in received.c if column.name != "account_id"),
+        given.c.first_given_on,
+        given.c.last_given_on,
+        given.c.trades_given,
+        received.c.first_received_on,
+        received.c.last_received_on,
+        received.c.trades_received,
+        in_window.label("in_window"),
     ).select_from(given.join(received, given.c.account_id == received.c.account_id, full=True))
     return create_scratch(session, TRADES_TABLE, sums, analyse=False)
 
 
-def activity_query(bank_id: int, trades: sa.Table, local_zone: str | None = None) -> sa.Select:
+def activity_query(
+    bank_id: int, trades: sa.Table, local_zone: str | None = None, *, sums: bool = False
+) -> sa.Select:
     """Build the statement that reads each member's activity, ordered by member.
 
-    `trades` holds each account's sums (`_sum_trades`). With `local_zone`, stored times
-    come back as days in that time zone (PostgreSQL only); without, as they are stored.
+    `trades` holds each account's count of trades in the rhythm window (`_count_window`):
+    the totals, first and last days are the account's own. With `sums`, it holds all of
+    those as of a past day (`_sum_trades`), and they are read from it instead. With
+    `local_zone`, stored times come back as days in that time zone (PostgreSQL only);
+    without, as they are stored.
     """
     referred = _first_referral(bank_id)
     offers = _open_offers(bank_id)
@@ -150,6 +222,9 @@ def activity_query(bank_id: int, trades: sa.Table, local_zone: str | None = None
         if local_zone is None:
             return stamp
         return sa.cast(sa.func.timezone(local_zone, stamp), sa.Date)
+
+    # The account's own totals, or the log's sums as of a past day.
+    totals = trades if sums else typing.cast(sa.Table, Account.__table__)
 
     return (
         sa.select(
@@ -162,7 +237,8 @@ def activity_query(bank_id: int, trades: sa.Table, local_zone: str | None = None
             Account.debits_posted,
             Account.min_balance,
             day(referred.c.referred_at),
-            *(column for column in trades.c if column.name != "account_id"),
+            *(totals.c[name] for name in _TOTALS),
+            trades.c.in_window,
             offers.c.open_offers,
             day(offers.c.oldest_unanswered_at),
         )
@@ -181,10 +257,10 @@ def _trades(bank_id: int, today: dt.date, window_start: dt.date, side: str) -> s
     """Per account, on one side of its exchanges: first and last day, how many, how many lately.
 
     `side` is "given" (the account credited: the member who helped) or "received". Summing
-    per account before anything is joined keeps the work to one pass over a narrow index
-    (`ix_transfers_trades_given` / `_received`, partial on the same condition as here).
-    Both accounts of an exchange are always members' accounts: the ledger records exchanges
-    between members only.
+    per account before anything is joined keeps it to one pass over the trades up to `today`
+    (`ix_transfers_trades_by_day`, partial on the same condition as here). Both accounts of
+    an exchange are always members' accounts: the ledger records exchanges between members
+    only.
     """
     transfer = Transfer.__table__
     account = transfer.c.credit_account_id if side == "given" else transfer.c.debit_account_id
@@ -194,10 +270,10 @@ def _trades(bank_id: int, today: dt.date, window_start: dt.date, side: str) -> s
             account.label("account_id"),
             sa.func.min(day).label(f"first_{side}_on"),
             sa.func.max(day).label(f"last_{side}_on"),
-            sa.func.count().label(side),
+            sa.func.count().label(f"trades_{side}"),
             sa.func.count(sa.case((day >= window_start, 1))).label(f"{side}_in_window"),
         )
-        # The very words of the indexes' condition, so the database can tell they apply.
+        # The very words of the index's condition, so the database can tell it applies.
         .where(transfer.c.bank_id == bank_id, sa.text(RESOLVED_TRADE), day <= today)
         .group_by(account)
         .subquery(side)
@@ -254,17 +330,15 @@ def _activity(
         first_given_on,
         last_given_on,
         given,
-        given_in_window,
         first_received_on,
         last_received_on,
         received,
-        received_in_window,
+        in_window,
         open_offers,
         oldest_unanswered_at,
     ) = row
     first = _earlier(first_given_on, first_received_on)
-    given, received = given or 0, received or 0
-    in_window = (given_in_window or 0) + (received_in_window or 0)
+    given, received, in_window = given or 0, received or 0, in_window or 0
     return MemberActivity(
         member_id=member_id,
         first_name=first_word(display_name),

@@ -18,7 +18,7 @@ import sqlalchemy.orm as so
 
 from timebank.db import run
 from timebank.ledger import errors, rules
-from timebank.ledger.models import Account, Transfer
+from timebank.ledger.models import Account, Transfer, is_trade
 from timebank.members.models import Member, Organisation
 
 accounts = cast(sa.Table, Account.__table__)
@@ -68,7 +68,11 @@ def movement_for(phase: str, amount: int, reserved: int = 0) -> Movement:
     return Movement(posted=0, pending=-reserved, require_open=False)
 
 
-def _counter_update(side: str, require_open: bool) -> sa.Update:
+# Which side of its trades an account is on: credited = it gave the help.
+TRADE_SIDE = {"credit": "given", "debit": "received"}
+
+
+def _counter_update(side: str, require_open: bool, trade: bool) -> sa.Update:
     posted, pending = accounts.c[f"{side}s_posted"], accounts.c[f"{side}s_pending"]
     stmt = (
         sa.update(accounts)
@@ -77,25 +81,49 @@ def _counter_update(side: str, require_open: bool) -> sa.Update:
         .values({pending: pending + sa.bindparam("p_pending")})
         .returning(accounts.c.id)
     )
+    if trade:
+        kind = TRADE_SIDE[side]
+        count = accounts.c[f"trades_{kind}"]
+        first, last = accounts.c[f"first_{kind}_on"], accounts.c[f"last_{kind}_on"]
+        day = sa.bindparam("p_day", type_=sa.Date)
+        stmt = stmt.values(
+            {
+                count: count + 1,
+                first: sa.case((first <= day, first), else_=day),
+                last: sa.case((last >= day, last), else_=day),
+            }
+        )
     return stmt.where(accounts.c.is_open) if require_open else stmt
 
 
 _UPDATES = {
-    (side, require_open): _counter_update(side, require_open)
+    (side, require_open, trade): _counter_update(side, require_open, trade)
     for side in ("debit", "credit")
     for require_open in (True, False)
+    for trade in (True, False)
 }
 _INSERT = sa.insert(transfers)
 
 
-def _move_sql(side: str, account_param: str) -> str:
-    return (
-        f"UPDATE accounts SET {side}s_posted = {side}s_posted + :p_posted, "
-        f"{side}s_pending = {side}s_pending + :p_pending WHERE accounts.id = :{account_param}"
-    )
+def _move_sql(side: str, account_param: str, trade: bool) -> str:
+    sets = [
+        f"{side}s_posted = {side}s_posted + :p_posted",
+        f"{side}s_pending = {side}s_pending + :p_pending",
+    ]
+    if trade:
+        kind = TRADE_SIDE[side]
+        # A missing first or last day compares as unknown, so the trade's day fills it.
+        sets += [
+            f"trades_{kind} = trades_{kind} + 1",
+            f"first_{kind}_on = CASE WHEN first_{kind}_on <= :happened_on"
+            f" THEN first_{kind}_on ELSE :happened_on END",
+            f"last_{kind}_on = CASE WHEN last_{kind}_on >= :happened_on"
+            f" THEN last_{kind}_on ELSE :happened_on END",
+        ]
+    return f"UPDATE accounts SET {', '.join(sets)} WHERE accounts.id = :{account_param}"
 
 
-def _post_in_one_statement(lower_side: str, require_open: bool) -> sa.TextClause:
+def _post_in_one_statement(lower_side: str, require_open: bool, trade: bool) -> sa.TextClause:
     """Build the PostgreSQL statement that does all of `apply_transfer` in one round trip.
 
     Its steps run in this order, each because it reads the one before:
@@ -103,7 +131,8 @@ def _post_in_one_statement(lower_side: str, require_open: bool) -> sa.TextClause
     2. append the transfer unless an account that must be open is closed; a duplicate id
        waits for the first writer and then fails here, before any counter moves;
     3. move the lower account's counters, then the higher one's, only if both accounts are
-       in this bank (if one is not, the foreign keys refuse the insert at the statement's end).
+       in this bank (if one is not, the foreign keys refuse the insert at the statement's end);
+       for a trade, each account's count and first and last day of trades on its side too.
     The CHECK constraints on the account rows refuse a breach in step 3, as before. The
     statement returns the closed accounts' ids, lowest first; when there are any, it has
     written nothing.
@@ -126,11 +155,11 @@ def _post_in_one_statement(lower_side: str, require_open: bool) -> sa.TextClause
             SELECT {", ".join(":" + name for name in columns)} FROM movable WHERE free
             RETURNING id
         ), lower_moved AS (
-            {_move_sql(lower_side, f"{lower_side}_account_id")}
+            {_move_sql(lower_side, f"{lower_side}_account_id", trade)}
               AND EXISTS (SELECT FROM logged) AND (SELECT both_here FROM movable)
             RETURNING accounts.id
         ), upper_moved AS (
-            {_move_sql(upper_side, f"{upper_side}_account_id")}
+            {_move_sql(upper_side, f"{upper_side}_account_id", trade)}
               AND EXISTS (SELECT FROM lower_moved)
             RETURNING accounts.id
         )
@@ -149,9 +178,10 @@ def _post_in_one_statement(lower_side: str, require_open: bool) -> sa.TextClause
 
 
 _POST_IN_ONE = {
-    (lower_side, require_open): _post_in_one_statement(lower_side, require_open)
+    (lower_side, require_open, trade): _post_in_one_statement(lower_side, require_open, trade)
     for lower_side in ("debit", "credit")
     for require_open in (True, False)
+    for trade in (True, False)
 }
 
 
@@ -198,7 +228,8 @@ def _apply_in_one_statement(conn: sa.Connection, new: NewTransfer, move: Movemen
     """Post `new` in one statement; return the first account that could not move, if any."""
     lower_side = "debit" if new.debit_account_id < new.credit_account_id else "credit"
     params = {**new.__dict__, "p_posted": move.posted, "p_pending": move.pending}
-    blocked = run(conn, _POST_IN_ONE[(lower_side, move.require_open)], params)
+    trade = is_trade(new.code, new.phase)
+    blocked = run(conn, _POST_IN_ONE[(lower_side, move.require_open, trade)], params)
     return blocked[0][0] if blocked else None
 
 
@@ -207,15 +238,18 @@ def _apply_statement_by_statement(
 ) -> int | None:
     """Insert, then move each account in ascending order; return the first that could not."""
     conn.execute(_INSERT, new.__dict__)
+    trade = is_trade(new.code, new.phase)
     for account_id in _ascending(new):
         side = "debit" if account_id == new.debit_account_id else "credit"
-        params = {
+        params: dict[str, int | dt.date] = {
             "p_id": account_id,
             "p_bank": new.bank_id,
             "p_posted": move.posted,
             "p_pending": move.pending,
         }
-        if conn.execute(_UPDATES[(side, move.require_open)], params).first() is None:
+        if trade:
+            params["p_day"] = new.happened_on
+        if conn.execute(_UPDATES[(side, move.require_open, trade)], params).first() is None:
             return account_id
     return None
 

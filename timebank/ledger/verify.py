@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.ledger.models import Account, Transfer, still_pending
+from timebank.ledger.models import TRADE_CODES, TRADE_PHASES, Account, Transfer, still_pending
 
 MOVED = ("posted", "post_pending")
+# What each account keeps about its trades, given then received (see `Account`).
+TRADE_COLUMNS = (
+    "trades_given",
+    "first_given_on",
+    "last_given_on",
+    "trades_received",
+    "first_received_on",
+    "last_received_on",
+)
+NO_TRADES = (0, None, None, 0, None, None)
 
 
 @dataclass
@@ -96,6 +107,39 @@ def _check_accounts(session: so.Session, report: VerifyReport) -> None:
             )
 
 
+def _recomputed_trades(session: so.Session) -> dict[int, tuple[object, ...]]:
+    """Count each account's trades on each side, with the first and last day, from the log."""
+    t = Transfer.__table__
+    trade = sa.and_(t.c.code.in_(TRADE_CODES), t.c.phase.in_(TRADE_PHASES))
+    found: dict[int, list[object]] = {}
+    for start, account in ((0, t.c.credit_account_id), (3, t.c.debit_account_id)):
+        day = t.c.happened_on
+        stmt = (
+            sa.select(account, sa.func.count(), sa.func.min(day), sa.func.max(day))
+            .where(trade)
+            .group_by(account)
+        )
+        for account_id, count, first, last in session.execute(stmt):
+            found.setdefault(account_id, list(NO_TRADES))[start : start + 3] = [count, first, last]
+    return {account_id: tuple(values) for account_id, values in found.items()}
+
+
+def _check_trades(session: so.Session, report: VerifyReport) -> None:
+    expected = _recomputed_trades(session)
+    columns = [Account.__table__.c[name] for name in TRADE_COLUMNS]
+    for account_id, *stored in session.execute(sa.select(Account.id, *columns)):
+        want = expected.get(account_id, NO_TRADES)
+        if tuple(stored) != want:
+            report.problems.append(
+                f"Account {account_id}: its trades (count, first and last day, given then "
+                f"received) {_listed(stored)} differ from the log {_listed(want)}."
+            )
+
+
+def _listed(values: typing.Iterable[object]) -> str:
+    return "(" + ", ".join("none" if value is None else str(value) for value in values) + ")"
+
+
 def _check_resolutions(session: so.Session, report: VerifyReport) -> None:
     t = Transfer.__table__.alias("t")
     p = Transfer.__table__.alias("p")
@@ -136,10 +180,12 @@ def _check_resolutions(session: so.Session, report: VerifyReport) -> None:
 
 
 def verify_ledger(session: so.Session) -> VerifyReport:
-    """Check that accounts match the transfer log, limits hold and each bank sums to zero."""
+    """Check that accounts (counters and trades) match the transfer log, limits hold and
+    each bank sums to zero."""
     report = VerifyReport()
     try:
         _check_accounts(session, report)
+        _check_trades(session, report)
         _check_resolutions(session, report)
     finally:
         session.rollback()
