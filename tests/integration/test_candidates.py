@@ -445,9 +445,7 @@ NEARBY = {"Catford": frozenset({"Lewisham", "O'Brien Park"}), "Penge": frozenset
 
 
 @pytest.mark.parametrize(("seed", "nearby"), [(1, {}), (2, NEARBY)], ids=["none", "nearby"])
-def test_suggestions_equal_ranking_everyone_read_in_full(
-    session, bank, seed, nearby, monkeypatch
-):
+def test_suggestions_equal_ranking_everyone_read_in_full(session, bank, seed, nearby, monkeypatch):
     requests = random_bank(session, bank, random.Random(seed))
     # Tiny reads make the fast way widen its reads and look beyond the category too.
     monkeypatch.setattr(candidates, "FIRST_READ", 3)
