@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.factories import MemberFactory, TimeBankFactory
@@ -146,3 +148,50 @@ def test_rate_limits_count_per_token_and_answer_429_as_problem_details(
     assert refused.mimetype == "application/problem+json"
     assert refused.get_json()["code"] == "too_many_requests"
     assert other.status_code == 200  # the other token has its own count
+
+
+def test_every_api_answer_tells_the_client_its_rate_limit_even_the_429(
+    database_url, bank, joyce_token
+):
+    from tests.functional.test_web_sign_in import app_with
+
+    with app_with(database_url, RATELIMIT_ENABLED=True, API_RATE_LIMIT="2 per minute") as app:
+        client = app.test_client()
+        answers = [client.get("/api/v1/me", headers=bearer(joyce_token)) for _ in range(3)]
+        started = time.time()
+
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert [answer.headers["X-RateLimit-Remaining"] for answer in answers] == ["1", "0", "0"]
+    for answer in answers:
+        assert answer.headers["X-RateLimit-Limit"] == "2"
+        assert started < int(answer.headers["X-RateLimit-Reset"]) <= started + 62
+        assert 0 <= int(answer.headers["Retry-After"]) <= 61
+
+
+def test_a_bad_token_counts_against_the_rate_limit_before_it_is_refused(database_url, bank):
+    from tests.functional.test_web_sign_in import app_with
+
+    with app_with(database_url, RATELIMIT_ENABLED=True, API_RATE_LIMIT="2 per minute") as app:
+        client = app.test_client()
+        codes = [client.get("/api/v1/me", headers=bearer("tb_nope")).status_code for _ in range(3)]
+
+    assert codes == [401, 401, 429]
+
+
+def test_with_its_storage_unreachable_the_rate_limit_counts_in_memory_and_still_holds(
+    database_url, bank, joyce_token
+):
+    from tests.functional.test_web_sign_in import app_with
+
+    unreachable = {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9",
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "API_RATE_LIMIT": "2 per minute",
+    }
+    with app_with(database_url, **unreachable) as app:
+        client = app.test_client()
+        answers = [client.get("/api/v1/me", headers=bearer(joyce_token)) for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert answers[0].headers["X-RateLimit-Remaining"] == "1"

@@ -16,6 +16,7 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
+from timebank.api import rate_limit
 from timebank.api.problems import PROBLEM_TYPE, ProblemSchema
 
 # Each module defines `blp`; add a module here to publish its endpoints.
@@ -77,5 +78,6 @@ def init_api(app: Flask) -> TimeBankApi:
     )
     for name in BLUEPRINT_MODULES:
         api.register_blueprint(importlib.import_module(name).blp)
+    rate_limit.init_app(app)
     app.extensions["timebank_api"] = api
     return api

@@ -18,9 +18,10 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from timebank.api import rate_limit
 from timebank.api.tokens import authenticate, digest_of
 from timebank.errors import NotAllowed
-from timebank.extensions import csrf, db, limiter
+from timebank.extensions import csrf, db
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A practice's token is not a member's: it ranks below every member role.
@@ -106,14 +107,18 @@ def rate_limit_key() -> str:
     return "address:" + (get_remote_address() or "unknown")
 
 
-def _api_rate_limit() -> str:
-    return current_app.config["API_RATE_LIMIT"]
+def count_request() -> None:
+    """Count the request against its token's (or member's, or address's) API_RATE_LIMIT."""
+    rate_limit.count_request(rate_limit_key())
 
 
 def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
     """Make an API blueprint: token or session auth, CSRF only for sessions, per-token limits."""
     blp = Blueprint(name, import_name, url_prefix="/api/v1", description=description)
+    # Counted before the caller is known, as a bad token counts too.
+    blp.before_request(count_request)
     blp.before_request(load_caller)
+    blp.after_request(rate_limit.add_headers)
+    rate_limit.API_BLUEPRINTS.add(name)
     csrf.exempt(blp)
-    limiter.limit(_api_rate_limit, key_func=rate_limit_key)(blp)
     return blp
