@@ -71,7 +71,7 @@ def member_balance(member_id: int):
 
 @blp.get("/accounts")
 @require_role("broker")
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(PageArgsSchema(), location="query")
 @blp.response(200, AccountPageSchema)
 def list_accounts(args: dict[str, Any]):
     """List every member's hour account with its balance, by account id (brokers)."""

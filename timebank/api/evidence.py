@@ -149,7 +149,7 @@ def as_json(report: Report) -> dict[str, Any]:
 
 @blp.get("/reports")
 @require_role("broker")
-@blp.arguments(ReportArgsSchema, location="query")
+@blp.arguments(ReportArgsSchema(), location="query")
 @blp.response(200, ReportSchema)
 def report(args: dict[str, Any]):
     """Return the time bank's report for a period: exchanges, members, networks and more.
@@ -163,7 +163,7 @@ def report(args: dict[str, Any]):
 
 @blp.get("/reports/practice")
 @brokers_or_practice
-@blp.arguments(PracticeArgsSchema, location="query")
+@blp.arguments(PracticeArgsSchema(), location="query")
 @blp.response(200, ReportSchema)
 def practice_report(args: dict[str, Any]):
     """Return what became of one GP practice's referrals in a period, small numbers hidden.

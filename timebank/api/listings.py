@@ -153,7 +153,7 @@ def _draft(kind: str, fields: dict[str, Any]) -> services.ListingDraft:
 
 @blp.get("/listings")
 @require_role("member")
-@blp.arguments(ListingListArgsSchema, location="query")
+@blp.arguments(ListingListArgsSchema(), location="query")
 @blp.response(200, ListingPageSchema)
 def list_listings(args: dict[str, Any]):
     """List the time bank's offers and requests, newest first (open ones unless asked)."""
@@ -198,7 +198,7 @@ def get_listing(listing_id: int):
 
 @blp.post("/listings")
 @require_role("member")
-@blp.arguments(NewListingSchema, location="json")
+@blp.arguments(NewListingSchema(), location="json")
 @blp.response(201, ListingSchema)
 def post_listing(args: dict[str, Any]):
     """Post an offer or a request of the caller's own, for the other members to see."""
@@ -211,7 +211,7 @@ def post_listing(args: dict[str, Any]):
 
 @blp.patch(f"/listings/<{ID}:listing_id>")
 @require_role("member")
-@blp.arguments(ListingChangesSchema, location="json", required=False)
+@blp.arguments(ListingChangesSchema(), location="json", required=False)
 @blp.response(200, ListingSchema)
 def change_listing(args: dict[str, Any], listing_id: int):
     """Change one of the caller's own open offers or requests; what is left out stays."""

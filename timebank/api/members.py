@@ -108,7 +108,7 @@ def _details(member: Member) -> dict[str, Any]:
 
 @blp.get("/members")
 @require_role("broker")
-@blp.arguments(MemberListArgsSchema, location="query")
+@blp.arguments(MemberListArgsSchema(), location="query")
 @blp.response(200, MemberPageSchema)
 def list_members(args: dict[str, Any]):
     """List the time bank's members by id, found by name, status or role (brokers)."""
@@ -139,7 +139,7 @@ def get_member(member_id: int):
 
 @blp.post("/members")
 @require_role("broker")
-@blp.arguments(NewMemberSchema, location="json")
+@blp.arguments(NewMemberSchema(), location="json")
 @blp.response(201, MemberDetailSchema)
 def add_member(args: dict[str, Any]):
     """Sign up a new active member, with their consent; they get a welcome text (brokers)."""
@@ -151,7 +151,7 @@ def add_member(args: dict[str, Any]):
 
 @blp.patch(f"/members/<{ID}:member_id>/status")
 @require_role("admin")
-@blp.arguments(MemberStatusSchema, location="json")
+@blp.arguments(MemberStatusSchema(), location="json")
 @blp.response(200, MemberDetailSchema)
 def change_status(args: dict[str, Any], member_id: int):
     """Set a member active, suspended or left; only active members can exchange (admins)."""

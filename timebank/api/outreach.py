@@ -141,7 +141,7 @@ def _on_worklist(flag_id: int) -> None:
 
 @blp.get("/outreach/flags")
 @require_role("broker")
-@blp.arguments(OutreachFlagListArgsSchema, location="query")
+@blp.arguments(OutreachFlagListArgsSchema(), location="query")
 @blp.response(200, OutreachFlagPageSchema)
 def list_flags(args: dict[str, Any]):
     """List outreach flags by id, filtered by status and by who they are assigned to."""
@@ -181,7 +181,7 @@ def get_flag(flag_id: int):
 
 @blp.post(f"/outreach/flags/<{ID}:flag_id>/assign")
 @require_role("broker")
-@blp.arguments(OutreachAssignSchema, location="json", required=False)
+@blp.arguments(OutreachAssignSchema(), location="json", required=False)
 @blp.response(200, OutreachFlagDetailSchema)
 def assign_flag(args: dict[str, Any], flag_id: int):
     """Give the member's outreach (all their open flags) to a broker: the caller by default."""
@@ -194,7 +194,7 @@ def assign_flag(args: dict[str, Any], flag_id: int):
 
 @blp.post(f"/outreach/flags/<{ID}:flag_id>/contacts")
 @require_role("broker")
-@blp.arguments(NewOutreachContactSchema, location="json")
+@blp.arguments(NewOutreachContactSchema(), location="json")
 @blp.response(201, OutreachContactSchema)
 def add_contact(args: dict[str, Any], flag_id: int):
     """Record a try at reaching the member; an outcome that ends the outreach resolves it."""
@@ -210,7 +210,7 @@ def add_contact(args: dict[str, Any], flag_id: int):
 
 @blp.post(f"/outreach/flags/<{ID}:flag_id>/snooze")
 @require_role("broker")
-@blp.arguments(OutreachSnoozeSchema, location="json")
+@blp.arguments(OutreachSnoozeSchema(), location="json")
 @blp.response(200, OutreachFlagDetailSchema)
 def snooze_flag(args: dict[str, Any], flag_id: int):
     """Put the member's outreach aside until a day within the next year."""
@@ -222,7 +222,7 @@ def snooze_flag(args: dict[str, Any], flag_id: int):
 
 @blp.post(f"/outreach/flags/<{ID}:flag_id>/resolve")
 @require_role("broker")
-@blp.arguments(OutreachResolveSchema, location="json")
+@blp.arguments(OutreachResolveSchema(), location="json")
 @blp.response(200, OutreachFlagDetailSchema)
 def resolve_flag(args: dict[str, Any], flag_id: int):
     """Take the member off the worklist with how it ended: re_engaged, paused or left."""

@@ -241,7 +241,7 @@ def _after(cursor: str | None) -> int | None:
 
 @blp.get("/referrals")
 @brokers_or_practice
-@blp.arguments(ReferralListArgsSchema, location="query")
+@blp.arguments(ReferralListArgsSchema(), location="query")
 @blp.response(200, ReferralPageSchema)
 def list_referrals(args: dict[str, Any]):
     """List referrals, oldest first; a practice's token sees only its own.
@@ -309,7 +309,7 @@ def _practice_partner() -> ReferralPartner:
 
 @blp.post("/referrals")
 @practice_only
-@blp.arguments(NewReferralArgsSchema, location="json")
+@blp.arguments(NewReferralArgsSchema(), location="json")
 @blp.response(201, NewReferralSchema)
 def make_referral(args: dict[str, Any]):
     """Refer a patient, as the practice's token: as texting REFER does.

@@ -74,7 +74,7 @@ class FiguresSchema(ma.Schema):
 
 @blp.get("/reports/figures")
 @require_role("broker")
-@blp.arguments(FiguresArgsSchema, location="query")
+@blp.arguments(FiguresArgsSchema(), location="query")
 @blp.response(200, FiguresSchema)
 def figures(args: dict[str, Any]):
     """Return the hours exchanged, exchanges, active and new members for a period.

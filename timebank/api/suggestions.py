@@ -66,7 +66,7 @@ def _for_requester(suggestion: Any) -> dict[str, Any]:
 
 @blp.get(f"/listings/<{ID}:listing_id>/suggestions")
 @require_role("member")
-@blp.arguments(SuggestionArgsSchema, location="query")
+@blp.arguments(SuggestionArgsSchema(), location="query")
 @blp.response(200, SuggestionListSchema)
 def suggestions(args: dict[str, Any], listing_id: int):
     """Suggest helpers for a request, best first: in full for brokers, or for its requester.
