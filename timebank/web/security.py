@@ -124,19 +124,30 @@ def _end_idle_session():
     return None
 
 
+# Every answer carries these, unless its view set its own.
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
 def _security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    # One pass over the answer's headers: a `setdefault` for each would search them all.
+    present = {name.lower() for name in headers.keys()}
+    for name, value in SECURITY_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
     if _token_call() or current_user.is_authenticated:
         # Pages about a member's hours are not kept by shared or public computers.
-        headers.setdefault("Cache-Control", "no-store")
+        if "cache-control" not in present:
+            headers.add("Cache-Control", "no-store")
     hsts = current_app.config.get("STRICT_TRANSPORT_SECURITY")
-    if hsts:
-        headers.setdefault("Strict-Transport-Security", hsts)
+    if hsts and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", hsts)
     return response
 
 
