@@ -27,7 +27,7 @@ from flask import Flask, abort, request
 from config import load_settings
 from timebank import models  # noqa: F401  (every model is known to the metadata)
 from timebank.api.tokens import authenticate
-from timebank.db import database_url
+from timebank.db import configure_engine, database_url
 from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.sms.announce import announce_pending
 from timebank.tenancy.skills import DEFAULT_SKILL_CATEGORIES
@@ -36,6 +36,7 @@ settings = load_settings()
 engine = sa.create_engine(
     database_url(settings, "instance"), **settings.get("SQLALCHEMY_ENGINE_OPTIONS", {})
 )
+configure_engine(engine, settings["SQLITE_BUSY_TIMEOUT_MS"])
 Session = so.sessionmaker(engine, expire_on_commit=False)
 app = Flask(__name__)
 
