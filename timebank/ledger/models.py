@@ -24,9 +24,9 @@ TRANSFER_PHASES = ("posted", "pending", "post_pending", "void_pending")
 # Help given between members that moved hours: an exchange or group exchange posted at
 # once, or the post_pending transfer that confirmed a pending one. The dormancy scan's
 # index is partial on exactly these words, and its queries repeat them.
-RESOLVED_TRADE = "code IN ('exchange', 'group') AND phase IN ('posted', 'post_pending')"
 TRADE_CODES = ("exchange", "group")
 TRADE_PHASES = ("posted", "post_pending")
+RESOLVED_TRADE = f"{one_of('code', TRADE_CODES)} AND {one_of('phase', TRADE_PHASES)}"
 
 
 def is_trade(code: str, phase: str) -> bool:
