@@ -1,0 +1,1 @@
+"""Tests of sessions, sign-in, phone numbers, retention, dates and idempotency under attack."""
