@@ -24,6 +24,7 @@ from timebank.ledger.rules import format_duration
 from timebank.members.models import Member, Organisation, SignInCode
 from timebank.members.profile import member_of_bank
 from timebank.members.services import account_of
+from timebank.members.sessions import end_member_access
 from timebank.offers.models import Listing, ListingContact
 from timebank.sms.models import InboundMessage, OutboxMessage
 
@@ -347,6 +348,7 @@ def erase_member(
         )
     stamp = now()
     _forget_person(member, stamp)
+    end_member_access(session, bank_id, member_id, "erased", lambda: stamp)
     _forget_listings(session, bank_id, member_id, stamp)
     session.execute(
         sa.update(ListingContact)
