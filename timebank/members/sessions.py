@@ -162,7 +162,7 @@ def _end_sessions(
             synchronize_session=False
         )
     )
-    return result.rowcount  # type: ignore[attr-defined, no-any-return]
+    return result.rowcount  # type: ignore[attr-defined]
 
 
 @use_case
@@ -276,4 +276,4 @@ def purge_sessions(
         )
     )
     session.commit()
-    return result.rowcount  # type: ignore[attr-defined, no-any-return]
+    return result.rowcount  # type: ignore[attr-defined]

@@ -10,11 +10,12 @@ clears the cookie of a browser whose session ended, with a plain word on why.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from timebank.clock import utcnow
+from timebank.clock import as_utc, utcnow
 from timebank.extensions import db
 from timebank.members import sessions
 from timebank.members.models import Member
@@ -91,6 +92,18 @@ def sign_out_ended_session():
     return redirect(url_for("auth.sign_in", next=request.path))
 
 
+def other_devices() -> int:
+    """Return how many other live sessions the signed-in member has."""
+    return sessions.other_sessions_count(
+        db.session(),
+        current_user.bank_id,
+        current_user.id,
+        current_session_id(),
+        limits(),
+        now=utcnow,
+    )
+
+
 def end_others(reason: str = "other_devices") -> int:
     """End the signed-in member's sessions on other devices; return how many ended."""
     return sessions.end_other_sessions(
@@ -101,3 +114,11 @@ def end_others(reason: str = "other_devices") -> int:
         reason,
         now=utcnow,
     )
+
+
+def last_sign_in_words(member: Member, timezone: str) -> str:
+    """Say when a member last signed in, in the bank's time, for brokers and admins."""
+    if member.last_sign_in_at is None:
+        return "Never signed in"
+    local = as_utc(member.last_sign_in_at).astimezone(ZoneInfo(timezone))
+    return f"{local:%-d %B %Y at %H:%M}"
