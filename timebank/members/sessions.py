@@ -265,7 +265,8 @@ def purge_sessions(
     """Delete sessions that ended (or ran out) more than 30 days ago; return how many."""
     cutoff = now() - KEEP_ENDED_FOR
     result = session.execute(
-        sa.delete(MemberSession).where(
+        sa.delete(MemberSession)
+        .where(
             sa.or_(
                 MemberSession.ended_at < cutoff,
                 sa.and_(
@@ -274,6 +275,7 @@ def purge_sessions(
                 ),
             )
         )
+        .execution_options(synchronize_session=False)
     )
     session.commit()
     return result.rowcount  # type: ignore[attr-defined]
