@@ -534,3 +534,64 @@ def test_a_session_never_ended_is_purged_30_days_after_it_ran_out(app, session, 
 
     assert "Deleted 1 session" in result.output
     assert count(MemberSession) == 0
+
+
+def test_an_admin_changes_a_role_through_the_api_and_the_old_token_stops(
+    app, session, bank, broker, admin
+):
+    admin_token = create_token(session, bank.id, admin.id, "Admin app")[1]
+    broker_token = create_token(session, bank.id, broker.id, "Broker tablet")[1]
+    as_broker = signed_in(app, broker)
+    api = app.test_client()
+
+    response = api.patch(
+        f"/api/v1/members/{broker.id}/role",
+        headers={"Authorization": f"Bearer {admin_token}"},
+        json={"role": "member"},
+    )
+
+    assert response.status_code == 200 and response.get_json()["role"] == "member"
+    assert (
+        api.get("/api/v1/me", headers={"Authorization": f"Bearer {broker_token}"}).status_code
+        == 401
+    )
+    assert is_sent_to_sign_in(as_broker.get("/home"))
+
+
+@pytest.mark.parametrize("role", ["owner", "", None, "practice"])
+def test_an_unknown_role_is_refused_and_changes_nothing(app, session, bank, broker, admin, role):
+    admin_token = create_token(session, bank.id, admin.id, "Admin app")[1]
+    as_broker = signed_in(app, broker)
+
+    response = app.test_client().patch(
+        f"/api/v1/members/{broker.id}/role",
+        headers={"Authorization": f"Bearer {admin_token}"},
+        json={"role": role},
+    )
+
+    assert response.status_code == 422
+    assert fresh(Member, broker.id).role == "broker"
+    assert as_broker.get("/broker").status_code == 200
+
+
+def test_a_broker_cannot_change_roles(app, session, bank, broker, joyce):
+    as_broker = signed_in(app, broker)
+
+    through_api = as_broker.patch(f"/api/v1/members/{joyce.id}/role", json={"role": "admin"})
+    through_page = as_broker.post(f"/admin/members/{joyce.id}/role", data={"role": "admin"})
+
+    assert through_api.status_code == 403 and through_page.status_code == 403
+    assert fresh(Member, joyce.id).role == "member"
+
+
+def test_another_banks_member_keeps_their_role(app, session, bank, admin):
+    from tests.factories import TimeBankFactory
+
+    stranger = MemberFactory(bank=TimeBankFactory(), display_name="Otto Other", role="broker")
+    as_admin = signed_in(app, admin)
+
+    page = as_admin.post(f"/admin/members/{stranger.id}/role", data={"role": "member"})
+    api = as_admin.patch(f"/api/v1/members/{stranger.id}/role", json={"role": "member"})
+
+    assert page.status_code == 404 and api.status_code == 404
+    assert fresh(Member, stranger.id).role == "broker"
