@@ -108,6 +108,7 @@ def test_a_suspended_brokers_open_session_can_no_longer_read_a_referral(
 
     response = as_broker.get(page)
     assert is_sent_to_sign_in(response)
+    assert response.headers["Location"] == f"/sign-in?next=/broker/referrals/{referral.id}"
     assert "07812" not in response.get_data(as_text=True)
     assert as_broker.get(page).status_code == 302
 
@@ -122,6 +123,7 @@ def test_a_suspended_broker_cannot_record_a_safeguarding_check(
     )
 
     assert is_sent_to_sign_in(response)
+    assert response.headers["Location"] == "/sign-in"  # never back to a form's address
     assert count(MemberCheck) == 0
 
 
@@ -193,8 +195,34 @@ def test_an_erased_member_is_signed_out_and_their_sessions_are_ended(app, sessio
     erase_member(session, bank.id, joyce.id)
 
     assert is_sent_to_sign_in(as_joyce.get("/profile/my-data"))
+    # Erasure also deletes the record of when they signed in.
+    assert count(MemberSession, MemberSession.member_id == joyce.id) == 0
+
+
+def test_leaving_ends_the_sessions_on_the_server_with_the_reason(app, session, bank, joyce):
+    signed_in(app, joyce)
+    signed_in(app, joyce)
+
+    set_member_status(session, bank.id, joyce.id, "left")
+
     rows = db.session.scalars(sa.select(MemberSession).filter_by(member_id=joyce.id)).all()
-    assert rows and all(row.ended_at is not None for row in rows)
+    assert len(rows) == 2
+    assert {(row.ended_reason, row.ended_at is not None) for row in rows} == {("left", True)}
+
+
+def test_a_members_own_data_lists_their_sign_ins_without_the_session_id(app, bank, joyce):
+    old = signed_in(app, joyce)
+    old.post("/sign-out")
+    as_joyce = signed_in(app, joyce)
+    with as_joyce.session_transaction() as browser:
+        session_id = browser["sid"]
+
+    text = as_joyce.get("/profile/my-data/my-data.txt").get_data(as_text=True)
+
+    assert "Times you signed in on the web" in text
+    assert text.count("Signed in: ") == 2 and "Why it ended: You signed out" in text
+    digests = set(db.session.scalars(sa.select(MemberSession.digest)))
+    assert session_id not in text and not any(digest in text for digest in digests)
 
 
 def test_a_role_change_from_broker_to_member_ends_the_session(app, bank, broker, admin, as_broker):

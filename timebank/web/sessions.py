@@ -89,7 +89,9 @@ def sign_out_ended_session():
     if request.path.startswith(API_PATH):
         return None
     flash(ENDED_MESSAGES.get(reason or "", ENDED_OTHERWISE))
-    return redirect(url_for("auth.sign_in", next=request.path))
+    # Back to the page after signing in; a form's address would only answer a GET with 405.
+    back = request.path if request.method == "GET" else None
+    return redirect(url_for("auth.sign_in", next=back))
 
 
 def other_devices() -> int:
