@@ -17,6 +17,8 @@ LOG_LEVEL = "INFO"
 # Members on the web.
 # A signed-in session ends after this many minutes without a request.
 SESSION_IDLE_MINUTES = 60
+# However busy, a signed-in session ends this many hours after signing in.
+SESSION_MAX_HOURS = 12
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Sign-in codes sent by SMS: how long they last and how many wrong guesses they take.

@@ -41,6 +41,7 @@ JOBS = (
     Job(("broker", "scan", "--all"), 60 * 60),
     Job(("broker", "link-exchanges", "--all"), 15 * 60),
     Job(("reports", "refresh", "--all"), 15 * 60),
+    Job(("sessions", "purge"), 24 * 60 * 60),
 )
 
 

@@ -127,6 +127,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("PATCH", "/api/v1/members/{member_id}/status"): Row(
         answers(broker=403), path=sam, body=lambda ids: {"status": "suspended"}
     ),
+    ("PATCH", "/api/v1/members/{member_id}/role"): Row(
+        answers(broker=403), path=sam, body=lambda ids: {"role": "broker"}
+    ),
     # Balances: a member sees their own; brokers anyone's.
     ("GET", "/api/v1/me/balance"): Row(MEMBERS_ONLY, other_bank=None),
     ("GET", "/api/v1/members/{member_id}/balance"): Row(BROKERS_ONLY, path=sam),

@@ -103,6 +103,7 @@ def test_spreadsheets_come_as_a_zip_of_csv_files(client, session, bank):
         "texts.csv",
         "texts_received.csv",
         "sign_in_codes.csv",
+        "sign_ins.csv",
     }
     transfers = list(csv.DictReader(io.StringIO(archive.read("transfers.csv").decode())))
     assert [(row["Id"], row["Minutes"], row["Given by"]) for row in transfers] == [

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 
 import pytest
 
 from tests.factories import MemberFactory
+from tests.functional.ledger_pages import OwnContextClient
 from timebank.members.signin import set_password
 
 PASSWORD = "blue kettle garden"
@@ -119,13 +121,18 @@ def test_sign_out_ends_the_session(client, bank, joyce):
     assert client.get("/home").headers["Location"].startswith("/sign-in")
 
 
-def test_session_ends_after_the_idle_time(database_url, bank, joyce):
+def test_session_ends_after_the_idle_time(database_url, bank, joyce, monkeypatch):
+    from timebank.clock import utcnow
+    from timebank.web import sessions
+
     with app_with(database_url, SESSION_IDLE_MINUTES=30) as app:
-        client = app.test_client()
+        # Each request in a context of its own, as in production, so the member is looked
+        # up afresh rather than kept from the previous request.
+        client = OwnContextClient(app, app.response_class, use_cookies=True)
         sign_in(client, bank)
         assert client.get("/home").status_code == 200
-        with client.session_transaction() as browser_session:
-            browser_session["seen"] -= 31 * 60
+        later = utcnow() + dt.timedelta(minutes=31)
+        monkeypatch.setattr(sessions, "utcnow", lambda: later)
         response = client.get("/home")
         assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
         assert b"had not used the service" in client.get("/sign-in").data

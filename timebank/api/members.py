@@ -1,4 +1,4 @@
-"""Members, for brokers and admins: search, details, signing up, and an admin's status change."""
+"""Members, for brokers and admins: search, details, signing up, and admins' status and roles."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from timebank.extensions import db
 from timebank.ledger.queries import balance_summary
 from timebank.members.models import MEMBER_STATUSES, ROLES, Member
 from timebank.members.profile import member_of_bank
-from timebank.members.services import set_member_status
+from timebank.members.services import set_member_role, set_member_status
 from timebank.members.signup import SignUp, sign_up_member
 
 blp = api_blueprint("api_members", __name__, "Members of the time bank, for brokers and admins.")
@@ -77,6 +77,10 @@ class NewMemberSchema(ma.Schema):
 
 class MemberStatusSchema(ma.Schema):
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(SETTABLE_STATUSES))
+
+
+class MemberRoleSchema(ma.Schema):
+    role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
 
 
 MemberPageSchema = page_schema(MemberSummarySchema, "MemberPage")
@@ -160,3 +164,20 @@ def change_status(args: dict[str, Any], member_id: int):
     if member.erased_at is not None:
         abort(409, message="This member's details were erased, so their status stays as it is.")
     return _details(set_member_status(db.session(), bank_id, member_id, args["status"]))
+
+
+@blp.patch(f"/members/<{ID}:member_id>/role")
+@require_role("admin")
+@blp.arguments(MemberRoleSchema(), location="json")
+@blp.response(200, MemberDetailSchema)
+def change_role(args: dict[str, Any], member_id: int):
+    """Make a member a member, broker or admin; it signs them out everywhere (admins).
+
+    Their tokens acting above the new role are revoked. The only admin of a time bank
+    cannot be made anything else (422).
+    """
+    bank_id = caller().bank_id
+    member = member_of_bank(db.session(), bank_id, member_id)
+    if member.erased_at is not None:
+        abort(409, message="This member's details were erased, so their role stays as it is.")
+    return _details(set_member_role(db.session(), bank_id, member_id, args["role"]))

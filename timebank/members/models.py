@@ -86,6 +86,60 @@ class Member(Base):
         return f"<Member {self.id} {self.display_name!r}>"
 
 
+# Why a session ended: the member signed out here or on their other devices, changed their
+# password, was suspended, left, was erased or got another role, or the session timed out.
+SESSION_END_REASONS = (
+    "signed_out",
+    "other_devices",
+    "password_changed",
+    "suspended",
+    "left",
+    "erased",
+    "status_changed",
+    "role_changed",
+    "idle",
+    "expired",
+)
+
+
+class MemberSession(Base):
+    """A signed-in web session, held on the server so that it can be ended at once.
+
+    The browser's cookie carries a random session id; only its SHA-256 digest is stored
+    (like an API token, it is long and random). Every request with the cookie checks the
+    row: not ended, not too old, not idle too long, and the member still active with the
+    role the session was opened with.
+    """
+
+    __tablename__ = "member_sessions"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["bank_id", "member_id"], ["members.bank_id", "members.id"]),
+        sa.CheckConstraint(one_of("role", ROLES), name="role_known"),
+        sa.CheckConstraint(one_of("ended_reason", SESSION_END_REASONS), name="ended_reason_known"),
+        sa.CheckConstraint(
+            "(ended_at IS NULL) = (ended_reason IS NULL)", name="ended_with_a_reason"
+        ),
+        sa.Index("ix_member_sessions_bank_id_member_id", "bank_id", "member_id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # hex SHA-256 of the id in the cookie; the id itself is never stored.
+    digest: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    bank_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("time_banks.id"))
+    member_id: so.Mapped[int]
+    # The member's role when the session was opened: a change of role ends the session.
+    role: so.Mapped[str] = so.mapped_column(sa.String(16))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), default=utcnow
+    )
+    # Written at most once a minute, so not every page view is a write.
+    last_seen_at: so.Mapped[dt.datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), default=utcnow
+    )
+    ended_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    ended_reason: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+
+
 SIGN_IN_CODE_PURPOSES = ("sign_in", "reset")
 
 

@@ -21,9 +21,10 @@ from timebank.db import use_case
 from timebank.errors import InvalidInput
 from timebank.ledger.models import Account, Transfer
 from timebank.ledger.rules import format_duration
-from timebank.members.models import Member, Organisation, SignInCode
+from timebank.members.models import Member, MemberSession, Organisation, SignInCode
 from timebank.members.profile import member_of_bank
 from timebank.members.services import account_of
+from timebank.members.sessions import end_member_access
 from timebank.offers.models import Listing, ListingContact
 from timebank.sms.models import InboundMessage, OutboxMessage
 
@@ -33,6 +34,18 @@ PSEUDONYM_LENGTH = 4
 # Odd, so multiplying by it shuffles ids within each power of two without collisions.
 PSEUDONYM_SHUFFLE = 0x9E3779B1
 ERASED_TEXT = "Removed when this member's details were erased."
+SESSION_END_WORDS = {
+    "signed_out": "You signed out",
+    "other_devices": "You signed out of your other devices",
+    "password_changed": "The password was changed",
+    "suspended": "Your membership was suspended",
+    "left": "You left the time bank",
+    "erased": "Your details were erased",
+    "status_changed": "Your membership changed",
+    "role_changed": "Your role changed",
+    "idle": "Not used for a while",
+    "expired": "Signed in for a long time",
+}
 HIDDEN_CODE = "A sign-in code (the code itself is not kept in this copy)."
 
 
@@ -281,6 +294,24 @@ def _codes(session: so.Session, bank_id: int, member_id: int) -> Section:
     return section
 
 
+def _sessions(session: so.Session, bank_id: int, member_id: int) -> Section:
+    section = Section(
+        "Times you signed in on the web (kept 30 days after each ended)",
+        "sign_ins",
+        ("Signed in", "Last used", "Ended", "Why it ended"),
+    )
+    for row in session.scalars(
+        sa.select(MemberSession)
+        .where(MemberSession.bank_id == bank_id, MemberSession.member_id == member_id)
+        .order_by(MemberSession.created_at, MemberSession.id)
+    ):
+        section.rows.append(
+            (_when(row.created_at), _when(row.last_seen_at), _when(row.ended_at),
+             SESSION_END_WORDS.get(row.ended_reason or "", ""))
+        )  # fmt: skip
+    return section
+
+
 def member_data(session: so.Session, bank_id: int, member_id: int) -> list[Section]:
     """Return everything the time bank holds about a member, section by section."""
     member = member_of_bank(session, bank_id, member_id)
@@ -294,6 +325,7 @@ def member_data(session: so.Session, bank_id: int, member_id: int) -> list[Secti
         _texts(session, bank_id, member_id),
         _texts_in(session, bank_id, member_id),
         _codes(session, bank_id, member_id),
+        _sessions(session, bank_id, member_id),
     ]
 
 
@@ -347,6 +379,7 @@ def erase_member(
         )
     stamp = now()
     _forget_person(member, stamp)
+    end_member_access(session, bank_id, member_id, "erased", lambda: stamp)
     _forget_listings(session, bank_id, member_id, stamp)
     session.execute(
         sa.update(ListingContact)
@@ -363,6 +396,11 @@ def erase_member(
     session.execute(
         sa.delete(SignInCode).where(
             SignInCode.bank_id == bank_id, SignInCode.member_id == member_id
+        )
+    )
+    session.execute(
+        sa.delete(MemberSession).where(
+            MemberSession.bank_id == bank_id, MemberSession.member_id == member_id
         )
     )
     session.commit()

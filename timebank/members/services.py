@@ -14,6 +14,7 @@ from timebank.errors import InvalidInput, NotFound
 from timebank.ledger.models import Account
 from timebank.members.models import MEMBER_STATUSES, ORGANISATION_KINDS, ROLES, Member, Organisation
 from timebank.members.phones import normalise_mobile
+from timebank.members.sessions import end_member_access
 from timebank.tenancy.models import TimeBank
 
 
@@ -146,8 +147,58 @@ def set_member_status(
     session.execute(
         sa.update(Account).where(Account.member_id == member_id).values(is_open=status == "active")
     )
+    if status != "active":
+        reason = status if status in ("suspended", "left") else "status_changed"
+        end_member_access(session, bank_id, member_id, reason, now)
     session.commit()
     return member
+
+
+@use_case
+def set_member_role(
+    session: so.Session,
+    bank_id: int,
+    member_id: int,
+    role: str,
+    now: Callable[[], dt.datetime] = utcnow,
+) -> Member:
+    """Change a member's role: their sessions end, and tokens above the new role stop.
+
+    A time bank always keeps at least one active admin.
+    """
+    if role not in ROLES:
+        raise InvalidInput(f"A role is one of: {', '.join(ROLES)}.")
+    member = session.get(Member, member_id)
+    if member is None or member.bank_id != bank_id:
+        raise NotFound("There is no such member in this time bank.")
+    if member.role == role:
+        return member
+    if member.role == "admin" and _other_admins(session, bank_id, member_id) == 0:
+        raise InvalidInput(
+            f"{member.display_name} is the only admin of this time bank."
+            " Make someone else an admin first."
+        )
+    member.role = role
+    end_member_access(session, bank_id, member_id, "role_changed", now, role=role)
+    session.commit()
+    return member
+
+
+def _other_admins(session: so.Session, bank_id: int, member_id: int) -> int:
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Member)
+            .where(
+                Member.bank_id == bank_id,
+                Member.id != member_id,
+                Member.role == "admin",
+                Member.status == "active",
+                Member.erased_at.is_(None),
+            )
+        )
+        or 0
+    )
 
 
 def account_of(session: so.Session, bank_id: int, member_id: int) -> Account:

@@ -1,4 +1,4 @@
-"""Admin pages: members and their status, and erasing the details of members who left."""
+"""Admin pages: members, their status and role, and erasing the details of members who left."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from wtforms.fields.choices import SelectChoice
 
 from timebank.errors import TimeBankError
 from timebank.extensions import db
-from timebank.members.models import MEMBER_STATUSES
+from timebank.members.models import MEMBER_STATUSES, ROLES, Member
 from timebank.members.phones import format_national
 from timebank.members.privacy import erase_member
-from timebank.members.services import set_member_status
-from timebank.web.access import member_in_bank, role_required
+from timebank.members.services import set_member_role, set_member_status
+from timebank.web.access import current_bank, member_in_bank, role_required
 from timebank.web.forms import show_error
 from timebank.web.member_search import search_members
+from timebank.web.sessions import last_sign_in_words
 
 bp = Blueprint("admin", __name__)
 
@@ -32,6 +33,17 @@ class StatusForm(FlaskForm):
         "Status",
         choices=[SelectChoice(status, STATUS_NAMES[status]) for status in MEMBER_STATUSES],
     )
+
+
+ROLE_NAMES = {
+    "member": "Member",
+    "broker": "Broker (signs people up, matches and follows up)",
+    "admin": "Admin (also settings, statuses and roles)",
+}
+
+
+class RoleForm(FlaskForm):
+    role = RadioField("Role", choices=[SelectChoice(role, ROLE_NAMES[role]) for role in ROLES])
 
 
 class EraseForm(FlaskForm):
@@ -58,8 +70,38 @@ def member(member_id: int):
         else:
             flash(f"{person.display_name} is now: {STATUS_NAMES[person.status]}.", "success")
             return redirect(url_for("admin.member", member_id=person.id))
-    mobile = format_national(person.mobile_e164) if person.mobile_e164 else None
-    return render_template("admin/member.html", person=person, form=form, mobile=mobile)
+    return _member_page(person, form, RoleForm(formdata=None, role=person.role))
+
+
+def _member_page(person: Member, form: StatusForm, role_form: RoleForm) -> str:
+    return render_template(
+        "admin/member.html",
+        person=person,
+        form=form,
+        role_form=role_form,
+        mobile=format_national(person.mobile_e164) if person.mobile_e164 else None,
+        last_sign_in=last_sign_in_words(person, current_bank().timezone),
+    )
+
+
+@bp.post("/admin/members/<int:member_id>/role")
+@role_required("admin")
+def role(member_id: int):
+    person = member_in_bank(member_id)
+    form = RoleForm()
+    if person.erased_at is None and form.validate_on_submit():
+        try:
+            set_member_role(db.session(), person.bank_id, person.id, form.role.data)
+        except TimeBankError as error:
+            show_error(form, "role", error)
+        else:
+            flash(
+                f"{person.display_name} is now: {ROLE_NAMES[person.role]}. If they were signed"
+                " in, they need to sign in again.",
+                "success",
+            )
+            return redirect(url_for("admin.member", member_id=person.id))
+    return _member_page(person, StatusForm(formdata=None, status=person.status), form)
 
 
 @bp.route("/admin/members/<int:member_id>/erase", methods=["GET", "POST"])

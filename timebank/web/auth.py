@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -17,7 +16,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired
@@ -28,6 +27,7 @@ from timebank.members import signin
 from timebank.members.models import Member
 from timebank.members.phones import normalise_mobile
 from timebank.tenancy.models import TimeBank
+from timebank.web import sessions
 from timebank.web.forms import show_error
 
 bp = Blueprint("auth", __name__)
@@ -44,10 +44,7 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_member(member_id: str) -> Member | None:
-    try:
-        return db.session.get(Member, int(member_id))
-    except ValueError:
-        return None
+    return sessions.load_member(member_id)
 
 
 def _code_policy() -> signin.CodePolicy:
@@ -106,9 +103,7 @@ def _safe_next(default: str) -> str:
 
 
 def _start_session(member: Member) -> None:
-    session.clear()
-    login_user(member)
-    session["seen"] = time.time()
+    sessions.start(member)
 
 
 def _identifier_key() -> str:
@@ -208,6 +203,7 @@ def new_password():
         except TimeBankError as error:
             show_error(form, "password", error)
         else:
+            sessions.end_others(reason="password_changed")
             flash(
                 "Your new password is saved. Use it with your mobile number next time.", "success"
             )
@@ -217,7 +213,6 @@ def new_password():
 
 @bp.post("/sign-out")
 def sign_out():
-    logout_user()
-    session.clear()
+    sessions.end()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))

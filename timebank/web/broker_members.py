@@ -26,6 +26,7 @@ from timebank.members.phones import format_national
 from timebank.members.services import account_of
 from timebank.web.access import current_bank, member_in_bank, role_required
 from timebank.web.forms import show_error
+from timebank.web.sessions import last_sign_in_words
 
 bp = Blueprint("broker_members", __name__)
 
@@ -74,13 +75,15 @@ def _date(form: FlaskForm, name: str, text: str) -> dt.date | None:
 def _page(person: Member, **forms: Any) -> str:
     """Render the member's page with fresh forms, or the ones given (with their errors)."""
     session = db.session()
-    today = today_in(current_bank().timezone)
+    timezone = current_bank().timezone
+    today = today_in(timezone)
     checks = safeguarding.checks_of(session, person.bank_id, person.id)
     return render_template(
         "broker_members/member.html",
         person=person,
         mobile=format_national(person.mobile_e164) if person.mobile_e164 else "",
         balance=account_of(session, person.bank_id, person.id).balance,
+        last_sign_in=last_sign_in_words(person, timezone),
         checks=[(check, safeguarding.check_is_current(check, today)) for check in checks],
         blocks=safeguarding.blocks_of(session, person.bank_id, person.id),
         actions=actions_about(session, person.bank_id, person.id, limit=10),

@@ -17,6 +17,7 @@ from timebank.members import privacy
 from timebank.members.phones import format_national
 from timebank.members.profile import ProfileChanges, changes_from, public_profile, update_profile
 from timebank.offers.queries import open_listings_of
+from timebank.web import sessions
 from timebank.web.access import current_bank, member_in_bank
 from timebank.web.forms import show_error
 
@@ -50,12 +51,35 @@ class ProfileForm(FlaskForm):
         )
 
 
+class SignOutOthersForm(FlaskForm):
+    """Only the CSRF token: the button is the whole form."""
+
+
 @bp.get("/profile")
 @login_required
 def profile():
     member = current_user
     mobile = format_national(member.mobile_e164) if member.mobile_e164 else None
-    return render_template("profile/profile.html", member=member, mobile=mobile)
+    return render_template(
+        "profile/profile.html",
+        member=member,
+        mobile=mobile,
+        other_devices=sessions.other_devices(),
+        sign_out_form=SignOutOthersForm(),
+    )
+
+
+@bp.post("/profile/sign-out-others")
+@login_required
+def sign_out_others():
+    if SignOutOthersForm().validate_on_submit():
+        ended = sessions.end_others()
+        if ended:
+            devices = "1 other device" if ended == 1 else f"{ended} other devices"
+            flash(f"You are signed out of {devices}. You are still signed in here.", "success")
+        else:
+            flash("You were not signed in anywhere else. You are still signed in here.", "success")
+    return redirect(url_for("profile.profile"))
 
 
 @bp.route("/profile/edit", methods=["GET", "POST"])

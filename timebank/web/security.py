@@ -1,25 +1,20 @@
-"""Security headers, idle sign-out, friendly error pages and sending queued texts."""
+"""Security headers, signing out ended sessions, friendly error pages and sending queued texts."""
 
 from __future__ import annotations
 
 import logging
-import time
 
 from flask import (
     Flask,
     Request,
     Response,
     current_app,
-    flash,
     jsonify,
-    redirect,
     render_template,
     request,
-    session,
-    url_for,
 )
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -28,6 +23,7 @@ from timebank.errors import TimeBankError
 from timebank.extensions import csrf, db, limiter
 from timebank.sms.backends import make_backend
 from timebank.sms.outbox import send_queued
+from timebank.web.sessions import sign_out_ended_session
 
 log = logging.getLogger("timebank.web")
 
@@ -64,7 +60,7 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     app.extensions["timebank_sms"] = make_backend(app.config["SMS_BACKEND"], app.config)
     app.session_interface = CookieSessionUnlessToken()
-    app.before_request(_end_idle_session)
+    app.before_request(sign_out_ended_session)
     app.after_request(_security_headers)
     app.after_request(_send_queued_texts)
     app.register_error_handler(TimeBankError, _time_bank_error)
@@ -106,22 +102,6 @@ class CookieSessionUnlessToken(SecureCookieSessionInterface):
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if not _token_call():
             super().save_session(app, session, response)
-
-
-def _end_idle_session():
-    """Sign a member out after SESSION_IDLE_MINUTES without a request."""
-    if _token_call() or not current_user.is_authenticated:
-        return None
-    now = time.time()
-    idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    last_seen = session.get("seen", now)
-    if now - last_seen > idle_limit:
-        logout_user()
-        session.clear()
-        flash("You were signed out because you had not used the service for a while.")
-        return redirect(url_for("auth.sign_in", next=request.path))
-    session["seen"] = now
-    return None
 
 
 # Every answer carries these, unless its view set its own.
