@@ -11,7 +11,7 @@ from timebank.broker.models import (
     SkillCategory,
 )
 from timebank.ledger.models import Account, PendingEscalation, Transfer
-from timebank.members.models import Member, Organisation, SignInCode
+from timebank.members.models import Member, MobileChange, Organisation, SignInCode
 from timebank.offers.models import Listing, ListingContact
 from timebank.referrals.models import PartnerNumber, Referral, ReferralEvent, ReferralPartner
 from timebank.reports.models import (
@@ -48,6 +48,7 @@ __all__ = [
     "Listing",
     "ListingContact",
     "Member",
+    "MobileChange",
     "Organisation",
     "OutboxMessage",
     "PendingEscalation",
