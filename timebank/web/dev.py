@@ -18,7 +18,7 @@ from wtforms.validators import InputRequired, Length
 
 from timebank.extensions import db
 from timebank.members.models import Member
-from timebank.members.phones import format_national
+from timebank.members.phones import InvalidPhoneNumber, format_national, normalise_mobile
 from timebank.referrals.models import PartnerNumber, ReferralPartner
 from timebank.sms.inbound import IncomingText, receive_text
 from timebank.sms.models import InboundMessage, OutboxMessage
@@ -93,7 +93,10 @@ def _sender(form: SimulatedTextForm) -> str | None:
     if not typed:
         form.other_number.errors = ["Type the number the text comes from."]
         return None
-    return typed
+    try:
+        return normalise_mobile(typed)  # as the provider would give it: +447123999001
+    except InvalidPhoneNumber:
+        return typed  # a name such as EVILCORP, as some senders have: it gets no answer
 
 
 def _simulate(form: SimulatedTextForm, banks: list[TimeBank]) -> str | None:
