@@ -10,9 +10,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from timebank.api.tokens import create_token
 from tests.factories import MemberFactory, TimeBankFactory, sign_in_as
 from tests.functional.ledger_pages import signed_in
+from timebank.api.tokens import create_token
 from timebank.errors import InvalidInput
 from timebank.members import mobile_change
 from timebank.members.models import Member, MobileChange

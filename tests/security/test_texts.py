@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from config import ConfigError, load_settings
 from tests.factories import MemberFactory, sign_in_as
 from tests.fakes.twilio_api import FakeTwilio, FakeTwilioServer
+from tests.fakes.twilio_webhooks import post_signed
 from tests.functional.sms_texting import (  # noqa: F401  (the app and bank fixtures)
     BANK_NUMBER,
     new_sid,
@@ -22,7 +23,6 @@ from tests.functional.sms_texting import (  # noqa: F401  (the app and bank fixt
     texting_app,
     texting_bank,
 )
-from tests.fakes.twilio_webhooks import post_signed
 from timebank.members.signin import request_sign_in_code
 from timebank.referrals.models import Referral, ReferralEvent
 from timebank.sms.backends import make_backend

@@ -158,4 +158,3 @@ def confirm_mobile_change(
         _tell_old_number(session, bank, member, old, stamp)
     session.commit()
     return member
-

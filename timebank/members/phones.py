@@ -90,6 +90,8 @@ def mobiles_allowed(regions: Sequence[str]) -> str:
 
 def _example(region: str) -> str:
     example = phonenumbers.example_number_for_type(region, PhoneNumberType.MOBILE)
+    if example is None:
+        return ""
     return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
@@ -109,7 +111,8 @@ def allowed_mobile(raw: str, regions: Sequence[str] = DEFAULT_MOBILE_REGIONS) ->
 
 
 def _mobile_of(number: phonenumbers.PhoneNumber, regions: Sequence[str], raw: str = "") -> str:
-    wanted = f"This must be {mobiles_allowed(regions)}, like {_example(regions[0])}."
+    example = _example(regions[0])
+    wanted = f"This must be {mobiles_allowed(regions)}" + (f", like {example}." if example else ".")
     region = phonenumbers.region_code_for_number(number)
     country = geocoder.country_name_for_number(number, "en") if region not in regions else ""
     if country:

@@ -95,8 +95,7 @@ def list_command() -> None:
 )
 @click.option(
     "--mobile-countries",
-    help="Whose mobiles members may have and referrals may give: country codes, e.g. GB or"
-    " GB,IE.",
+    help="Whose mobiles members may have and referrals may give: country codes, e.g. GB or GB,IE.",
 )
 def sms_command(
     slug: str,
