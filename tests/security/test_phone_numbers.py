@@ -335,3 +335,31 @@ def test_the_code_for_a_new_number_is_kept_only_as_a_hash(app, session, bank):
     assert code not in (change.code_hash, change.salt) and len(change.code_hash) == 64
     # Once sent, the text's body no longer holds the code either.
     assert all(code not in text.body for text in texts_to(session, NEW))
+
+
+def test_a_suspended_member_cannot_finish_changing_their_number(app, session, bank):
+    from timebank.members.services import set_member_status
+
+    joyce = MemberFactory(bank=bank, display_name="Joyce Campbell", mobile="07450 120567")
+    signed_in(app, joyce).post("/profile/edit", data=profile_form(mobile="07450 999888"))
+    code = code_texted_to(app, NEW)
+    set_member_status(session, bank.id, joyce.id, "suspended")
+
+    with pytest.raises(mobile_change.MobileCodeRefused):
+        mobile_change.confirm_mobile_change(session, bank.id, joyce.id, code)
+
+    assert fresh(session, joyce).mobile_e164 == OLD
+
+
+def test_erasing_a_member_forgets_the_numbers_they_asked_to_change_to(app, session, bank):
+    from timebank.members.privacy import erase_member
+    from timebank.members.services import set_member_status
+
+    joyce = MemberFactory(bank=bank, display_name="Joyce Campbell", mobile="07450 120567")
+    signed_in(app, joyce).post("/profile/edit", data=profile_form(mobile="07450 999888"))
+    set_member_status(session, bank.id, joyce.id, "left")
+
+    erase_member(session, bank.id, joyce.id)
+
+    session.rollback()
+    assert session.scalars(sa.select(MobileChange.new_e164)).all() == []

@@ -122,6 +122,8 @@ def confirm_mobile_change(
     member = session.get(Member, member_id)
     if member is None or member.bank_id != bank_id:
         raise NotFound("There is no such member in this time bank.")
+    if not member.is_active:
+        raise MobileCodeRefused("Only an active member can change their mobile number.")
     stamp = now()
     typed = "".join(ch for ch in (code or "") if ch.isdigit())
     if len(typed) != 6:

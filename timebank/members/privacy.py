@@ -21,7 +21,7 @@ from timebank.db import use_case
 from timebank.errors import InvalidInput
 from timebank.ledger.models import Account, Transfer
 from timebank.ledger.rules import format_duration
-from timebank.members.models import Member, Organisation, SignInCode
+from timebank.members.models import Member, MobileChange, Organisation, SignInCode
 from timebank.members.profile import member_of_bank
 from timebank.members.services import account_of
 from timebank.offers.models import Listing, ListingContact
@@ -363,6 +363,11 @@ def erase_member(
     session.execute(
         sa.delete(SignInCode).where(
             SignInCode.bank_id == bank_id, SignInCode.member_id == member_id
+        )
+    )
+    session.execute(
+        sa.delete(MobileChange).where(
+            MobileChange.bank_id == bank_id, MobileChange.member_id == member_id
         )
     )
     session.commit()
