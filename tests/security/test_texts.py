@@ -330,3 +330,23 @@ def test_a_twilio_address_that_does_not_resolve_is_retried_not_unknown(
     later = start + dt.timedelta(minutes=1)
     assert send_pending(session, twilio_backend(twilio), later, 50, POLICY).sent == 1
     assert len(twilio.fake.sent_to("+447450120567")) == 1
+
+
+@pytest.mark.parametrize("mobile", ["+870773123456", "07450 ABCDEF", "+1 202 555 0123"])
+def test_a_practices_api_refuses_the_numbers_its_texts_would_in_plain_words(
+    app, session, bank, admin, practice, mobile
+):
+    from timebank.api.tokens import create_token
+
+    token = create_token(session, bank.id, admin.id, "Surgery", partner_id=practice.id)[1]
+
+    response = app.test_client().post(
+        "/api/v1/referrals",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"mobile": mobile, "first_name": "Sat", "reason": "lonely"},
+    )
+
+    assert response.status_code == 422
+    detail = response.get_json()["detail"]
+    assert "This must be a UK mobile number" in detail or "has letters in it" in detail
+    assert everything_kept(session)["referrals"] == 0
