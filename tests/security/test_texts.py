@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from config import ConfigError, load_settings
-from tests.factories import MemberFactory, sign_in_as
+from tests.factories import MemberFactory, TimeBankFactory, sign_in_as
 from tests.fakes.twilio_api import FakeTwilio, FakeTwilioServer
 from tests.fakes.twilio_webhooks import post_signed
 from tests.functional.sms_texting import (  # noqa: F401  (the app and bank fixtures)
@@ -350,3 +350,26 @@ def test_a_practices_api_refuses_the_numbers_its_texts_would_in_plain_words(
     detail = response.get_json()["detail"]
     assert "This must be a UK mobile number" in detail or "has letters in it" in detail
     assert everything_kept(session)["referrals"] == 0
+
+
+def test_the_development_page_still_shows_a_sent_sign_in_code_the_outbox_forgot(database_url):
+    from timebank import create_app
+    from timebank.extensions import db
+
+    app = create_app(
+        "testing",
+        {"DATABASE_URL": database_url, "SHOW_DEV_SMS_PAGE": True, "SMS_BACKEND": "console"},
+    )
+    with app.app_context():
+        bank = TimeBankFactory(sms_number=BANK_NUMBER)
+        MemberFactory(bank=bank, mobile="07450 120567")
+        request_sign_in_code(db.session, bank.id, bank.name, "07450 120567")
+        send_pending(db.session, app.extensions["timebank_sms"], now(), 50, POLICY)
+        [text] = app.extensions["timebank_sms"].sent
+
+        page = app.test_client().get("/dev/sms").get_data(as_text=True)
+
+        assert db.session.scalars(sa.select(OutboxMessage.body)).all() == [""]
+        assert text.body in page
+        db.session.remove()
+        db.engine.dispose()

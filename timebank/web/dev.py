@@ -11,7 +11,16 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -118,6 +127,16 @@ def _latest(model, order_by, limit: int = 30) -> list:
     return list(db.session.scalars(sa.select(model).order_by(order_by.desc()).limit(limit)))
 
 
+def _remembered_words() -> dict[str, str]:
+    """Return what the console backend of this process sent, by sid.
+
+    The outbox forgets a sign-in code once its text is sent; on this page a developer still
+    needs it to sign in.
+    """
+    sent = getattr(current_app.extensions.get("timebank_sms"), "sent", [])
+    return {text.provider_sid: text.body for text in sent}
+
+
 @bp.route("/sms", methods=["GET", "POST"])
 def sms_outbox():
     banks = _banks()
@@ -133,6 +152,7 @@ def sms_outbox():
         has_banks=bool(banks),
         inbound=_latest(InboundMessage, InboundMessage.id),
         messages=_latest(OutboxMessage, OutboxMessage.id, 50),
+        remembered=_remembered_words(),
     )
     db.session.rollback()
     return page
