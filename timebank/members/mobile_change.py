@@ -158,5 +158,11 @@ def confirm_mobile_change(
     change.used_at = stamp
     if old and old != change.new_e164:
         _tell_old_number(session, bank, member, old, stamp)
-    session.commit()
+    try:
+        session.commit()
+    except sa.exc.IntegrityError:  # another member took the number at this very moment
+        session.rollback()
+        raise MobileCodeRefused(
+            "Someone in this time bank already has that mobile number."
+        ) from None
     return member
