@@ -84,6 +84,8 @@ def test_a_number_with_any_letter_is_refused_never_turned_into_digits(typed):
         "٠٧٤٥٠ ١٢٠٥٦٧",  # Arabic-Indic digits
         "\u202a07450 120567\u202c",  # direction marks a phone's contacts app pastes
         "07450\u00a0120567",  # a no-break space
+        "07450\u2013120567",  # an en dash, pasted from a letter
+        "07450/120567",
     ],
 )
 def test_digits_of_any_script_are_read_as_the_digits_they_are(typed):

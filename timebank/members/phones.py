@@ -3,7 +3,8 @@
 phonenumbers turns letters into the digits of a phone keypad (07450 ABCDEF reads as
 07450 222333), which would give a member a stranger's number. So every letter, in any
 alphabet, is refused before the library sees the text. Digits of any script (full-width
-digits from a Japanese keyboard, say) are read as the digits they are.
+digits from a Japanese keyboard, say) are read as the digits they are, and dashes pasted
+from a document as dashes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from phonenumbers import PhoneNumberType, geocoder
 from timebank.errors import InvalidInput
 
 # What a number may hold besides digits: the ways people space and group them.
-_PUNCTUATION = frozenset(" +-().")
+_PUNCTUATION = frozenset(" +-()./")
 # A sender as the provider writes one: + and up to 15 digits, the first not 0.
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
@@ -41,6 +42,8 @@ def _plain_digits(text: str) -> str:
             cleaned.append(str(unicodedata.decimal(char)))
         elif char.isspace() or char in _PUNCTUATION:
             cleaned.append(" " if char.isspace() else char)
+        elif unicodedata.category(char) == "Pd":  # dashes pasted from documents: – ‑
+            cleaned.append("-")
         elif char.isalpha():
             raise InvalidPhoneNumber(
                 f"{text} has letters in it. A phone number has only digits, like 07123 456789."
