@@ -79,3 +79,9 @@ def check_settings(settings: dict[str, Any]) -> None:
         raise ConfigError("Production needs its own TIMEBANK_SECRET_KEY; the default is not safe.")
     if not settings.get("DATABASE_URL"):
         raise ConfigError("Production needs TIMEBANK_DATABASE_URL (a PostgreSQL URL).")
+    if not settings.get("SMS_BACKEND"):
+        raise ConfigError(
+            "Production needs TIMEBANK_SMS_BACKEND set: twilio to send texts, or console to"
+            " only write who would be texted to the log (nothing is sent). Choices: console,"
+            " fake, twilio."
+        )

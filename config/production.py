@@ -18,6 +18,9 @@ REMEMBER_COOKIE_SECURE = True
 REMEMBER_COOKIE_HTTPONLY = True
 # Rate limits shared by every gunicorn worker and machine.
 RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379"
+# No default: TIMEBANK_SMS_BACKEND must say how texts go (twilio), so a server never ends
+# up writing texts to its log instead of sending them without anyone choosing that.
+SMS_BACKEND = None
 SMS_SEND_INLINE = False
 SHOW_DEV_SMS_PAGE = False
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"

@@ -11,7 +11,13 @@ from timebank.broker.models import (
     SkillCategory,
 )
 from timebank.ledger.models import Account, PendingEscalation, Transfer
-from timebank.members.models import Member, MemberSession, Organisation, SignInCode
+from timebank.members.models import (
+    Member,
+    MemberSession,
+    MobileChange,
+    Organisation,
+    SignInCode,
+)
 from timebank.offers.models import Listing, ListingContact
 from timebank.referrals.models import PartnerNumber, Referral, ReferralEvent, ReferralPartner
 from timebank.reports.models import (
@@ -49,6 +55,7 @@ __all__ = [
     "ListingContact",
     "Member",
     "MemberSession",
+    "MobileChange",
     "Organisation",
     "OutboxMessage",
     "PendingEscalation",

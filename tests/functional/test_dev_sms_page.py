@@ -102,5 +102,6 @@ def test_the_page_is_absent_outside_development(client, monkeypatch):
     assert client.post("/dev/sms", data={"body": "BAL"}).status_code == 404
     monkeypatch.setenv("TIMEBANK_SECRET_KEY", "x" * 40)
     monkeypatch.setenv("TIMEBANK_DATABASE_URL", "postgresql://db.example/timebank")
+    monkeypatch.setenv("TIMEBANK_SMS_BACKEND", "twilio")
     assert load_settings("production")["SHOW_DEV_SMS_PAGE"] is False
     assert load_settings("development")["SHOW_DEV_SMS_PAGE"] is True

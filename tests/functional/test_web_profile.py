@@ -54,7 +54,9 @@ def test_member_changes_their_details_and_sharing_choices(client, session, bank)
 
     session.refresh(joyce)
     assert "Your profile is saved" in response.get_data(as_text=True)
-    assert joyce.mobile_e164 == "+447450999888" and joyce.email == "joyce@example.org"
+    # A new mobile waits for the code texted to it (tests/security/test_phone_numbers.py).
+    assert "We have texted a code to 07450 999888" in response.get_data(as_text=True)
+    assert joyce.mobile_e164 == "+447450120567" and joyce.email == "joyce@example.org"
     assert (joyce.area, joyce.skills, joyce.availability) == (
         "Catford",
         "Shopping, a chat over tea",

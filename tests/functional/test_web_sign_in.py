@@ -187,6 +187,7 @@ def test_production_cookies_are_secure_httponly_and_samesite(monkeypatch):
 
     monkeypatch.setenv("TIMEBANK_SECRET_KEY", "x" * 40)
     monkeypatch.setenv("TIMEBANK_DATABASE_URL", "postgresql://db.example/timebank")
+    monkeypatch.setenv("TIMEBANK_SMS_BACKEND", "twilio")
     settings = load_settings("production")
     assert settings["SESSION_COOKIE_SECURE"] and settings["SESSION_COOKIE_HTTPONLY"]
     assert settings["SESSION_COOKIE_SAMESITE"] == "Lax"

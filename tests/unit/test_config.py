@@ -51,6 +51,7 @@ def test_production_refuses_to_start_without_a_database_url(monkeypatch):
 def test_production_starts_with_its_own_key_and_database(monkeypatch):
     monkeypatch.setenv("TIMEBANK_SECRET_KEY", "a-long-random-secret")
     monkeypatch.setenv("TIMEBANK_DATABASE_URL", "postgresql://db/timebank")
+    monkeypatch.setenv("TIMEBANK_SMS_BACKEND", "twilio")
     settings = load_settings("production")
     assert settings["SESSION_COOKIE_SECURE"] is True
 
@@ -72,6 +73,7 @@ def test_create_app_in_production_without_settings_fails_loudly(monkeypatch):
 def test_production_pool_has_no_ping_per_transaction_but_recycles_and_keeps_alive(monkeypatch):
     monkeypatch.setenv("TIMEBANK_SECRET_KEY", "a-long-random-secret")
     monkeypatch.setenv("TIMEBANK_DATABASE_URL", "postgresql://db/timebank")
+    monkeypatch.setenv("TIMEBANK_SMS_BACKEND", "twilio")
     options = load_settings("production")["SQLALCHEMY_ENGINE_OPTIONS"]
     assert "pool_pre_ping" not in options
     assert options["pool_recycle"] > 0 and options["connect_args"]["keepalives"] == 1

@@ -64,7 +64,10 @@ class NewMemberSchema(ma.Schema):
     mobile = Text(
         load_default="",
         validate=ma.validate.Length(max=30),
-        metadata={"description": "A UK mobile number, as people write it; optional."},
+        metadata={
+            "description": "A mobile number of a country the bank allows (UK only by"
+            " default), as people write it; optional. Letters are refused."
+        },
     )
     area = Text(load_default="", validate=ma.validate.Length(max=80))
     skills = Text(load_default="", validate=ma.validate.Length(max=300))

@@ -25,7 +25,7 @@ from timebank.api.pagination import PageArgsSchema, decode_cursor, page, page_sc
 from timebank.clock import utcnow
 from timebank.errors import InvalidInput, NotAllowed, NotFound, TimeBankError
 from timebank.extensions import db
-from timebank.members.phones import InvalidPhoneNumber, normalise_mobile
+from timebank.members.phones import InvalidPhoneNumber, allowed_mobile
 from timebank.referrals.grammar import MAX_REASON, redact_identifiers, reference
 from timebank.referrals.models import REFERRAL_STATUSES, Referral, ReferralPartner
 from timebank.referrals.services import member_with_mobile, open_referral_for, referral_history
@@ -319,18 +319,18 @@ def make_referral(args: dict[str, Any]):
     """
     partner = _practice_partner()
     session = db.session()
+    bank = session.get(TimeBank, partner.bank_id)
+    assert bank is not None
     try:
-        e164 = normalise_mobile(args["mobile"])
+        e164 = allowed_mobile(args["mobile"], bank.allowed_mobile_regions)
     except InvalidPhoneNumber as error:
-        raise InvalidInput(f"{args['mobile']} is not a mobile number we can text.") from error
+        raise InvalidInput(error.message) from error
     existing = open_referral_for(session, partner.bank_id, e164)
     if existing is not None:
         raise AlreadyReferred(
             f"That patient already has an open referral, {reference(existing.id)}. "
             "No new referral was made."
         )
-    bank = session.get(TimeBank, partner.bank_id)
-    assert bank is not None
     command = Refer(args["mobile"], args["first_name"], args["reason"])
     handle_refer(session, bank, partner, command, utcnow())
     made = open_referral_for(session, partner.bank_id, e164)

@@ -171,6 +171,35 @@ class SignInCode(Base):
     used_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
 
 
+class MobileChange(Base):
+    """A new mobile number a member asked for, waiting for the code texted to it.
+
+    The member's number changes only when they type that code, so a mistyped or someone
+    else's number never receives their sign-in codes. Only a hash of the code is kept; the
+    newest unused row is the one that counts.
+    """
+
+    __tablename__ = "mobile_changes"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["bank_id", "member_id"], ["members.bank_id", "members.id"]),
+        sa.Index("ix_mobile_changes_member_id_created_at", "member_id", "created_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    bank_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("time_banks.id"))
+    member_id: so.Mapped[int]
+    new_e164: so.Mapped[str] = so.mapped_column(sa.String(16))
+    # HMAC-SHA256 of the code, keyed with `salt` (random per row).
+    salt: so.Mapped[str] = so.mapped_column(sa.String(43))
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), default=utcnow
+    )
+    expires_at: so.Mapped[dt.datetime] = so.mapped_column(sa.DateTime(timezone=True))
+    failed_attempts: so.Mapped[int] = so.mapped_column(default=0)
+    used_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+
+
 class Organisation(Base):
     """A group that holds an account: the community pot, the bank, a GP practice, a club."""
 

@@ -21,7 +21,13 @@ from timebank.db import use_case
 from timebank.errors import InvalidInput
 from timebank.ledger.models import Account, Transfer
 from timebank.ledger.rules import format_duration
-from timebank.members.models import Member, MemberSession, Organisation, SignInCode
+from timebank.members.models import (
+    Member,
+    MemberSession,
+    MobileChange,
+    Organisation,
+    SignInCode,
+)
 from timebank.members.profile import member_of_bank
 from timebank.members.services import account_of
 from timebank.members.sessions import end_member_access
@@ -401,6 +407,11 @@ def erase_member(
     session.execute(
         sa.delete(MemberSession).where(
             MemberSession.bank_id == bank_id, MemberSession.member_id == member_id
+        )
+    )
+    session.execute(
+        sa.delete(MobileChange).where(
+            MobileChange.bank_id == bank_id, MobileChange.member_id == member_id
         )
     )
     session.commit()

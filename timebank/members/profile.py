@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput, NotFound
+from timebank.members.mobile_change import stage_mobile_change
 from timebank.members.models import Member
-from timebank.members.phones import InvalidPhoneNumber, format_national, normalise_mobile
+from timebank.members.phones import InvalidPhoneNumber, allowed_mobile, format_national
+from timebank.tenancy.models import TimeBank
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MEMBERS_PER_PAGE = 25
@@ -74,11 +79,17 @@ def clean_text(field: str, value: str) -> str:
 def clean_mobile(
     session: so.Session, bank_id: int, raw: str, member_id: int | None = None
 ) -> str | None:
-    """Return the number in E.164, or None when blank; raise if invalid or someone else's."""
+    """Return the number in E.164, or None when blank; raise if invalid or someone else's.
+
+    Only a mobile of a country the bank allows (its `mobile_regions`) is taken.
+    """
     if not (raw or "").strip():
         return None
+    bank = session.get(TimeBank, bank_id)
+    if bank is None:
+        raise NotFound("There is no such time bank.")
     try:
-        e164 = normalise_mobile(raw)
+        e164 = allowed_mobile(raw, bank.allowed_mobile_regions)
     except InvalidPhoneNumber as error:
         raise InvalidDetail("mobile", error.message) from None
     taken = session.scalar(
@@ -115,11 +126,27 @@ def member_of_bank(session: so.Session, bank_id: int, member_id: int) -> Member:
     return member
 
 
+@dataclass(frozen=True)
+class ProfileSaved:
+    """The saved member, and the new mobile number waiting for its code, if one was given."""
+
+    member: Member
+    mobile_waiting: str | None = None
+
+
 @use_case
 def update_profile(
-    session: so.Session, bank_id: int, member_id: int, changes: ProfileChanges
-) -> Member:
-    """Save a member's own details and what other members may see of them."""
+    session: so.Session,
+    bank_id: int,
+    member_id: int,
+    changes: ProfileChanges,
+    now: Callable[[], dt.datetime] = utcnow,
+) -> ProfileSaved:
+    """Save a member's own details and what other members may see of them.
+
+    A new mobile number is not saved yet: a code is texted to it, and it becomes theirs
+    when they type the code (see `mobile_change`). Removing the number takes effect at once.
+    """
     member = member_of_bank(session, bank_id, member_id)
     name = clean_name(changes.display_name)
     mobile = clean_mobile(session, bank_id, changes.mobile, member_id)
@@ -129,7 +156,14 @@ def update_profile(
             "mobile", "Enter a mobile number or an email address, so you can sign in."
         )
     texts = {field: clean_text(field, getattr(changes, field)) for field in LIMITS}
-    member.display_name, member.mobile_e164, member.email = name, mobile, email
+    new_mobile = mobile if mobile is not None and mobile != member.mobile_e164 else None
+    if new_mobile is not None:
+        bank = session.get(TimeBank, bank_id)
+        assert bank is not None
+        stage_mobile_change(session, bank, member, new_mobile, now())
+    else:
+        member.mobile_e164 = mobile
+    member.display_name, member.email = name, email
     member.area = texts.pop("area") or None
     for field, value in texts.items():
         setattr(member, field, value)
@@ -137,7 +171,7 @@ def update_profile(
     member.show_mobile = changes.show_mobile
     member.show_area = changes.show_area
     session.commit()
-    return member
+    return ProfileSaved(member, format_national(new_mobile) if new_mobile else None)
 
 
 def changes_from(member: Member) -> ProfileChanges:

@@ -13,7 +13,7 @@ from timebank.db import use_case
 from timebank.errors import InvalidInput, NotFound
 from timebank.ledger.models import Account
 from timebank.members.models import MEMBER_STATUSES, ORGANISATION_KINDS, ROLES, Member, Organisation
-from timebank.members.phones import normalise_mobile
+from timebank.members.phones import allowed_mobile
 from timebank.members.sessions import end_member_access
 from timebank.tenancy.models import TimeBank
 
@@ -76,7 +76,7 @@ def stage_member(
     unknown = set(details) - set(MEMBER_DETAILS)
     if unknown:
         raise InvalidInput(f"Unknown member details: {', '.join(sorted(unknown))}.")
-    e164 = normalise_mobile(mobile) if mobile else None
+    e164 = allowed_mobile(mobile, bank.allowed_mobile_regions) if mobile else None
     email = (email or "").strip().lower() or None
     if e164 and session.scalar(
         sa.select(Member.id).where(Member.bank_id == bank_id, Member.mobile_e164 == e164)

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import phonenumbers
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.members.phones import InvalidPhoneNumber, normalise_mobile
+from timebank.members.phones import InvalidPhoneNumber, allowed_mobile, mobiles_allowed
 from timebank.referrals.grammar import redact_identifiers, reference, tidy_first_name
 from timebank.referrals.models import PartnerNumber, Referral, ReferralPartner
 from timebank.referrals.services import move, open_referral_for, tell_brokers
@@ -41,18 +40,16 @@ def partner_for_number(session: so.Session, bank_id: int, e164: str) -> Referral
     )
 
 
-def _textable_mobile(raw: str) -> str | None:
-    """Return the patient's number in E.164 if it is a mobile we can text, else None."""
+def _textable_mobile(raw: str, bank: TimeBank) -> str | None:
+    """Return the patient's number in E.164 if it is a mobile the bank can text, else None.
+
+    Only mobiles of the countries the bank allows (UK by default): never a landline, a
+    premium or personal number, or a satellite phone.
+    """
     try:
-        e164 = normalise_mobile(raw)
+        return allowed_mobile(raw, bank.allowed_mobile_regions)
     except InvalidPhoneNumber:
         return None
-    kind = phonenumbers.number_type(phonenumbers.parse(e164))
-    mobile_kinds = (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    )
-    return e164 if kind in mobile_kinds else None
 
 
 def _new_referral(
@@ -88,9 +85,11 @@ def handle_refer(
     now: dt.datetime,
 ) -> str:
     """Record a partner's referral, invite the patient, tell brokers; return the reply."""
-    e164 = _textable_mobile(command.mobile)
+    e164 = _textable_mobile(command.mobile, bank)
     if e164 is None:
-        return replies.referral_bad_number(command.mobile)
+        return replies.referral_bad_number(
+            command.mobile, mobiles_allowed(bank.allowed_mobile_regions)
+        )
     existing = open_referral_for(session, bank.id, e164)
     if existing is not None:
         return replies.referral_already_open(reference(existing.id))

@@ -61,11 +61,20 @@ class _Remembering:
 
 
 class ConsoleBackend(_Remembering):
-    """Development: write each text to the log instead of sending it."""
+    """Development: write each text to the log instead of sending it.
+
+    With `withhold_words` (always in production) the log says who would be texted but never
+    what: a text may hold a sign-in code or someone's health needs, and logs are kept.
+    """
+
+    def __init__(self, withhold_words: bool = False) -> None:
+        super().__init__()
+        self.withhold_words = withhold_words
 
     def send(self, to: str, body: str, sender: str | None = None) -> SentText:
-        """Log the text and remember it."""
-        log.info("SMS to %s from %s: %s", to, sender or "the default sender", body)
+        """Log the text (or only its length) and remember it."""
+        words = f"[words withheld, {len(body)} characters]" if self.withhold_words else body
+        log.info("SMS to %s from %s: %s", to, sender or "the default sender", words)
         return self._remember(to, body, sender, "console")
 
 
@@ -103,7 +112,7 @@ def _twilio(config: Mapping[str, Any]) -> SmsBackend:
 
 
 BACKENDS: dict[str, Callable[[Mapping[str, Any]], SmsBackend]] = {
-    "console": lambda config: ConsoleBackend(),
+    "console": lambda config: ConsoleBackend(config.get("ENV_NAME") == "production"),
     "fake": lambda config: FakeBackend(),
     "twilio": _twilio,
 }

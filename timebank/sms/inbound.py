@@ -17,7 +17,7 @@ from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput
 from timebank.members.models import Member
-from timebank.members.phones import normalise_mobile
+from timebank.members.phones import normalise_mobile, sender_number
 from timebank.referrals import sms as referrals
 from timebank.referrals.models import Referral
 from timebank.sms import commands, replies
@@ -195,11 +195,12 @@ def receive_text(
         session.rollback()
         return reply
     bank = _bank_for(session, incoming.to_number)
-    if bank is None:
+    sender = sender_number(incoming.from_number)
+    if bank is None or sender is None:  # no bank, or a sender no one can text back (EVILCORP)
         session.rollback()
         return None
     body = (incoming.body or "")[: commands.MAX_TEXT]
-    text = _Text(bank, _e164(incoming.from_number), body, message_sid, now())
+    text = _Text(bank, sender, body, message_sid, now())
     outcome = understand(session, text)
     if outcome.keep:
         _keep(session, text, outcome)

@@ -26,6 +26,12 @@ OUTBOX_STATUSES = (
     "suppressed",
 )
 
+# Texts whose body holds a secret code. Their body is blanked in the outbox once the text is
+# sent or has finally failed (the code itself is checked by its hash, never by this text).
+SECRET_PURPOSES = ("sign_in_code", "mobile_change_code")
+# The statuses after which a text is never sent again.
+FINAL_STATUSES = ("sent", "delivered", "undelivered", "failed", "suppressed")
+
 
 class OutboxMessage(Base):
     __tablename__ = "sms_outbox"

@@ -182,10 +182,13 @@ def referral_already_open(reference: str) -> str:
     )
 
 
-def referral_bad_number(mobile: str) -> str:
-    """Return the practice's reply when the patient's mobile number cannot be read."""
+def referral_bad_number(mobile: str, wanted: str = "a mobile number we can text") -> str:
+    """Return the practice's reply when the patient's number is not one we can text.
+
+    `wanted` says which numbers are, e.g. "a UK mobile number".
+    """
     return (
-        f"Sorry, {_name(mobile, 20)} is not a mobile number we can text. Nothing was saved. "
+        f"Sorry, {_name(mobile, 20)} is not {wanted}. Nothing was saved. "
         "Please send: REFER 07123 456789 Jane a few words"
     )
 

@@ -23,7 +23,7 @@ import sqlalchemy.orm as so
 
 from timebank.clock import as_utc
 from timebank.sms.errors import OutcomeUnknown, Rejected, RetryLater, SendError
-from timebank.sms.models import OutboxMessage
+from timebank.sms.models import FINAL_STATUSES, SECRET_PURPOSES, OutboxMessage
 from timebank.tenancy.models import TimeBank
 
 log = logging.getLogger("timebank.sms")
@@ -160,6 +160,16 @@ def _mark(message: OutboxMessage, status: str, now: dt.datetime, error: SendErro
     message.status, message.status_changed_at = status, now
     if error is not None:
         message.error, message.error_code = error.reason[:300], error.code
+    if status in FINAL_STATUSES and message.purpose in SECRET_PURPOSES:
+        message.body = ""  # the code is never needed again; a retry would still need it
+
+
+def _blank_if_secret(status: str) -> dict[str, Any]:
+    """Return the update that blanks a secret text's body when `status` is final."""
+    if status not in FINAL_STATUSES:
+        return {}
+    secret = OutboxMessage.purpose.in_(SECRET_PURPOSES)
+    return {"body": sa.case((secret, ""), else_=OutboxMessage.body)}
 
 
 def send_one(
@@ -305,7 +315,7 @@ def reconcile(
                 OutboxMessage.status == row.status,
                 OutboxMessage.attempts == row.attempts,
             )
-            .values(status_changed_at=now, **values)
+            .values(status_changed_at=now, **values, **_blank_if_secret(values["status"]))
             .execution_options(synchronize_session=False)
         ).rowcount  # type: ignore[attr-defined]
         session.commit()

@@ -9,6 +9,7 @@ import requests
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from timebank.sms.backends import SentText
 from timebank.sms.errors import (
@@ -24,10 +25,31 @@ from timebank.sms.errors import (
 log = logging.getLogger("timebank.sms")
 
 
+def _causes(error: BaseException) -> list[BaseException]:
+    """Return `error` and what it wraps: requests keeps urllib3's error in args[0]."""
+    found: list[BaseException] = []
+    todo: list[BaseException | None] = [error]
+    while todo and len(found) < 10:
+        each = todo.pop()
+        if each is None or any(each is seen for seen in found):
+            continue
+        found.append(each)
+        todo += [each.__cause__, each.__context__, getattr(each, "reason", None)]
+        todo += [arg for arg in each.args if isinstance(arg, BaseException)]
+    return found
+
+
 def _refused_before_sending(error: requests.exceptions.ConnectionError) -> bool:
-    """True when the connection itself failed, so no request reached the provider."""
+    """True when the connection itself failed, so no request reached the provider.
+
+    urllib3's NewConnectionError covers a refused connection and, as its subclass
+    NameResolutionError, a name that did not resolve: either way nothing was sent.
+    """
     if isinstance(error, requests.exceptions.ConnectTimeout):
         return True
+    for cause in _causes(error):
+        if isinstance(cause, NewConnectionError | ConnectionRefusedError):
+            return True
     text = repr(error.args[0] if error.args else error)
     return "NewConnectionError" in text or "Connection refused" in text
 
@@ -45,7 +67,11 @@ def classify_failure(error: Exception) -> SendError:
         if error.status >= 500:
             return OutcomeUnknown(f"Twilio answered {error.status}; the text may exist.", code)
         return Rejected(f"Twilio refused the text ({code or error.status}): {error.msg}", code)
+    if any(isinstance(cause, NameResolutionError) for cause in _causes(error)):
+        return RetryLater("Could not look up Twilio's address (DNS); nothing was sent.")
     if isinstance(error, requests.exceptions.ConnectionError) and _refused_before_sending(error):
+        return RetryLater("Could not connect to Twilio.")
+    if isinstance(error, NewConnectionError):  # urllib3's own, not wrapped by requests
         return RetryLater("Could not connect to Twilio.")
     if isinstance(error, requests.exceptions.RequestException):
         return OutcomeUnknown(f"No clear answer from Twilio: {type(error).__name__}.")

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from timebank.errors import TimeBankError
 from timebank.extensions import db
 
-bank_cli = AppGroup("bank", help="Create and list time banks, and set their SMS number.")
+bank_cli = AppGroup("bank", help="Create and list time banks, and set their SMS settings.")
 
 
 @bank_cli.command("create")
@@ -93,22 +93,33 @@ def list_command() -> None:
 @click.option(
     "--retention-days", type=int, help="Days to keep referrals that never led to a member."
 )
+@click.option(
+    "--mobile-countries",
+    help="Whose mobiles members may have and referrals may give: country codes, e.g. GB or GB,IE.",
+)
 def sms_command(
     slug: str,
     number: str | None,
     sender: str | None,
     reply_days: int | None,
     retention_days: int | None,
+    mobile_countries: str | None,
 ) -> None:
-    """Show or change a time bank's SMS number, sender and referral days."""
+    """Show or change a time bank's SMS number, sender, referral days and mobile countries."""
+    from timebank.members.phones import country_name
     from timebank.tenancy.services import set_sms_settings
 
     try:
-        bank = set_sms_settings(db.session(), slug, number, sender, reply_days, retention_days)
+        bank = set_sms_settings(
+            db.session(), slug, number, sender, reply_days, retention_days, mobile_countries
+        )
     except TimeBankError as error:
         raise click.ClickException(error.message) from None
+    regions = bank.allowed_mobile_regions
     click.echo(f"{bank.name} ({bank.slug})")
     click.echo(f"  texted at:        {bank.sms_number or 'not set'}")
     click.echo(f"  texts come from:  {bank.sms_sender or bank.sms_number or 'not set'}")
     click.echo(f"  reply days:       {bank.referral_reply_days}")
     click.echo(f"  retention days:   {bank.referral_retention_days}")
+    names = ", ".join(country_name(code) for code in regions)
+    click.echo(f"  mobile countries: {names} ({','.join(regions)})")

@@ -56,9 +56,19 @@ class TimeBank(Base):
     first_exchange_days: so.Mapped[int] = so.mapped_column(default=30, server_default="30")
     # The SMS nudge brokers can send a flagged member; None uses the built-in wording.
     nudge_template: so.Mapped[str | None] = so.mapped_column(sa.String(320))
+    # The countries whose mobiles members may have (ISO codes, comma-separated): texts
+    # cost and reach only what the bank expects. Set with `flask bank sms --mobile-countries`.
+    mobile_regions: so.Mapped[str] = so.mapped_column(
+        sa.String(60), default="GB", server_default="GB"
+    )
     created_at: so.Mapped[dt.datetime] = so.mapped_column(
         sa.DateTime(timezone=True), default=utcnow
     )
+
+    @property
+    def allowed_mobile_regions(self) -> tuple[str, ...]:
+        """Return the region codes of the mobiles this bank takes, e.g. ("GB",)."""
+        return tuple(code for code in (self.mobile_regions or "GB").split(",") if code) or ("GB",)
 
     def __repr__(self) -> str:
         return f"<TimeBank {self.slug}>"

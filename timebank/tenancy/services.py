@@ -25,6 +25,7 @@ SETTINGS = (
     "timezone",
     "sms_number",
     "sms_sender",
+    "mobile_regions",
     "referral_reply_days",
     "referral_retention_days",
 )
@@ -42,6 +43,10 @@ def create_time_bank(session: so.Session, name: str, slug: str, **settings: Any)
     unknown = set(settings) - set(SETTINGS)
     if unknown:
         raise InvalidInput(f"Unknown settings: {', '.join(sorted(unknown))}.")
+    if "mobile_regions" in settings:
+        from timebank.members.phones import parse_regions
+
+        settings["mobile_regions"] = ",".join(parse_regions(settings["mobile_regions"]))
     bank = TimeBank(name=name.strip(), slug=slug, **settings)
     session.add(bank)
     session.flush()
@@ -74,9 +79,10 @@ def set_sms_settings(
     sender: str | None = None,
     reply_days: int | None = None,
     retention_days: int | None = None,
+    mobile_countries: str | None = None,
 ) -> TimeBank:
-    """Set the number a time bank is texted at, what its texts come from, and referral days."""
-    from timebank.members.phones import normalise_mobile
+    """Set a time bank's SMS number and sender, referral days and members' mobile countries."""
+    from timebank.members.phones import normalise_mobile, parse_regions
 
     bank = session.scalar(sa.select(TimeBank).where(TimeBank.slug == slug))
     if bank is None:
@@ -101,5 +107,7 @@ def set_sms_settings(
             if not 0 < days <= 3650:
                 raise InvalidInput("Days must be a whole number from 1 to 3650.")
             setattr(bank, name, days)
+    if mobile_countries is not None:
+        bank.mobile_regions = ",".join(parse_regions(mobile_countries))
     session.commit()
     return bank

@@ -11,14 +11,23 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from timebank.extensions import db
 from timebank.members.models import Member
-from timebank.members.phones import format_national
+from timebank.members.phones import InvalidPhoneNumber, format_national, normalise_mobile
 from timebank.referrals.models import PartnerNumber, ReferralPartner
 from timebank.sms.inbound import IncomingText, receive_text
 from timebank.sms.models import InboundMessage, OutboxMessage
@@ -93,7 +102,10 @@ def _sender(form: SimulatedTextForm) -> str | None:
     if not typed:
         form.other_number.errors = ["Type the number the text comes from."]
         return None
-    return typed
+    try:
+        return normalise_mobile(typed)  # as the provider would give it: +447123999001
+    except InvalidPhoneNumber:
+        return typed  # a name such as EVILCORP, as some senders have: it gets no answer
 
 
 def _simulate(form: SimulatedTextForm, banks: list[TimeBank]) -> str | None:
@@ -115,6 +127,16 @@ def _latest(model, order_by, limit: int = 30) -> list:
     return list(db.session.scalars(sa.select(model).order_by(order_by.desc()).limit(limit)))
 
 
+def _remembered_words() -> dict[str, str]:
+    """Return what the console backend of this process sent, by sid.
+
+    The outbox forgets a sign-in code once its text is sent; on this page a developer still
+    needs it to sign in.
+    """
+    sent = getattr(current_app.extensions.get("timebank_sms"), "sent", [])
+    return {text.provider_sid: text.body for text in sent}
+
+
 @bp.route("/sms", methods=["GET", "POST"])
 def sms_outbox():
     banks = _banks()
@@ -130,6 +152,7 @@ def sms_outbox():
         has_banks=bool(banks),
         inbound=_latest(InboundMessage, InboundMessage.id),
         messages=_latest(OutboxMessage, OutboxMessage.id, 50),
+        remembered=_remembered_words(),
     )
     db.session.rollback()
     return page

@@ -14,6 +14,7 @@ from timebank.clock import utcnow
 from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.members import privacy
+from timebank.members.mobile_change import confirm_mobile_change, pending_mobile_change
 from timebank.members.phones import format_national
 from timebank.members.profile import ProfileChanges, changes_from, public_profile, update_profile
 from timebank.offers.queries import open_listings_of
@@ -55,6 +56,17 @@ class SignOutOthersForm(FlaskForm):
     """Only the CSRF token: the button is the whole form."""
 
 
+class MobileCodeForm(FlaskForm):
+    code = StringField(
+        "The 6-digit code", validators=[InputRequired("Enter the 6-digit code from the text.")]
+    )
+
+
+def _waiting_mobile() -> str | None:
+    change = pending_mobile_change(db.session(), current_user.bank_id, current_user.id, utcnow())
+    return format_national(change.new_e164) if change is not None else None
+
+
 @bp.get("/profile")
 @login_required
 def profile():
@@ -64,6 +76,7 @@ def profile():
         "profile/profile.html",
         member=member,
         mobile=mobile,
+        waiting=_waiting_mobile(),
         other_devices=sessions.other_devices(),
         sign_out_form=SignOutOthersForm(),
     )
@@ -88,13 +101,43 @@ def edit():
     form = ProfileForm(data=changes_from(current_user).__dict__)
     if form.validate_on_submit():
         try:
-            update_profile(db.session(), current_user.bank_id, current_user.id, form.changes())
+            saved = update_profile(
+                db.session(), current_user.bank_id, current_user.id, form.changes()
+            )
         except TimeBankError as error:
             show_error(form, getattr(error, "field", None), error)
         else:
+            if saved.mobile_waiting:
+                flash(
+                    f"Your profile is saved. We have texted a code to {saved.mobile_waiting}:"
+                    " type it below to start using that number.",
+                    "success",
+                )
+                return redirect(url_for("profile.confirm_mobile"))
             flash("Your profile is saved.", "success")
             return redirect(url_for("profile.profile"))
     return render_template("profile/edit.html", form=form)
+
+
+@bp.route("/profile/mobile", methods=["GET", "POST"])
+@login_required
+def confirm_mobile():
+    waiting = _waiting_mobile()
+    if waiting is None:
+        flash("There is no new mobile number waiting for a code.", "info")
+        return redirect(url_for("profile.profile"))
+    form = MobileCodeForm()
+    if form.validate_on_submit():
+        try:
+            confirm_mobile_change(
+                db.session(), current_user.bank_id, current_user.id, form.code.data or ""
+            )
+        except TimeBankError as error:
+            show_error(form, "code", error)
+        else:
+            flash(f"Your mobile number is now {waiting}.", "success")
+            return redirect(url_for("profile.profile"))
+    return render_template("profile/mobile.html", form=form, waiting=waiting)
 
 
 @bp.get("/members/<int:member_id>")
