@@ -28,9 +28,12 @@ def follow_up_command() -> None:
 
 @referrals_cli.command("purge")
 def purge_command() -> None:
-    """Delete referrals that never led to a member once past their bank's retention days."""
+    """Purge referrals that never led to a member once past their bank's retention days."""
     from timebank.referrals.services import purge_unconverted
 
     purged = purge_unconverted(db.session())
-    deleted = _count(purged, "referral", "referrals")
-    click.echo(f"Deleted {deleted} that did not lead to a member, with their steps.")
+    counted = _count(purged, "referral", "referrals")
+    click.echo(
+        f"Purged {counted} that did not lead to a member: the person's details, the texts"
+        " about it and the notes on its steps are deleted; its dates stay for reports."
+    )
