@@ -144,7 +144,7 @@ def test_purge_command_purges_old_unconverted_referrals_in_every_bank(
     result = app.test_cli_runner().invoke(args=["referrals", "purge"])
 
     assert result.exit_code == 0
-    assert "Purged 1 referral that" in result.output
+    assert "Purged 1 referral (" in result.output
     session.expire_all()
     kept = session.scalars(sa.select(Referral)).one()
     assert (kept.patient_e164, kept.first_name, kept.reason) == ("", "", "")

@@ -247,6 +247,29 @@ def test_a_referral_that_led_to_a_member_is_not_purged(
     assert session.scalar(sa.select(sa.func.count(InboundMessage.id))) == 2
 
 
+def test_a_referral_that_led_to_a_member_is_purged_once_the_member_is_erased(
+    app, client, session, bank, broker, practice
+):
+    from timebank.members.privacy import erase_member
+    from timebank.members.services import set_member_status
+
+    text_bank(client, app, PRACTICE_PHONE, f"REFER 07812 913457 {NAME} lonely NHS {NHS_NUMBER}")
+    text_bank(client, app, PATIENT, "yes")
+    referral = session.scalars(sa.select(Referral)).one()
+    member = MemberFactory(bank=bank, mobile="07812 913457", display_name=f"{NAME} Quill")
+    services.link_member(session, bank.id, referral.id, member.id, broker.id)
+    text_bank(client, app, PATIENT, "BAL")
+    set_member_status(session, bank.id, member.id, "left")
+    erase_member(session, bank.id, member.id)
+    assert holding(session, *PATIENT_FORMS, NAME) != []  # the referral still names them
+
+    assert "1 referral" in purge(app)
+
+    session.expire_all()
+    assert holding(session, *PATIENT_FORMS, NAME, NHS_NUMBER) == []
+    assert session.get(Referral, referral.id).member_id == member.id
+
+
 def test_a_purged_referral_is_gone_from_the_brokers_queue_and_pages(
     app, client, session, bank, broker, practice
 ):

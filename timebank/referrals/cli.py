@@ -28,12 +28,13 @@ def follow_up_command() -> None:
 
 @referrals_cli.command("purge")
 def purge_command() -> None:
-    """Purge referrals that never led to a member once past their bank's retention days."""
+    """Purge referrals past their bank's retention days without a member, or of erased members."""
     from timebank.referrals.services import purge_unconverted
 
     purged = purge_unconverted(db.session())
     counted = _count(purged, "referral", "referrals")
     click.echo(
-        f"Purged {counted} that did not lead to a member: the person's details, the texts"
-        " about it and the notes on its steps are deleted; its dates stay for reports."
+        f"Purged {counted} (no member after the retention days, or the member's details"
+        " erased): the person's details, the texts about them and the notes on their steps"
+        " are deleted; their dates stay for reports."
     )

@@ -410,7 +410,8 @@ def _purge(session: so.Session, bank_id: int, ids: list[int], stamp: dt.datetime
 def purge_unconverted(session: so.Session, now: dt.datetime | None = None) -> int:
     """In every bank, purge referrals that never led to a member once past retention.
 
-    The person's number, name, reason and outcome go, with every text about the referral
+    Referrals that led to a member whose details were since erased are purged too. The
+    person's number, name, reason and outcome go, with every text about the referral
     and the words of its steps, in one transaction. The row stays with its status and
     dates only, so reports of past periods keep their counts.
     """
@@ -418,12 +419,18 @@ def purge_unconverted(session: so.Session, now: dt.datetime | None = None) -> in
     purged = 0
     for bank in session.scalars(sa.select(TimeBank).order_by(TimeBank.id)).all():
         cutoff = stamp - dt.timedelta(days=bank.referral_retention_days)
+        erased = sa.select(Member.id).where(
+            Member.bank_id == bank.id, Member.erased_at.is_not(None)
+        )
         stale = session.scalars(
             sa.select(Referral.id).where(
                 Referral.bank_id == bank.id,
-                Referral.member_id.is_(None),
                 Referral.purged_at.is_(None),
-                Referral.created_at < cutoff,
+                sa.or_(
+                    sa.and_(Referral.member_id.is_(None), Referral.created_at < cutoff),
+                    # The member it led to has had their details erased: theirs go too.
+                    Referral.member_id.in_(erased),
+                ),
             )
         ).all()
         if stale:
