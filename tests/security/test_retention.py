@@ -34,6 +34,7 @@ PATIENT_FORMS = ("+447812913457", "07812 913457", "07812913457", "7812 913457")
 NAME = "Zebedee"
 NHS_NUMBER = "943 476 5919"
 BIRTH_DATE = "12/03/1941"
+FULL_WIDTH_NHS_NUMBER = "\uff19\uff14\uff13 \uff14\uff17\uff16 \uff15\uff19\uff11\uff19"
 
 
 def _strings(session) -> list[tuple[str, str, str]]:
@@ -54,7 +55,8 @@ def _strings(session) -> list[tuple[str, str, str]]:
 
 
 def _digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
+    """Return the digits of `text` in ASCII (full-width and other scripts' digits too)."""
+    return "".join(str(int(ch)) for ch in re.sub(r"\D", "", text))
 
 
 def holding(session, *needles: str) -> list[tuple[str, str, str]]:
@@ -104,6 +106,8 @@ def sent(app):
         f"REFER 07812 913457 {NAME} lonely since her fall NHS {NHS_NUMBER} dob {BIRTH_DATE}",
         f"REFER 07812 913457 {NAME} nhs no 943-476-5919 born {BIRTH_DATE}, hip op",
         f"REFER 07812913457 {NAME} 9434765919 DOB {BIRTH_DATE}",
+        f"REFER 07812 913457 {NAME} NHS 943.476.5919 / {BIRTH_DATE}",
+        f"REFER 07812 913457 {NAME} NHS {FULL_WIDTH_NHS_NUMBER}",
         # The NHS number where the mobile goes: refused, and the reply is not kept with it.
         f"REFER {NHS_NUMBER} {NAME} dob {BIRTH_DATE}",
         # Not a REFER the grammar understands, but still from the practice.

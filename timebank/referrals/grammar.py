@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
-# NHS numbers are ten digits, often written 3-3-4. They must never be kept from a text.
-_NHS_NUMBER = re.compile(r"(?<!\d)\d{3}[\s-]?\d{3}[\s-]?\d{4}(?!\d)")
+# NHS numbers are ten digits, often written 3-3-4 but also 5-5, with dots, slashes or
+# dashes: any ten digits or more with up to three such marks between two digits. They must
+# never be kept from a text (`\d` also matches other scripts' digits, e.g. full-width).
+_NHS_NUMBER = re.compile(r"(?<!\d)\d(?:[\s./\-\u2010-\u2015]{0,3}\d){9,}(?!\d)")
 _LONG_DIGITS = re.compile(r"\d{6,}")
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
