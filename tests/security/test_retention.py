@@ -73,10 +73,12 @@ def holding(session, *needles: str) -> list[tuple[str, str, str]]:
 
 
 def age_referrals(session, bank, days_past: int = 1) -> None:
-    """Move every referral's creation back past the bank's retention period."""
+    """Move every referral and text back in time past the bank's retention period."""
     back = dt.timedelta(days=bank.referral_retention_days + days_past)
     for referral in session.scalars(sa.select(Referral)):
         referral.created_at = referral.created_at - back
+    for text in session.scalars(sa.select(InboundMessage)):
+        text.received_at = text.received_at - back
     session.commit()
 
 
@@ -172,7 +174,11 @@ def test_a_members_own_texts_keep_their_numbers(app, client, session, bank):
 
 
 def refer_and_talk(app, client, session, bank, broker, practice) -> Referral:
-    """A practice refers Zebedee; she asks who it is, says yes, texts JOIN; a broker closes it."""
+    """A practice refers Zebedee; she asks who it is, says yes, texts JOIN; a broker closes it.
+
+    The practice first gets her number wrong (a landline), so that text makes no referral.
+    """
+    text_bank(client, app, PRACTICE_PHONE, f"REFER 020 7946 0123 {NAME} lonely")
     text_bank(
         client,
         app,
@@ -232,6 +238,23 @@ def test_a_purge_keeps_other_peoples_texts_and_the_brokers_alerts(
         )
     )
     assert alerts_after == alerts_before == 2
+
+
+def test_a_refer_that_made_no_referral_is_deleted_after_the_retention_days_not_before(
+    app, client, session, bank, broker, practice
+):
+    text_bank(client, app, PRACTICE_PHONE, f"REFER 020 7946 0123 {NAME} lonely")
+    member = MemberFactory(bank=bank, mobile="07956 111222")
+    text_bank(client, app, member.mobile_e164, "BAL")
+
+    purge(app)
+    session.expire_all()
+    assert [t.kind for t in session.scalars(sa.select(InboundMessage))] == ["refer", "balance"]
+
+    age_referrals(session, bank)
+    purge(app)
+    session.expire_all()
+    assert [t.kind for t in session.scalars(sa.select(InboundMessage))] == ["balance"]
 
 
 def test_a_referral_that_led_to_a_member_is_not_purged(

@@ -413,7 +413,8 @@ def purge_unconverted(session: so.Session, now: dt.datetime | None = None) -> in
     Referrals that led to a member whose details were since erased are purged too. The
     person's number, name, reason and outcome go, with every text about the referral
     and the words of its steps, in one transaction. The row stays with its status and
-    dates only, so reports of past periods keep their counts.
+    dates only, so reports of past periods keep their counts. Texts from non-members
+    that no referral holds (a REFER for a number we could not text) go after the same days.
     """
     stamp = now or utcnow()
     purged = 0
@@ -436,5 +437,18 @@ def purge_unconverted(session: so.Session, now: dt.datetime | None = None) -> in
         if stale:
             _purge(session, bank.id, list(stale), stamp)
             purged += len(stale)
+        _forget_stray_texts(session, bank.id, cutoff)
     session.commit()
     return purged
+
+
+def _forget_stray_texts(session: so.Session, bank_id: int, cutoff: dt.datetime) -> None:
+    """Delete old texts from non-members that no referral holds (a REFER that failed)."""
+    session.execute(
+        sa.delete(InboundMessage).where(
+            InboundMessage.bank_id == bank_id,
+            InboundMessage.referral_id.is_(None),
+            InboundMessage.member_id.is_(None),
+            InboundMessage.received_at < cutoff,
+        )
+    )

@@ -143,14 +143,14 @@ def _from_someone_else(session: so.Session, text: _Text, command) -> Outcome:
 def understand(session: so.Session, text: _Text) -> Outcome:
     """Do what the text asks, in the caller's transaction (the ledger commits its own)."""
     command = commands.parse_text(text.body)
-    outcome = _do(session, text, command)
+    outcome = _act_on(session, text, command)
     if outcome.keep and (outcome.member_id is None or outcome.kind == "consent"):
         about = referrals.referral_about(session, text.bank.id, text.sender, command)
         outcome = replace(outcome, referral_id=about)
     return outcome
 
 
-def _do(session: so.Session, text: _Text, command: commands.Command) -> Outcome:
+def _act_on(session: so.Session, text: _Text, command: commands.Command) -> Outcome:
     bank, sender = text.bank, text.sender
     if isinstance(command, commands.OptOut):
         record_opt_out(session, bank.id, sender, text.now)
