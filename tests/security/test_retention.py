@@ -110,6 +110,7 @@ def sent(app):
         f"REFER 07812913457 {NAME} 9434765919 DOB {BIRTH_DATE}",
         f"REFER 07812 913457 {NAME} NHS 943.476.5919 / {BIRTH_DATE}",
         f"REFER 07812 913457 {NAME} NHS {FULL_WIDTH_NHS_NUMBER}",
+        f"REFER 07812 913457 {NAME}9434765919 lonely",
         # The NHS number where the mobile goes: refused, and the reply is not kept with it.
         f"REFER {NHS_NUMBER} {NAME} dob {BIRTH_DATE}",
         # Not a REFER the grammar understands, but still from the practice.

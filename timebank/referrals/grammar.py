@@ -54,6 +54,9 @@ def parse_reference(text: str) -> int | None:
 
 
 def tidy_first_name(name: str) -> str:
-    """Return a first name as people write it on a letter: 'jANE' -> 'Jane'."""
-    name = name.strip(" .,")[:40]
+    """Return a first name as people write it on a letter: 'jANE' -> 'Jane'.
+
+    Names have no digits: any typed into one (an NHS number run on) are dropped.
+    """
+    name = re.sub(r"\d", "", name).strip(" .,")[:40]
     return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
