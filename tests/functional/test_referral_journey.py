@@ -131,7 +131,7 @@ def test_no_ends_the_conversation_politely(app, client, session, bank, practice)
     assert session.scalars(sa.select(Referral.status)).one() == "declined"
 
 
-def test_purge_command_deletes_old_unconverted_referrals_in_every_bank(
+def test_purge_command_purges_old_unconverted_referrals_in_every_bank(
     app, client, session, bank, practice
 ):
     text_bank(client, app, PRACTICE_PHONE, "REFER 07812 345678 Jane lonely")
@@ -144,5 +144,8 @@ def test_purge_command_deletes_old_unconverted_referrals_in_every_bank(
     result = app.test_cli_runner().invoke(args=["referrals", "purge"])
 
     assert result.exit_code == 0
-    assert "Deleted 1 referral that" in result.output
-    assert session.scalars(sa.select(Referral)).all() == []
+    assert "Purged 1 referral (" in result.output
+    session.expire_all()
+    kept = session.scalars(sa.select(Referral)).one()
+    assert (kept.patient_e164, kept.first_name, kept.reason) == ("", "", "")
+    assert outbox_to(session, PATIENT) == []

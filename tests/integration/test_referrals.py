@@ -156,7 +156,7 @@ def test_nhs_numbers_are_never_stored_and_the_practice_is_reminded(session, bank
     [referral] = referrals(session)
     assert "943" not in referral.reason and "5919" not in referral.reason
     assert referral.reason == "NHS [removed] lonely"
-    assert "never text NHS numbers or diagnoses" in reply
+    assert "never text NHS numbers, birth dates or diagnoses" in reply
 
 
 def test_a_bad_patient_number_stores_nothing_and_says_so(session, bank, practice):
@@ -363,7 +363,7 @@ def test_the_first_exchange_is_reported_to_the_practice_once(session, bank, brok
     assert texts_to(session, PRACTICE_PHONE).count(feedback) == 1
 
 
-def test_purge_deletes_unconverted_referrals_after_retention_and_keeps_converted_ones(
+def test_purge_empties_unconverted_referrals_after_retention_and_keeps_converted_ones(
     session, bank, broker, practice
 ):
     old = NOW - dt.timedelta(days=91)
@@ -377,9 +377,17 @@ def test_purge_deletes_unconverted_referrals_after_retention_and_keeps_converted
     purged = services.purge_unconverted(session, NOW)
 
     assert purged == 1
-    assert [r.first_name for r in referrals(session)] == ["Bob", "Cat"]
-    assert session.scalar(sa.select(sa.func.count(ReferralEvent.id))) == 3 + 2
+    # Ann's row stays for the reports' counts, without her number, name or reason.
+    assert [(r.first_name, r.patient_e164, r.reason) for r in referrals(session)] == [
+        ("", "", ""),
+        ("Bob", "+447812345222", "lonely"),
+        ("Cat", "+447812345333", "lonely"),
+    ]
+    assert [r.purged_at is not None for r in referrals(session)] == [True, False, False]
+    assert session.scalar(sa.select(sa.func.count(ReferralEvent.id))) == 2 + 3 + 2
+    assert texts_to(session, "+447812345111") == []
     assert session.scalar(sa.select(sa.func.count(PartnerNumber.id))) == 1
+    assert services.purge_unconverted(session, NOW) == 0
 
 
 def test_the_demo_bank_takes_referrals_from_its_gp_practice_at_every_stage(session):

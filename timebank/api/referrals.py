@@ -221,12 +221,17 @@ def _for_broker(referral: Referral, partner_name: str | None) -> dict[str, Any]:
 
 
 def _with_partner() -> sa.Select:
-    return sa.select(Referral, ReferralPartner.name).outerjoin(
-        ReferralPartner,
-        sa.and_(
-            ReferralPartner.id == Referral.partner_id,
-            ReferralPartner.bank_id == Referral.bank_id,
-        ),
+    # A purged referral is kept only for reports' counts: nobody reads it here.
+    return (
+        sa.select(Referral, ReferralPartner.name)
+        .outerjoin(
+            ReferralPartner,
+            sa.and_(
+                ReferralPartner.id == Referral.partner_id,
+                ReferralPartner.bank_id == Referral.bank_id,
+            ),
+        )
+        .where(Referral.purged_at.is_(None))
     )
 
 

@@ -28,9 +28,13 @@ def follow_up_command() -> None:
 
 @referrals_cli.command("purge")
 def purge_command() -> None:
-    """Delete referrals that never led to a member once past their bank's retention days."""
+    """Purge referrals past their bank's retention days without a member, or of erased members."""
     from timebank.referrals.services import purge_unconverted
 
     purged = purge_unconverted(db.session())
-    deleted = _count(purged, "referral", "referrals")
-    click.echo(f"Deleted {deleted} that did not lead to a member, with their steps.")
+    counted = _count(purged, "referral", "referrals")
+    click.echo(
+        f"Purged {counted} (no member after the retention days, or the member's details"
+        " erased): the person's details, the texts about them and the notes on their steps"
+        " are deleted; their dates stay for reports."
+    )

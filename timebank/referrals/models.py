@@ -100,6 +100,9 @@ class Referral(Base):
     joined_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
     first_exchange_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
     closed_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    # Set when `flask referrals purge` removed the person's details: the row stays, with
+    # its status and dates only, so past reports keep their counts. Nobody sees it again.
+    purged_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
 
 
 class ReferralEvent(Base):
@@ -117,5 +120,6 @@ class ReferralEvent(Base):
     status: so.Mapped[str] = so.mapped_column(sa.String(16))
     # None when the service itself moved it (a text arrived, a deadline passed).
     actor_id: so.Mapped[int | None]
+    # Emptied when the referral is purged (a closing outcome is in the broker's words).
     note: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     at: so.Mapped[dt.datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)

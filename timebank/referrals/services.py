@@ -24,6 +24,7 @@ from timebank.referrals.grammar import reference
 from timebank.referrals.models import Referral, ReferralEvent, ReferralPartner
 from timebank.referrals.partners import partner_numbers
 from timebank.sms import replies
+from timebank.sms.models import InboundMessage, OutboxMessage
 from timebank.sms.outbox import queue_sms
 from timebank.tenancy.models import TimeBank
 
@@ -118,7 +119,7 @@ def tell_partner(session: so.Session, referral: Referral, body: str, purpose: st
 def referral_in_bank(session: so.Session, bank_id: int, referral_id: int) -> Referral:
     """Return a referral of this bank or raise NotFound."""
     referral = session.get(Referral, referral_id)
-    if referral is None or referral.bank_id != bank_id:
+    if referral is None or referral.bank_id != bank_id or referral.purged_at is not None:
         raise NotFound("There is no such referral in this time bank.")
     return referral
 
@@ -228,7 +229,11 @@ def referral_queue(session: so.Session, bank_id: int, status: str | None = None)
                 ReferralPartner.bank_id == Referral.bank_id,
             ),
         )
-        .where(Referral.bank_id == bank_id, Referral.status.in_(statuses))
+        .where(
+            Referral.bank_id == bank_id,
+            Referral.status.in_(statuses),
+            Referral.purged_at.is_(None),
+        )
         .order_by(Referral.created_at, Referral.id)
     )
     return [QueueRow(referral, name) for referral, name in rows]
@@ -290,6 +295,7 @@ def _expire_invitations(session: so.Session, bank: TimeBank, now: dt.datetime) -
             Referral.bank_id == bank.id,
             Referral.status == "invited",
             Referral.invited_at < cutoff,
+            Referral.purged_at.is_(None),
         )
     ).all()
     moved = 0
@@ -354,29 +360,95 @@ def follow_up_referrals(session: so.Session, now: dt.datetime | None = None) -> 
     return FollowUp(no_reply, first)
 
 
+def _purge(session: so.Session, bank_id: int, ids: list[int], stamp: dt.datetime) -> None:
+    """Remove every personal detail tied to these referrals; keep what reports count."""
+    numbers = sa.select(Referral.patient_e164).where(
+        Referral.bank_id == bank_id, Referral.id.in_(ids)
+    )
+    # The texts about them: the practice's REFER, the patient's answers, the invitation.
+    # Texts from the number before they were linked to a referral go too, never a member's.
+    session.execute(
+        sa.delete(InboundMessage).where(
+            InboundMessage.bank_id == bank_id,
+            sa.or_(
+                InboundMessage.referral_id.in_(ids),
+                sa.and_(
+                    InboundMessage.referral_id.is_(None),
+                    InboundMessage.member_id.is_(None),
+                    InboundMessage.from_e164.in_(numbers),
+                ),
+            ),
+        )
+    )
+    session.execute(
+        sa.delete(OutboxMessage).where(
+            OutboxMessage.bank_id == bank_id,
+            sa.or_(
+                OutboxMessage.referral_id.in_(ids),
+                sa.and_(
+                    OutboxMessage.referral_id.is_(None),
+                    OutboxMessage.member_id.is_(None),
+                    OutboxMessage.to_e164.in_(numbers),
+                ),
+            ),
+        )
+    )
+    # Each step stays (reports count who said yes, and when); its words go.
+    session.execute(
+        sa.update(ReferralEvent)
+        .where(ReferralEvent.bank_id == bank_id, ReferralEvent.referral_id.in_(ids))
+        .values(note="")
+    )
+    session.execute(
+        sa.update(Referral)
+        .where(Referral.bank_id == bank_id, Referral.id.in_(ids))
+        .values(patient_e164="", first_name="", reason="", outcome=None, purged_at=stamp)
+    )
+
+
 @use_case
 def purge_unconverted(session: so.Session, now: dt.datetime | None = None) -> int:
-    """In every bank, delete referrals that never led to a member once past retention."""
+    """In every bank, purge referrals that never led to a member once past retention.
+
+    Referrals that led to a member whose details were since erased are purged too. The
+    person's number, name, reason and outcome go, with every text about the referral
+    and the words of its steps, in one transaction. The row stays with its status and
+    dates only, so reports of past periods keep their counts. Texts from non-members
+    that no referral holds (a REFER for a number we could not text) go after the same days.
+    """
     stamp = now or utcnow()
     purged = 0
     for bank in session.scalars(sa.select(TimeBank).order_by(TimeBank.id)).all():
         cutoff = stamp - dt.timedelta(days=bank.referral_retention_days)
-        ids = sa.select(Referral.id).where(
-            Referral.bank_id == bank.id,
-            Referral.member_id.is_(None),
-            Referral.created_at < cutoff,
+        erased = sa.select(Member.id).where(
+            Member.bank_id == bank.id, Member.erased_at.is_not(None)
         )
-        stale = session.scalars(ids).all()
-        if not stale:
-            continue
-        session.execute(
-            sa.delete(ReferralEvent).where(
-                ReferralEvent.bank_id == bank.id, ReferralEvent.referral_id.in_(stale)
+        stale = session.scalars(
+            sa.select(Referral.id).where(
+                Referral.bank_id == bank.id,
+                Referral.purged_at.is_(None),
+                sa.or_(
+                    sa.and_(Referral.member_id.is_(None), Referral.created_at < cutoff),
+                    # The member it led to has had their details erased: theirs go too.
+                    Referral.member_id.in_(erased),
+                ),
             )
-        )
-        session.execute(
-            sa.delete(Referral).where(Referral.bank_id == bank.id, Referral.id.in_(stale))
-        )
-        purged += len(stale)
+        ).all()
+        if stale:
+            _purge(session, bank.id, list(stale), stamp)
+            purged += len(stale)
+        _forget_stray_texts(session, bank.id, cutoff)
     session.commit()
     return purged
+
+
+def _forget_stray_texts(session: so.Session, bank_id: int, cutoff: dt.datetime) -> None:
+    """Delete old texts from non-members that no referral holds (a REFER that failed)."""
+    session.execute(
+        sa.delete(InboundMessage).where(
+            InboundMessage.bank_id == bank_id,
+            InboundMessage.referral_id.is_(None),
+            InboundMessage.member_id.is_(None),
+            InboundMessage.received_at < cutoff,
+        )
+    )

@@ -16,7 +16,7 @@ from timebank.referrals.grammar import redact_identifiers, reference, tidy_first
 from timebank.referrals.models import PartnerNumber, Referral, ReferralPartner
 from timebank.referrals.services import move, open_referral_for, tell_brokers
 from timebank.sms import replies
-from timebank.sms.commands import Join, Refer
+from timebank.sms.commands import Command, Join, Refer
 from timebank.sms.outbox import queue_sms
 from timebank.tenancy.models import TimeBank
 
@@ -97,12 +97,30 @@ def handle_refer(
     first_name = tidy_first_name(command.first_name)
     referral = _new_referral(session, bank, partner.id, e164, first_name, reason, now)
     invitation = replies.referral_invitation(first_name, partner.name, bank.name)
-    queue_sms(session, bank.id, e164, invitation, "referral_invitation", now=lambda: now)
+    text = queue_sms(session, bank.id, e164, invitation, "referral_invitation", now=lambda: now)
+    text.referral_id = referral.id
     referral.invited_at = now
     move(session, referral, "invited", now)
     tell_brokers(session, bank.id, referral, partner.name)
     ref = reference(referral.id)
     return replies.referral_received_redacted(ref) if removed else replies.referral_received(ref)
+
+
+def referral_about(session: so.Session, bank_id: int, sender: str, command: Command) -> int | None:
+    """Return the referral a text is about: the patient's for a REFER, else the sender's."""
+    e164 = _textable_mobile(command.mobile) if isinstance(command, Refer) else sender
+    if e164 is None:
+        return None
+    return session.scalar(
+        sa.select(Referral.id)
+        .where(
+            Referral.bank_id == bank_id,
+            Referral.patient_e164 == e164,
+            Referral.purged_at.is_(None),
+        )
+        .order_by(Referral.id.desc())
+        .limit(1)
+    )
 
 
 def handle_join(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -19,6 +19,7 @@ from timebank.errors import InvalidInput
 from timebank.members.models import Member
 from timebank.members.phones import normalise_mobile, sender_number
 from timebank.referrals import sms as referrals
+from timebank.referrals.grammar import redact_identifiers
 from timebank.referrals.models import Referral
 from timebank.sms import commands, replies
 from timebank.sms.member_texts import answer_by_code, balance_reply, gave_by_text
@@ -46,6 +47,8 @@ class Outcome:
     keep: bool = True
     member_id: int | None = None
     keep_body: bool = True
+    # The referral the text is about (a REFER, a patient's answer): purged with it.
+    referral_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,14 @@ def _from_someone_else(session: so.Session, text: _Text, command) -> Outcome:
 def understand(session: so.Session, text: _Text) -> Outcome:
     """Do what the text asks, in the caller's transaction (the ledger commits its own)."""
     command = commands.parse_text(text.body)
+    outcome = _act_on(session, text, command)
+    if outcome.keep and (outcome.member_id is None or outcome.kind == "consent"):
+        about = referrals.referral_about(session, text.bank.id, text.sender, command)
+        outcome = replace(outcome, referral_id=about)
+    return outcome
+
+
+def _act_on(session: so.Session, text: _Text, command: commands.Command) -> Outcome:
     bank, sender = text.bank, text.sender
     if isinstance(command, commands.OptOut):
         record_opt_out(session, bank.id, sender, text.now)
@@ -169,6 +180,18 @@ def _earlier_reply(session: so.Session, message_sid: str) -> tuple[bool, str | N
     return (row is not None, row[0] if row is not None else None)
 
 
+def _stored(words: str | None, outcome: Outcome) -> str | None:
+    """Return words as kept: from anyone but a member (a practice above all), redacted.
+
+    A practice's REFER may carry an NHS number or a date of birth: they go before the text
+    is stored, as they go from the referral's reason. A member's own texts (GAVE TO a
+    mobile number) are kept as written.
+    """
+    if words is None or outcome.member_id is not None:
+        return words
+    return redact_identifiers(words, commands.MAX_TEXT)[0]
+
+
 def _keep(session: so.Session, text: _Text, outcome: Outcome) -> None:
     session.add(
         InboundMessage(
@@ -176,9 +199,10 @@ def _keep(session: so.Session, text: _Text, outcome: Outcome) -> None:
             bank_id=text.bank.id,
             from_e164=text.sender,
             kind=outcome.kind,
-            body=text.body[: commands.MAX_TEXT] if outcome.keep_body else None,
+            body=_stored(text.body[: commands.MAX_TEXT] if outcome.keep_body else None, outcome),
             member_id=outcome.member_id,
-            reply=outcome.reply,
+            referral_id=outcome.referral_id,
+            reply=_stored(outcome.reply, outcome),
             received_at=text.now,
         )
     )

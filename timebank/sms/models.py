@@ -52,6 +52,8 @@ class OutboxMessage(Base):
     bank_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("time_banks.id"))
     # The member it is for, when there is one (erasure blanks their messages).
     member_id: so.Mapped[int | None] = so.mapped_column(index=True)
+    # The referral it is about, for a text to the person referred: purged with it.
+    referral_id: so.Mapped[int | None] = so.mapped_column(index=True)
     to_e164: so.Mapped[str] = so.mapped_column(sa.String(16))
     body: so.Mapped[str] = so.mapped_column(sa.String(1600))
     # Why it was sent, e.g. sign_in_code, exchange_logged, offer_contact.
@@ -91,6 +93,8 @@ class InboundMessage(Base):
     kind: so.Mapped[str] = so.mapped_column(sa.String(16))
     body: so.Mapped[str | None] = so.mapped_column(sa.String(1600))
     member_id: so.Mapped[int | None]
+    # The referral it is about: a practice's REFER, the patient's answers. Purged with it.
+    referral_id: so.Mapped[int | None] = so.mapped_column(index=True)
     reply: so.Mapped[str | None] = so.mapped_column(sa.String(1600))
     received_at: so.Mapped[dt.datetime] = so.mapped_column(
         sa.DateTime(timezone=True), default=utcnow

@@ -68,11 +68,15 @@ def referral_received(reference: str) -> str:
 
 
 def referral_invitation(first_name: str, practice: str, bank: str) -> str:
-    """Return the patient's invitation, asking for explicit consent."""
-    return (
-        f"Hello {_name(first_name, 16)}, {_name(practice, 30)} suggested {_name(bank, 30)}, "
-        "where neighbours swap help. May we contact you? Reply YES or NO."
-    )
+    """Return the patient's invitation, asking for consent and saying who sees the answer."""
+    # The practice learns whether its patient said yes (in its updates and its report).
+    ask = " May we contact you? Reply YES or NO. Your practice sees your answer."
+    hello = f"Hello {_name(first_name, 16)}, {_name(practice, 30)} suggested {_name(bank, 30)}"
+    for about in (", where neighbours swap help.", "."):
+        if segment_count(hello + about + ask) == 1:
+            return hello + about + ask
+    short = f"Hi {_name(first_name, 16)}, {_name(practice, 24)} suggested {_name(bank, 30)}."
+    return short + ask
 
 
 def patient_joined(reference: str) -> str:
@@ -167,10 +171,10 @@ def invitation_reminder(bank: str) -> str:
 
 
 def referral_received_redacted(reference: str) -> str:
-    """Return the practice's receipt when a long number was removed from the reason."""
+    """Return the practice's receipt when a number or a date was removed from the reason."""
     return (
-        f"Thank you. Referral {reference} received. We removed a long number from it: "
-        "please never text NHS numbers or diagnoses."
+        f"Thank you. Referral {reference} received. We removed a number or date from it: "
+        "please never text NHS numbers, birth dates or diagnoses."
     )
 
 
