@@ -108,7 +108,11 @@ def handle_refer(
 
 def referral_about(session: so.Session, bank_id: int, sender: str, command: Command) -> int | None:
     """Return the referral a text is about: the patient's for a REFER, else the sender's."""
-    e164 = _textable_mobile(command.mobile) if isinstance(command, Refer) else sender
+    if isinstance(command, Refer):
+        bank = session.get(TimeBank, bank_id)
+        e164 = _textable_mobile(command.mobile, bank) if bank is not None else None
+    else:
+        e164 = sender
     if e164 is None:
         return None
     return session.scalar(
