@@ -296,7 +296,7 @@ def test_seed_command_refuses_to_run_in_production(database_url):
     from timebank import create_app
 
     production = create_app(
-        "production", {"DATABASE_URL": database_url, "SECRET_KEY": "a-real-secret"}
+        "production", {"DATABASE_URL": database_url, "SECRET_KEY": "a-real-secret-" + "x" * 32}
     )
     result = run_seed(production)
     assert result.exit_code == 1
