@@ -99,36 +99,40 @@ def request_sign_in_code(
 ) -> str:
     """Text a six-digit code to `mobile` if it is a member's, and return the request's token.
 
-    A token comes back whether or not the number is known, so the reply gives nothing away.
+    A number that is no active member's gets a code row too, with no member and no text,
+    that no code can match: every later step then answers and counts as for a member.
     """
     e164 = normalise_mobile(mobile)
     token = secrets.token_urlsafe(32)
     member = session.scalar(
         sa.select(Member).where(Member.bank_id == bank_id, Member.mobile_e164 == e164)
     )
-    if member is None or not member.is_active:
-        session.rollback()
-        return token
+    known = member is not None and member.is_active
     code = f"{secrets.randbelow(1_000_000):06d}"
     stamp = now()
     session.add(
         SignInCode(
             id=token,
             bank_id=bank_id,
-            member_id=member.id,
+            member_id=member.id if known and member else None,
             purpose=purpose,
-            code_hash=_digest(token, code),
+            # A typed code is always six digits, so it never matches a longer secret.
+            code_hash=_digest(token, code if known else secrets.token_hex(16)),
             created_at=stamp,
             expires_at=stamp + dt.timedelta(minutes=policy.minutes),
         )
     )
-    body = (
-        f"{code} is your {bank_name} sign-in code. It lasts {policy.minutes} minutes."
-        " Do not share it with anyone."
-    )
-    queue_sms(session, bank_id, e164, body, "sign_in_code", member.id, now=now)
+    if known and member:
+        body = (
+            f"{code} is your {bank_name} sign-in code. It lasts {policy.minutes} minutes."
+            " Do not share it with anyone."
+        )
+        queue_sms(session, bank_id, e164, body, "sign_in_code", member.id, now=now)
     session.commit()
     return token
+
+
+CODE_NOT_USABLE = "That code has expired or was already used. Ask for a new code."
 
 
 @use_case
@@ -139,7 +143,10 @@ def sign_in_with_code(
     policy: CodePolicy = CodePolicy(),
     now: Callable[[], dt.datetime] = utcnow,
 ) -> Member:
-    """Return the member a correct, fresh, unused code belongs to; count wrong guesses."""
+    """Return the member a correct, fresh, unused code belongs to; count wrong guesses.
+
+    A request for a stranger's number answers each guess exactly as a member's does.
+    """
     typed = "".join(ch for ch in (code or "") if ch.isdigit())
     if len(typed) != 6:
         raise InvalidInput("Enter the 6-digit code from the text message.")
@@ -153,9 +160,11 @@ def sign_in_with_code(
     )
     if not usable:
         session.rollback()
-        raise CodeNotAccepted("That code has expired or was already used. Ask for a new code.")
+        raise CodeNotAccepted(CODE_NOT_USABLE)
     assert row is not None
-    if not hmac.compare_digest(row.code_hash, _digest(token, typed)):
+    member = session.get(Member, row.member_id) if row.member_id is not None else None
+    right = hmac.compare_digest(row.code_hash, _digest(token, typed))
+    if not right or member is None:
         row.failed_attempts += 1
         left = policy.attempts - row.failed_attempts
         session.commit()
@@ -164,10 +173,9 @@ def sign_in_with_code(
                 "That code is not right, and it can no longer be used. Ask for a new code."
             )
         raise CodeNotAccepted(f"That code is not right. You can try {left} more times.")
-    member = session.get(Member, row.member_id)
-    if member is None or not member.is_active:
+    if not member.is_active:
         session.rollback()
-        raise CodeNotAccepted("That code has expired or was already used. Ask for a new code.")
+        raise CodeNotAccepted(CODE_NOT_USABLE)
     row.used_at = stamp
     member.last_sign_in_at = stamp
     session.commit()
