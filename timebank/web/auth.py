@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     Flask,
+    Response,
     current_app,
     flash,
     redirect,
@@ -111,29 +113,74 @@ def _start_session(member: Member) -> None:
     session["seen"] = time.time()
 
 
+def _same_identifier(raw: str) -> str:
+    """Return a mobile number or email as one spelling, so retyping it counts the same."""
+    text = raw.strip().lower()
+    if "@" in text:
+        return text
+    try:
+        return normalise_mobile(text)
+    except TimeBankError:
+        return text
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _for_account(field: str) -> str:
+    """Which account this try is at, in which bank, as the form names them."""
+    bank = request.form.get("bank") or ""
+    return f"{bank}:{_same_identifier(request.form.get(field) or '')}"
+
+
+def _address_and_identifier_key() -> str:
+    return f"sign-in:{_address()}:{_for_account('identifier')}"
+
+
 def _identifier_key() -> str:
-    return "sign-in:" + (request.form.get("identifier") or "").strip().lower()
+    return "sign-in-account:" + _for_account("identifier")
+
+
+def _address_and_mobile_key() -> str:
+    return f"code:{_address()}:{_for_account('mobile')}"
 
 
 def _mobile_key() -> str:
-    raw = request.form.get("mobile") or ""
-    try:
-        return "code:" + normalise_mobile(raw)
-    except TimeBankError:
-        return "code:" + raw.strip()
+    return "code-mobile:" + _for_account("mobile")
 
 
-def _sign_in_limit() -> str:
-    return current_app.config["SIGN_IN_RATE_LIMIT"]
+def _setting(name: str) -> Callable[[], str]:
+    return lambda: current_app.config[name]
 
 
-def _code_limit() -> str:
-    return current_app.config["CODE_REQUEST_RATE_LIMIT"]
+def _counts(response: Response) -> bool:
+    """Count a failed try, and every code request (each sends a text); never a refusal."""
+    if response.status_code == 429:
+        return False
+    return request.endpoint == "auth.request_code" or response.status_code != 302
+
+
+def _limit(setting: str, key_func: Callable[[], str]):
+    return limiter.limit(
+        _setting(setting), methods=["POST"], key_func=key_func, deduct_when=_counts
+    )
+
+
+# Shared by the three sign-in pages: one address, whoever is typing there.
+_per_address = limiter.shared_limit(
+    _setting("SIGN_IN_ADDRESS_RATE_LIMIT"),
+    scope="sign-in-address",
+    methods=["POST"],
+    key_func=_address,
+    deduct_when=_counts,
+)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_identifier_key)
+@_per_address
+@_limit("SIGN_IN_RATE_LIMIT", _address_and_identifier_key)
+@_limit("SIGN_IN_IDENTIFIER_RATE_LIMIT", _identifier_key)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("home.home"))
@@ -155,8 +202,9 @@ def sign_in():
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
-@limiter.limit(_code_limit, methods=["POST"], key_func=_mobile_key)
+@_per_address
+@_limit("CODE_REQUEST_RATE_LIMIT", _address_and_mobile_key)
+@_limit("CODE_REQUEST_MOBILE_RATE_LIMIT", _mobile_key)
 def request_code():
     banks = _banks()
     form = CodeRequestForm()
@@ -176,7 +224,7 @@ def request_code():
 
 
 @bp.route("/sign-in/code/enter", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
+@_per_address
 def enter_code():
     token = session.get("code_token")
     if not token:
