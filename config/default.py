@@ -22,6 +22,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # Sign-in codes sent by SMS: how long they last and how many wrong guesses they take.
 SIGN_IN_CODE_MINUTES = 10
 SIGN_IN_CODE_ATTEMPTS = 5
+# After signing in with a code, a member may choose a new password without typing the old
+# one for this many minutes (once); after that, changing it needs the current password.
+PASSWORD_CHANGE_AFTER_CODE_MINUTES = 15
 # Flask-Limiter: memory:// suits one process; use redis://127.0.0.1:6379 for several.
 RATELIMIT_ENABLED = True
 RATELIMIT_STORAGE_URI = "memory://"

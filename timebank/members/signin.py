@@ -20,11 +20,10 @@ from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput, TimeBankError
 from timebank.members.models import Member, SignInCode
-from timebank.members.passwords import hash_password, password_matches
+from timebank.members.passwords import check_password_rules, hash_password, password_matches
 from timebank.members.phones import InvalidPhoneNumber, normalise_mobile
 from timebank.sms.outbox import queue_sms
 
-MIN_PASSWORD_LENGTH = 8
 # Verified when the identifier is unknown, so both answers take as long.
 _DUMMY_HASH = hash_password("not-a-real-password")
 
@@ -182,24 +181,65 @@ def sign_in_with_code(
     return member
 
 
-def check_new_password(password: str, confirmation: str) -> str:
-    """Return `password` if it is acceptable and typed the same twice, else raise."""
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"Your password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    if len(password) > 200:
-        raise InvalidInput("Your password can have at most 200 characters.")
+def check_new_password(password: str, confirmation: str, member: Member | None = None) -> str:
+    """Return `password` if it meets the rules and was typed the same twice, else raise."""
+    if member is None:
+        check_password_rules(password)
+    else:
+        check_password_rules(password, (member.display_name,), member.mobile_e164)
     if password != confirmation:
         raise InvalidInput("The two passwords are not the same. Type them again.")
     return password
 
 
-@use_case
-def set_password(session: so.Session, bank_id: int, member_id: int, password: str) -> None:
-    """Store a new password hash for the member."""
+class CurrentPasswordWrong(InvalidInput):
+    code = "current_password_wrong"
+
+
+def _is_their_password(member: Member, typed: str) -> bool:
+    # A member without a password has none to prove: the check still takes as long.
+    matches = password_matches(member.password_hash or _DUMMY_HASH, typed)
+    return matches and member.password_hash is not None
+
+
+def _member(session: so.Session, bank_id: int, member_id: int) -> Member:
     member = session.scalar(
         sa.select(Member).where(Member.bank_id == bank_id, Member.id == member_id)
     )
     if member is None:
         raise InvalidInput("There is no such member.")
+    return member
+
+
+@use_case
+def set_password(session: so.Session, bank_id: int, member_id: int, password: str) -> None:
+    """Store a new password hash for the member, if the password meets the rules."""
+    member = _member(session, bank_id, member_id)
+    check_new_password(password, password, member)
+    member.password_hash = hash_password(password)
+    session.commit()
+
+
+@use_case
+def change_password(
+    session: so.Session,
+    bank_id: int,
+    member_id: int,
+    password: str,
+    confirmation: str,
+    current_password: str | None,
+) -> None:
+    """Store a new password once the member proves it is them.
+
+    `current_password` is what they typed as their password now; None only when they have
+    just signed in with a code sent by text, which proves it as well.
+    """
+    member = _member(session, bank_id, member_id)
+    if current_password is not None and not _is_their_password(member, current_password):
+        raise CurrentPasswordWrong(
+            "Your current password is not right. Type it again, or sign out and sign in"
+            " with a code by text to choose a new one."
+        )
+    check_new_password(password, confirmation, member)
     member.password_hash = hash_password(password)
     session.commit()

@@ -92,11 +92,33 @@ class CodeForm(FlaskForm):
     code = StringField("Code", validators=[InputRequired("Enter the 6-digit code.")])
 
 
+class CurrentPassword:
+    """A form mixin: the password the member has now (defined first, so it shows first)."""
+
+    current = PasswordField(
+        "Your current password", validators=[InputRequired("Enter your current password.")]
+    )
+
+
 class NewPasswordForm(FlaskForm):
     password = PasswordField("New password", validators=[InputRequired("Enter a new password.")])
     confirmation = PasswordField(
         "Type the new password again", validators=[InputRequired("Type the password again.")]
     )
+
+
+class ChangePasswordForm(CurrentPassword, NewPasswordForm):
+    pass
+
+
+# When this browser's member last signed in with a code by text (seconds since the epoch).
+CODE_SIGN_IN_AT = "code_sign_in_at"
+
+
+def _fresh_code_sign_in() -> bool:
+    """Tell whether the member signed in here by text code a few minutes ago."""
+    minutes = current_app.config["PASSWORD_CHANGE_AFTER_CODE_MINUTES"]
+    return time.time() - session.get(CODE_SIGN_IN_AT, 0) < minutes * 60
 
 
 def _safe_next(default: str) -> str:
@@ -239,6 +261,7 @@ def enter_code():
             show_error(form, "code", error)
         else:
             _start_session(member)
+            session[CODE_SIGN_IN_AT] = time.time()
             flash("You are signed in. Now choose a password for next time.", "success")
             return redirect(url_for("auth.new_password"))
     minutes = current_app.config["SIGN_IN_CODE_MINUTES"]
@@ -248,19 +271,33 @@ def enter_code():
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def new_password():
-    form = NewPasswordForm()
+    by_code = _fresh_code_sign_in()
+    if not by_code and current_user.password_hash is None:
+        # No password to prove who they are with: a fresh code by text does it.
+        return render_template("auth/new_password.html", form=None, needs_code=True)
+    form = NewPasswordForm() if by_code else ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            password = signin.check_new_password(form.password.data, form.confirmation.data)
-            signin.set_password(db.session(), current_user.bank_id, current_user.id, password)
+            current = None if by_code else form.current.data
+            signin.change_password(
+                db.session(),
+                current_user.bank_id,
+                current_user.id,
+                form.password.data,
+                form.confirmation.data,
+                current_password=current,
+            )
+        except signin.CurrentPasswordWrong as error:
+            show_error(form, "current", error)
         except TimeBankError as error:
             show_error(form, "password", error)
         else:
+            session.pop(CODE_SIGN_IN_AT, None)  # a code is good for one change
             flash(
                 "Your new password is saved. Use it with your mobile number next time.", "success"
             )
             return redirect(url_for("home.home"))
-    return render_template("auth/new_password.html", form=form)
+    return render_template("auth/new_password.html", form=form, needs_code=False)
 
 
 @bp.post("/sign-out")
