@@ -213,3 +213,14 @@ def test_a_code_typed_in_another_browser_does_not_free_this_one(app, client, ban
     sign_in_by_code(app, other, bank)
     response = change(client, "river lamp orchard")
     assert "Enter your current password" in response.get_data(as_text=True)
+
+
+def test_guessing_the_current_password_on_a_computer_left_signed_in_is_slowed_down(
+    database_url, bank, joyce, cheap_password_hashing
+):
+    with app_with(database_url, RATELIMIT_ENABLED=True) as app:
+        client = app.test_client()
+        sign_in(client, bank)
+        answers = [change(client, "river lamp orchard", current=f"guess {n}") for n in range(6)]
+        assert [a.status_code for a in answers] == [200] * 5 + [429]
+        assert "Please wait" in answers[-1].get_data(as_text=True)

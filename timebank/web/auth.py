@@ -172,6 +172,10 @@ def _mobile_key() -> str:
     return "code-mobile:" + _for_account("mobile")
 
 
+def _member_key() -> str:
+    return f"password:{getattr(current_user, 'id', None)}"
+
+
 def _setting(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
 
@@ -270,6 +274,7 @@ def enter_code():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@_limit("SIGN_IN_RATE_LIMIT", _member_key)
 def new_password():
     by_code = _fresh_code_sign_in()
     if not by_code and current_user.password_hash is None:
