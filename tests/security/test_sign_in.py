@@ -362,3 +362,13 @@ def test_without_a_trusted_proxy_a_forged_forwarded_address_changes_nothing(
             for n in range(3)
         ]
         assert answers == [200, 200, 429]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [(1, "1 minute"), (60, "1 minute"), (61, "2 minutes"), (3600, "1 hour"), (3601, "2 hours")],
+)
+def test_a_wait_is_said_in_whole_minutes_rounded_up(seconds, said):
+    from timebank.web.security import plain_wait
+
+    assert plain_wait(seconds) == said

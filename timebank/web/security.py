@@ -195,11 +195,12 @@ def seconds_to_wait() -> int | None:
 
 
 def plain_wait(seconds: int) -> str:
-    """Say a wait in whole minutes, or hours past two hours: "4 minutes", "3 hours"."""
+    """Say a wait in whole minutes up to an hour, rounded up: "4 minutes", "1 hour", "3 hours"."""
     minutes = max(1, math.ceil(seconds / 60))
-    if minutes > 120:
-        hours = math.ceil(minutes / 60)
-        return f"{hours} hours"
+    if minutes > 60:
+        return f"{math.ceil(minutes / 60)} hours"
+    if minutes == 60:
+        return "1 hour"
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
