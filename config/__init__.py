@@ -9,6 +9,9 @@ from typing import Any
 
 ENVIRONMENTS = ("development", "testing", "production")
 PREFIX = "TIMEBANK_"
+# A shorter key can be guessed offline from one signed cookie.
+MIN_SECRET_KEY_LENGTH = 32
+MAKE_SECRET_KEY = 'python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
 
 
 class ConfigError(RuntimeError):
@@ -76,7 +79,15 @@ def check_settings(settings: dict[str, Any]) -> None:
     from config.default import DEFAULT_SECRET_KEY
 
     if not settings.get("SECRET_KEY") or settings["SECRET_KEY"] == DEFAULT_SECRET_KEY:
-        raise ConfigError("Production needs its own TIMEBANK_SECRET_KEY; the default is not safe.")
+        raise ConfigError(
+            "Production needs its own TIMEBANK_SECRET_KEY; the default is not safe."
+            f" Make one with: {MAKE_SECRET_KEY}"
+        )
+    if len(settings["SECRET_KEY"]) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"TIMEBANK_SECRET_KEY needs at least {MIN_SECRET_KEY_LENGTH} characters in"
+            f" production; a short key can be guessed. Make one with: {MAKE_SECRET_KEY}"
+        )
     if not settings.get("DATABASE_URL"):
         raise ConfigError("Production needs TIMEBANK_DATABASE_URL (a PostgreSQL URL).")
     if not settings.get("SMS_BACKEND"):

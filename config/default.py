@@ -24,14 +24,33 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # Sign-in codes sent by SMS: how long they last and how many wrong guesses they take.
 SIGN_IN_CODE_MINUTES = 10
 SIGN_IN_CODE_ATTEMPTS = 5
+# After signing in with a code, a member may choose a new password without typing the old
+# one for this many minutes (once); after that, changing it needs the current password.
+PASSWORD_CHANGE_AFTER_CODE_MINUTES = 15
 # Flask-Limiter: memory:// suits one process; use redis://127.0.0.1:6379 for several.
 RATELIMIT_ENABLED = True
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
-SIGN_IN_RATE_LIMIT = "10 per minute;40 per hour"
+# Sign-in limits (docs/deploy.md). Failed tries count, successful ones do not. Windows
+# from a minute to an hour make the wait grow with the tries, and none is longer than an
+# hour, so nobody can lock a member out for a day. Per address and identifier (mobile or
+# email) together: one person guessing at one account.
+SIGN_IN_RATE_LIMIT = "5 per minute;20 per hour"
+# Per identifier from any address: guessing at one account from many places.
+SIGN_IN_IDENTIFIER_RATE_LIMIT = "30 per 10 minutes"
+# Per address whatever the identifier, across the sign-in pages: loose, because everyone
+# at a library or a GP drop-in shares one address.
+SIGN_IN_ADDRESS_RATE_LIMIT = "100 per 10 minutes;300 per hour"
+# Code requests (each sends a text), per address and mobile together, and per mobile.
+CODE_REQUEST_RATE_LIMIT = "3 per 10 minutes"
+CODE_REQUEST_MOBILE_RATE_LIMIT = "6 per hour"
+# Count every limit of a request, so "too many tries" can say the longest wait.
+RATELIMIT_FAIL_ON_FIRST_BREACH = False
 # Requests per API token (or per signed-in member, or per address without either).
 API_RATE_LIMIT = "600 per minute"
-CODE_REQUEST_RATE_LIMIT = "3 per 10 minutes;10 per day"
+# How many reverse proxies in front of the app set X-Forwarded-For and -Proto (0: none).
+# Never more than really exist: the extra addresses in the header are the visitor's to forge.
+TRUSTED_PROXY_COUNT = 0
 # SMS: console (logged, and listed at /dev/sms in development), fake (tests) or twilio.
 SMS_BACKEND = "console"
 # Send queued texts at the end of the request that queued them. Production leaves this

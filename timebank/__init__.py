@@ -21,11 +21,23 @@ def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) 
     )
     settings = load_settings(env, overrides)
     app.config.update(settings)
+    register_proxy_fix(app)
     register_database(app)
     register_blueprints(app)
     register_commands(app)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
     return app
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_COUNT reverse proxies, see the visitor's address and scheme."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    count = app.config.get("TRUSTED_PROXY_COUNT", 0)
+    if count:
+        # Only the last `count` addresses in X-Forwarded-For were written by our proxies;
+        # any before them came from the visitor and could be forged.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
 def register_database(app: Flask) -> None:

@@ -297,7 +297,11 @@ def test_seed_command_refuses_to_run_in_production(database_url):
 
     production = create_app(
         "production",
-        {"DATABASE_URL": database_url, "SECRET_KEY": "a-real-secret", "SMS_BACKEND": "console"},
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "a-real-secret-" + "x" * 32,
+            "SMS_BACKEND": "console",
+        },
     )
     result = run_seed(production)
     assert result.exit_code == 1

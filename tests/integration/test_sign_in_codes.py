@@ -100,13 +100,14 @@ def test_wrong_guesses_are_counted_and_the_code_dies_at_the_limit(session, bank,
         signin.sign_in_with_code(session, token, code, policy=policy, now=at(2))
 
 
-def test_unknown_number_gets_a_token_but_no_text_and_no_row(session, bank, joyce):
+def test_unknown_number_gets_a_token_and_a_memberless_row_but_no_text(session, bank, joyce):
     token = signin.request_sign_in_code(session, bank.id, bank.name, "07999 000111", now=at(0))
     assert len(token) >= 40
     assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
-    assert session.scalar(sa.select(sa.func.count()).select_from(SignInCode)) == 0
-    with pytest.raises(signin.CodeNotAccepted):
+    assert session.get(SignInCode, token).member_id is None
+    with pytest.raises(signin.CodeNotAccepted, match="4 more times"):
         signin.sign_in_with_code(session, token, "123456", now=at(1))
+    assert session.get(SignInCode, token).failed_attempts == 1
 
 
 def test_a_code_from_one_request_does_not_open_another(session, bank, joyce):

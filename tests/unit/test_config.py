@@ -6,6 +6,9 @@ import pytest
 
 from config import ConfigError, from_environment, load_settings
 
+# 48 characters, as `secrets.token_urlsafe(36)` makes.
+LONG_SECRET = "k7Vq2Zr9XbT4mWc1LpN8dHs5YfJ3gA6eRuE0oIiKlMnBvCxQ"
+
 
 def test_timebank_environment_variables_override_settings(monkeypatch):
     monkeypatch.setenv("TIMEBANK_SQLITE_BUSY_TIMEOUT_MS", "2500")
@@ -41,15 +44,28 @@ def test_production_refuses_the_default_secret_key(monkeypatch):
         load_settings("production")
 
 
-def test_production_refuses_to_start_without_a_database_url(monkeypatch):
+def test_production_refuses_a_secret_key_shorter_than_32_characters(monkeypatch):
+    monkeypatch.setenv("TIMEBANK_DATABASE_URL", "postgresql://db/timebank")
     monkeypatch.setenv("TIMEBANK_SECRET_KEY", "a-long-random-secret")
+    with pytest.raises(ConfigError, match="at least 32 characters") as refused:
+        load_settings("production")
+    assert "secrets.token_urlsafe" in str(refused.value)
+    monkeypatch.setenv("TIMEBANK_SECRET_KEY", "x" * 31)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_settings("production")
+    monkeypatch.setenv("TIMEBANK_SECRET_KEY", "x" * 32)
+    assert load_settings("production")["SECRET_KEY"] == "x" * 32
+
+
+def test_production_refuses_to_start_without_a_database_url(monkeypatch):
+    monkeypatch.setenv("TIMEBANK_SECRET_KEY", LONG_SECRET)
     monkeypatch.delenv("TIMEBANK_DATABASE_URL", raising=False)
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         load_settings("production")
 
 
 def test_production_starts_with_its_own_key_and_database(monkeypatch):
-    monkeypatch.setenv("TIMEBANK_SECRET_KEY", "a-long-random-secret")
+    monkeypatch.setenv("TIMEBANK_SECRET_KEY", LONG_SECRET)
     monkeypatch.setenv("TIMEBANK_DATABASE_URL", "postgresql://db/timebank")
     monkeypatch.setenv("TIMEBANK_SMS_BACKEND", "twilio")
     settings = load_settings("production")
@@ -71,7 +87,7 @@ def test_create_app_in_production_without_settings_fails_loudly(monkeypatch):
 
 
 def test_production_pool_has_no_ping_per_transaction_but_recycles_and_keeps_alive(monkeypatch):
-    monkeypatch.setenv("TIMEBANK_SECRET_KEY", "a-long-random-secret")
+    monkeypatch.setenv("TIMEBANK_SECRET_KEY", LONG_SECRET)
     monkeypatch.setenv("TIMEBANK_DATABASE_URL", "postgresql://db/timebank")
     monkeypatch.setenv("TIMEBANK_SMS_BACKEND", "twilio")
     options = load_settings("production")["SQLALCHEMY_ENGINE_OPTIONS"]

@@ -160,7 +160,9 @@ class SignInCode(Base):
     # A random token kept in the browser's session: which code request this browser made.
     id: so.Mapped[str] = so.mapped_column(sa.String(43), primary_key=True)
     bank_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("time_banks.id"))
-    member_id: so.Mapped[int]
+    # None for a number that is no active member's: no text is sent and no code matches,
+    # but wrong guesses count the same, so the answers never tell the two apart.
+    member_id: so.Mapped[int | None]
     purpose: so.Mapped[str] = so.mapped_column(sa.String(16))
     code_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
     created_at: so.Mapped[dt.datetime] = so.mapped_column(

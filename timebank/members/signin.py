@@ -20,11 +20,10 @@ from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput, TimeBankError
 from timebank.members.models import Member, SignInCode
-from timebank.members.passwords import hash_password, password_matches
+from timebank.members.passwords import check_password_rules, hash_password, password_matches
 from timebank.members.phones import InvalidPhoneNumber, normalise_mobile
 from timebank.sms.outbox import queue_sms
 
-MIN_PASSWORD_LENGTH = 8
 # Verified when the identifier is unknown, so both answers take as long.
 _DUMMY_HASH = hash_password("not-a-real-password")
 
@@ -99,36 +98,40 @@ def request_sign_in_code(
 ) -> str:
     """Text a six-digit code to `mobile` if it is a member's, and return the request's token.
 
-    A token comes back whether or not the number is known, so the reply gives nothing away.
+    A number that is no active member's gets a code row too, with no member and no text,
+    that no code can match: every later step then answers and counts as for a member.
     """
     e164 = normalise_mobile(mobile)
     token = secrets.token_urlsafe(32)
     member = session.scalar(
         sa.select(Member).where(Member.bank_id == bank_id, Member.mobile_e164 == e164)
     )
-    if member is None or not member.is_active:
-        session.rollback()
-        return token
+    known = member is not None and member.is_active
     code = f"{secrets.randbelow(1_000_000):06d}"
     stamp = now()
     session.add(
         SignInCode(
             id=token,
             bank_id=bank_id,
-            member_id=member.id,
+            member_id=member.id if known and member else None,
             purpose=purpose,
-            code_hash=_digest(token, code),
+            # A typed code is always six digits, so it never matches a longer secret.
+            code_hash=_digest(token, code if known else secrets.token_hex(16)),
             created_at=stamp,
             expires_at=stamp + dt.timedelta(minutes=policy.minutes),
         )
     )
-    body = (
-        f"{code} is your {bank_name} sign-in code. It lasts {policy.minutes} minutes."
-        " Do not share it with anyone."
-    )
-    queue_sms(session, bank_id, e164, body, "sign_in_code", member.id, now=now)
+    if known and member:
+        body = (
+            f"{code} is your {bank_name} sign-in code. It lasts {policy.minutes} minutes."
+            " Do not share it with anyone."
+        )
+        queue_sms(session, bank_id, e164, body, "sign_in_code", member.id, now=now)
     session.commit()
     return token
+
+
+CODE_NOT_USABLE = "That code has expired or was already used. Ask for a new code."
 
 
 @use_case
@@ -139,7 +142,10 @@ def sign_in_with_code(
     policy: CodePolicy = CodePolicy(),
     now: Callable[[], dt.datetime] = utcnow,
 ) -> Member:
-    """Return the member a correct, fresh, unused code belongs to; count wrong guesses."""
+    """Return the member a correct, fresh, unused code belongs to; count wrong guesses.
+
+    A request for a stranger's number answers each guess exactly as a member's does.
+    """
     typed = "".join(ch for ch in (code or "") if ch.isdigit())
     if len(typed) != 6:
         raise InvalidInput("Enter the 6-digit code from the text message.")
@@ -153,9 +159,11 @@ def sign_in_with_code(
     )
     if not usable:
         session.rollback()
-        raise CodeNotAccepted("That code has expired or was already used. Ask for a new code.")
+        raise CodeNotAccepted(CODE_NOT_USABLE)
     assert row is not None
-    if not hmac.compare_digest(row.code_hash, _digest(token, typed)):
+    member = session.get(Member, row.member_id) if row.member_id is not None else None
+    right = hmac.compare_digest(row.code_hash, _digest(token, typed))
+    if not right or member is None:
         row.failed_attempts += 1
         left = policy.attempts - row.failed_attempts
         session.commit()
@@ -164,34 +172,74 @@ def sign_in_with_code(
                 "That code is not right, and it can no longer be used. Ask for a new code."
             )
         raise CodeNotAccepted(f"That code is not right. You can try {left} more times.")
-    member = session.get(Member, row.member_id)
-    if member is None or not member.is_active:
+    if not member.is_active:
         session.rollback()
-        raise CodeNotAccepted("That code has expired or was already used. Ask for a new code.")
+        raise CodeNotAccepted(CODE_NOT_USABLE)
     row.used_at = stamp
     member.last_sign_in_at = stamp
     session.commit()
     return member
 
 
-def check_new_password(password: str, confirmation: str) -> str:
-    """Return `password` if it is acceptable and typed the same twice, else raise."""
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"Your password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    if len(password) > 200:
-        raise InvalidInput("Your password can have at most 200 characters.")
+def check_new_password(password: str, confirmation: str, member: Member | None = None) -> str:
+    """Return `password` if it meets the rules and was typed the same twice, else raise."""
+    if member is None:
+        check_password_rules(password)
+    else:
+        check_password_rules(password, (member.display_name,), member.mobile_e164)
     if password != confirmation:
         raise InvalidInput("The two passwords are not the same. Type them again.")
     return password
 
 
-@use_case
-def set_password(session: so.Session, bank_id: int, member_id: int, password: str) -> None:
-    """Store a new password hash for the member."""
+class CurrentPasswordWrong(InvalidInput):
+    code = "current_password_wrong"
+
+
+def _is_their_password(member: Member, typed: str) -> bool:
+    # A member without a password has none to prove: the check still takes as long.
+    matches = password_matches(member.password_hash or _DUMMY_HASH, typed)
+    return matches and member.password_hash is not None
+
+
+def _member(session: so.Session, bank_id: int, member_id: int) -> Member:
     member = session.scalar(
         sa.select(Member).where(Member.bank_id == bank_id, Member.id == member_id)
     )
     if member is None:
         raise InvalidInput("There is no such member.")
+    return member
+
+
+@use_case
+def set_password(session: so.Session, bank_id: int, member_id: int, password: str) -> None:
+    """Store a new password hash for the member, if the password meets the rules."""
+    member = _member(session, bank_id, member_id)
+    check_new_password(password, password, member)
+    member.password_hash = hash_password(password)
+    session.commit()
+
+
+@use_case
+def change_password(
+    session: so.Session,
+    bank_id: int,
+    member_id: int,
+    password: str,
+    confirmation: str,
+    current_password: str | None,
+) -> None:
+    """Store a new password once the member proves it is them.
+
+    `current_password` is what they typed as their password now; None only when they have
+    just signed in with a code sent by text, which proves it as well.
+    """
+    member = _member(session, bank_id, member_id)
+    if current_password is not None and not _is_their_password(member, current_password):
+        raise CurrentPasswordWrong(
+            "Your current password is not right. Type it again, or sign out and sign in"
+            " with a code by text to choose a new one."
+        )
+    check_new_password(password, confirmation, member)
     member.password_hash = hash_password(password)
     session.commit()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     Flask,
+    Response,
     current_app,
     flash,
     redirect,
@@ -87,11 +90,33 @@ class CodeForm(FlaskForm):
     code = StringField("Code", validators=[InputRequired("Enter the 6-digit code.")])
 
 
+class CurrentPassword:
+    """A form mixin: the password the member has now (defined first, so it shows first)."""
+
+    current = PasswordField(
+        "Your current password", validators=[InputRequired("Enter your current password.")]
+    )
+
+
 class NewPasswordForm(FlaskForm):
     password = PasswordField("New password", validators=[InputRequired("Enter a new password.")])
     confirmation = PasswordField(
         "Type the new password again", validators=[InputRequired("Type the password again.")]
     )
+
+
+class ChangePasswordForm(CurrentPassword, NewPasswordForm):
+    pass
+
+
+# When this browser's member last signed in with a code by text (seconds since the epoch).
+CODE_SIGN_IN_AT = "code_sign_in_at"
+
+
+def _fresh_code_sign_in() -> bool:
+    """Tell whether the member signed in here by text code a few minutes ago."""
+    minutes = current_app.config["PASSWORD_CHANGE_AFTER_CODE_MINUTES"]
+    return time.time() - session.get(CODE_SIGN_IN_AT, 0) < minutes * 60
 
 
 def _safe_next(default: str) -> str:
@@ -106,29 +131,78 @@ def _start_session(member: Member) -> None:
     sessions.start(member)
 
 
+def _same_identifier(raw: str) -> str:
+    """Return a mobile number or email as one spelling, so retyping it counts the same."""
+    text = raw.strip().lower()
+    if "@" in text:
+        return text
+    try:
+        return normalise_mobile(text)
+    except TimeBankError:
+        return text
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _for_account(field: str) -> str:
+    """Which account this try is at, in which bank, as the form names them."""
+    bank = request.form.get("bank") or ""
+    return f"{bank}:{_same_identifier(request.form.get(field) or '')}"
+
+
+def _address_and_identifier_key() -> str:
+    return f"sign-in:{_address()}:{_for_account('identifier')}"
+
+
 def _identifier_key() -> str:
-    return "sign-in:" + (request.form.get("identifier") or "").strip().lower()
+    return "sign-in-account:" + _for_account("identifier")
+
+
+def _address_and_mobile_key() -> str:
+    return f"code:{_address()}:{_for_account('mobile')}"
 
 
 def _mobile_key() -> str:
-    raw = request.form.get("mobile") or ""
-    try:
-        return "code:" + normalise_mobile(raw)
-    except TimeBankError:
-        return "code:" + raw.strip()
+    return "code-mobile:" + _for_account("mobile")
 
 
-def _sign_in_limit() -> str:
-    return current_app.config["SIGN_IN_RATE_LIMIT"]
+def _member_key() -> str:
+    return f"password:{getattr(current_user, 'id', None)}"
 
 
-def _code_limit() -> str:
-    return current_app.config["CODE_REQUEST_RATE_LIMIT"]
+def _setting(name: str) -> Callable[[], str]:
+    return lambda: current_app.config[name]
+
+
+def _counts(response: Response) -> bool:
+    """Count a failed try, and every code request (each sends a text); never a refusal."""
+    if response.status_code == 429:
+        return False
+    return request.endpoint == "auth.request_code" or response.status_code != 302
+
+
+def _limit(setting: str, key_func: Callable[[], str]):
+    return limiter.limit(
+        _setting(setting), methods=["POST"], key_func=key_func, deduct_when=_counts
+    )
+
+
+# Shared by the three sign-in pages: one address, whoever is typing there.
+_per_address = limiter.shared_limit(
+    _setting("SIGN_IN_ADDRESS_RATE_LIMIT"),
+    scope="sign-in-address",
+    methods=["POST"],
+    key_func=_address,
+    deduct_when=_counts,
+)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_identifier_key)
+@_per_address
+@_limit("SIGN_IN_RATE_LIMIT", _address_and_identifier_key)
+@_limit("SIGN_IN_IDENTIFIER_RATE_LIMIT", _identifier_key)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("home.home"))
@@ -150,8 +224,9 @@ def sign_in():
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
-@limiter.limit(_code_limit, methods=["POST"], key_func=_mobile_key)
+@_per_address
+@_limit("CODE_REQUEST_RATE_LIMIT", _address_and_mobile_key)
+@_limit("CODE_REQUEST_MOBILE_RATE_LIMIT", _mobile_key)
 def request_code():
     banks = _banks()
     form = CodeRequestForm()
@@ -171,7 +246,7 @@ def request_code():
 
 
 @bp.route("/sign-in/code/enter", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
+@_per_address
 def enter_code():
     token = session.get("code_token")
     if not token:
@@ -186,6 +261,7 @@ def enter_code():
             show_error(form, "code", error)
         else:
             _start_session(member)
+            session[CODE_SIGN_IN_AT] = time.time()
             flash("You are signed in. Now choose a password for next time.", "success")
             return redirect(url_for("auth.new_password"))
     minutes = current_app.config["SIGN_IN_CODE_MINUTES"]
@@ -194,21 +270,36 @@ def enter_code():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@_limit("SIGN_IN_RATE_LIMIT", _member_key)
 def new_password():
-    form = NewPasswordForm()
+    by_code = _fresh_code_sign_in()
+    if not by_code and current_user.password_hash is None:
+        # No password to prove who they are with: a fresh code by text does it.
+        return render_template("auth/new_password.html", form=None, needs_code=True)
+    form = NewPasswordForm() if by_code else ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            password = signin.check_new_password(form.password.data, form.confirmation.data)
-            signin.set_password(db.session(), current_user.bank_id, current_user.id, password)
+            current = None if by_code else form.current.data
+            signin.change_password(
+                db.session(),
+                current_user.bank_id,
+                current_user.id,
+                form.password.data,
+                form.confirmation.data,
+                current_password=current,
+            )
+        except signin.CurrentPasswordWrong as error:
+            show_error(form, "current", error)
         except TimeBankError as error:
             show_error(form, "password", error)
         else:
             sessions.end_others(reason="password_changed")
+            session.pop(CODE_SIGN_IN_AT, None)  # a code is good for one change
             flash(
                 "Your new password is saved. Use it with your mobile number next time.", "success"
             )
             return redirect(url_for("home.home"))
-    return render_template("auth/new_password.html", form=form)
+    return render_template("auth/new_password.html", form=form, needs_code=False)
 
 
 @bp.post("/sign-out")

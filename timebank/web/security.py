@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from flask import (
     Flask,
@@ -67,6 +69,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     for status in ERROR_TITLES:
         app.register_error_handler(status, _http_error)
+    app.register_error_handler(429, _too_many_tries)
     app.register_error_handler(HTTPException, _other_http_error)
 
 
@@ -162,6 +165,38 @@ def _http_error(error):
     if _is_api() and isinstance(error, HTTPException):
         return problem_from_http(error)
     return _error_page(getattr(error, "code", 500) or 500)
+
+
+def seconds_to_wait() -> int | None:
+    """Return how long until every limit this request reached lets it through again."""
+    resets = [limit.window.reset_time for limit in limiter.current_limits if limit.breached]
+    if not resets:
+        return None
+    return max(1, math.ceil(max(resets) - time.time()))
+
+
+def plain_wait(seconds: int) -> str:
+    """Say a wait in whole minutes up to an hour, rounded up: "4 minutes", "1 hour", "3 hours"."""
+    minutes = max(1, math.ceil(seconds / 60))
+    if minutes > 60:
+        return f"{math.ceil(minutes / 60)} hours"
+    if minutes == 60:
+        return "1 hour"
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _too_many_tries(error: HTTPException):
+    """Say how long to wait, from the limits reached, and send it as Retry-After."""
+    wait = None if _is_api() else seconds_to_wait()
+    if wait is None:
+        return _http_error(error)
+    db.session.rollback()
+    message = (
+        f"For your safety we have paused this for a while. Please wait {plain_wait(wait)}"
+        " and try again, or ask your broker for help."
+    )
+    body, status = _error_page(429, message)
+    return body, status, {"Retry-After": str(wait)}
 
 
 def _other_http_error(error: HTTPException):
