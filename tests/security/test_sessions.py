@@ -284,7 +284,12 @@ def test_a_password_change_ends_the_other_session_and_keeps_this_one(app, bank, 
     laptop = signed_in(app, joyce)
 
     response = phone.post(
-        "/password", data={"password": "new garden words", "confirmation": "new garden words"}
+        "/password",
+        data={
+            "current": PASSWORD,
+            "password": "new garden words",
+            "confirmation": "new garden words",
+        },
     )
 
     assert response.status_code == 302 and response.headers["Location"] == "/home"

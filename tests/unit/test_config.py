@@ -46,6 +46,7 @@ def test_production_refuses_the_default_secret_key(monkeypatch):
 
 def test_production_refuses_a_secret_key_shorter_than_32_characters(monkeypatch):
     monkeypatch.setenv("TIMEBANK_DATABASE_URL", "postgresql://db/timebank")
+    monkeypatch.setenv("TIMEBANK_SMS_BACKEND", "twilio")
     monkeypatch.setenv("TIMEBANK_SECRET_KEY", "a-long-random-secret")
     with pytest.raises(ConfigError, match="at least 32 characters") as refused:
         load_settings("production")
