@@ -35,6 +35,7 @@ from timebank.clock import utcnow
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.extensions import db
 from timebank.ledger import errors
+from timebank.ledger.claims import claim_write
 from timebank.ledger.models import Account, Transfer
 from timebank.ledger.queries import EXCHANGE_STATES, member_account_id
 from timebank.ledger.resolutions import confirm_pending, decline_pending, reverse_transfer
@@ -511,6 +512,7 @@ def create_transfer(args: dict[str, Any], key: str | None):
     if not who.at_least("broker") and who.member_id not in (args["giver_id"], args["receiver_id"]):
         raise errors.NotYourExchange("Only the two members or a broker can record this exchange.")
     session = db.session()
+    claim_write(session, transfer_id)  # before any check: a retry waits for the original
     check_details(session, who.bank_id, args, transfer_id)
     stamp = utcnow()
     result = record_exchange(

@@ -18,8 +18,8 @@ from timebank.ledger.posting import Movement, NewTransfer, movement_for
 from timebank.ledger.services import (
     AlsoDo,
     TransferResult,
+    claim_single_write,
     commit_or_replay,
-    replay_or_conflict,
 )
 from timebank.members.models import Member
 from timebank.tenancy.models import TimeBank
@@ -62,14 +62,6 @@ def _load(
         holders.get(original.debit_account_id),
         holders.get(original.credit_account_id),
     )
-
-
-def _already_recorded(session: so.Session, new_id: uuid.UUID, digest: str) -> TransferResult | None:
-    if session.scalar(sa.select(Transfer.request_digest).where(Transfer.id == new_id)) is None:
-        return None
-    result = replay_or_conflict(session, new_id, digest)
-    session.rollback()
-    return result
 
 
 def _resolution(
@@ -123,7 +115,7 @@ def confirm_pending(
     digest = rules.request_digest(
         {"op": "confirm", "bank": bank_id, "pending": pending_id, "by": actor_id, "m": minutes}
     )
-    if (done := _already_recorded(session, resolution_id, digest)) is not None:
+    if (done := claim_single_write(session, resolution_id, digest)) is not None:
         return done
     loaded = _load(session, bank_id, pending_id, actor_id)
     assert loaded.actor is not None
@@ -156,7 +148,7 @@ def decline_pending(
     digest = rules.request_digest(
         {"op": "decline", "bank": bank_id, "pending": pending_id, "by": actor_id, "why": reason}
     )
-    if (done := _already_recorded(session, resolution_id, digest)) is not None:
+    if (done := claim_single_write(session, resolution_id, digest)) is not None:
         return done
     loaded = _load(session, bank_id, pending_id, actor_id)
     assert loaded.actor is not None
@@ -189,7 +181,7 @@ def reverse_transfer(
     digest = rules.request_digest(
         {"op": "reverse", "bank": bank_id, "of": transfer_id, "by": actor_id, "why": reason}
     )
-    if (done := _already_recorded(session, reversal_id, digest)) is not None:
+    if (done := claim_single_write(session, reversal_id, digest)) is not None:
         return done
     loaded = _load(session, bank_id, transfer_id, actor_id)
     assert loaded.actor is not None
