@@ -50,14 +50,16 @@ def claim_write(session: so.Session, write_id: uuid.UUID) -> None:
     if conn.dialect.name != "postgresql":
         return
     transaction = conn.get_transaction()
-    held = session.info.get("claimed_writes")
+    # The ids this transaction holds, kept with the transaction they belong to.
+    held: tuple[object, set[uuid.UUID]] | None = session.info.get("claimed_writes")
     if held is not None and held[0] is transaction and write_id in held[1]:
         return
     key = claim_key(write_id)
     if not run(conn, _TRY_CLAIM, {"key": key})[0][0]:
         _wait_for(session, conn, key)
     if held is None or held[0] is not transaction:
-        held = session.info["claimed_writes"] = (transaction, set())
+        held = (transaction, set())
+        session.info["claimed_writes"] = held
     held[1].add(write_id)
 
 
