@@ -272,3 +272,48 @@ def test_on_sqlite_too_a_retry_waits_for_the_original_and_replays_it(session):
     assert original.error is None
     assert retry.error is None and retry.result.replayed is True
     assert account_of(session, bank.id, receiver.id).balance == -90
+
+
+@pytest.mark.postgres_only
+def test_the_api_answers_in_progress_in_plain_words_then_replays_once_recorded(
+    app, session, monkeypatch
+):
+    from tests.functional.ledger_pages import OwnContextClient
+    from tests.functional.test_api_transfers import assert_problem, bearer, exchange, token_for
+    from timebank.api import transfers as transfers_api
+
+    monkeypatch.setattr(claims, "CLAIM_WAIT_MS", 200)
+    bank = TimeBankFactory()
+    joyce, sam = MemberFactory(bank=bank), MemberFactory(bank=bank)
+    token = token_for(sam)
+    hold = Hold()
+    announce = transfers_api.announce_pending
+
+    def announce_and_hold(s, results):
+        announce(s, results)
+        hold(s, results)
+
+    monkeypatch.setattr(transfers_api, "announce_pending", announce_and_hold)
+    api = OwnContextClient(app, app.response_class)
+    body = exchange(joyce, sam, 45)
+    answers: dict[str, Any] = {}
+
+    def send_original() -> None:
+        with app.app_context():
+            answers["original"] = api.post("/api/v1/transfers", json=body, headers=bearer(token))
+
+    original = threading.Thread(target=send_original, daemon=True)
+    original.start()
+    assert hold.inside.wait(WAIT_SECONDS)
+
+    retry = api.post("/api/v1/transfers", json=body, headers=bearer(token))
+    hold.release.set()
+    original.join(WAIT_SECONDS)
+    monkeypatch.setattr(transfers_api, "announce_pending", announce)
+    again = api.post("/api/v1/transfers", json=body, headers=bearer(token))
+
+    problem = assert_problem(retry, 409, "in_progress")
+    assert "Wait a moment" in problem["detail"]
+    assert answers["original"].status_code == 201
+    assert again.status_code == 200 and again.get_json() == answers["original"].get_json()
+    assert account_of(session, bank.id, sam.id).balance == -45
