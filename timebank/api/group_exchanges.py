@@ -31,6 +31,7 @@ from timebank.clock import utcnow
 from timebank.errors import NotFound
 from timebank.extensions import db
 from timebank.ledger import errors
+from timebank.ledger.claims import claim_write
 from timebank.ledger.services import (
     GroupExchangeRequest,
     TransferResult,
@@ -191,6 +192,7 @@ def create_group_exchange(args: dict[str, Any], key: str | None):
             "A group exchange is recorded by a broker or by the one person on its own side."
         )
     session = db.session()
+    claim_write(session, group_id)  # before any check: a retry waits for the original
     check_details(session, who.bank_id, args, group_transfer_id(group_id, 0))
     stamp = utcnow()
     results = record_group_exchange(

@@ -35,6 +35,7 @@ from timebank.clock import utcnow
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.extensions import db
 from timebank.ledger import errors
+from timebank.ledger.claims import claim_write
 from timebank.ledger.models import Account, Transfer
 from timebank.ledger.queries import EXCHANGE_STATES, member_account_id
 from timebank.ledger.resolutions import confirm_pending, decline_pending, reverse_transfer
@@ -237,9 +238,19 @@ class TransferListArgsSchema(PageArgsSchema):
     )
 
 
+def resolution_id_field() -> ma.fields.UUID:
+    """Return the field for the client's id of a confirmation or decline."""
+    return ma.fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Your id for this write (a UUID); or send Idempotency-Key."},
+    )
+
+
 class ConfirmSchema(ma.Schema):
     """Confirm a waiting exchange, for the logged minutes or fewer."""
 
+    id = resolution_id_field()
     minutes = minutes_field(
         load_default=None,
         allow_none=True,
@@ -250,6 +261,7 @@ class ConfirmSchema(ma.Schema):
 class DeclineSchema(ma.Schema):
     """Decline a waiting exchange, or withdraw one you logged."""
 
+    id = resolution_id_field()
     reason = ma.fields.String(load_default="", validate=[ma.validate.Length(max=500), plain_text])
 
 
@@ -511,6 +523,7 @@ def create_transfer(args: dict[str, Any], key: str | None):
     if not who.at_least("broker") and who.member_id not in (args["giver_id"], args["receiver_id"]):
         raise errors.NotYourExchange("Only the two members or a broker can record this exchange.")
     session = db.session()
+    claim_write(session, transfer_id)  # before any check: a retry waits for the original
     check_details(session, who.bank_id, args, transfer_id)
     stamp = utcnow()
     result = record_exchange(
@@ -613,12 +626,22 @@ def get_transfer(transfer_id: uuid.UUID):
 
 # Confirm, decline, reverse.
 
-# A confirmation's or decline's id is made from what it says, so sending it again is a
-# replay, while a different resolution of the same exchange is refused as already resolved.
+# Without an id or a key, a confirmation's or decline's id is made from what it says, so
+# sending it again is a replay, while a different resolution of the same exchange is
+# refused as already resolved.
 RESOLUTION_NAMESPACE = uuid.UUID("5e0c8b1a-2f47-4d93-a6b8-41c7e2d90f55")
 
 
-def _resolution_id(action: str, transfer_id: uuid.UUID, detail: object) -> uuid.UUID:
+def _resolution_id(
+    args: dict[str, Any], key: str | None, action: str, transfer_id: uuid.UUID, detail: object
+) -> uuid.UUID:
+    """Return a confirmation's or decline's id: the client's, else one made from the request.
+
+    One Idempotency-Key names one confirmation or decline of the caller, whichever exchange
+    it is sent for: reused for another action or exchange it is a conflict.
+    """
+    if args["id"] is not None or key is not None:
+        return write_id(args["id"], key, "resolutions")
     who = caller()
     return uuid.uuid5(
         RESOLUTION_NAMESPACE, f"{who.bank_id}:{who.member_id}:{action}:{transfer_id}:{detail}"
@@ -627,12 +650,14 @@ def _resolution_id(action: str, transfer_id: uuid.UUID, detail: object) -> uuid.
 
 @blp.post("/transfers/<uuid:transfer_id>/confirm")
 @require_role("member")
+@with_idempotency_key
 @blp.arguments(ConfirmSchema(), location="json")
 @blp.response(200, TransferSchema)
-def confirm_transfer(args: dict[str, Any], transfer_id: uuid.UUID):
+def confirm_transfer(args: dict[str, Any], transfer_id: uuid.UUID, key: str | None):
     """Confirm an exchange waiting for you (the receiver; or a broker), for fewer minutes if so.
 
-    Sending the same confirmation again answers the same.
+    Send an `id` (UUID) or an `Idempotency-Key` header, as when recording: sending the same
+    confirmation again answers the same, and reusing the id for anything else answers 409.
     """
     who = caller()
     session = db.session()
@@ -645,7 +670,7 @@ def confirm_transfer(args: dict[str, Any], transfer_id: uuid.UUID):
         session,
         who.bank_id,
         transfer_id,
-        _resolution_id("confirm", transfer_id, args["minutes"]),
+        _resolution_id(args, key, "confirm", transfer_id, args["minutes"]),
         who.member_id,
         args["minutes"],
     )
@@ -654,12 +679,14 @@ def confirm_transfer(args: dict[str, Any], transfer_id: uuid.UUID):
 
 @blp.post("/transfers/<uuid:transfer_id>/decline")
 @require_role("member")
+@with_idempotency_key
 @blp.arguments(DeclineSchema(), location="json")
 @blp.response(200, TransferSchema)
-def decline_transfer(args: dict[str, Any], transfer_id: uuid.UUID):
+def decline_transfer(args: dict[str, Any], transfer_id: uuid.UUID, key: str | None):
     """Decline an exchange waiting for you, or withdraw one you logged, with a reason.
 
-    Sending the same decline again answers the same.
+    Send an `id` (UUID) or an `Idempotency-Key` header, as when recording: sending the same
+    decline again answers the same, and reusing the id for anything else answers 409.
     """
     who = caller()
     session = db.session()
@@ -673,7 +700,7 @@ def decline_transfer(args: dict[str, Any], transfer_id: uuid.UUID):
         session,
         who.bank_id,
         transfer_id,
-        _resolution_id("decline", transfer_id, reason),
+        _resolution_id(args, key, "decline", transfer_id, reason),
         who.member_id,
         reason,
     )

@@ -7,15 +7,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.ledger import errors, rules
-from timebank.ledger.models import Account, Transfer
+from timebank.ledger.models import Account
 from timebank.ledger.posting import NewTransfer, movement_for
-from timebank.ledger.services import TransferResult, commit_or_replay, replay_or_conflict
+from timebank.ledger.services import TransferResult, claim_single_write, commit_or_replay
 from timebank.members.models import Member
 
 # Who may record each code: a donation by the one giving hours away or a broker; the rest
@@ -49,13 +48,8 @@ def record_account_transfer(
     if request.debit_account_id == request.credit_account_id:
         raise errors.SameAccount()
     digest = rules.request_digest({"op": "account", **request.__dict__, "minutes": minutes})
-    digest_existing = session.scalar(
-        sa.select(Transfer.request_digest).where(Transfer.id == request.transfer_id)
-    )
-    if digest_existing is not None:
-        result = replay_or_conflict(session, request.transfer_id, digest)
-        session.rollback()
-        return result
+    if (done := claim_single_write(session, request.transfer_id, digest)) is not None:
+        return done
     actor = session.get(Member, request.recorded_by_id)
     if actor is None or actor.bank_id != request.bank_id or actor.status != "active":
         raise errors.NotYourExchange("Only an active member of this time bank can do this.")

@@ -119,12 +119,23 @@ class IdempotencyConflict(LedgerError):
     code = "idempotency_conflict"
     status = 409
 
-    def __init__(self, transfer_id: object) -> None:
+    def __init__(self, transfer_id: object, used_for: str = "a different exchange") -> None:
         super().__init__(
-            f"The id {transfer_id} was already used for a different exchange. "
+            f"The id {transfer_id} was already used for {used_for}. "
             "Start again to record a new one."
         )
 
 
 class NotYourExchange(LedgerError, NotAllowed):
     code = "not_your_exchange"
+
+
+class WriteInProgress(LedgerError):
+    code = "in_progress"
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__(
+            "That is still being recorded from an earlier try. Wait a moment, then send "
+            "exactly the same request again to see how it went."
+        )

@@ -18,8 +18,8 @@ from timebank.ledger.posting import Movement, NewTransfer, movement_for
 from timebank.ledger.services import (
     AlsoDo,
     TransferResult,
+    claim_single_write,
     commit_or_replay,
-    replay_or_conflict,
 )
 from timebank.members.models import Member
 from timebank.tenancy.models import TimeBank
@@ -62,14 +62,6 @@ def _load(
         holders.get(original.debit_account_id),
         holders.get(original.credit_account_id),
     )
-
-
-def _already_recorded(session: so.Session, new_id: uuid.UUID, digest: str) -> TransferResult | None:
-    if session.scalar(sa.select(Transfer.request_digest).where(Transfer.id == new_id)) is None:
-        return None
-    result = replay_or_conflict(session, new_id, digest)
-    session.rollback()
-    return result
 
 
 def _resolution(
@@ -123,7 +115,7 @@ def confirm_pending(
     digest = rules.request_digest(
         {"op": "confirm", "bank": bank_id, "pending": pending_id, "by": actor_id, "m": minutes}
     )
-    if (done := _already_recorded(session, resolution_id, digest)) is not None:
+    if (done := claim_single_write(session, resolution_id, digest)) is not None:
         return done
     loaded = _load(session, bank_id, pending_id, actor_id)
     assert loaded.actor is not None
@@ -156,7 +148,7 @@ def decline_pending(
     digest = rules.request_digest(
         {"op": "decline", "bank": bank_id, "pending": pending_id, "by": actor_id, "why": reason}
     )
-    if (done := _already_recorded(session, resolution_id, digest)) is not None:
+    if (done := claim_single_write(session, resolution_id, digest)) is not None:
         return done
     loaded = _load(session, bank_id, pending_id, actor_id)
     assert loaded.actor is not None
@@ -189,7 +181,7 @@ def reverse_transfer(
     digest = rules.request_digest(
         {"op": "reverse", "bank": bank_id, "of": transfer_id, "by": actor_id, "why": reason}
     )
-    if (done := _already_recorded(session, reversal_id, digest)) is not None:
+    if (done := claim_single_write(session, reversal_id, digest)) is not None:
         return done
     loaded = _load(session, bank_id, transfer_id, actor_id)
     assert loaded.actor is not None
@@ -234,7 +226,8 @@ def reverse_transfer(
 
 @dataclass
 class ExpiryReport:
-    """What one expiry run did."""
+    """What one expiry run did itself: an exchange another run or a member resolved first
+    counts nowhere."""
 
     confirmed: int = 0
     escalated: int = 0
@@ -256,7 +249,9 @@ def _overdue(session: so.Session, bank: TimeBank, cutoff: dt.datetime) -> list[u
 def expire_pending(session: so.Session, now: Callable[[], dt.datetime] = utcnow) -> ExpiryReport:
     """Confirm or escalate every exchange left unconfirmed past its bank's set days.
 
-    Each exchange is its own transaction, so one failure does not hold up the rest.
+    Each exchange is its own transaction, so one failure does not hold up the rest. Runs may
+    overlap (a slow one and the next from cron): the list each reads may be stale by the time
+    it acts, so each counts only what it resolved itself, and each exchange is resolved once.
     """
     report = ExpiryReport()
     stamp = now()
@@ -268,30 +263,52 @@ def expire_pending(session: so.Session, now: Callable[[], dt.datetime] = utcnow)
         session.rollback()
         for pending_id in overdue:
             if bank.on_expiry == "escalate":
-                _escalate(session, bank.id, pending_id, stamp)
-                report.escalated += 1
+                if _escalate(session, bank.id, pending_id, stamp):
+                    report.escalated += 1
                 continue
             try:
-                _auto_confirm(session, bank, pending_id, stamp)
-                report.confirmed += 1
+                result = _auto_confirm(session, bank, pending_id, stamp)
+            except errors.AlreadyResolved:
+                continue  # a member or broker resolved it since the list was read
             except errors.LedgerError:
                 report.failed += 1
+                continue
+            if not result.replayed:  # replayed: another run confirmed it first
+                report.confirmed += 1
     return report
 
 
 @use_case
-def _escalate(session: so.Session, bank_id: int, pending_id: uuid.UUID, stamp: dt.datetime) -> None:
+def _escalate(session: so.Session, bank_id: int, pending_id: uuid.UUID, stamp: dt.datetime) -> bool:
+    """Hand an exchange that is still pending to a broker; say whether this call did it."""
+    transfers = Transfer.__table__
+    pending = sa.select(transfers.c.id).where(
+        transfers.c.id == pending_id, still_pending(transfers)
+    )
+    escalated = sa.select(PendingEscalation.transfer_id).where(
+        PendingEscalation.transfer_id == pending_id
+    )
+    if session.scalar(pending) is None or session.scalar(escalated) is not None:
+        session.rollback()
+        return False
     session.add(PendingEscalation(transfer_id=pending_id, bank_id=bank_id, escalated_at=stamp))
-    session.commit()
+    try:
+        session.commit()
+    except sa.exc.IntegrityError:  # another run escalated it between our read and our write
+        session.rollback()
+        return False
+    return True
 
 
 @use_case
 def _auto_confirm(
     session: so.Session, bank: TimeBank, pending_id: uuid.UUID, stamp: dt.datetime
 ) -> TransferResult:
-    loaded = _load(session, bank.id, pending_id, None)
     new_id = uuid.uuid5(EXPIRY_NAMESPACE, str(pending_id))
     digest = rules.request_digest({"op": "expire", "pending": pending_id})
+    if (done := claim_single_write(session, new_id, digest)) is not None:
+        return done
+    loaded = _load(session, bank.id, pending_id, None)
     reason = f"Confirmed automatically: nobody declined it within {bank.confirm_days} days."
     logged = loaded.original.amount
     new = _resolution(loaded, new_id, "post_pending", logged, digest, None, reason, stamp)

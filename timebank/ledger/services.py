@@ -13,6 +13,7 @@ import sqlalchemy.orm as so
 from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.ledger import errors, rules
+from timebank.ledger.claims import claim_write
 from timebank.ledger.models import Account, Transfer
 from timebank.ledger.posting import (
     DuplicateTransferId,
@@ -86,6 +87,9 @@ class _Context:
     bank_max_minutes: int
     parties: dict[int, _Party] = field(default_factory=dict)
     existing_digest: str | None = None
+    # The write's id is already taken by a write of the other kind (a group for an
+    # exchange, a transfer for a group): a conflict, whatever the request says.
+    taken_by_other_kind: bool = False
 
 
 def _result(row: Transfer | NewTransfer, replayed: bool) -> TransferResult:
@@ -103,15 +107,23 @@ def _result(row: Transfer | NewTransfer, replayed: bool) -> TransferResult:
 def _context_query(wanted_members: sa.ColumnElement[bool]) -> sa.Select:
     """Build the query behind `_load_context`: every input is a bound parameter."""
     banks, members, accounts = TimeBank.__table__, Member.__table__, Account.__table__
+    transfers = Transfer.__table__
     bank_id = sa.bindparam("bank_id", type_=sa.Integer)
-    existing = sa.select(Transfer.__table__.c.request_digest).where(
-        Transfer.__table__.c.id == sa.bindparam("transfer_id", type_=sa.Uuid)
+    existing = sa.select(transfers.c.request_digest).where(
+        transfers.c.id == sa.bindparam("transfer_id", type_=sa.Uuid)
+    )
+    # An exchange's id used as a group's id, or a group's id used as a transfer's id; the
+    # other parameter is NULL, so its half finds nothing.
+    other_kind = sa.or_(
+        sa.exists().where(transfers.c.group_id == sa.bindparam("as_group", type_=sa.Uuid)),
+        sa.exists().where(transfers.c.id == sa.bindparam("as_transfer", type_=sa.Uuid)),
     )
     bank_max = sa.select(banks.c.max_exchange_minutes).where(banks.c.id == bank_id)
     return (
         sa.select(
             bank_max.scalar_subquery(),
             existing.scalar_subquery(),
+            other_kind,
             members.c.id,
             members.c.display_name,
             members.c.status,
@@ -138,11 +150,23 @@ _CONTEXT_OF_MANY = _context_query(
 
 
 def _load_context(
-    session: so.Session, bank_id: int, member_ids: set[int], transfer_id: uuid.UUID
+    session: so.Session,
+    bank_id: int,
+    member_ids: set[int],
+    transfer_id: uuid.UUID,
+    group_id: uuid.UUID | None = None,
 ) -> _Context:
-    """Read the members, their accounts, the bank's limit and any earlier use of the id at once."""
+    """Read the members, their accounts, the bank's limit and any earlier use of the id at once.
+
+    For a group exchange `transfer_id` is its first transfer's id and `group_id` its own.
+    """
     conn = session.connection()
-    params: dict[str, object] = {"bank_id": bank_id, "transfer_id": transfer_id}
+    params: dict[str, object] = {
+        "bank_id": bank_id,
+        "transfer_id": transfer_id,
+        "as_group": transfer_id if group_id is None else None,
+        "as_transfer": group_id,
+    }
     if 0 < len(member_ids) <= len(_MEMBER_SLOTS):
         ids = sorted(member_ids)
         params.update(
@@ -153,10 +177,14 @@ def _load_context(
         rows = conn.execute(_CONTEXT_OF_MANY, {**params, "member_ids": list(member_ids)}).all()
     if not rows:
         raise errors.UnknownAccount("There is no such time bank.")
-    context = _Context(bank_max_minutes=rows[0][0], existing_digest=rows[0][1])
+    context = _Context(
+        bank_max_minutes=rows[0][0],
+        existing_digest=rows[0][1],
+        taken_by_other_kind=bool(rows[0][2]),
+    )
     for row in rows:
-        if row[2] is not None:
-            context.parties[row[2]] = _Party(*row[2:])
+        if row[3] is not None:
+            context.parties[row[3]] = _Party(*row[3:])
     return context
 
 
@@ -176,12 +204,39 @@ def _is_broker(party: _Party) -> bool:
 
 
 def replay_or_conflict(session: so.Session, transfer_id: uuid.UUID, digest: str) -> TransferResult:
+    """Answer a write whose id is taken: the first result if the request is the same."""
     row = session.get(Transfer, transfer_id)
     if row is None:  # the first attempt rolled back after all; the caller may try again
-        raise errors.LedgerError("That exchange is still being recorded. Please try again.")
+        raise errors.WriteInProgress()
     if row.request_digest != digest:
         raise errors.IdempotencyConflict(transfer_id)
     return _result(row, replayed=True)
+
+
+def claim_single_write(
+    session: so.Session, write_id: uuid.UUID, digest: str
+) -> TransferResult | None:
+    """Claim the id of a write of one transfer; return the first answer if it is a replay.
+
+    An id that names a group exchange cannot be used for anything else: a conflict.
+    """
+    claim_write(session, write_id)
+    transfers = Transfer.__table__
+    existing, as_group = session.execute(
+        sa.select(
+            sa.select(transfers.c.request_digest)
+            .where(transfers.c.id == write_id)
+            .scalar_subquery(),
+            sa.exists().where(transfers.c.group_id == write_id),
+        )
+    ).one()
+    if existing is not None:
+        result = replay_or_conflict(session, write_id, digest)
+        session.rollback()
+        return result
+    if as_group:
+        raise errors.IdempotencyConflict(write_id, "a group exchange")
+    return None
 
 
 # Work done in the same transaction as new transfers, such as queueing a text about them.
@@ -266,11 +321,14 @@ def record_exchange(
         }
     )
     ids = {request.giver_id, request.receiver_id, request.recorded_by_id}
+    claim_write(session, request.transfer_id)
     context = _load_context(session, request.bank_id, ids, request.transfer_id)
     if context.existing_digest is not None:
         result = replay_or_conflict(session, request.transfer_id, digest)
         session.rollback()
         return result
+    if context.taken_by_other_kind:
+        raise errors.IdempotencyConflict(request.transfer_id, "a group exchange")
     giver = _party(context, request.giver_id, trading=True)
     receiver = _party(context, request.receiver_id, trading=True)
     actor = _party(context, request.recorded_by_id, trading=False)
@@ -373,7 +431,10 @@ def record_group_exchange(
     pairs = [(g, r) for g in givers for r in receivers]
     first_id = group_transfer_id(request.group_id, 0)
     ids = set(givers) | set(receivers) | {request.recorded_by_id}
-    context = _load_context(session, request.bank_id, ids, first_id)
+    claim_write(session, request.group_id)
+    context = _load_context(session, request.bank_id, ids, first_id, request.group_id)
+    if context.taken_by_other_kind:
+        raise errors.IdempotencyConflict(request.group_id, "something other than a group exchange")
     if context.existing_digest is not None:
         results = [
             replay_or_conflict(session, group_transfer_id(request.group_id, i), digest)

@@ -142,7 +142,6 @@ def _listed(values: typing.Iterable[object]) -> str:
 
 def _check_resolutions(session: so.Session, report: VerifyReport) -> None:
     t = Transfer.__table__.alias("t")
-    p = Transfer.__table__.alias("p")
     twice = (
         sa.select(t.c.pending_id)
         .where(t.c.pending_id.is_not(None))
@@ -151,23 +150,7 @@ def _check_resolutions(session: so.Session, report: VerifyReport) -> None:
     )
     for pending_id in session.scalars(twice):
         report.problems.append(f"Pending transfer {pending_id} was resolved more than once.")
-    bad = (
-        sa.select(t.c.id)
-        .join(p, p.c.id == t.c.pending_id)
-        .where(
-            sa.or_(
-                p.c.phase != "pending",
-                p.c.debit_account_id != t.c.debit_account_id,
-                p.c.credit_account_id != t.c.credit_account_id,
-                t.c.amount > p.c.amount,
-                sa.and_(t.c.phase == "void_pending", t.c.amount != p.c.amount),
-            )
-        )
-    )
-    for transfer_id in session.scalars(bad):
-        report.problems.append(
-            f"Transfer {transfer_id} does not match the pending one it resolves."
-        )
+    _check_resolution_targets(session, report)
     reversed_twice = (
         sa.select(t.c.reverses_id)
         .where(t.c.reverses_id.is_not(None))
@@ -177,6 +160,71 @@ def _check_resolutions(session: so.Session, report: VerifyReport) -> None:
     for transfer_id in session.scalars(reversed_twice):
         report.problems.append(f"Transfer {transfer_id} was reversed more than once.")
     report.transfers = session.scalar(sa.select(sa.func.count()).select_from(Transfer)) or 0
+
+
+def _check_resolution_targets(session: so.Session, report: VerifyReport) -> None:
+    """Report every resolution that does not fit the pending transfer it names."""
+    t = Transfer.__table__.alias("t")
+    p = Transfer.__table__.alias("p")
+    void = t.c.phase == "void_pending"
+    misfits = (
+        sa.select(
+            t.c.id,
+            t.c.pending_id,
+            t.c.bank_id,
+            t.c.phase,
+            t.c.amount,
+            t.c.debit_account_id,
+            t.c.credit_account_id,
+            p.c.id.label("p_id"),
+            p.c.bank_id.label("p_bank_id"),
+            p.c.phase.label("p_phase"),
+            p.c.amount.label("p_amount"),
+            p.c.debit_account_id.label("p_debit"),
+            p.c.credit_account_id.label("p_credit"),
+        )
+        .select_from(t)
+        .outerjoin(p, p.c.id == t.c.pending_id)
+        .where(
+            t.c.pending_id.is_not(None),
+            sa.or_(
+                p.c.id.is_(None),
+                p.c.bank_id != t.c.bank_id,
+                p.c.phase != "pending",
+                p.c.debit_account_id != t.c.debit_account_id,
+                p.c.credit_account_id != t.c.credit_account_id,
+                t.c.amount > p.c.amount,
+                sa.and_(void, t.c.amount != p.c.amount),
+            ),
+        )
+        .order_by(t.c.id)
+    )
+    for row in session.execute(misfits):
+        report.problems.extend(_misfit_words(row))
+
+
+def _misfit_words(row: sa.Row) -> list[str]:
+    """Say in words how a resolution does not fit the pending transfer it names."""
+    head = f"Transfer {row.id} resolves transfer {row.pending_id}"
+    if row.p_id is None:
+        return [f"{head}, which does not exist."]
+    words = []
+    if row.p_bank_id != row.bank_id:
+        words.append(f"{head}, which belongs to another time bank ({row.p_bank_id}).")
+    if row.p_phase != "pending":
+        words.append(f"{head}, which was not waiting for confirmation (it is {row.p_phase}).")
+    if (row.p_debit, row.p_credit) != (row.debit_account_id, row.credit_account_id):
+        words.append(
+            f"{head} but moves between other accounts ({row.debit_account_id} and "
+            f"{row.credit_account_id}, not {row.p_debit} and {row.p_credit})."
+        )
+    if row.phase == "post_pending" and row.amount > row.p_amount:
+        words.append(
+            f"{head} and confirms {row.amount} minutes, more than the {row.p_amount} logged."
+        )
+    if row.phase == "void_pending" and row.amount != row.p_amount:
+        words.append(f"{head} and declines {row.amount} minutes, not the {row.p_amount} logged.")
+    return words
 
 
 def verify_ledger(session: so.Session) -> VerifyReport:
