@@ -143,7 +143,7 @@ def test_a_date_in_the_future_is_refused(bank, sam, as_joyce):
     as_joyce.post("/log", data={"member": str(sam.id)})
     tomorrow = today_in(bank.timezone) + dt.timedelta(days=1)
     response = as_joyce.post("/log/details", data=details(bank, **date_fields(tomorrow)))
-    assert "The date must be today or in the past." in text_of(response)
+    assert "That date is in the future." in text_of(response)
     kept = f'name="day" type="text" inputmode="numeric" value="{tomorrow.day}"'
     assert kept in response.get_data(as_text=True)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from timebank.errors import InvalidInput, NotAllowed, NotFound, TimeBankError
 from timebank.ledger.rules import format_clock, format_duration
 
@@ -23,6 +25,59 @@ class ExchangeTooLarge(LedgerError, InvalidInput):
             f"({format_duration(largest)}). Please check the hours."
         )
         self.minutes, self.largest = minutes, largest
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B} {day.year}"
+
+
+class ExchangeDateNotAllowed(LedgerError, InvalidInput):
+    """The day an exchange is dated on is outside what the bank allows."""
+
+    code = "date_not_allowed"
+
+
+class ExchangeDateInFuture(ExchangeDateNotAllowed):
+    code = "date_in_future"
+
+    def __init__(self, today: dt.date) -> None:
+        super().__init__(
+            f"That date is in the future. Choose today ({_long_date(today)}) or an earlier day."
+        )
+
+
+class ExchangeDateTooEarly(ExchangeDateNotAllowed):
+    code = "date_too_early"
+
+    def __init__(self, past_days: int) -> None:
+        super().__init__(
+            f"An exchange can be dated at most {past_days} days back. "
+            "Ask your broker to log older ones."
+        )
+
+
+class ExchangeDateNeedsReason(ExchangeDateNotAllowed):
+    code = "date_needs_reason"
+
+    def __init__(self, past_days: int) -> None:
+        super().__init__(
+            f"This exchange is dated more than {past_days} days back. "
+            "Give a reason for logging it so late."
+        )
+
+
+class ExchangeDateTooLongAgo(ExchangeDateNotAllowed):
+    code = "date_too_long_ago"
+
+    def __init__(self, day: dt.date) -> None:
+        super().__init__(f"{_long_date(day)} is too long ago for an exchange. Check the year.")
+
+
+class ExchangeDateReasonTooLong(ExchangeDateNotAllowed):
+    code = "reason_too_long"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"Keep the reason to {limit} characters or fewer.")
 
 
 class SameAccount(LedgerError, InvalidInput):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -39,6 +40,7 @@ class TransferResult:
     debit_account_id: int
     credit_account_id: int
     replayed: bool = False
+    happened_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class ExchangeRequest:
     happened_on: dt.date | None = None
     description: str = ""
     skill_category: str | None = None
+    # Why a broker dates it further back than members may (see rules.check_exchange_date).
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ class GroupExchangeRequest:
     happened_on: dt.date | None = None
     description: str = ""
     skill_category: str | None = None
+    # Why a broker dates it further back than members may (see rules.check_exchange_date).
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,8 @@ class _Party:
 @dataclass
 class _Context:
     bank_max_minutes: int
+    bank_timezone: str
+    bank_past_days: int
     parties: dict[int, _Party] = field(default_factory=dict)
     existing_digest: str | None = None
 
@@ -97,6 +105,7 @@ def _result(row: Transfer | NewTransfer, replayed: bool) -> TransferResult:
         debit_account_id=row.debit_account_id,
         credit_account_id=row.credit_account_id,
         replayed=replayed,
+        happened_on=row.happened_on,
     )
 
 
@@ -112,6 +121,8 @@ def _context_query(wanted_members: sa.ColumnElement[bool]) -> sa.Select:
         sa.select(
             bank_max.scalar_subquery(),
             existing.scalar_subquery(),
+            banks.c.timezone,
+            banks.c.exchange_past_days,
             members.c.id,
             members.c.display_name,
             members.c.status,
@@ -153,10 +164,15 @@ def _load_context(
         rows = conn.execute(_CONTEXT_OF_MANY, {**params, "member_ids": list(member_ids)}).all()
     if not rows:
         raise errors.UnknownAccount("There is no such time bank.")
-    context = _Context(bank_max_minutes=rows[0][0], existing_digest=rows[0][1])
+    context = _Context(
+        bank_max_minutes=rows[0][0],
+        existing_digest=rows[0][1],
+        bank_timezone=rows[0][2],
+        bank_past_days=rows[0][3],
+    )
     for row in rows:
-        if row[2] is not None:
-            context.parties[row[2]] = _Party(*row[2:])
+        if row[4] is not None:
+            context.parties[row[4]] = _Party(*row[4:])
     return context
 
 
@@ -173,6 +189,28 @@ def _party(context: _Context, member_id: int, *, trading: bool) -> _Party:
 
 def _is_broker(party: _Party) -> bool:
     return party.role in ("broker", "admin") and party.status == "active"
+
+
+def _exchange_day(
+    request: ExchangeRequest | GroupExchangeRequest,
+    context: _Context,
+    actor: _Party,
+    stamp: dt.datetime,
+) -> dt.date:
+    """Return the day the exchange happened (today in the bank's zone if none), if allowed."""
+    today = stamp.astimezone(zoneinfo.ZoneInfo(context.bank_timezone)).date()
+    return rules.check_exchange_date(
+        request.happened_on or today,
+        today,
+        context.bank_past_days,
+        by_broker=_is_broker(actor),
+        reason=request.reason,
+    )
+
+
+def _digest_of_reason(request: ExchangeRequest | GroupExchangeRequest) -> dict[str, str]:
+    """Return the reason as part of a request's fingerprint (absent when none was given)."""
+    return {"why": request.reason} if request.reason else {}
 
 
 def replay_or_conflict(session: so.Session, transfer_id: uuid.UUID, digest: str) -> TransferResult:
@@ -263,6 +301,7 @@ def record_exchange(
             "on": request.happened_on,
             "what": request.description,
             "skill": request.skill_category,
+            **_digest_of_reason(request),
         }
     )
     ids = {request.giver_id, request.receiver_id, request.recorded_by_id}
@@ -281,6 +320,7 @@ def record_exchange(
     at_once = rules.posts_at_once(actor.member_id == giver.member_id)
     phase = "posted" if at_once else "pending"
     stamp = now()
+    day = _exchange_day(request, context, actor, stamp)
     new = _help_given(
         request,
         request.transfer_id,
@@ -290,6 +330,7 @@ def record_exchange(
         code="exchange",
         phase=phase,
         stamp=stamp,
+        day=day,
         recorded_by_id=actor.member_id,
         digest=digest,
     )
@@ -306,6 +347,7 @@ def _help_given(
     code: str,
     phase: str,
     stamp: dt.datetime,
+    day: dt.date,
     recorded_by_id: int,
     digest: str,
 ) -> NewTransfer:
@@ -319,12 +361,13 @@ def _help_given(
         amount=minutes,
         code=code,
         phase=phase,
-        happened_on=request.happened_on or stamp.date(),
+        happened_on=day,
         recorded_at=stamp,
         recorded_by_id=recorded_by_id,
         request_digest=digest,
         description=request.description,
         skill_category=request.skill_category,
+        reason=request.reason.strip() or None,
         group_id=getattr(request, "group_id", None),
     )
 
@@ -368,6 +411,7 @@ def record_group_exchange(
             "on": request.happened_on,
             "what": request.description,
             "skill": request.skill_category,
+            **_digest_of_reason(request),
         }
     )
     pairs = [(g, r) for g in givers for r in receivers]
@@ -392,6 +436,7 @@ def record_group_exchange(
         raise errors.ExchangeTooLarge(minutes, context.bank_max_minutes)
     phase = "pending" if single_giver else "posted"
     stamp = now()
+    day = _exchange_day(request, context, actor, stamp)
     items = []
     for index, (giver_id, receiver_id) in enumerate(pairs):
         giver = _party(context, giver_id, trading=True)
@@ -405,6 +450,7 @@ def record_group_exchange(
             code="group",
             phase=phase,
             stamp=stamp,
+            day=day,
             recorded_by_id=actor.member_id,
             digest=digest,
         )
