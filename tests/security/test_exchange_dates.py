@@ -154,8 +154,9 @@ def test_the_ninety_day_boundary_counts_days_in_the_banks_zone(session):
 def test_a_broker_logs_an_old_exchange_with_a_reason_kept_with_it(session, bank, broker):
     ann, bob = MemberFactory(bank=bank), MemberFactory(bank=bank)
     today = today_in(bank.timezone)
+    old = days_back(120, today)
     with pytest.raises(errors.ExchangeDateNeedsReason):
-        record_exchange(session, exchange(bank, ann, bob, broker, happened_on=days_back(120, today)))
+        record_exchange(session, exchange(bank, ann, bob, broker, happened_on=old))
     result = record_exchange(
         session,
         exchange(
@@ -181,14 +182,16 @@ def test_a_group_exchange_keeps_to_the_same_date_rule(session, bank, broker):
     with pytest.raises(errors.ExchangeDateTooEarly):
         record_group_exchange(
             session,
-            GroupExchangeRequest(uuid.uuid4(), bank.id, [ann.id], [bob.id, cat.id], 30, ann.id,
-                                 happened_on=old),  # fmt: skip
+            GroupExchangeRequest(
+                uuid.uuid4(), bank.id, [ann.id], [bob.id, cat.id], 30, ann.id, happened_on=old
+            ),  # fmt: skip
         )
     with pytest.raises(errors.ExchangeDateNeedsReason):
         record_group_exchange(
             session,
-            GroupExchangeRequest(uuid.uuid4(), bank.id, [ann.id], [bob.id, cat.id], 30,
-                                 broker.id, happened_on=old),  # fmt: skip
+            GroupExchangeRequest(
+                uuid.uuid4(), bank.id, [ann.id], [bob.id, cat.id], 30, broker.id, happened_on=old
+            ),  # fmt: skip
         )
     assert session.scalar(sa.select(sa.func.count()).select_from(Transfer)) == 0
 
