@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import zoneinfo
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -222,6 +223,15 @@ def replay_or_conflict(session: so.Session, transfer_id: uuid.UUID, digest: str)
     return _result(row, replayed=True)
 
 
+@contextmanager
+def refusals_told_to(viewer_id: int, *, broker: bool, show_fit: bool = True) -> Iterator[None]:
+    """Word a refusal at a balance limit for the person who asked (see BalanceLimitReached)."""
+    try:
+        yield
+    except errors.BalanceLimitReached as refusal:
+        raise refusal.told_to(viewer_id, broker=broker, show_fit=show_fit) from None
+
+
 # Work done in the same transaction as new transfers, such as queueing a text about them.
 AlsoDo = Callable[[so.Session, list[TransferResult]], None]
 
@@ -334,7 +344,8 @@ def record_exchange(
         recorded_by_id=actor.member_id,
         digest=digest,
     )
-    return commit_or_replay(session, [(new, movement_for(phase, minutes))], also)[0]
+    with refusals_told_to(actor.member_id, broker=_is_broker(actor)):
+        return commit_or_replay(session, [(new, movement_for(phase, minutes))], also)[0]
 
 
 def _help_given(
@@ -455,4 +466,5 @@ def record_group_exchange(
             digest=digest,
         )
         items.append((new, movement_for(phase, minutes)))
-    return commit_or_replay(session, items, also)
+    with refusals_told_to(actor.member_id, broker=_is_broker(actor), show_fit=False):
+        return commit_or_replay(session, items, also)
