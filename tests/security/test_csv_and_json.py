@@ -1,4 +1,4 @@
-"""Every CSV the app writes is safe in a spreadsheet; malformed JSON and long URLs get our answer."""
+"""Every CSV the app writes is safe in a spreadsheet; bad JSON and long URLs get our answer."""
 
 from __future__ import annotations
 
