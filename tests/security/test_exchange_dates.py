@@ -28,6 +28,7 @@ from timebank.ledger.services import (
     record_exchange,
     record_group_exchange,
 )
+from timebank.tenancy.models import TimeBank
 
 TODAY = dt.date(2026, 6, 10)
 
@@ -384,3 +385,26 @@ def test_a_broker_logs_an_old_exchange_for_others_on_the_web_with_a_reason(app, 
     db.session.rollback()
     stored = db.session.scalars(sa.select(Transfer)).one()
     assert (stored.happened_on, stored.reason) == (old, "Found in the lunch club diary")
+
+
+# The setting.
+
+
+def test_a_bank_is_created_with_its_own_limit_and_ninety_by_default(app, session):
+    runner = app.test_cli_runner()
+    for slug, extra in (("plain", []), ("strict", ["--exchange-past-days", "30"])):
+        result = runner.invoke(args=["bank", "create", slug, slug.title(), *extra])
+        assert result.exit_code == 0, result.output
+    refused = runner.invoke(args=["bank", "create", "odd", "Odd", "--exchange-past-days", "0"])
+    assert refused.exit_code != 0
+    session.rollback()
+    limits = dict(session.execute(sa.select(TimeBank.slug, TimeBank.exchange_past_days)).all())
+    assert limits == {"plain": 90, "strict": 30}
+
+
+def test_the_database_refuses_a_limit_of_zero_days(session, bank):
+    with pytest.raises(sa.exc.IntegrityError, match="exchange_past_days_in_range"):
+        session.execute(
+            sa.update(TimeBank).where(TimeBank.id == bank.id).values(exchange_past_days=0)
+        )
+    session.rollback()
