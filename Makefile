@@ -25,7 +25,7 @@ run: install ## Migrate the SQLite database, seed the demo bank on first run, se
 	@trap 'kill $$(jobs -p) 2>/dev/null' INT TERM EXIT; \
 	$(BIN)/flask sms worker & \
 	$(BIN)/flask schedule run & \
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --limit-request-line 8190 --access-logfile - wsgi:app
 
 # Tests run in parallel, one pytest-xdist worker per core of a 2-core machine (each worker
 # has its own databases and browser); `make test TEST_WORKERS=0` runs them in one process.

@@ -107,7 +107,8 @@ def member_joined(bank, name: str, joined: dt.date, **fields) -> Member:
 def record_help(session, giver, receiver, minutes=60, on=None, skill=None, by=None) -> uuid.UUID:
     """Record `giver` helping `receiver` (logged by `by`, else the receiver: posted at once).
 
-    Logged by the giver, the exchange waits for the receiver to confirm it. Returns its id.
+    Logged by the giver, the exchange waits for the receiver to confirm it. An exchange on a
+    given day is recorded at noon that day, within what the date rule allows. Returns its id.
     """
     result = record_exchange(
         session,
@@ -121,5 +122,6 @@ def record_help(session, giver, receiver, minutes=60, on=None, skill=None, by=No
             happened_on=on,
             skill_category=skill,
         ),
+        **({"now": noon_on(on)} if on is not None else {}),
     )
     return result.id

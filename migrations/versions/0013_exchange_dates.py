@@ -4,8 +4,16 @@ Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-07 17:00:00.000000
 
-PLACEHOLDER: no schema change yet.
+Adds time_banks.exchange_past_days: how many days back a member may date an exchange
+(today in the bank's own time zone counts as day 0). Existing banks get 90, the default.
+A broker may date one further back, up to ten years, only with a reason, kept in the
+transfer's existing `reason` column, so transfers need no change. The CHECK keeps the
+setting between 1 and 3660 days. The column is added with a server default so existing
+rows are filled; the CHECK needs a table rebuild on SQLite (batch mode).
 """
+
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0013"
@@ -15,8 +23,16 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table("time_banks", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("exchange_past_days", sa.Integer(), nullable=False, server_default="90")
+        )
+        batch_op.create_check_constraint(
+            "exchange_past_days_in_range", "exchange_past_days BETWEEN 1 AND 3660"
+        )
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("time_banks", schema=None) as batch_op:
+        batch_op.drop_constraint("exchange_past_days_in_range", type_="check")
+        batch_op.drop_column("exchange_past_days")

@@ -10,6 +10,7 @@ import uuid
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from tests.factories import noon_on
 from timebank.extensions import db
 from timebank.ledger.models import Transfer
 from timebank.ledger.services import ExchangeRequest, record_exchange
@@ -65,8 +66,17 @@ def transfer_count() -> int:
     return found
 
 
-def give(giver: Member, receiver: Member, minutes: int, by: Member | None = None, **extra):
-    """Record through the service that `giver` helped `receiver`; return the result."""
+def give(
+    giver: Member, receiver: Member, minutes: int, by: Member | None = None, now=None, **extra
+):
+    """Record through the service that `giver` helped `receiver`; return the result.
+
+    An exchange given a day is recorded at noon that day (the date rule allows it), unless
+    `now` says when.
+    """
+    day = extra.get("happened_on")
+    if now is None and day is not None:
+        now = noon_on(day)
     return record_exchange(
         db.session,
         ExchangeRequest(
@@ -78,6 +88,7 @@ def give(giver: Member, receiver: Member, minutes: int, by: Member | None = None
             recorded_by_id=(by or giver).id,
             **extra,
         ),
+        **({"now": now} if now is not None else {}),
     )
 
 

@@ -143,7 +143,9 @@ def test_one_pair_over_the_limit_records_none(api, people, tokens):
     response = post(api, tokens[0], group([joyce], [sam, ravi], 30))
 
     body = assert_problem(response, 409, "overdraft_limit_reached")
-    assert body["detail"] == "Ravi Shah's balance would fall to -10:30, below the -10:00 limit."
+    assert body["detail"] == (
+        "This exchange is more than Ravi Shah can receive right now. Please ask your broker."
+    )
     assert transfer_count() == 1 and balance(sam) == 0
 
 

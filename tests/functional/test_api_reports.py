@@ -7,9 +7,16 @@ import uuid
 
 import pytest
 
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, TimeBankFactory
 from timebank.api.tokens import create_token
+from timebank.ledger.rules import OLDEST_PAST_DAYS
 from timebank.ledger.services import ExchangeRequest, record_exchange
+
+
+@pytest.fixture
+def bank(session):
+    """Return a bank whose members may log exchanges years back: these tests build history."""
+    return TimeBankFactory(exchange_past_days=OLDEST_PAST_DAYS)
 
 
 def bearer(token: str) -> dict[str, str]:

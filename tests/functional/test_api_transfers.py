@@ -318,7 +318,10 @@ def test_an_overdraft_is_refused_with_the_ledgers_words(api, session, joyce, sam
     response = post(api, sam_token, exchange(joyce, sam, 30))
 
     body = assert_problem(response, 409, "overdraft_limit_reached")
-    assert body["detail"] == "Sam Okafor's balance would fall to -10:30, below the -10:00 limit."
+    assert body["detail"] == (
+        "This would take your balance to -10:30 (counting hours waiting to be confirmed), "
+        "below the -10:00 limit. Please ask your broker."
+    )
     assert balance(sam) == -600
 
 

@@ -9,6 +9,7 @@ import uuid
 import sqlalchemy as sa
 
 from tests.factories import MemberFactory, TimeBankFactory
+from timebank.ledger.rules import OLDEST_PAST_DAYS
 from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.reports.models import AccountMonth
 from timebank.reports.summaries import freshness
@@ -21,7 +22,7 @@ def run(app, *args):
 
 def bank_with_an_exchange(session, slug: str, on: dt.date):
     """Return a bank whose two members exchanged an hour on `on`."""
-    bank = TimeBankFactory(slug=slug)
+    bank = TimeBankFactory(slug=slug, exchange_past_days=OLDEST_PAST_DAYS)
     giver, receiver = MemberFactory(bank=bank), MemberFactory(bank=bank)
     request = ExchangeRequest(uuid.uuid4(), bank.id, giver.id, receiver.id, 60, receiver.id,
                               happened_on=on)  # fmt: skip

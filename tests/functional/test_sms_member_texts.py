@@ -80,7 +80,9 @@ def test_gave_over_the_receivers_limit_is_refused_in_the_ledgers_words(client, a
     for _ in range(2):
         text(client, app, joyce, f"GAVE 5h TO {dorothy.id}")
     reply = text(client, app, joyce, f"GAVE 1h TO {dorothy.id}")
-    assert reply == "Dorothy Palmer's balance would fall to -11:00, below the -10:00 limit."
+    assert reply == (
+        "This exchange is more than Dorothy Palmer can receive right now. Please ask your broker."
+    )
     assert phases(session) == ["pending", "pending"]
 
 

@@ -37,12 +37,13 @@ def test_home_shows_the_balance_in_hours_and_minutes_and_the_limit_in_words(
 def test_items_waiting_for_me_have_confirm_and_decline_buttons_with_context(
     bank, joyce, sam, as_sam
 ):
-    give(joyce, sam, 60, skill_category="Gardening")
+    pending = give(joyce, sam, 60, skill_category="Gardening")
     page = as_sam.get("/home").get_data(as_text=True)
     assert "Joyce Campbell says they gave you" in text_of(as_sam.get("/home"))
     hidden = '<span class="visually-hidden"> 1 hour from Joyce Campbell</span>'
     assert f"Confirm{hidden}</button>" in page
-    assert f"Decline{hidden}</button>" in page
+    # Declining asks "Are you sure?" on a page of its own first.
+    assert f'href="/home/exchanges/{pending.id}/decline">Decline{hidden}</a>' in page
 
 
 def test_receiver_can_confirm_from_home_page_and_sees_the_new_balance(bank, joyce, sam, as_sam):
@@ -65,10 +66,10 @@ def test_receiver_can_confirm_from_home_page_and_sees_the_new_balance(bank, joyc
 
 def test_receiver_can_decline_from_home_page_and_no_hours_move(bank, joyce, sam, as_sam):
     pending = give(joyce, sam, 60, skill_category="IT help")
-    home = as_sam.get("/home")
+    question = as_sam.get(f"/home/exchanges/{pending.id}/decline")
     response = as_sam.post(
         f"/home/exchanges/{pending.id}/decline",
-        data={"transfer_id": resolution_id(home, pending.id, "decline")},
+        data={"transfer_id": resolution_id(question, pending.id, "decline")},
         follow_redirects=True,
     )
     assert "You declined 1 hour from Joyce Campbell for IT help. No hours moved." in text_of(
@@ -93,11 +94,11 @@ def test_confirming_an_exchange_already_answered_elsewhere_gives_a_plain_message
     import uuid
 
     pending = give(joyce, sam, 60)
-    home = as_sam.get("/home")
+    question = as_sam.get(f"/home/exchanges/{pending.id}/decline")
     confirm_pending(session, bank.id, pending.id, uuid.uuid4(), sam.id)
     late = as_sam.post(
         f"/home/exchanges/{pending.id}/decline",
-        data={"transfer_id": resolution_id(home, pending.id, "decline")},
+        data={"transfer_id": resolution_id(question, pending.id, "decline")},
         follow_redirects=True,
     )
     assert late.status_code == 200

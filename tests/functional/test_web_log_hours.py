@@ -143,7 +143,7 @@ def test_a_date_in_the_future_is_refused(bank, sam, as_joyce):
     as_joyce.post("/log", data={"member": str(sam.id)})
     tomorrow = today_in(bank.timezone) + dt.timedelta(days=1)
     response = as_joyce.post("/log/details", data=details(bank, **date_fields(tomorrow)))
-    assert "The date must be today or in the past." in text_of(response)
+    assert "That date is in the future." in text_of(response)
     kept = f'name="day" type="text" inputmode="numeric" value="{tomorrow.day}"'
     assert kept in response.get_data(as_text=True)
 
@@ -169,7 +169,10 @@ def test_an_overdraft_shows_in_the_ledgers_words_on_the_check_page_and_writes_no
     check = log_up_to_check(client, bank, sam, duration="120")
     response = submit_check(client, check)
     assert response.status_code == 200
-    assert "Sam Green's balance would fall to -2:00, below the -1:00 limit." in text_of(response)
+    assert (
+        "This exchange is more than Sam Green can receive right now. Please ask your broker."
+    ) in text_of(response)
+    assert "-2:00" not in text_of(response)
     assert "<title>Error: " in response.get_data(as_text=True)
     assert transfer_count() == 0
 

@@ -11,8 +11,9 @@ import uuid
 
 import pytest
 
-from tests.factories import member_joined, noon_on, record_help
+from tests.factories import TimeBankFactory, member_joined, noon_on, record_help
 from timebank.ledger.resolutions import confirm_pending, reverse_transfer
+from timebank.ledger.rules import OLDEST_PAST_DAYS
 from timebank.ledger.services import (
     GroupExchangeRequest,
     record_group_exchange,
@@ -26,6 +27,12 @@ JAN, FEB, MAR = dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)
 
 
 exchange = record_help
+
+
+@pytest.fixture
+def bank(session):
+    """Return a bank whose members may log exchanges years back: these tests build history."""
+    return TimeBankFactory(exchange_past_days=OLDEST_PAST_DAYS)
 
 
 @pytest.fixture

@@ -7,8 +7,9 @@ import uuid
 
 import pytest
 
-from tests.factories import MemberFactory, record_help
+from tests.factories import MemberFactory, TimeBankFactory, record_help
 from timebank.ledger.resolutions import confirm_pending, reverse_transfer
+from timebank.ledger.rules import OLDEST_PAST_DAYS
 from timebank.ledger.services import (
     GroupExchangeRequest,
     record_group_exchange,
@@ -17,6 +18,12 @@ from timebank.reports.figures import CategoryFigures, bank_figures
 
 MARCH = (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
 LONG_AGO = dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def bank(session):
+    """Return a bank whose members may log exchanges years back: these tests build history."""
+    return TimeBankFactory(exchange_past_days=OLDEST_PAST_DAYS)
 
 
 def joined(when: dt.datetime):

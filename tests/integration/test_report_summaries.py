@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from tests.factories import TimeBankFactory, member_joined
 from timebank.errors import TimeBankError
 from timebank.ledger.resolutions import confirm_pending, reverse_transfer
+from timebank.ledger.rules import OLDEST_PAST_DAYS
 from timebank.ledger.services import (
     ExchangeRequest,
     GroupExchangeRequest,
@@ -107,7 +108,8 @@ def _one_step(session, rng, bank, people, broker):
 def random_ledger(session, seed: int, exchanges: int = 70):
     """Build a bank with a seeded random ledger over September 2025 to April 2026."""
     rng = random.Random(seed)
-    bank = TimeBankFactory()
+    # Members of this bank may log exchanges years back: the ledger is built as history.
+    bank = TimeBankFactory(exchange_past_days=OLDEST_PAST_DAYS)
     broker = member_joined(bank, "Bea Broker", dt.date(2024, 1, 1), role="broker")
     people = [
         member_joined(bank, f"Member {n}", _day(rng) - dt.timedelta(days=120), area=AREAS[n % 4])

@@ -62,7 +62,13 @@ def test_lowest_and_highest_possible_balances_count_pending():
     assert rules.highest_possible_balance(100, 40, 30) == 90
 
 
-def test_overdraft_error_carries_the_numbers():
-    error = errors.OverdraftLimitReached("Sam", -690, -600)
-    assert error.message == "Sam's balance would fall to -11:30, below the -10:00 limit."
+def test_overdraft_error_carries_the_numbers_and_shows_them_only_to_a_broker():
+    error = errors.OverdraftLimitReached("Sam", -690, -600, member_id=7, amount=120)
+    assert error.message == (
+        "This exchange is more than Sam can receive right now. Please ask your broker."
+    )
+    assert error.told_to(8, broker=False).message == error.message
+    assert error.told_to(8, broker=True).message == (
+        "Sam's balance would fall to -11:30, below the -10:00 limit."
+    )
     assert (error.would_be, error.limit, error.status) == (-690, -600, 409)

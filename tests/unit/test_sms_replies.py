@@ -46,7 +46,7 @@ TEXTS = {
         "Bartholomew-James" * 2, "Maximiliana" * 3, BANK * 2
     ),
     "refusal": replies.refusal(
-        "Dorothy Palmer's balance would fall to -10:30, below the -10:00 limit."
+        "This exchange is more than Dorothy Palmer can receive right now. Please ask your broker."
     ),
     "proposal ask": replies.proposal_ask(
         "Grace", BANK, "Jane", "gardening", "Tue mornings, Catford", 12

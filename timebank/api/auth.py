@@ -19,6 +19,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from timebank.api import rate_limit
+from timebank.api.json_body import SAFE_JSON_PARSER
 from timebank.api.tokens import authenticate, digest_of
 from timebank.errors import NotAllowed
 from timebank.extensions import csrf, db
@@ -115,6 +116,8 @@ def count_request() -> None:
 def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
     """Make an API blueprint: token or session auth, CSRF only for sessions, per-token limits."""
     blp = Blueprint(name, import_name, url_prefix="/api/v1", description=description)
+    # No body, however malformed, can crash a call: it gets 400 problem+json.
+    blp.ARGUMENTS_PARSER = SAFE_JSON_PARSER
     # Counted before the caller is known, as a bad token counts too.
     blp.before_request(count_request)
     blp.before_request(load_caller)

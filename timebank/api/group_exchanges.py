@@ -129,7 +129,7 @@ def _first_answer(
         ],
         {
             "minutes": args["minutes"],
-            "happened_on": args["happened_on"] or stamp.date(),
+            "happened_on": results[0].happened_on,
             "recorded_at": stamp,
             "recorded_by_id": caller().member_id,
             "skill_category": args["skill_category"],
@@ -207,6 +207,7 @@ def create_group_exchange(args: dict[str, Any], key: str | None):
             happened_on=args["happened_on"],
             description=args["note"],
             skill_category=args["skill_category"],
+            reason=args["reason"],
         ),
         now=lambda: stamp,
         also=announce_pending,

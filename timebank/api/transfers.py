@@ -55,8 +55,6 @@ blp = api_blueprint(
 IDEMPOTENCY_NAMESPACE = uuid.UUID("0b7d2f4e-8a61-4c1f-9f3e-5d2a7c9e1b40")
 MAX_KEY_LENGTH = 200
 MAX_ID = 2**31 - 1
-# The day of the help may be today anywhere on earth, never later.
-LATEST_OFFSET = dt.timedelta(hours=14)
 
 
 # Input checks shared with the group exchanges.
@@ -102,7 +100,10 @@ class RecordFieldsSchema(ma.Schema):
     happened_on = ma.fields.Date(
         load_default=None,
         allow_none=True,
-        metadata={"description": "The day of the help (today or earlier); today if left out."},
+        metadata={
+            "description": "The day of the help, not after today in the time bank's time zone "
+            "and at most the bank's limit of days back (90 unless set); today if left out."
+        },
     )
     skill_category = ma.fields.String(
         load_default=None,
@@ -114,6 +115,14 @@ class RecordFieldsSchema(ma.Schema):
         load_default="",
         validate=[ma.validate.Length(max=500), plain_text],
         metadata={"description": "Anything else about it, up to 500 characters."},
+    )
+    reason = ma.fields.String(
+        load_default="",
+        validate=[ma.validate.Length(max=500), plain_text],
+        metadata={
+            "description": "Brokers only: why the exchange is dated further back than "
+            "members may date one."
+        },
     )
 
 
@@ -301,16 +310,13 @@ def write_id(body_id: uuid.UUID | None, key: str | None, purpose: str) -> uuid.U
 def check_details(
     session: so.Session, bank_id: int, args: dict[str, Any], transfer_id: uuid.UUID
 ) -> None:
-    """Check the day is not in the future and the kind of help is one the bank shows.
+    """Check the kind of help is one the bank shows (the ledger checks the day).
 
     A write whose id is already used passes, whatever it says: the ledger then replays it
     or refuses it as a conflict, so a retry still succeeds after the bank hid a category.
     """
-    day = args["happened_on"]
     skill = args["skill_category"]
-    if day is not None and day > (utcnow() + LATEST_OFFSET).date():
-        problem = "The date must be today or in the past."
-    elif skill is not None and not _known_skill(session, bank_id, skill, caller()):
+    if skill is not None and not _known_skill(session, bank_id, skill, caller()):
         problem = f"'{skill}' is not one of this time bank's kinds of help."
     else:
         return
@@ -491,14 +497,14 @@ def _first_answer(
         "receiver_account_id": result.debit_account_id,
         "minutes": result.amount,
         "logged_minutes": result.amount,
-        "happened_on": args["happened_on"] or stamp.date(),
+        "happened_on": result.happened_on,
         "recorded_at": stamp,
         "recorded_by_id": caller().member_id,
         "skill_category": args["skill_category"],
         "note": args["note"],
         "group_id": None,
         "reverses_id": None,
-        "reason": None,
+        "reason": args["reason"].strip() or None,
     }
 
 
@@ -538,6 +544,7 @@ def create_transfer(args: dict[str, Any], key: str | None):
             happened_on=args["happened_on"],
             description=args["note"],
             skill_category=args["skill_category"],
+            reason=args["reason"],
         ),
         now=lambda: stamp,
         also=announce_pending,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from timebank.errors import InvalidInput, NotAllowed, NotFound, TimeBankError
 from timebank.ledger.rules import format_clock, format_duration
 
@@ -25,6 +27,59 @@ class ExchangeTooLarge(LedgerError, InvalidInput):
         self.minutes, self.largest = minutes, largest
 
 
+def _long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B} {day.year}"
+
+
+class ExchangeDateNotAllowed(LedgerError, InvalidInput):
+    """The day an exchange is dated on is outside what the bank allows."""
+
+    code = "date_not_allowed"
+
+
+class ExchangeDateInFuture(ExchangeDateNotAllowed):
+    code = "date_in_future"
+
+    def __init__(self, today: dt.date) -> None:
+        super().__init__(
+            f"That date is in the future. Choose today ({_long_date(today)}) or an earlier day."
+        )
+
+
+class ExchangeDateTooEarly(ExchangeDateNotAllowed):
+    code = "date_too_early"
+
+    def __init__(self, past_days: int) -> None:
+        super().__init__(
+            f"An exchange can be dated at most {past_days} days back. "
+            "Ask your broker to log older ones."
+        )
+
+
+class ExchangeDateNeedsReason(ExchangeDateNotAllowed):
+    code = "date_needs_reason"
+
+    def __init__(self, past_days: int) -> None:
+        super().__init__(
+            f"This exchange is dated more than {past_days} days back. "
+            "Give a reason for logging it so late."
+        )
+
+
+class ExchangeDateTooLongAgo(ExchangeDateNotAllowed):
+    code = "date_too_long_ago"
+
+    def __init__(self, day: dt.date) -> None:
+        super().__init__(f"{_long_date(day)} is too long ago for an exchange. Check the year.")
+
+
+class ExchangeDateReasonTooLong(ExchangeDateNotAllowed):
+    code = "reason_too_long"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"Keep the reason to {limit} characters or fewer.")
+
+
 class SameAccount(LedgerError, InvalidInput):
     code = "same_account"
 
@@ -45,28 +100,95 @@ class MemberNotActive(AccountClosed):
     code = "member_not_active"
 
 
-class OverdraftLimitReached(LedgerError):
+class BalanceLimitReached(LedgerError):
+    """A transfer would take an account past one of its limits.
+
+    What a person is told depends on who they are (`told_to`): a broker sees the holder's
+    name and numbers; the holder sees their own balance and the most that fits; anyone
+    else, and any caller that does not say who is asking, learns only that the exchange
+    does not fit, never another member's balance.
+    """
+
+    status = 409
+    # How each reader is told which way the holder's balance would go past the limit.
+    moves = ""
+    others_cannot = ""
+
+    def __init__(
+        self,
+        name: str,
+        would_be: int,
+        limit: int,
+        *,
+        member_id: int | None = None,
+        amount: int = 0,
+    ) -> None:
+        super().__init__(
+            f"This exchange is more than {name} {self.others_cannot} right now. "
+            "Please ask your broker."
+        )
+        self.name, self.would_be, self.limit = name, would_be, limit
+        self.member_id, self.amount = member_id, amount
+
+    def limit_words(self) -> str:
+        raise NotImplementedError
+
+    def _for_broker(self) -> str:
+        return (
+            f"{self.name}'s balance would {self.moves} {format_clock(self.would_be)}, "
+            f"{self.limit_words()}."
+        )
+
+    def _for_holder(self, show_fit: bool) -> str:
+        fits = self.amount - abs(self.would_be - self.limit) if show_fit else 0
+        then = (
+            f"Up to {format_clock(fits)} fits: try a smaller amount, or ask your broker."
+            if fits > 0
+            else "Please ask your broker."
+        )
+        return (
+            f"This would take your balance to {format_clock(self.would_be)} (counting hours "
+            f"waiting to be confirmed), {self.limit_words()}. {then}"
+        )
+
+    def told_to(
+        self, viewer_id: int | None, *, broker: bool, show_fit: bool = True
+    ) -> BalanceLimitReached:
+        """Return this refusal worded for the person who asked.
+
+        `show_fit` offers the holder the largest amount that fits; a group exchange, where
+        one amount is given to several people, does not.
+        """
+        if broker:
+            message = self._for_broker()
+        elif viewer_id is not None and viewer_id == self.member_id:
+            message = self._for_holder(show_fit)
+        else:
+            return self
+        worded = type(self)(
+            self.name, self.would_be, self.limit, member_id=self.member_id, amount=self.amount
+        )
+        worded.message = message
+        worded.args = (message,)
+        return worded
+
+
+class OverdraftLimitReached(BalanceLimitReached):
     code = "overdraft_limit_reached"
-    status = 409
+    moves = "fall to"
+    others_cannot = "can receive"
 
-    def __init__(self, name: str, would_be: int, limit: int) -> None:
-        super().__init__(
-            f"{name}'s balance would fall to {format_clock(would_be)}, "
-            f"below the {format_clock(limit)} limit."
-        )
-        self.name, self.would_be, self.limit = name, would_be, limit
+    def limit_words(self) -> str:
+        return f"below the {format_clock(self.limit)} limit"
 
 
-class MaxBalanceReached(LedgerError):
+class MaxBalanceReached(BalanceLimitReached):
     code = "max_balance_reached"
-    status = 409
+    moves = "rise to"
+    others_cannot = "can be credited with"
 
-    def __init__(self, name: str, would_be: int, limit: int) -> None:
-        super().__init__(
-            f"{name}'s balance would rise to {format_clock(would_be)}, "
-            f"above the {format_clock(limit)} most this time bank allows."
-        )
-        self.name, self.would_be, self.limit = name, would_be, limit
+    def limit_words(self) -> str:
+        return f"above the {format_clock(self.limit)} most this time bank allows"
 
 
 class TransferNotFound(LedgerError, NotFound):

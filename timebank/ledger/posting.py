@@ -297,14 +297,26 @@ def explain_refusal(
         )
         would_be = rules.lowest_possible_balance(cp, dp, dpend)
         limit = account.min_balance if account.min_balance is not None else 0
-        return errors.OverdraftLimitReached(account_name(session, account.id), would_be, limit)
+        return errors.OverdraftLimitReached(
+            account_name(session, account.id),
+            would_be,
+            limit,
+            member_id=account.member_id,
+            amount=new.amount,
+        )
     if "within_max_balance" in text:
         account, (dp, cp, _, cpend) = _counters_after(
             session, new.credit_account_id, new, move, earlier
         )
         would_be = rules.highest_possible_balance(cp, dp, cpend)
         limit = account.max_balance if account.max_balance is not None else 0
-        return errors.MaxBalanceReached(account_name(session, account.id), would_be, limit)
+        return errors.MaxBalanceReached(
+            account_name(session, account.id),
+            would_be,
+            limit,
+            member_id=account.member_id,
+            amount=new.amount,
+        )
     if "FOREIGN KEY" in text.upper():
         return errors.UnknownAccount("One of the accounts does not exist in this time bank.")
     return exc

@@ -20,6 +20,7 @@ from timebank.ledger.services import (
     TransferResult,
     claim_single_write,
     commit_or_replay,
+    refusals_told_to,
 )
 from timebank.members.models import Member
 from timebank.tenancy.models import TimeBank
@@ -131,7 +132,8 @@ def confirm_pending(
         raise errors.ConfirmTooMuch(amount, logged)
     new = _resolution(loaded, resolution_id, "post_pending", amount, digest, actor_id, None, now())
     move = movement_for("post_pending", amount, logged)
-    return commit_or_replay(session, [(new, move)], also)[0]
+    with refusals_told_to(actor_id, broker=loaded.actor.has_role("broker")):
+        return commit_or_replay(session, [(new, move)], also)[0]
 
 
 @use_case
@@ -221,7 +223,8 @@ def reverse_transfer(
     )
     # A correction goes through even if a member has since left or been suspended.
     move = Movement(posted=original.amount, pending=0, require_open=False)
-    return commit_or_replay(session, [(new, move)])[0]
+    with refusals_told_to(actor_id, broker=True):
+        return commit_or_replay(session, [(new, move)])[0]
 
 
 @dataclass

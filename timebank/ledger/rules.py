@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -44,6 +45,39 @@ def check_minutes(value: Any) -> int:
     if value > ABSOLUTE_MAX_MINUTES:
         raise InvalidAmount(f"{format_duration(value)} is far too many for one exchange.")
     return value
+
+
+# How many days back an exchange may be dated unless the bank sets otherwise, and the most
+# any bank or broker may go back: a guard against a mistyped year such as 1990 or 0001.
+DEFAULT_PAST_DAYS = 90
+OLDEST_PAST_DAYS = 3660
+REASON_LIMIT = 500
+
+
+def check_exchange_date(
+    day: dt.date, today: dt.date, past_days: int, *, by_broker: bool, reason: str = ""
+) -> dt.date:
+    """Return `day` if an exchange may be dated on it, else raise a date error.
+
+    `today` is today in the bank's own time zone. Members may go back `past_days` days (the
+    bank's setting); a broker may go further, up to OLDEST_PAST_DAYS, only with a reason.
+    """
+    from timebank.ledger import errors
+
+    if day > today:
+        raise errors.ExchangeDateInFuture(today)
+    days_back = (today - day).days
+    if len(reason) > REASON_LIMIT:
+        raise errors.ExchangeDateReasonTooLong(REASON_LIMIT)
+    if days_back <= past_days:
+        return day
+    if days_back > max(past_days, OLDEST_PAST_DAYS):
+        raise errors.ExchangeDateTooLongAgo(day)
+    if not by_broker:
+        raise errors.ExchangeDateTooEarly(past_days)
+    if not reason.strip():
+        raise errors.ExchangeDateNeedsReason(past_days)
+    return day
 
 
 def request_digest(fields: dict[str, Any]) -> str:

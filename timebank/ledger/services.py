@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+import zoneinfo
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -40,6 +42,7 @@ class TransferResult:
     debit_account_id: int
     credit_account_id: int
     replayed: bool = False
+    happened_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class ExchangeRequest:
     happened_on: dt.date | None = None
     description: str = ""
     skill_category: str | None = None
+    # Why a broker dates it further back than members may (see rules.check_exchange_date).
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,8 @@ class GroupExchangeRequest:
     happened_on: dt.date | None = None
     description: str = ""
     skill_category: str | None = None
+    # Why a broker dates it further back than members may (see rules.check_exchange_date).
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,8 @@ class _Party:
 @dataclass
 class _Context:
     bank_max_minutes: int
+    bank_timezone: str
+    bank_past_days: int
     parties: dict[int, _Party] = field(default_factory=dict)
     existing_digest: str | None = None
     # The write's id is already taken by a write of the other kind (a group for an
@@ -101,6 +110,7 @@ def _result(row: Transfer | NewTransfer, replayed: bool) -> TransferResult:
         debit_account_id=row.debit_account_id,
         credit_account_id=row.credit_account_id,
         replayed=replayed,
+        happened_on=row.happened_on,
     )
 
 
@@ -124,6 +134,8 @@ def _context_query(wanted_members: sa.ColumnElement[bool]) -> sa.Select:
             bank_max.scalar_subquery(),
             existing.scalar_subquery(),
             other_kind,
+            banks.c.timezone,
+            banks.c.exchange_past_days,
             members.c.id,
             members.c.display_name,
             members.c.status,
@@ -181,10 +193,12 @@ def _load_context(
         bank_max_minutes=rows[0][0],
         existing_digest=rows[0][1],
         taken_by_other_kind=bool(rows[0][2]),
+        bank_timezone=rows[0][3],
+        bank_past_days=rows[0][4],
     )
     for row in rows:
-        if row[3] is not None:
-            context.parties[row[3]] = _Party(*row[3:])
+        if row[5] is not None:
+            context.parties[row[5]] = _Party(*row[5:])
     return context
 
 
@@ -201,6 +215,28 @@ def _party(context: _Context, member_id: int, *, trading: bool) -> _Party:
 
 def _is_broker(party: _Party) -> bool:
     return party.role in ("broker", "admin") and party.status == "active"
+
+
+def _exchange_day(
+    request: ExchangeRequest | GroupExchangeRequest,
+    context: _Context,
+    actor: _Party,
+    stamp: dt.datetime,
+) -> dt.date:
+    """Return the day the exchange happened (today in the bank's zone if none), if allowed."""
+    today = stamp.astimezone(zoneinfo.ZoneInfo(context.bank_timezone)).date()
+    return rules.check_exchange_date(
+        request.happened_on or today,
+        today,
+        context.bank_past_days,
+        by_broker=_is_broker(actor),
+        reason=request.reason,
+    )
+
+
+def _digest_of_reason(request: ExchangeRequest | GroupExchangeRequest) -> dict[str, str]:
+    """Return the reason as part of a request's fingerprint (absent when none was given)."""
+    return {"why": request.reason} if request.reason else {}
 
 
 def replay_or_conflict(session: so.Session, transfer_id: uuid.UUID, digest: str) -> TransferResult:
@@ -237,6 +273,15 @@ def claim_single_write(
     if as_group:
         raise errors.IdempotencyConflict(write_id, "a group exchange")
     return None
+
+
+@contextmanager
+def refusals_told_to(viewer_id: int, *, broker: bool, show_fit: bool = True) -> Iterator[None]:
+    """Word a refusal at a balance limit for the person who asked (see BalanceLimitReached)."""
+    try:
+        yield
+    except errors.BalanceLimitReached as refusal:
+        raise refusal.told_to(viewer_id, broker=broker, show_fit=show_fit) from None
 
 
 # Work done in the same transaction as new transfers, such as queueing a text about them.
@@ -318,6 +363,7 @@ def record_exchange(
             "on": request.happened_on,
             "what": request.description,
             "skill": request.skill_category,
+            **_digest_of_reason(request),
         }
     )
     ids = {request.giver_id, request.receiver_id, request.recorded_by_id}
@@ -339,6 +385,7 @@ def record_exchange(
     at_once = rules.posts_at_once(actor.member_id == giver.member_id)
     phase = "posted" if at_once else "pending"
     stamp = now()
+    day = _exchange_day(request, context, actor, stamp)
     new = _help_given(
         request,
         request.transfer_id,
@@ -348,10 +395,12 @@ def record_exchange(
         code="exchange",
         phase=phase,
         stamp=stamp,
+        day=day,
         recorded_by_id=actor.member_id,
         digest=digest,
     )
-    return commit_or_replay(session, [(new, movement_for(phase, minutes))], also)[0]
+    with refusals_told_to(actor.member_id, broker=_is_broker(actor)):
+        return commit_or_replay(session, [(new, movement_for(phase, minutes))], also)[0]
 
 
 def _help_given(
@@ -364,6 +413,7 @@ def _help_given(
     code: str,
     phase: str,
     stamp: dt.datetime,
+    day: dt.date,
     recorded_by_id: int,
     digest: str,
 ) -> NewTransfer:
@@ -377,12 +427,13 @@ def _help_given(
         amount=minutes,
         code=code,
         phase=phase,
-        happened_on=request.happened_on or stamp.date(),
+        happened_on=day,
         recorded_at=stamp,
         recorded_by_id=recorded_by_id,
         request_digest=digest,
         description=request.description,
         skill_category=request.skill_category,
+        reason=request.reason.strip() or None,
         group_id=getattr(request, "group_id", None),
     )
 
@@ -426,6 +477,7 @@ def record_group_exchange(
             "on": request.happened_on,
             "what": request.description,
             "skill": request.skill_category,
+            **_digest_of_reason(request),
         }
     )
     pairs = [(g, r) for g in givers for r in receivers]
@@ -453,6 +505,7 @@ def record_group_exchange(
         raise errors.ExchangeTooLarge(minutes, context.bank_max_minutes)
     phase = "pending" if single_giver else "posted"
     stamp = now()
+    day = _exchange_day(request, context, actor, stamp)
     items = []
     for index, (giver_id, receiver_id) in enumerate(pairs):
         giver = _party(context, giver_id, trading=True)
@@ -466,8 +519,10 @@ def record_group_exchange(
             code="group",
             phase=phase,
             stamp=stamp,
+            day=day,
             recorded_by_id=actor.member_id,
             digest=digest,
         )
         items.append((new, movement_for(phase, minutes)))
-    return commit_or_replay(session, items, also)
+    with refusals_told_to(actor.member_id, broker=_is_broker(actor), show_fit=False):
+        return commit_or_replay(session, items, also)

@@ -6,7 +6,6 @@ name accounts, not people, and the member row stays under a pseudonym.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import zipfile
@@ -17,6 +16,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
+from timebank.csvfile import Cell, csv_text
 from timebank.db import use_case
 from timebank.errors import InvalidInput
 from timebank.ledger.models import Account, Transfer
@@ -82,7 +82,8 @@ class Section:
     title: str
     slug: str
     headers: tuple[str, ...]
-    rows: list[tuple[str, ...]] = field(default_factory=list)
+    # Text, or a number the app made (written to CSV as a number, never guarded).
+    rows: list[tuple[Cell, ...]] = field(default_factory=list)
 
 
 def _when(stamp: dt.datetime | dt.date | None) -> str:
@@ -124,15 +125,12 @@ def _profile(member: Member) -> Section:
 def _account(account: Account) -> Section:
     pairs = (
         ("Balance", format_duration(account.balance)),
-        ("Balance in minutes", str(account.balance)),
-        ("Hours given (minutes)", str(account.credits_posted)),
-        ("Hours received (minutes)", str(account.debits_posted)),
-        ("Waiting to be confirmed, to you (minutes)", str(account.credits_pending)),
-        ("Waiting to be confirmed, from you (minutes)", str(account.debits_pending)),
-        (
-            "Lowest balance allowed (minutes)",
-            "" if account.min_balance is None else str(account.min_balance),
-        ),
+        ("Balance in minutes", account.balance),
+        ("Hours given (minutes)", account.credits_posted),
+        ("Hours received (minutes)", account.debits_posted),
+        ("Waiting to be confirmed, to you (minutes)", account.credits_pending),
+        ("Waiting to be confirmed, from you (minutes)", account.debits_pending),
+        ("Lowest balance allowed (minutes)", account.min_balance),
         ("Account open", _yes(account.is_open)),
         ("Opened", _when(account.opened_at)),
     )
@@ -189,7 +187,7 @@ def _transfers(session: so.Session, bank_id: int, member_id: int, account_id: in
     for t in transfers:
         section.rows.append(
             (str(t.id), _when(t.recorded_at), _when(t.happened_on), t.code, t.phase,
-             str(t.amount), format_duration(t.amount), names.get(t.credit_account_id, ""),
+             t.amount, format_duration(t.amount), names.get(t.credit_account_id, ""),
              names.get(t.debit_account_id, ""), _yes(t.recorded_by_id == member_id),
              t.description, t.skill_category or "", t.reason or "",
              str(t.pending_id or ""), str(t.reverses_id or ""))
@@ -335,6 +333,10 @@ def member_data(session: so.Session, bank_id: int, member_id: int) -> list[Secti
     ]
 
 
+def _shown(value: Cell) -> str:
+    return "" if value is None else str(value)
+
+
 def as_text(sections: list[Section], bank_name: str, made_at: dt.datetime) -> str:
     """Return the member's data as a plain text file a person can read."""
     lines = [f"Your data held by {bank_name}", f"Made on {_when(made_at)}", ""]
@@ -343,10 +345,12 @@ def as_text(sections: list[Section], bank_name: str, made_at: dt.datetime) -> st
         if not section.rows:
             lines += ["Nothing held.", ""]
         elif section.headers == ("Detail", "Value"):
-            lines += [f"{name}: {value}" for name, value in section.rows] + [""]
+            lines += [f"{name}: {_shown(value)}" for name, value in section.rows] + [""]
         else:
             for row in section.rows:
-                lines += [f"{h}: {v}" for h, v in zip(section.headers, row, strict=True) if v]
+                lines += [
+                    f"{h}: {v}" for h, v in zip(section.headers, row, strict=True) if _shown(v)
+                ]
                 lines.append("")
     return "\n".join(lines)
 
@@ -356,11 +360,7 @@ def as_csv_zip(sections: list[Section]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for section in sections:
-            text = io.StringIO()
-            writer = csv.writer(text)
-            writer.writerow(section.headers)
-            writer.writerows(section.rows)
-            archive.writestr(f"{section.slug}.csv", text.getvalue())
+            archive.writestr(f"{section.slug}.csv", csv_text([section.headers, *section.rows]))
     return buffer.getvalue()
 
 

@@ -8,7 +8,8 @@ values. Minutes take two columns, "<label> (hours)" to 2 decimal places for peop
 
 Text that a spreadsheet could take for a formula (starting with = + - @, a tab or a carriage
 return) gets a leading apostrophe, as does text that already starts with one, so reading back
-removes exactly one apostrophe.
+removes exactly one apostrophe; numbers are written as numbers (`timebank.csvfile`, the one
+CSV writer).
 """
 
 from __future__ import annotations
@@ -19,24 +20,15 @@ import io
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
+from timebank.csvfile import AsWritten, Cell, csv_text, guard, unguard
 from timebank.reports.tables import SUPPRESSED, Column, Suppressed, Table, Value
 
 HIDDEN = "<5"
-RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+CENTS = Decimal("0.01")
 
 
 class UnreadableCsv(ValueError):
     """The CSV does not match the table it is read for."""
-
-
-def guard(text: str) -> str:
-    """Return text a spreadsheet will show as text, never run as a formula."""
-    return "'" + text if text.startswith(RISKY_STARTS) else text
-
-
-def unguard(text: str) -> str:
-    """Return text as it was before `guard`."""
-    return text[1:] if text.startswith("'") else text
 
 
 def headers(column: Column) -> list[str]:
@@ -48,8 +40,8 @@ def headers(column: Column) -> list[str]:
     return [column.label]
 
 
-def cells(value: Value, kind: str) -> list[str]:
-    """Return the CSV cell(s) for one value of a column of `kind`."""
+def cells(value: Value, kind: str) -> list[Cell]:
+    """Return the CSV cell(s) for one value of a column of `kind` (text is guarded later)."""
     width = 2 if kind == "minutes" else 1
     if isinstance(value, Suppressed):
         return [HIDDEN] * width
@@ -59,28 +51,26 @@ def cells(value: Value, kind: str) -> list[str]:
         return [f"{value:%Y-%m}" if kind == "month" else value.isoformat()]
     if isinstance(value, str):
         # Text that reads as the hidden mark is quoted like a formula, to read back as text.
-        return ["'" + value if value == HIDDEN else guard(value)]
+        return [AsWritten("'" + value) if value == HIDDEN else value]
     if kind == "minutes":
-        return [f"{value / 60:.2f}", str(round(value))]
+        return [(Decimal(round(value)) / 60).quantize(CENTS), round(value)]
     if kind == "pence":
-        return [f"{Decimal(round(value)) / 100:.2f}"]
-    return [str(value)]
+        return [(Decimal(round(value)) / 100).quantize(CENTS)]
+    return [value if isinstance(value, int) else Decimal(str(value))]
 
 
 def to_csv(table: Table) -> str:
     """Return the table as CSV text: a header row of column labels, then one row per row."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([guard(text) for column in table.columns for text in headers(column)])
-    for row in table.rows:
-        writer.writerow(
-            [
-                cell
-                for value, column in zip(row, table.columns, strict=True)
-                for cell in cells(value, column.kind)
-            ]
-        )
-    return out.getvalue()
+    heading = [text for column in table.columns for text in headers(column)]
+    rows = (
+        [
+            cell
+            for value, column in zip(row, table.columns, strict=True)
+            for cell in cells(value, column.kind)
+        ]
+        for row in table.rows
+    )
+    return csv_text([heading, *rows])
 
 
 def read_csv(text: str, columns: tuple[Column, ...]) -> tuple[tuple[Value, ...], ...]:

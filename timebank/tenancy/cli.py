@@ -37,6 +37,13 @@ bank_cli = AppGroup("bank", help="Create and list time banks, and set their SMS 
     help="Days an exchange waits for confirmation.",
 )
 @click.option(
+    "--exchange-past-days",
+    type=click.IntRange(1, 3660),
+    default=90,
+    show_default=True,
+    help="How many days back members may date an exchange (brokers further, with a reason).",
+)
+@click.option(
     "--on-expiry",
     type=click.Choice(["confirm", "escalate"]),
     default="confirm",
@@ -49,6 +56,7 @@ def create_command(
     overdraft_hours: int,
     largest_exchange_hours: int,
     confirm_days: int,
+    exchange_past_days: int,
     on_expiry: str,
 ) -> None:
     """Create a time bank called NAME with the short name SLUG."""
@@ -62,6 +70,7 @@ def create_command(
             overdraft_minutes=-60 * overdraft_hours,
             max_exchange_minutes=60 * largest_exchange_hours,
             confirm_days=confirm_days,
+            exchange_past_days=exchange_past_days,
             on_expiry=on_expiry,
         )
     except TimeBankError as error:

@@ -21,6 +21,9 @@ class TimeBank(Base):
             "max_balance_minutes IS NULL OR max_balance_minutes > 0", name="max_balance_positive"
         ),
         sa.CheckConstraint("max_exchange_minutes > 0", name="max_exchange_positive"),
+        sa.CheckConstraint(
+            "exchange_past_days BETWEEN 1 AND 3660", name="exchange_past_days_in_range"
+        ),
         sa.CheckConstraint("confirm_days > 0", name="confirm_days_positive"),
         sa.CheckConstraint("on_expiry IN ('confirm', 'escalate')", name="on_expiry_known"),
         sa.CheckConstraint("hourly_value_pence >= 0", name="hourly_value_not_negative"),
@@ -37,6 +40,8 @@ class TimeBank(Base):
     max_balance_minutes: so.Mapped[int | None] = so.mapped_column(default=None)
     # The largest single exchange, to catch typos such as 90 hours for 90 minutes.
     max_exchange_minutes: so.Mapped[int] = so.mapped_column(default=720)
+    # How many days back a member may date an exchange (brokers may go further, with a reason).
+    exchange_past_days: so.Mapped[int] = so.mapped_column(default=90, server_default="90")
     # Days an exchange waits for the receiver before it is confirmed or escalated.
     confirm_days: so.Mapped[int] = so.mapped_column(default=14)
     on_expiry: so.Mapped[str] = so.mapped_column(sa.String(16), default="confirm")

@@ -19,6 +19,7 @@ SETTINGS = (
     "overdraft_minutes",
     "max_balance_minutes",
     "max_exchange_minutes",
+    "exchange_past_days",
     "confirm_days",
     "on_expiry",
     "hourly_value_pence",

@@ -17,6 +17,7 @@ def register_web(app: Flask) -> None:
         dev,
         exchanges,
         home,
+        long_urls,
         offers,
         profile,
         public,
@@ -25,6 +26,7 @@ def register_web(app: Flask) -> None:
     )
 
     security.init_app(app)
+    long_urls.init_app(app)
     auth.init_app(app)
     for module in (public, auth, home, exchanges, offers, profile, broker, admin, referrals):
         app.register_blueprint(module.bp)

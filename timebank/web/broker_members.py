@@ -25,6 +25,7 @@ from timebank.members.models import Member
 from timebank.members.phones import format_national
 from timebank.members.services import account_of
 from timebank.web.access import current_bank, member_in_bank, role_required
+from timebank.web.confirm import Question, are_you_sure
 from timebank.web.forms import show_error
 from timebank.web.sessions import last_sign_in_words
 
@@ -205,6 +206,58 @@ def remove_block(member_id: int, block_id: int):
         safeguarding.unblock(db.session(), person.bank_id, current_user.id, block_id)
         return _back(person, "The block is removed. They may be matched again.")
     return redirect(url_for("broker_members.member", member_id=person.id))
+
+
+@bp.get("/broker/members/<int:member_id>/do-not-contact")
+@role_required("broker")
+def do_not_contact_question(member_id: int):
+    """Ask "Are you sure?" before leaving a member out of outreach; posts to `do_not_contact`."""
+    person = member_in_bank(member_id)
+    return are_you_sure(
+        Question(
+            heading=f"Did {person.display_name} ask not to be contacted?",
+            what_happens=(
+                f"{person.display_name} will be left out of outreach lists and not flagged "
+                "again. You can change this later on this page."
+            ),
+            yes="Yes, they asked not to be contacted",
+            action=url_for("broker_members.do_not_contact", member_id=person.id),
+            back=url_for("broker_members.member", member_id=person.id),
+            carried=(("value", "on"),),
+        )
+    )
+
+
+@bp.post("/broker/members/<int:member_id>/blocks/check")
+@role_required("broker")
+def block_question(member_id: int):
+    """Find who is meant, then ask "Are you sure?"; the page's button posts to `add_block`."""
+    person = member_in_bank(member_id)
+    form = BlockForm()
+    if not form.validate_on_submit():
+        return _page(person, block_form=form)
+    words = (form.other.data or "").strip()
+    found = _find_others(person, words)
+    if not found:
+        show_error(form, "other", f"No other member is called {words}. Try another spelling.")
+        return _page(person, block_form=form)
+    if len(found) > 1:
+        return _page(person, block_form=form, matches=found[:MOST_MATCHES])
+    other, reason = found[0], (form.reason.data or "").strip()
+    return are_you_sure(
+        Question(
+            heading=f"Never match {person.display_name} with {other.display_name}?",
+            details=(f"Reason: {reason}",) if reason else (),
+            what_happens=(
+                f"Matching will never put {person.display_name} and {other.display_name} "
+                "together, whoever asks. You can remove the block later on this page."
+            ),
+            yes="Yes, record the block",
+            action=url_for("broker_members.add_block", member_id=person.id),
+            back=url_for("broker_members.member", member_id=person.id),
+            carried=(("other", str(other.id)), ("reason", reason)),
+        )
+    )
 
 
 @bp.post("/broker/members/<int:member_id>/do-not-contact")

@@ -19,9 +19,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from timebank.errors import TimeBankError
+from timebank.ledger.errors import ExchangeDateNotAllowed
 from timebank.ledger.queries import today_in
-from timebank.ledger.rules import format_duration
+from timebank.ledger.rules import check_exchange_date, format_duration
 from timebank.members.models import Member
+from timebank.tenancy.models import TimeBank
 from timebank.tenancy.skills import skill_in_sentence
 from timebank.web.access import current_bank, member_in_bank
 from timebank.web.exchange_forms import DetailsForm, SubmitOnceForm, parse_uuid
@@ -102,6 +104,8 @@ def details_step(flow: Flow, draft: Draft, partner_name: str | None, back: str) 
     bank = current_bank()
     today = today_in(bank.timezone)
     form = DetailsForm()
+    if not me().has_role("broker"):
+        del form.reason
     form.offer_categories(bank.id)
     if partner_name:
         form.direction.choices = [
@@ -111,22 +115,29 @@ def details_step(flow: Flow, draft: Draft, partner_name: str | None, back: str) 
     else:
         del form.direction
     if form.is_submitted():
-        values = _detail_values(form, today)
+        values = _detail_values(form, bank, today)
         if values is not None:
             change_draft(flow, draft, **values)
             return redirect(url_for(flow.check))
     else:
         _fill_details(form, draft, today)
     return render_template(
-        "exchanges/details.html", form=form, partner_name=partner_name, back=back
+        "exchanges/details.html",
+        form=form,
+        partner_name=partner_name,
+        back=back,
+        past_days=bank.exchange_past_days,
     )
 
 
-def _detail_values(form: DetailsForm, today: dt.date) -> dict[str, Any] | None:
+def _detail_values(form: DetailsForm, bank: TimeBank, today: dt.date) -> dict[str, Any] | None:
     """Return the details typed, or None when the form shows errors."""
     valid = form.validate()
     minutes = form.chosen_minutes()
-    happened_on = form.chosen_date(today)
+    happened_on = form.chosen_date()
+    reason = (form.reason.data or "").strip() if "reason" in form else ""
+    if happened_on is not None:
+        happened_on = _allowed_date(form, bank, happened_on, today, reason)
     if not valid or minutes is None or happened_on is None:
         return None
     values = {
@@ -137,7 +148,22 @@ def _detail_values(form: DetailsForm, today: dt.date) -> dict[str, Any] | None:
     }
     if "direction" in form:
         values["direction"] = form.direction.data
+    if "reason" in form:
+        values["reason"] = reason
     return values
+
+
+def _allowed_date(
+    form: DetailsForm, bank: TimeBank, day: dt.date, today: dt.date, reason: str
+) -> dt.date | None:
+    """Check the day against the ledger's date rule now, so the error shows beside the date."""
+    try:
+        return check_exchange_date(
+            day, today, bank.exchange_past_days, by_broker=me().has_role("broker"), reason=reason
+        )
+    except ExchangeDateNotAllowed as error:
+        form.day.errors = [*form.day.errors, error.message]
+        return None
 
 
 def _fill_details(form: DetailsForm, draft: Draft, today: dt.date) -> None:
@@ -149,6 +175,8 @@ def _fill_details(form: DetailsForm, draft: Draft, today: dt.date) -> None:
         form.direction.data = draft.get("direction")
     form.skill_category.data = draft.get("skill_category", "")
     form.note.data = draft.get("note", "")
+    if "reason" in form:
+        form.reason.data = draft.get("reason", "")
 
 
 def has_details(draft: Draft) -> bool:
@@ -164,6 +192,7 @@ class RecordedDetails(TypedDict):
     happened_on: dt.date
     description: str
     skill_category: str | None
+    reason: str
 
 
 def recorded_details(draft: Draft) -> RecordedDetails:
@@ -174,6 +203,7 @@ def recorded_details(draft: Draft) -> RecordedDetails:
         happened_on=dt.date.fromisoformat(draft["happened_on"]),
         description=draft.get("note", ""),
         skill_category=draft.get("skill_category") or None,
+        reason=draft.get("reason", ""),
     )
 
 
@@ -199,7 +229,11 @@ def detail_rows(flow: Flow, draft: Draft) -> list[SummaryRow]:
             "What kind of help", draft.get("skill_category") or "", details, "the kind of help"
         ),
         SummaryRow("Note", draft.get("note") or "None", details, "the note"),
-    ]
+    ] + (
+        [SummaryRow("Why logged late", draft["reason"], details, "the reason")]
+        if draft.get("reason")
+        else []
+    )
 
 
 def check_step(

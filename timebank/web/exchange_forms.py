@@ -84,6 +84,11 @@ class DetailsForm(FlaskForm):
         "Anything else to say about it (optional)",
         validators=[Length(max=500, message="Keep the note to 500 characters or fewer.")],
     )
+    # Shown to brokers only: an exchange dated further back than members may go needs one.
+    reason = TextAreaField(
+        "Why is it logged so late? (only for an exchange older than members may log)",
+        validators=[Length(max=500, message="Keep the reason to 500 characters or fewer.")],
+    )
 
     def offer_categories(self, bank_id: int) -> None:
         """Fill the kinds of help from the bank's skill categories."""
@@ -113,8 +118,11 @@ class DetailsForm(FlaskForm):
             self.hours.errors = [*self.hours.errors, error.message]
             return None
 
-    def chosen_date(self, today: dt.date) -> dt.date | None:
-        """Return the date typed, or None after noting the error on the form."""
+    def chosen_date(self) -> dt.date | None:
+        """Return the date typed, or None after noting the error on the form.
+
+        Whether the bank allows that day is the ledger's rule (`check_exchange_date`).
+        """
         parts = [_whole_number(f.data) for f in (self.day, self.month, self.year)]
         if not all(ok and value is not None for value, ok in parts):
             self.day.errors = [*self.day.errors, "Enter the date as numbers, such as 27 3 2026."]
@@ -124,9 +132,6 @@ class DetailsForm(FlaskForm):
             chosen = dt.date(year, month, day)  # type: ignore[arg-type]
         except ValueError:
             self.day.errors = [*self.day.errors, "Enter a real date, such as 27 3 2026."]
-            return None
-        if chosen > today:
-            self.day.errors = [*self.day.errors, "The date must be today or in the past."]
             return None
         return chosen
 

@@ -31,7 +31,8 @@ from timebank.ledger.queries import (
 from timebank.ledger.resolutions import confirm_pending, decline_pending
 from timebank.ledger.rules import format_clock, format_duration
 from timebank.web.access import current_bank
-from timebank.web.exchange_drafts import kind_of_help, me
+from timebank.web.confirm import Question, are_you_sure
+from timebank.web.exchange_drafts import kind_of_help, long_date, me
 from timebank.web.exchange_forms import SubmitOnceForm, choices_of
 
 bp = Blueprint("home", __name__)
@@ -125,6 +126,33 @@ def confirm(transfer_id: uuid.UUID):
             "success",
         )
     return redirect(url_for("home.home"))
+
+
+@bp.get("/home/exchanges/<uuid:transfer_id>/decline")
+@login_required
+def decline_question(transfer_id: uuid.UUID):
+    """Ask "Are you sure?" before declining; the page's button posts to `decline`."""
+    line = _my_waiting_line(transfer_id, as_receiver=True)
+    if line.state != "waiting":
+        flash("This exchange has already been confirmed or declined. There is nothing more to do.")
+        return redirect(url_for("home.home"))
+    return are_you_sure(
+        Question(
+            heading="Decline this exchange?",
+            details=(
+                f"{line.other_name} says they gave you {format_duration(line.minutes)} for "
+                f"{kind_of_help(line.skill_category)} on {long_date(line.happened_on)}.",
+            ),
+            what_happens=(
+                f"If you decline, no hours move and {line.other_name} is told. "
+                "You cannot confirm it afterwards."
+            ),
+            yes="Yes, decline",
+            action=url_for("home.decline", transfer_id=line.id),
+            back=url_for("home.home"),
+            carried=(("transfer_id", str(uuid.uuid4())),),
+        )
+    )
 
 
 @bp.post("/home/exchanges/<uuid:transfer_id>/decline")

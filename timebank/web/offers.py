@@ -25,6 +25,7 @@ from timebank.offers import queries, services
 from timebank.offers.models import Listing
 from timebank.offers.times import TRAVEL_WORDS, mask_in_words, slot_value, slots_from_values
 from timebank.tenancy.skills import skill_categories
+from timebank.web.confirm import Question, are_you_sure
 from timebank.web.forms import show_error
 
 bp = Blueprint("offers", __name__)
@@ -274,6 +275,28 @@ def edit(listing_id: int):
         words=WORDING[item.kind],
         editing=True,
         days=DAYS,
+    )
+
+
+@bp.get("/offers/<int:listing_id>/close")
+@login_required
+def close_question(listing_id: int):
+    """Ask "Are you sure?" before closing; the page's button posts to `close`."""
+    item = _listing(listing_id)
+    if item.member_id != current_user.id or item.status != "open":
+        return redirect(url_for("offers.listing", listing_id=item.id))
+    return are_you_sure(
+        Question(
+            heading=f"Close this {item.kind}?",
+            details=(f"“{item.title}”",),
+            what_happens=(
+                f"Other members will no longer see it or be able to answer it. You cannot open "
+                f"it again, but you can post a new {item.kind} at any time."
+            ),
+            yes=f"Yes, close this {item.kind}",
+            action=url_for("offers.close", listing_id=item.id),
+            back=url_for("offers.listing", listing_id=item.id),
+        )
     )
 
 

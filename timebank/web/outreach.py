@@ -22,6 +22,7 @@ from timebank.extensions import db
 from timebank.ledger.queries import balance_summary
 from timebank.members.phones import format_national
 from timebank.web.access import member_in_bank, role_required
+from timebank.web.confirm import Question, are_you_sure
 from timebank.web.forms import show_error
 
 bp = Blueprint("outreach", __name__)
@@ -311,6 +312,26 @@ def nudge(flag_id: int):
             db.session(), flag.bank_id, flag.id, current_user.id, form.text.data or ""
         ),
         "Text queued. It goes out in a moment, and is recorded as a contact.",
+    )
+
+
+@bp.get("/broker/outreach/<int:flag_id>/do-not-contact")
+@role_required("broker")
+def do_not_contact_question(flag_id: int):
+    """Ask "Are you sure?" first; the page's button posts to `do_not_contact`."""
+    flag = _flag(flag_id)
+    member = member_in_bank(flag.member_id)
+    return are_you_sure(
+        Question(
+            heading=f"Did {member.display_name} ask not to be contacted?",
+            what_happens=(
+                f"{member.display_name} comes off the worklist and will not be flagged for "
+                "outreach again. A broker can change this later on their member page."
+            ),
+            yes="Yes, they asked not to be contacted",
+            action=url_for("outreach.do_not_contact", flag_id=flag.id),
+            back=url_for("outreach.case", flag_id=flag.id),
+        )
     )
 
 
