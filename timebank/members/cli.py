@@ -1,4 +1,4 @@
-"""`flask sessions purge`: delete the records of sessions that ended long ago."""
+"""`flask sessions purge`: delete the records of sessions that ended, and codes that expired."""
 
 from __future__ import annotations
 
@@ -15,11 +15,20 @@ sessions_cli = AppGroup("sessions", help="Signed-in web sessions.")
 
 @sessions_cli.command("purge")
 def purge_command() -> None:
-    """Delete sessions that ended, or ran out, more than 30 days ago."""
-    from timebank.members.sessions import purge_sessions
+    """Delete sessions that ended over 30 days ago, and codes that expired over a day ago."""
+    from timebank.members.sessions import purge_expired_codes, purge_sessions
 
     lifetime = dt.timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
     deleted = purge_sessions(db.session(), lifetime)
     click.echo(
         f"Deleted {deleted} {'session' if deleted == 1 else 'sessions'} ended over 30 days ago."
     )
+    codes = purge_expired_codes(db.session())
+    click.echo(
+        f"Deleted {_count(codes.sign_in, 'sign-in code')} and"
+        f" {_count(codes.mobile_change, 'mobile change')} expired over a day ago."
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -26,7 +26,7 @@ import sqlalchemy.orm as so
 from timebank.api.models import ApiToken
 from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
-from timebank.members.models import ROLES, Member, MemberSession
+from timebank.members.models import ROLES, Member, MemberSession, MobileChange, SignInCode
 
 log = logging.getLogger("timebank.sessions")
 
@@ -35,6 +35,9 @@ LAST_SEEN_EVERY = dt.timedelta(minutes=1)
 # Ended and expired sessions are kept this long (for a member's own questions and for
 # looking into misuse), then deleted by `flask sessions purge`.
 KEEP_ENDED_FOR = dt.timedelta(days=30)
+# Sign-in and mobile-change codes are useless once expired; a day's grace keeps them for
+# anyone looking into a report of misuse the same day.
+KEEP_EXPIRED_CODES_FOR = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -279,3 +282,29 @@ def purge_sessions(
     )
     session.commit()
     return result.rowcount  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class PurgedCodes:
+    """How many expired codes of each kind were deleted."""
+
+    sign_in: int
+    mobile_change: int
+
+
+@use_case
+def purge_expired_codes(
+    session: so.Session, now: Callable[[], dt.datetime] = utcnow
+) -> PurgedCodes:
+    """Delete sign-in and mobile-change codes that expired more than a day ago."""
+    cutoff = now() - KEEP_EXPIRED_CODES_FOR
+    counts = [
+        session.execute(
+            sa.delete(model)
+            .where(model.expires_at < cutoff)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+        for model in (SignInCode, MobileChange)
+    ]
+    session.commit()
+    return PurgedCodes(*counts)
