@@ -9,7 +9,9 @@ Adds time_banks.exchange_past_days: how many days back a member may date an exch
 A broker may date one further back, up to ten years, only with a reason, kept in the
 transfer's existing `reason` column, so transfers need no change. The CHECK keeps the
 setting between 1 and 3660 days. The column is added with a server default so existing
-rows are filled; the CHECK needs a table rebuild on SQLite (batch mode).
+rows are filled. On SQLite the column comes with its CHECK in one plain ADD COLUMN:
+time_banks is referred to by nearly every table, so it is never rebuilt (a rebuild drops the
+table, which its foreign keys refuse once a bank has members).
 """
 
 import sqlalchemy as sa
@@ -22,14 +24,21 @@ branch_labels = None
 depends_on = None
 
 
+CHECK = "exchange_past_days BETWEEN 1 AND 3660"
+
+
 def upgrade():
-    with op.batch_alter_table("time_banks", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("exchange_past_days", sa.Integer(), nullable=False, server_default="90")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            "ALTER TABLE time_banks ADD COLUMN exchange_past_days INTEGER DEFAULT 90 NOT NULL"
+            f" CONSTRAINT ck_time_banks_exchange_past_days_in_range CHECK ({CHECK})"
         )
-        batch_op.create_check_constraint(
-            "exchange_past_days_in_range", "exchange_past_days BETWEEN 1 AND 3660"
-        )
+        return
+    op.add_column(
+        "time_banks",
+        sa.Column("exchange_past_days", sa.Integer(), nullable=False, server_default="90"),
+    )
+    op.create_check_constraint("exchange_past_days_in_range", "time_banks", CHECK)
 
 
 def downgrade():

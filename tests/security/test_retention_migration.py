@@ -43,7 +43,14 @@ def old_app(database_url):
 
 
 def _add(conn, model, **values) -> int:
-    return conn.execute(sa.insert(model.__table__).values(**values)).inserted_primary_key[0]
+    """Insert a row into the table as it stood at 0011: later revisions' columns left out."""
+    table = sa.Table(model.__tablename__, sa.MetaData(), autoload_with=conn)
+    for column in model.__table__.columns:
+        default = column.default
+        if column.name in table.c and column.name not in values and default is not None:
+            arg = getattr(default, "arg", None)
+            values[column.name] = arg(None) if callable(arg) else arg
+    return conn.execute(sa.insert(table).values(**values)).inserted_primary_key[0]
 
 
 def _texts_before_0012(conn):
