@@ -367,32 +367,23 @@ def _purge(session: so.Session, bank_id: int, ids: list[int], stamp: dt.datetime
     )
     # The texts about them: the practice's REFER, the patient's answers, the invitation.
     # Texts from the number before they were linked to a referral go too, never a member's.
-    session.execute(
-        sa.delete(InboundMessage).where(
-            InboundMessage.bank_id == bank_id,
-            sa.or_(
-                InboundMessage.referral_id.in_(ids),
-                sa.and_(
-                    InboundMessage.referral_id.is_(None),
-                    InboundMessage.member_id.is_(None),
-                    InboundMessage.from_e164.in_(numbers),
+    for model, number in (
+        (InboundMessage, InboundMessage.from_e164),
+        (OutboxMessage, OutboxMessage.to_e164),
+    ):
+        session.execute(
+            sa.delete(model).where(
+                model.bank_id == bank_id,
+                sa.or_(
+                    model.referral_id.in_(ids),
+                    sa.and_(
+                        model.referral_id.is_(None),
+                        model.member_id.is_(None),
+                        number.in_(numbers),
+                    ),
                 ),
-            ),
+            )
         )
-    )
-    session.execute(
-        sa.delete(OutboxMessage).where(
-            OutboxMessage.bank_id == bank_id,
-            sa.or_(
-                OutboxMessage.referral_id.in_(ids),
-                sa.and_(
-                    OutboxMessage.referral_id.is_(None),
-                    OutboxMessage.member_id.is_(None),
-                    OutboxMessage.to_e164.in_(numbers),
-                ),
-            ),
-        )
-    )
     # Each step stays (reports count who said yes, and when); its words go.
     session.execute(
         sa.update(ReferralEvent)

@@ -165,11 +165,8 @@ def _find_others(person: Member, words: str) -> list[Member]:
     return list(db.session().scalars(query.order_by(Member.display_name).limit(MOST_MATCHES + 1)))
 
 
-@bp.post("/broker/members/<int:member_id>/blocks")
-@role_required("broker")
-def add_block(member_id: int):
-    person = member_in_bank(member_id)
-    form = BlockForm()
+def _named_other(person: Member, form: BlockForm):
+    """Return the one other member the block form names, or the page to show instead."""
     if not form.validate_on_submit():
         return _page(person, block_form=form)
     words = (form.other.data or "").strip()
@@ -179,7 +176,17 @@ def add_block(member_id: int):
         return _page(person, block_form=form)
     if len(found) > 1:
         return _page(person, block_form=form, matches=found[:MOST_MATCHES])
-    other = found[0]
+    return found[0]
+
+
+@bp.post("/broker/members/<int:member_id>/blocks")
+@role_required("broker")
+def add_block(member_id: int):
+    person = member_in_bank(member_id)
+    form = BlockForm()
+    other = _named_other(person, form)
+    if not isinstance(other, Member):
+        return other
     try:
         safeguarding.block(
             db.session(),
@@ -234,16 +241,10 @@ def block_question(member_id: int):
     """Find who is meant, then ask "Are you sure?"; the page's button posts to `add_block`."""
     person = member_in_bank(member_id)
     form = BlockForm()
-    if not form.validate_on_submit():
-        return _page(person, block_form=form)
-    words = (form.other.data or "").strip()
-    found = _find_others(person, words)
-    if not found:
-        show_error(form, "other", f"No other member is called {words}. Try another spelling.")
-        return _page(person, block_form=form)
-    if len(found) > 1:
-        return _page(person, block_form=form, matches=found[:MOST_MATCHES])
-    other, reason = found[0], (form.reason.data or "").strip()
+    other = _named_other(person, form)
+    if not isinstance(other, Member):
+        return other
+    reason = (form.reason.data or "").strip()
     return are_you_sure(
         Question(
             heading=f"Never match {person.display_name} with {other.display_name}?",
