@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 import uuid
 
 import pytest
@@ -26,6 +27,8 @@ from timebank.members.services import account_of
 
 START = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 WAIT_SECONDS = 20.0
+# On a loaded machine threads may take a while to reach the lock they are meant to meet at.
+MEETING_SECONDS = 90.0
 
 
 def at(days: float):
@@ -217,37 +220,51 @@ class ExpiryRun(threading.Thread):
             session.close()
 
 
-def waiting_on_locks(session, count: int) -> None:
-    """Wait until `count` other connections wait on a lock."""
+def waiting_on_locks(runs: tuple[ExpiryRun, ...], seconds: float = MEETING_SECONDS) -> bool:
+    """Wait until every run waits on a lock in this test's database; say whether they do."""
     query = sa.text(
-        "SELECT count(*) FROM pg_stat_activity WHERE cardinality(pg_blocking_pids(pid)) > 0"
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0"
     )
+    deadline = time.monotonic() + seconds
     with db.engine.connect() as conn:
-        for _ in range(int(WAIT_SECONDS / 0.01)):
-            if conn.execute(query).scalar() >= count:
-                return
+        while time.monotonic() < deadline:
+            waiting = conn.execute(query).scalar()
+            # pg_stat_activity is read once per transaction: end it, or a connection opened
+            # after the first look is never seen.
+            conn.rollback()
+            if waiting >= len(runs):
+                return True
+            if not all(run.is_alive() for run in runs):
+                return False
             threading.Event().wait(0.01)
-    raise AssertionError("the expiry runs never met")
+    return False
 
 
 def overlapping_runs(session, lock_sql: str, params: dict) -> tuple[ExpiryRun, ExpiryRun]:
     """Start two expiry runs that both list the overdue exchanges before either acts on one.
 
-    A lock held here stops both at their first exchange, after each has read its list.
+    A lock held here stops the first at its first exchange, after it has read its list; the
+    second starts then, reads the same list and waits behind it. The lock is let go once
+    both wait, or after a few seconds at most (the second may wait where this cannot see),
+    and always before a failure, so that nothing hangs.
     """
     holder = db.engine.connect()
     transaction = holder.begin()
     holder.execute(sa.text(lock_sql), params)
-    runs = (ExpiryRun(4), ExpiryRun(4))
-    for run in runs:
-        run.start()
-    waiting_on_locks(session, 2)
-    transaction.rollback()
-    holder.close()
-    for run in runs:
+    first, second = ExpiryRun(4), ExpiryRun(4)
+    try:
+        first.start()
+        assert waiting_on_locks((first,)), f"the first run never waited: {first.error!r}"
+        second.start()
+        waiting_on_locks((first, second), seconds=5.0)
+    finally:
+        transaction.rollback()
+        holder.close()
+    for run in (first, second):
         run.join(WAIT_SECONDS)
         assert not run.is_alive(), "an expiry run hung"
-    return runs
+    return first, second
 
 
 @pytest.mark.postgres_only
@@ -306,12 +323,14 @@ def test_an_exchange_declined_after_the_run_listed_it_is_not_counted_as_a_failur
         sa.text("SELECT id FROM accounts WHERE id = :id FOR UPDATE"), {"id": held.debit_account_id}
     )
     run = ExpiryRun(4)
-    run.start()
-    waiting_on_locks(session, 1)  # the run has its list and waits at its first exchange
-
-    decline_pending(session, bank.id, declined.id, uuid.uuid4(), lee.id, "It did not happen")
-    transaction.rollback()
-    holder.close()
+    try:
+        run.start()
+        # The run has its list and waits at its first exchange.
+        assert waiting_on_locks((run,)), f"the run never waited: {run.error!r}"
+        decline_pending(session, bank.id, declined.id, uuid.uuid4(), lee.id, "It did not happen")
+    finally:
+        transaction.rollback()
+        holder.close()
     run.join(WAIT_SECONDS)
 
     assert run.error is None, run.error
