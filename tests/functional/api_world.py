@@ -13,13 +13,13 @@ from tests.factories import ListingFactory, MemberFactory, TimeBankFactory
 from timebank.api.tokens import create_token
 from timebank.broker.models import OutreachFlag
 from timebank.broker.outreach import refresh_flags
+from timebank.ledger.pot import PotDonation, donate_to_pot
 from timebank.ledger.services import (
     ExchangeRequest,
     GroupExchangeRequest,
     record_exchange,
     record_group_exchange,
 )
-from timebank.ledger.pot import PotDonation, donate_to_pot
 from timebank.referrals import partners
 from timebank.referrals.models import Referral
 from timebank.referrals.sms import handle_refer
