@@ -13,6 +13,7 @@ from tests.factories import ListingFactory, MemberFactory, TimeBankFactory
 from timebank.api.tokens import create_token
 from timebank.broker.models import OutreachFlag
 from timebank.broker.outreach import refresh_flags
+from timebank.ledger.pot import PotDonation, donate_to_pot
 from timebank.ledger.services import (
     ExchangeRequest,
     GroupExchangeRequest,
@@ -64,6 +65,8 @@ def build_world(session) -> World:
     record_group_exchange(
         session, GroupExchangeRequest(group_id, bank.id, [kim.id], [sam_.id, lee.id], 30, bea.id)
     )
+    # Something in the community pot, so that a grant from it can succeed.
+    donate_to_pot(session, PotDonation(uuid.uuid4(), bank.id, lee.id, 60, bea.id))
     refresh_flags(session, bank.id, dt.date.today())
     other = TimeBankFactory()
     other_admin = MemberFactory(bank=other, display_name="Otto Other", role="admin")

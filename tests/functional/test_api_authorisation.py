@@ -133,6 +133,24 @@ MATRIX: dict[tuple[str, str], Row] = {
     # Balances: a member sees their own; brokers anyone's.
     ("GET", "/api/v1/me/balance"): Row(MEMBERS_ONLY, other_bank=None),
     ("GET", "/api/v1/members/{member_id}/balance"): Row(BROKERS_ONLY, path=sam),
+    # A member's real join date, and the community pot: brokers only.
+    ("PUT", "/api/v1/members/{member_id}/joined-on"): Row(
+        BROKERS_ONLY, path=sam, body=lambda ids: {"joined_on": "2019-01-01", "reason": "Paper"}
+    ),
+    ("GET", "/api/v1/pot"): Row(BROKERS_ONLY, other_bank=None),
+    ("POST", "/api/v1/pot/donations"): Row(
+        answers(broker=201, admin=201),
+        body=lambda ids: {"id": str(uuid.uuid4()), "member_id": ids["sam"], "minutes": 30},
+    ),
+    ("POST", "/api/v1/pot/grants"): Row(
+        answers(broker=201, admin=201),
+        body=lambda ids: {
+            "id": str(uuid.uuid4()),
+            "member_id": ids["sam"],
+            "minutes": 30,
+            "reason": "Help after a fall",
+        },
+    ),
     ("GET", "/api/v1/accounts"): Row(BROKERS_ONLY, other_bank=None),
     # Offers and requests: every member; only the owner changes one, a broker may close it.
     ("GET", "/api/v1/listings"): Row(MEMBERS_ONLY, other_bank=None),

@@ -90,12 +90,23 @@ def test_only_a_broker_grants_from_the_pot(session, bank, broker):
     sam = MemberFactory(bank=bank)
     pot = community_pot_account(session, bank.id)
     sams = account_of(session, bank.id, sam.id)
+    jos = account_of(session, bank.id, MemberFactory(bank=bank).id)
+    record_account_transfer(session, _move(bank, jos.id, pot.id, 90, "donation", broker))
     with pytest.raises(errors.NotYourExchange):
         record_account_transfer(session, _move(bank, pot.id, sams.id, 60, "grant", sam))
     record_account_transfer(session, _move(bank, pot.id, sams.id, 60, "grant", broker))
     session.expire_all()
     assert account_of(session, bank.id, sam.id).balance == 60
-    assert community_pot_account(session, bank.id).balance == -60
+    assert community_pot_account(session, bank.id).balance == 30
+
+
+def test_the_pot_cannot_grant_more_than_it_holds(session, bank, broker):
+    pot = community_pot_account(session, bank.id)
+    sams = account_of(session, bank.id, MemberFactory(bank=bank).id)
+    with pytest.raises(errors.OverdraftLimitReached):
+        record_account_transfer(session, _move(bank, pot.id, sams.id, 60, "grant", broker))
+    session.expire_all()
+    assert community_pot_account(session, bank.id).balance == 0
 
 
 def test_a_member_cannot_donate_someone_elses_hours(session, bank):

@@ -32,6 +32,7 @@ BLUEPRINT_MODULES = (
     "timebank.api.outreach",
     "timebank.api.transfers",
     "timebank.api.group_exchanges",
+    "timebank.api.pot",
 )
 
 API_SETTINGS = {

@@ -11,7 +11,15 @@ from flask_smorest import abort
 
 from timebank.api.auth import api_blueprint, caller, require_role
 from timebank.api.pagination import PageArgsSchema, page, page_schema
-from timebank.api.schemas import ID, BalanceSchema, Text, UtcDateTime, balance_body, id_cursor
+from timebank.api.schemas import (
+    ID,
+    BalanceSchema,
+    Text,
+    UtcDateTime,
+    balance_body,
+    id_cursor,
+)
+from timebank.broker.joining import JOIN_REASON_LIMIT, set_join_date
 from timebank.extensions import db
 from timebank.ledger.queries import balance_summary
 from timebank.members.models import MEMBER_STATUSES, ROLES, Member
@@ -84,6 +92,21 @@ class MemberStatusSchema(ma.Schema):
 
 class MemberRoleSchema(ma.Schema):
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
+
+
+class JoinDateSchema(ma.Schema):
+    joined_on = ma.fields.Date(
+        required=True,
+        metadata={
+            "description": "The day they really joined: not after today in the time bank's "
+            "time zone, nor before 1 January 1990."
+        },
+    )
+    reason = Text(
+        required=True,
+        validate=ma.validate.Length(min=1, max=JOIN_REASON_LIMIT),
+        metadata={"description": "Why it changes, for the audit trail (e.g. paper records)."},
+    )
 
 
 MemberPageSchema = page_schema(MemberSummarySchema, "MemberPage")
@@ -184,3 +207,20 @@ def change_role(args: dict[str, Any], member_id: int):
     if member.erased_at is not None:
         abort(409, message="This member's details were erased, so their role stays as it is.")
     return _details(set_member_role(db.session(), bank_id, member_id, args["role"]))
+
+
+@blp.put(f"/members/<{ID}:member_id>/joined-on")
+@require_role("broker")
+@blp.arguments(JoinDateSchema(), location="json")
+@blp.response(200, MemberDetailSchema)
+def change_join_date(args: dict[str, Any], member_id: int):
+    """Set the day a member really joined, with a reason, e.g. moved over from paper (brokers).
+
+    The reports count them as a new member on that day. The old date and the reason are kept
+    in the broker audit trail. Sending the same date again records it again, harmlessly.
+    """
+    who = caller()
+    member = set_join_date(
+        db.session(), who.bank_id, who.member_id, member_id, args["joined_on"], args["reason"]
+    )
+    return _details(member)

@@ -55,7 +55,9 @@ def create_time_bank(session: so.Session, name: str, slug: str, **settings: Any)
         org = Organisation(bank_id=bank.id, name=org_name, kind=kind)
         session.add(org)
         session.flush()
-        session.add(Account(bank_id=bank.id, organisation_id=org.id))
+        # The pot gives only what members gave it; the bank's own account has no limit.
+        floor = 0 if kind == "community_pot" else None
+        session.add(Account(bank_id=bank.id, organisation_id=org.id, min_balance=floor))
     session.commit()
     return bank
 

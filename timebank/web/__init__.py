@@ -33,9 +33,9 @@ def register_web(app: Flask) -> None:
     from timebank.web import broker_requests
 
     app.register_blueprint(broker_requests.bp)
-    from timebank.web import broker_members, skills_admin
+    from timebank.web import broker_members, broker_pot, skills_admin
 
-    for module in (broker_members, skills_admin):
+    for module in (broker_members, broker_pot, skills_admin):
         app.register_blueprint(module.bp)
     from timebank.web import outreach
 

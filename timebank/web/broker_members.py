@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from timebank.broker import safeguarding
 from timebank.broker.audit import actions_about
+from timebank.broker.joining import JOIN_REASON_LIMIT, joined_on, set_join_date
 from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.ledger.queries import today_in
@@ -58,6 +59,22 @@ class BlockForm(FlaskForm):
     )
 
 
+class JoinDateForm(FlaskForm):
+    joined_on = StringField(
+        "The day they really joined", validators=[InputRequired("Enter the day they joined.")]
+    )
+    reason = StringField(
+        "Why it changes",
+        validators=[
+            InputRequired("Say why the join date changes, for example: on paper records."),
+            Length(
+                max=JOIN_REASON_LIMIT,
+                message=f"Keep the reason to {JOIN_REASON_LIMIT} characters or fewer.",
+            ),
+        ],
+    )
+
+
 class SwitchForm(FlaskForm):
     """Only the CSRF token and the value to set."""
 
@@ -90,6 +107,8 @@ def _page(person: Member, **forms: Any) -> str:
         actions=actions_about(session, person.bank_id, person.id, limit=10),
         check_form=forms.get("check_form") or CheckForm(formdata=None),
         block_form=forms.get("block_form") or BlockForm(formdata=None),
+        join_form=forms.get("join_form") or JoinDateForm(formdata=None),
+        joined=joined_on(person),
         matches=forms.get("matches") or [],
         check_names=safeguarding.CHECK_NAMES,
         date_hint=DATE_HINT,
@@ -133,6 +152,36 @@ def record_check(member_id: int):
             else:
                 return _back(person, f"The check for {person.display_name} is recorded.")
     return _page(person, check_form=form)
+
+
+@bp.post("/broker/members/<int:member_id>/join-date")
+@role_required("broker")
+def change_join_date(member_id: int):
+    """Set the day a member really joined, for members moved over from paper records."""
+    person = member_in_bank(member_id)
+    form = JoinDateForm()
+    if form.validate_on_submit():
+        day = _date(form, "joined_on", form.joined_on.data or "")
+        if day is not None:
+            old = joined_on(person)
+            try:
+                set_join_date(
+                    db.session(),
+                    person.bank_id,
+                    current_user.id,
+                    person.id,
+                    day,
+                    form.reason.data or "",
+                )
+            except TimeBankError as error:
+                show_error(form, getattr(error, "field", None), error)
+            else:
+                return _back(
+                    person,
+                    f"{person.display_name} joined on {day:%-d %B %Y}, not {old:%-d %B %Y}. "
+                    "The reports count them from that day.",
+                )
+    return _page(person, join_form=form), 422
 
 
 @bp.post("/broker/members/<int:member_id>/checks/<int:check_id>/withdraw")

@@ -1,0 +1,84 @@
+"""Revision 0017 on banks that already have pots: a floor at zero, or at a pot's own deficit."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import ENGINE
+from tests.databases import create_postgres_database, drop_postgres_database
+
+
+@pytest.fixture
+def database_url(databases, tmp_path):
+    """Return the URL of a brand-new, empty database on this run's engine."""
+    if ENGINE == "sqlite":
+        yield f"sqlite:///{tmp_path / 'pots.sqlite3'}"
+        return
+    url = create_postgres_database("timebank_pot_migration")
+    yield url
+    drop_postgres_database(url)
+
+
+def _add(conn, model, **values) -> int:
+    """Insert a row with the model's plain defaults for columns the table has."""
+    table = sa.Table(model.__tablename__, sa.MetaData(), autoload_with=conn)
+    for column in model.__table__.columns:
+        default = column.default
+        if column.name in table.c and column.name not in values and default is not None:
+            arg = getattr(default, "arg", None)
+            values[column.name] = arg(None) if callable(arg) else arg
+    return conn.execute(sa.insert(table).values(**values)).inserted_primary_key[0]
+
+
+def _bank_with_pot(conn, slug: str, credits: int, debits: int) -> tuple[int, int]:
+    """Add a bank whose pot and own account were opened with no limits, as before 0017."""
+    from timebank.ledger.models import Account
+    from timebank.members.models import Organisation
+    from timebank.tenancy.models import TimeBank
+
+    bank = _add(conn, TimeBank, name=slug, slug=slug)
+    pot = _add(conn, Organisation, bank_id=bank, name="Community pot", kind="community_pot")
+    own = _add(conn, Organisation, bank_id=bank, name=slug, kind="bank")
+    pot_account = _add(
+        conn, Account, bank_id=bank, organisation_id=pot, credits_posted=credits,
+        debits_posted=debits,
+    )  # fmt: skip
+    own_account = _add(conn, Account, bank_id=bank, organisation_id=own)
+    return pot_account, own_account
+
+
+def _floors(conn, ids) -> list[int | None]:
+    rows = dict(conn.execute(sa.text("SELECT id, min_balance FROM accounts")).all())
+    return [rows[account_id] for account_id in ids]
+
+
+def test_pots_get_a_floor_that_their_balance_already_meets_and_lose_it_on_downgrade(
+    database_url,
+):
+    from flask_migrate import downgrade, upgrade
+
+    from timebank import create_app
+    from timebank.extensions import db
+
+    app = create_app("testing", {"DATABASE_URL": database_url})
+    with app.app_context():
+        upgrade(revision="0016")
+        with db.engine.begin() as conn:
+            in_credit, own = _bank_with_pot(conn, "pot-in-credit", 90, 0)
+            overdrawn, _ = _bank_with_pot(conn, "pot-overdrawn", 20, 50)
+        upgrade(revision="0017")
+        with db.engine.begin() as conn:
+            assert _floors(conn, (in_credit, overdrawn, own)) == [0, -30, None]
+            # The floor holds: the overdrawn pot can go no lower.
+            with pytest.raises(sa.exc.IntegrityError):
+                with conn.begin_nested():
+                    conn.execute(
+                        sa.text("UPDATE accounts SET debits_posted = 51 WHERE id = :id"),
+                        {"id": overdrawn},
+                    )
+        downgrade(revision="0016")
+        with db.engine.begin() as conn:
+            assert _floors(conn, (in_credit, overdrawn, own)) == [None, None, None]
+        db.session.remove()
+        db.engine.dispose()
