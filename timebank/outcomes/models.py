@@ -22,9 +22,7 @@ class OutcomeConsent(Base):
     __table_args__ = (
         sa.ForeignKeyConstraint(["bank_id", "member_id"], ["members.bank_id", "members.id"]),
         sa.CheckConstraint(one_of("agreed_via", CONSENT_WAYS), name="agreed_via_known"),
-        sa.CheckConstraint(
-            "(agreed_at IS NULL) = (agreed_via IS NULL)", name="agreed_with_a_way"
-        ),
+        sa.CheckConstraint("(agreed_at IS NULL) = (agreed_via IS NULL)", name="agreed_with_a_way"),
     )
 
     member_id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
