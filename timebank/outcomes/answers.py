@@ -19,7 +19,7 @@ from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput, NotAllowed
 from timebank.members.models import Member
-from timebank.members.profile import member_of_bank
+from timebank.members.profile import InvalidDetail, member_of_bank
 from timebank.outcomes import questions
 from timebank.outcomes.consent import agree_in, consent_of, has_agreed, refuse_in
 from timebank.outcomes.models import OutcomeRound
@@ -182,8 +182,10 @@ def _checked(question: str, value: int | None, wanted: bool) -> int | None:
         return None
     if value is None or not questions.in_range(question, value):
         if question == "lonely":
-            raise InvalidInput("Please choose how often you feel lonely.")
-        raise InvalidInput("Please choose a number from 0 to 10 for how satisfied you are.")
+            raise InvalidDetail("lonely", "Please choose how often you feel lonely.")
+        raise InvalidDetail(
+            "satisfied", "Please choose a number from 0 to 10 for how satisfied you are."
+        )
     return value
 
 
