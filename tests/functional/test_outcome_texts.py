@@ -201,3 +201,43 @@ def test_staff_and_members_with_texts_turned_off_are_not_texted(session, bank, b
     session.commit()
     summary = ask_due(session, bank.id, now=midday_today())
     assert summary.consent_asked == 0
+
+
+def test_the_same_reply_delivered_twice_is_one_answer(client, app, session, bank):
+    joyce = agreed_and_asked(session, bank)
+    first = reply_of(text_bank(client, app, joyce.mobile_e164, "2", sid="SMoutcome-twice"))
+    again = reply_of(text_bank(client, app, joyce.mobile_e164, "2", sid="SMoutcome-twice"))
+    assert first == again == questions.satisfied_question()
+    assert rounds(session, joyce) == [(0, 2, None, "satisfied")]
+
+
+def test_a_text_after_answering_on_the_web_changes_nothing(client, app, session, bank):
+    from timebank.outcomes.answers import answer_on_web
+
+    joyce = agreed_and_asked(session, bank)
+    answer_on_web(session, bank.id, joyce.id, 3, 6)
+    assert text(client, app, joyce, "1") == questions.already_answered()
+    assert rounds(session, joyce) == [(0, 3, 6, None)]
+
+
+def _zone_where_it_is_midday() -> str:
+    """Return a fixed-offset zone in which it is about noon now, so the command may ask."""
+    hours_ahead = 12 - utcnow().hour  # Etc/GMT-N is N hours ahead of UTC
+    return f"Etc/GMT{'-' if hours_ahead >= 0 else '+'}{abs(hours_ahead)}"
+
+
+def test_the_command_asks_with_a_summary_and_a_dry_run_queues_nothing(app, session):
+    from tests.factories import TimeBankFactory
+
+    bank = TimeBankFactory(slug="midday", timezone=_zone_where_it_is_midday())
+    MemberFactory(bank=bank, display_name="Olive Grant")
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["outcomes", "ask", "--bank", "midday", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "midday: would have asked 1 to agree" in dry.output
+    assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+    real = runner.invoke(args=["outcomes", "ask", "--bank", "midday"])
+    assert "midday: asked 1 to agree, asked 0 the loneliness question." in real.output
+    assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
+    missing = runner.invoke(args=["outcomes", "ask", "--bank", "nowhere"])
+    assert missing.exit_code != 0 and "There is no time bank called nowhere" in missing.output
