@@ -66,7 +66,7 @@ def test_answers_out_of_range_are_refused_and_change_nothing(session, bank):
     assert session.scalar(sa.select(sa.func.count()).select_from(OutcomeRound)) == 0
 
 
-def test_the_database_refuses_an_answer_out_of_range(session, bank):
+def test_the_database_refuses_an_answer_out_of_range_and_a_second_row_per_period(session, bank):
     joyce = answered(session, bank, "Joyce Campbell", {AT_JOINING: (2, 6)})
     with pytest.raises(sa.exc.IntegrityError):
         session.execute(sa.update(OutcomeRound).values(lonely=7))

@@ -36,15 +36,20 @@ class AskSummary:
     consent_asked: int = 0
     questions_asked: int = 0
     quiet_hours: bool = False
+    # Another run asked the same member at the same moment: the database kept one.
+    overlapped: bool = False
 
     def words(self) -> str:
         """Return the counts as one line for the command's output."""
         if self.quiet_hours:
             return "outside 9:00 to 20:00 in the bank's time zone: nothing queued"
-        return (
+        words = (
             f"asked {self.consent_asked} to agree, "
             f"asked {self.questions_asked} the loneliness question"
         )
+        if self.overlapped:
+            words += " (stopped: another run was asking at the same time; run again to finish)"
+        return words
 
 
 def _reachable(bank_id: int) -> sa.Select:
@@ -139,6 +144,10 @@ def ask_due(
         progress(seen)
         if dry_run:
             session.rollback()
+    except sa.exc.IntegrityError:
+        # UNIQUE (member, round) and the consent's key: an overlapping run got there first.
+        session.rollback()
+        summary.overlapped = True
     except BaseException:
         session.rollback()
         raise
