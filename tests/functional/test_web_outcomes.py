@@ -129,3 +129,19 @@ def test_a_broker_records_a_new_members_yes_at_sign_up_and_only_then(client, ses
     )
     assert consent(jane).agreed_via == "broker" and consent(jane).agreed_at is not None
     assert consent(ann) is None
+
+
+def test_brokers_see_the_answers_table_on_the_report_page_and_as_csv(client, session, bank):
+    from tests.factories import sign_in_as
+    from timebank.outcomes.answers import answer_on_web
+
+    joyce = MemberFactory(bank=bank, display_name="Joyce Campbell")
+    agree(session, bank.id, joyce.id, "web")
+    answer_on_web(session, bank.id, joyce.id, 2, 6)
+    sign_in_as(client, MemberFactory(bank=bank, display_name="Bea Broker", role="broker"))
+    page = html(client.get("/reports"))
+    assert "How often members feel lonely, at joining and later" in page
+    assert "Members who answered both times" in page
+    download = client.get("/reports/outcome_loneliness.csv")
+    assert download.status_code == 200 and download.mimetype == "text/csv"
+    assert "Often or always" in download.get_data(as_text=True)
