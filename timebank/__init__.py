@@ -72,6 +72,7 @@ def register_commands(app: Flask) -> None:
     from timebank.demo.cli import demo_cli
     from timebank.ledger.cli import ledger_cli
     from timebank.members.cli import sessions_cli
+    from timebank.outcomes.cli import outcomes_cli
     from timebank.referrals.cli import referrals_cli
     from timebank.reports.cli import reports_cli
     from timebank.schedule import schedule_cli
@@ -88,3 +89,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(api_cli)
     app.cli.add_command(reports_cli)
     app.cli.add_command(sessions_cli)
+    app.cli.add_command(outcomes_cli)

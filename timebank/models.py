@@ -19,6 +19,7 @@ from timebank.members.models import (
     SignInCode,
 )
 from timebank.offers.models import Listing, ListingContact
+from timebank.outcomes.models import OutcomeConsent, OutcomeRound
 from timebank.referrals.models import PartnerNumber, Referral, ReferralEvent, ReferralPartner
 from timebank.reports.models import (
     AccountMonth,
@@ -58,6 +59,8 @@ __all__ = [
     "MobileChange",
     "Organisation",
     "OutboxMessage",
+    "OutcomeConsent",
+    "OutcomeRound",
     "PendingEscalation",
     "SignInCode",
     "SummaryRefresh",

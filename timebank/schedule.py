@@ -42,6 +42,7 @@ JOBS = (
     Job(("broker", "link-exchanges", "--all"), 15 * 60),
     Job(("reports", "refresh", "--all"), 15 * 60),
     Job(("sessions", "purge"), 24 * 60 * 60),
+    Job(("outcomes", "ask"), 60 * 60),
 )
 
 

@@ -104,6 +104,8 @@ def test_spreadsheets_come_as_a_zip_of_csv_files(client, session, bank):
         "texts_received.csv",
         "sign_in_codes.csv",
         "sign_ins.csv",
+        "outcome_consent.csv",
+        "outcome_answers.csv",
     }
     transfers = list(csv.DictReader(io.StringIO(archive.read("transfers.csv").decode())))
     assert [(row["Id"], row["Minutes"], row["Given by"]) for row in transfers] == [

@@ -9,8 +9,8 @@ words of the settings: "within an hour of the limit" includes exactly an hour, a
 quarter of their usual rate" excludes exactly a quarter.
 
 `Flag.since` is the day the condition began (the last exchange, the joining or referral
-day, the first gift, the unanswered offer, the start of the rhythm window), so sorting the
-worklist by it puts the longest-waiting members first.
+day, the first gift, the unanswered offer, the start of the rhythm window, the answer), so
+sorting the worklist by it puts the longest-waiting members first.
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ class DormancySettings:
     rhythm_window_days: int = 90
     rhythm_drop: float = 0.25
     rhythm_min_history: int = 6
+    # A member's own answer "often or always" lonely stands this long (until the next ask).
+    often_lonely_days: int = 182
 
 
 @dataclass(slots=True)
@@ -83,6 +85,8 @@ class MemberActivity:
     exchanges_last_window: int
     exchanges_before_window: int
     days_before_window: int
+    # The day the member last answered the loneliness question, when it was "often or always".
+    often_lonely_on: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +225,17 @@ def below_rhythm(
     return Flag(activity.member_id, "below_rhythm", reason, since)
 
 
+def often_lonely(
+    activity: MemberActivity, today: dt.date, settings: DormancySettings
+) -> Flag | None:
+    """Flag a member whose latest answer was that they feel lonely often or always."""
+    said = activity.often_lonely_on
+    if said is None or said > today or days_between(said, today) > settings.often_lonely_days:
+        return None
+    reason = f"Said they feel lonely often or always (answered on {short_date(said, today)})."
+    return Flag(activity.member_id, "often_lonely", reason, said)
+
+
 RULES: tuple[Rule, ...] = (
     inactive,
     no_first_exchange,
@@ -228,6 +243,7 @@ RULES: tuple[Rule, ...] = (
     near_limit_no_offers,
     unanswered_offers,
     below_rhythm,
+    often_lonely,
 )
 
 

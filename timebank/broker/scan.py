@@ -44,6 +44,8 @@ from timebank.ledger.models import RESOLVED_TRADE, Account, Transfer
 from timebank.ledger.queries import today_in
 from timebank.members.models import Member
 from timebank.offers.models import Listing, ListingContact
+from timebank.outcomes.models import OutcomeRound
+from timebank.outcomes.questions import OFTEN_LONELY
 from timebank.referrals.models import Referral
 from timebank.tenancy.models import TimeBank
 
@@ -217,6 +219,7 @@ def activity_query(
     """
     referred = _first_referral(bank_id)
     offers = _open_offers(bank_id)
+    lonely = _often_lonely(bank_id)
 
     def day(stamp: typing.Any) -> sa.ColumnElement[typing.Any]:
         if local_zone is None:
@@ -241,12 +244,14 @@ def activity_query(
             trades.c.in_window,
             offers.c.open_offers,
             day(offers.c.oldest_unanswered_at),
+            day(lonely.c.often_lonely_at),
         )
         .select_from(Member)
         .outerjoin(Account, Account.member_id == Member.id)
         .outerjoin(trades, trades.c.account_id == Account.id)
         .outerjoin(referred, referred.c.member_id == Member.id)
         .outerjoin(offers, offers.c.member_id == Member.id)
+        .outerjoin(lonely, lonely.c.member_id == Member.id)
         # Brokers and admins are the time bank's staff, not people it reaches out to.
         .where(Member.bank_id == bank_id, Member.role == "member")
         .order_by(Member.id)
@@ -312,6 +317,21 @@ def _open_offers(bank_id: int) -> sa.Subquery:
     )
 
 
+def _often_lonely(bank_id: int) -> sa.Subquery:
+    """Per member whose latest answer on loneliness was "often or always": when they said it."""
+    later = so.aliased(OutcomeRound)
+    newer = (
+        sa.select(later.id)
+        .where(later.member_id == OutcomeRound.member_id, later.lonely_at > OutcomeRound.lonely_at)
+        .exists()
+    )
+    return (
+        sa.select(OutcomeRound.member_id, OutcomeRound.lonely_at.label("often_lonely_at"))
+        .where(OutcomeRound.bank_id == bank_id, OutcomeRound.lonely == OFTEN_LONELY, ~newer)
+        .subquery("lonely")
+    )
+
+
 def _activity(
     row: sa.Row, day: Callable[[typing.Any], typing.Any], window_start: dt.date
 ) -> MemberActivity:
@@ -336,6 +356,7 @@ def _activity(
         in_window,
         open_offers,
         oldest_unanswered_at,
+        often_lonely_at,
     ) = row
     first = _earlier(first_given_on, first_received_on)
     given, received, in_window = given or 0, received or 0, in_window or 0
@@ -359,6 +380,7 @@ def _activity(
         exchanges_last_window=in_window,
         exchanges_before_window=given + received - in_window,
         days_before_window=max(0, (window_start - first).days) if first else 0,
+        often_lonely_on=day(often_lonely_at),
     )
 
 

@@ -32,6 +32,8 @@ from timebank.members.profile import member_of_bank
 from timebank.members.services import account_of
 from timebank.members.sessions import end_member_access
 from timebank.offers.models import Listing, ListingContact
+from timebank.outcomes.models import OutcomeConsent, OutcomeRound
+from timebank.outcomes.questions import lonely_words
 from timebank.sms.models import InboundMessage, OutboxMessage
 
 # Letters and digits that cannot be mistaken for each other when read aloud or written.
@@ -316,6 +318,46 @@ def _sessions(session: so.Session, bank_id: int, member_id: int) -> Section:
     return section
 
 
+def _outcome_consent(session: so.Session, bank_id: int, member_id: int) -> Section:
+    section = Section(
+        "Questions about how you feel: what you told us", "outcome_consent", ("Detail", "Value")
+    )
+    consent = session.scalar(
+        sa.select(OutcomeConsent).where(
+            OutcomeConsent.bank_id == bank_id, OutcomeConsent.member_id == member_id
+        )
+    )
+    if consent is not None:
+        section.rows += [
+            ("Asked by text whether you agree", _when(consent.asked_at)),
+            ("You agreed", _when(consent.agreed_at)),
+            ("How you agreed", consent.agreed_via or ""),
+            ("You said no (never asked again)", _when(consent.refused_at)),
+        ]
+    return section
+
+
+def _outcome_answers(session: so.Session, bank_id: int, member_id: int) -> Section:
+    section = Section(
+        "Your answers about loneliness and life satisfaction",
+        "outcome_answers",
+        ("Six months from", "How often you feel lonely", "Answered",
+         "How satisfied you are with your life (0 to 10)", "Answered"),
+    )  # fmt: skip
+    for row in session.scalars(
+        sa.select(OutcomeRound)
+        .where(OutcomeRound.bank_id == bank_id, OutcomeRound.member_id == member_id)
+        .order_by(OutcomeRound.round)
+    ):
+        lonely = lonely_words(row.lonely) if row.lonely is not None else ""
+        satisfied = row.satisfied if row.satisfied is not None else ""
+        section.rows.append(
+            (_when(row.opens_at), lonely, _when(row.lonely_at), satisfied,
+             _when(row.satisfied_at))
+        )  # fmt: skip
+    return section
+
+
 def member_data(session: so.Session, bank_id: int, member_id: int) -> list[Section]:
     """Return everything the time bank holds about a member, section by section."""
     member = member_of_bank(session, bank_id, member_id)
@@ -330,6 +372,8 @@ def member_data(session: so.Session, bank_id: int, member_id: int) -> list[Secti
         _texts_in(session, bank_id, member_id),
         _codes(session, bank_id, member_id),
         _sessions(session, bank_id, member_id),
+        _outcome_consent(session, bank_id, member_id),
+        _outcome_answers(session, bank_id, member_id),
     ]
 
 
@@ -414,6 +458,7 @@ def erase_member(
             MobileChange.bank_id == bank_id, MobileChange.member_id == member_id
         )
     )
+    _forget_outcomes(session, bank_id, member_id)
     session.commit()
     return member
 
@@ -454,3 +499,11 @@ def _forget_texts(session: so.Session, bank_id: int, member_id: int) -> None:
         .where(InboundMessage.bank_id == bank_id, InboundMessage.member_id == member_id)
         .values(body=None, reply=None, from_e164="")
     )
+
+
+def _forget_outcomes(session: so.Session, bank_id: int, member_id: int) -> None:
+    """Delete the member's answers on loneliness and life satisfaction, and their consent."""
+    for model in (OutcomeRound, OutcomeConsent):
+        session.execute(
+            sa.delete(model).where(model.bank_id == bank_id, model.member_id == member_id)
+        )

@@ -20,6 +20,7 @@ from timebank.members.profile import (
     member_of_bank,
 )
 from timebank.members.services import stage_member
+from timebank.outcomes.consent import agree_in
 from timebank.sms.gsm import to_gsm7
 from timebank.sms.outbox import queue_sms
 from timebank.tenancy.models import TimeBank
@@ -35,6 +36,8 @@ class SignUp:
     skills: str = ""
     help_wanted: str = ""
     consent: bool = False
+    # They said yes to two short questions about how they feel, now and every six months.
+    outcome_questions: bool = False
 
 
 def welcome_text(first_name: str, bank_name: str, sign_in_url: str) -> str:
@@ -80,6 +83,8 @@ def sign_up_member(
         help_wanted=texts["help_wanted"],
         consent_at=stamp,
     )
+    if details.outcome_questions:
+        agree_in(session, bank_id, member.id, "broker", stamp)
     if mobile is not None:
         bank = session.get(TimeBank, bank_id)
         assert bank is not None

@@ -20,6 +20,7 @@ from timebank.reports.definitions import DEFINITIONS
 from timebank.reports.exchanges import exchanges_section, tallies, totals
 from timebank.reports.membership import membership_section
 from timebank.reports.networks import networks_section
+from timebank.reports.outcome_answers import outcomes_section
 from timebank.reports.outreach_figures import outreach_section
 from timebank.reports.pairs import sum_accounts, sum_pairs
 from timebank.reports.period import Period, checked
@@ -105,6 +106,7 @@ def build_report(
         supply_section(scope),
         referrals_section(scope),
         outreach_section(scope),
+        outcomes_section(scope),
         value_section(scope, found.minutes, found.exchanges),
     )
     return Report(

@@ -13,6 +13,7 @@ Grammar (keywords in any case):
   GAVE <time> TO <member number or mobile> [what]    log hours you gave
   JOIN [first name]                                  ask to join (refer yourself)
   REFER <mobile> <first name> [a few words]          a practice refers a patient
+  <number>, e.g. 3                                   answers an open outcome question
 <time> is 30m, 45 mins, 1h, 1h30, 1:30, 1.5, 2 hours or 90 (minutes when over 12).
 """
 
@@ -77,13 +78,20 @@ class Refer:
 
 
 @dataclass(frozen=True)
+class Number:
+    """A bare whole number: an answer when an outcome question is open, else not understood."""
+
+    value: int
+
+
+@dataclass(frozen=True)
 class Unknown:
     """Not understood; `hint` says which command it looked like, if any."""
 
     hint: str = ""
 
 
-Command = OptOut | OptIn | Help | Balance | Answer | Gave | Join | Refer | Unknown
+Command = OptOut | OptIn | Help | Balance | Answer | Gave | Join | Refer | Number | Unknown
 
 _DURATION = re.compile(
     r"^(?:(?P<h>\d{1,2})\s*(?:h|hr|hrs|hour|hours)\s*(?:(?P<hm>\d{1,2})\s*(?:m|min|mins|minutes?)?)?"
@@ -92,6 +100,8 @@ _DURATION = re.compile(
     r"|(?P<dec>\d{1,2}(?:\.\d{1,2})?))$",
     re.IGNORECASE,
 )
+# Numbers written in words: not read as answers, but answered with the form that is.
+NUMBER_WORDS = frozenset("zero none one two three four five six seven eight nine ten".split())
 _PHONE = re.compile(r"^\+?[\d\s().-]{9,20}")
 
 
@@ -170,6 +180,10 @@ def parse_text(body: str) -> Command:
             return Help()
         if word in BALANCE_WORDS:
             return Balance()
+        if re.fullmatch(r"\d{1,3}", word):
+            return Number(int(word))
+        if word.lower() in NUMBER_WORDS:
+            return Unknown("number")
     if word in ("YES", "Y", "NO", "N"):
         code = re.fullmatch(r"#?(\d{1,9})", rest.strip(" .!"))
         if rest.strip(" .!") and not code:

@@ -18,13 +18,14 @@ from timebank.db import use_case
 from timebank.errors import InvalidInput
 from timebank.members.models import Member
 from timebank.members.phones import normalise_mobile, sender_number
+from timebank.outcomes.answers import number_by_text_in, yes_or_no_by_text_in
 from timebank.referrals import sms as referrals
 from timebank.referrals.grammar import redact_identifiers
 from timebank.referrals.models import Referral
 from timebank.sms import commands, replies
 from timebank.sms.member_texts import answer_by_code, balance_reply, gave_by_text
 from timebank.sms.models import InboundMessage
-from timebank.sms.optouts import record_opt_in, record_opt_out
+from timebank.sms.optouts import is_opted_out, record_opt_in, record_opt_out
 from timebank.tenancy.models import TimeBank
 
 
@@ -101,10 +102,31 @@ def _from_partner(session: so.Session, text: _Text, partner, command) -> Outcome
     return Outcome("help", replies.partner_help(text.bank.name))
 
 
+def _about_outcomes(session: so.Session, text: _Text, member: Member, command) -> str | None:
+    """Return the reply when the text answers the outcome questions, else None.
+
+    A number answers only while a question is open; YES and NO answer the consent text or
+    an open question. Nothing from a number that opted out (STOP) is taken as an answer.
+    """
+    if is_opted_out(session, text.bank.id, text.sender):
+        return None
+    if isinstance(command, commands.Number):
+        return number_by_text_in(session, text.bank, member, command.value, text.now)
+    if isinstance(command, commands.Unknown) and command.hint == "number":
+        return number_by_text_in(session, text.bank, member, None, text.now)
+    if isinstance(command, commands.Answer) and command.code is None:
+        return yes_or_no_by_text_in(session, text.bank, member, command.yes, text.now)
+    return None
+
+
 def _from_member(session: so.Session, text: _Text, member: Member, command) -> Outcome:
     def kept(kind: str, reply: str | None, body: bool = True) -> Outcome:
         return Outcome(kind, reply, member_id=member.id, keep_body=body)
 
+    if isinstance(command, commands.Number | commands.Unknown):
+        about = _about_outcomes(session, text, member, command)
+        if about is not None:
+            return kept("outcome", about, body=False)
     if isinstance(command, commands.Balance):
         return kept("balance", balance_reply(session, member))
     if isinstance(command, commands.Answer) and command.code is not None:
@@ -113,6 +135,10 @@ def _from_member(session: so.Session, text: _Text, member: Member, command) -> O
         reply = referrals.handle_invitation_answer(
             session, text.bank, text.sender, command.yes, text.now
         )
+        if reply is None:
+            about = _about_outcomes(session, text, member, command)
+            if about is not None:
+                return kept("outcome", about, body=False)
         return kept("consent" if reply else "answer", reply or replies.answer_needs_code())
     if isinstance(command, commands.Gave):
         reply = gave_by_text(session, text.bank, member, command, text.message_sid, text.now)

@@ -89,7 +89,8 @@ class InboundMessage(Base):
     bank_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("time_banks.id"))
     from_e164: so.Mapped[str] = so.mapped_column(sa.String(16))
     # What the text was understood as: opt_out, opt_in, help, balance, answer, gave, join,
-    # refer, consent, unknown.
+    # refer, consent, outcome (an answer to the outcome questions: its words are not kept),
+    # unknown.
     kind: so.Mapped[str] = so.mapped_column(sa.String(16))
     body: so.Mapped[str | None] = so.mapped_column(sa.String(1600))
     member_id: so.Mapped[int | None]

@@ -37,9 +37,10 @@ def register_web(app: Flask) -> None:
 
     for module in (broker_members, broker_pot, skills_admin):
         app.register_blueprint(module.bp)
-    from timebank.web import outreach
+    from timebank.web import outcomes, outreach
 
     app.register_blueprint(outreach.bp)
+    app.register_blueprint(outcomes.bp)
     from timebank.web import reports
 
     reports.init_app(app)

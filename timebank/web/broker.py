@@ -27,6 +27,9 @@ class SignUpForm(FlaskForm):
     skills = TextAreaField("What they can offer (optional)")
     help_wanted = TextAreaField("What they would like help with (optional)")
     consent = BooleanField("They agree to the time bank keeping these details")
+    outcome_questions = BooleanField(
+        "They agree to answer two short questions about how they feel, now and every six months"
+    )
 
     def details(self) -> SignUp:
         return SignUp(
@@ -36,6 +39,7 @@ class SignUpForm(FlaskForm):
             skills=self.skills.data or "",
             help_wanted=self.help_wanted.data or "",
             consent=bool(self.consent.data),
+            outcome_questions=bool(self.outcome_questions.data),
         )
 
 

@@ -1,0 +1,1 @@
+"""Members' own answers on loneliness and life satisfaction, asked with their consent."""
