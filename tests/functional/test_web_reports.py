@@ -74,7 +74,7 @@ def test_the_report_shows_the_periods_figures_with_what_each_counts(as_broker, m
 
     assert page.status_code == 200
     assert "1 March 2026 to 31 March 2026" in text
-    assert figure(text, "Hours exchanged") == "3 hours"
+    assert figure(text, "Hours of help given") == "3 hours"
     assert figure(text, "Exchanges") == "3"
     assert "<details" in page.get_data(as_text=True) and "What this counts" in text
     assert '<svg class="chart"' in page.get_data(as_text=True)
@@ -151,7 +151,7 @@ def test_the_funder_view_hides_counts_of_one_to_four(as_broker, march):
 
     assert figure(staff, "Exchanges") == "3"
     assert figure(funder, "Exchanges") == "fewer than 5"
-    assert figure(funder, "Hours exchanged") == "fewer than 5"
+    assert figure(funder, "Hours of help given") == "fewer than 5"
     assert "funder-view.csv" in csv.headers["Content-Disposition"]
     assert csv.get_data(as_text=True).splitlines()[1] == "2026-03,<5,<5,<5"
 

@@ -96,6 +96,22 @@ def preset(name: str, today: dt.date, year: int | None = None) -> Period:
     )
 
 
+def previous(period: Period) -> Period:
+    """Return the period of the same length that ends the day before `period` starts.
+
+    A period of whole months (a quarter, a year) is followed by the same number of whole
+    months before it, so a quarter's is the quarter before; any other, by as many days.
+    """
+    if period.start.day == 1 and period.end == last_day_of_month(period.end):
+        months = len(period.months())
+        return Period(
+            add_months_to_first(period.start, -months), period.start - dt.timedelta(days=1)
+        )
+    return Period(
+        period.start - dt.timedelta(days=period.days), period.start - dt.timedelta(days=1)
+    )
+
+
 def parse_day(text: str | None, which: str) -> dt.date:
     """Return the date written as YYYY-MM-DD, or say in plain words what is wrong."""
     if text is None or not text.strip():
