@@ -16,6 +16,7 @@ from timebank.ledger.services import GroupExchangeRequest, record_group_exchange
 from timebank.members.services import set_member_status
 from timebank.referrals.models import Referral
 from timebank.reports.build import build_report
+from timebank.reports.figures import CategoryFigures, bank_figures
 from timebank.reports.tables import SUPPRESSED, Report
 
 MARCH = (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
@@ -221,3 +222,19 @@ def test_a_funder_sees_small_people_counts_hidden_and_hours_as_given(session, le
     assert figure(report, "never_traded") is SUPPRESSED
     assert figure(report, "members_at_end") == 7
     assert figure(report, "hours_exchanged") == 300
+
+
+def test_the_api_figures_count_the_lunch_club_as_the_report_does(session, lunch):
+    found = bank_figures(session, lunch.id, *MARCH)
+
+    assert (found.minutes_exchanged, found.minutes_credited, found.exchanges) == (120, 360, 1)
+    # Lou and the three guests; Dee, the broker who logged it, is staff.
+    assert found.by_category == [CategoryFigures("Company", 120, 1, 4, 360)]
+    assert found.active_members == 4
+
+
+def test_the_api_figures_leave_staff_out_of_new_members(session, ledger):
+    found = bank_figures(session, ledger["bank"].id, *MARCH)
+
+    assert found.new_members == 1  # Nia, not Dee
+    assert found.minutes_exchanged == 300
