@@ -80,10 +80,12 @@ def test_the_report_shows_the_periods_figures_with_what_each_counts(as_broker, m
     assert '<svg class="chart"' in page.get_data(as_text=True)
 
 
-def test_the_report_opens_on_the_last_12_months_in_the_banks_time_zone(as_broker, bank):
+def test_the_report_opens_on_the_last_12_whole_months_in_the_banks_time_zone(as_broker, bank):
     text = text_of(as_broker.get("/reports"))
 
-    assert f"to {format_date(today_in(bank.timezone))}" in text
+    # Twelve whole months, ending on the last day of the month before today's.
+    last_month_end = today_in(bank.timezone).replace(day=1) - dt.timedelta(days=1)
+    assert f"to {format_date(last_month_end)}" in text
 
 
 def test_a_preset_period_can_be_chosen(as_broker, bank):
