@@ -129,7 +129,9 @@ DEFINITIONS = HEADLINE | {
     "England's method for valuing volunteer time uses. It is an estimate of what the help "
     "would cost to buy, not money that changed hands.",
     "hourly_value": "The value of one hour of help the time bank uses for the estimate, set "
-    "by its admins, with where the figure comes from.",
+    "by its admins.",
+    "hourly_value_source": "Where the time bank's value of one hour comes from, as its admins "
+    "wrote it (by default Volunteering England's method: the average hourly wage).",
     "suppression": "In reports for funders and GP practices, a count of 1 to 4 people or "
     "exchanges is shown as 'fewer than 5', and so is any figure worked out from fewer than 5 "
     "people or exchanges (a middle value, a share, the hours of a handful of exchanges), so "
