@@ -164,8 +164,8 @@ def networks_section(scope: Scope, pairs: sa.Table, activity: sa.Table) -> Secti
     figures = (
         Figure("median_partners", "Different people a member has exchanged with (middle value)",
                guard.derived(median_of(sizes), members), "count", DEFINITIONS["median_partners"]),
-        Figure("new_connections", "New connections (pairs of members)", guard.count(sum(by_month.values())),
-               "count", DEFINITIONS["new_connections"]),
+        Figure("new_connections", "New connections (pairs of members)",
+               guard.count(sum(by_month.values())), "count", DEFINITIONS["new_connections"]),
         Figure("cross_area_exchanges", "Giver and receiver pairs between areas",
                guard.count(mix.across), "count", DEFINITIONS["cross_area_exchanges"]),
         Figure("cross_area_share", "Share of giver and receiver pairs between areas",
