@@ -53,7 +53,13 @@ def test_a_broker_gets_the_figures_with_their_definitions(client, session, bank,
     assert (body["from"], body["to"]) == ("2026-03-01", "2026-03-31")
     assert (body["minutes_exchanged"], body["exchanges"], body["active_members"]) == (90, 1, 2)
     assert body["by_category"] == [
-        {"category": "Gardening", "minutes_exchanged": 90, "exchanges": 1, "members": 2}
+        {
+            "category": "Gardening",
+            "minutes_exchanged": 90,
+            "minutes_credited": 90,
+            "exchanges": 1,
+            "members": 2,
+        }
     ]
     assert body["active_days"] == 90 and "reversed" in body["definitions"]["minutes_exchanged"]
 

@@ -74,16 +74,18 @@ def test_the_report_shows_the_periods_figures_with_what_each_counts(as_broker, m
 
     assert page.status_code == 200
     assert "1 March 2026 to 31 March 2026" in text
-    assert figure(text, "Hours exchanged") == "3 hours"
+    assert figure(text, "Hours of help given") == "3 hours"
     assert figure(text, "Exchanges") == "3"
     assert "<details" in page.get_data(as_text=True) and "What this counts" in text
     assert '<svg class="chart"' in page.get_data(as_text=True)
 
 
-def test_the_report_opens_on_the_last_12_months_in_the_banks_time_zone(as_broker, bank):
+def test_the_report_opens_on_the_last_12_whole_months_in_the_banks_time_zone(as_broker, bank):
     text = text_of(as_broker.get("/reports"))
 
-    assert f"to {format_date(today_in(bank.timezone))}" in text
+    # Twelve whole months, ending on the last day of the month before today's.
+    last_month_end = today_in(bank.timezone).replace(day=1) - dt.timedelta(days=1)
+    assert f"to {format_date(last_month_end)}" in text
 
 
 def test_a_preset_period_can_be_chosen(as_broker, bank):
@@ -151,7 +153,7 @@ def test_the_funder_view_hides_counts_of_one_to_four(as_broker, march):
 
     assert figure(staff, "Exchanges") == "3"
     assert figure(funder, "Exchanges") == "fewer than 5"
-    assert figure(funder, "Hours exchanged") == "fewer than 5"
+    assert figure(funder, "Hours of help given") == "fewer than 5"
     assert "funder-view.csv" in csv.headers["Content-Disposition"]
     assert csv.get_data(as_text=True).splitlines()[1] == "2026-03,<5,<5,<5"
 

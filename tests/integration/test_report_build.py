@@ -106,12 +106,14 @@ def rows(report: Report, key: str):
 def test_hours_and_exchanges_count_confirmed_unreversed_exchanges_in_the_period(session, ledger):
     report = build_report(session, ledger.id, START, END, "broker")
 
-    # 60 (first day) + 240 (group, once) + 30 (confirmed for 30) + 30 (last day).
-    assert figure(report, "hours_exchanged") == 360
+    # 60 (first day) + 120 (group: Eve's 2 hours, once) + 30 (confirmed for 30) + 30 (last
+    # day). The ledger credited Eve 240 for the group: 360 + 120 credited in all.
+    assert figure(report, "hours_exchanged") == 240
+    assert figure(report, "hours_credited") == 360
     assert figure(report, "exchanges") == 4
-    assert rows(report, "exchanges_by_month") == [(JAN, 1, 60), (FEB, 1, 240), (MAR, 2, 60)]
+    assert rows(report, "exchanges_by_month") == [(JAN, 1, 60), (FEB, 1, 120), (MAR, 2, 60)]
     assert rows(report, "exchanges_by_category") == [
-        ("Cooking", 1, 240),
+        ("Cooking", 1, 120),
         ("Gardening", 1, 60),
         ("Company", 1, 30),
         ("Not said", 1, 30),
@@ -141,7 +143,8 @@ def test_estimated_value_is_hours_times_the_banks_hourly_value(session, ledger):
     report = build_report(session, ledger.id, START, END, "broker")
 
     assert figure(report, "hourly_value") == 1390
-    assert figure(report, "estimated_value") == 360 * 1390 // 60
+    # Four hours of help given (the group exchange once for its one giver).
+    assert figure(report, "estimated_value") == 240 * 1390 // 60
 
 
 def test_funder_report_hides_counts_under_five_and_names_no_member(session, ledger, people):

@@ -93,7 +93,9 @@ def ledger(session, bank):
 def test_march_figures_count_only_confirmed_unreversed_exchanges(session, ledger):
     figures = bank_figures(session, ledger.id, *MARCH)
 
-    assert figures.minutes_exchanged == 60 + 20 + 240
+    # The group exchange counts Eve's 2 hours once; the ledger credited her 4.
+    assert figures.minutes_exchanged == 60 + 20 + 120
+    assert figures.minutes_credited == 60 + 20 + 240
     assert figures.exchanges == 3
     # Ann, Bob, Cy (exchange 2), Eve and Gus; not Fay, nor Dee who only recorded.
     assert figures.active_members == 5
@@ -105,9 +107,9 @@ def test_march_figures_by_kind_of_help(session, ledger):
     figures = bank_figures(session, ledger.id, *MARCH)
 
     assert figures.by_category == [
-        CategoryFigures("Cooking", 240, 1, 3),
-        CategoryFigures("Gardening", 60, 1, 2),
-        CategoryFigures("Company", 20, 1, 2),
+        CategoryFigures("Cooking", 120, 1, 3, 240),
+        CategoryFigures("Gardening", 60, 1, 2, 60),
+        CategoryFigures("Company", 20, 1, 2, 20),
     ]
 
 

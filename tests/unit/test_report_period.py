@@ -12,8 +12,8 @@ from timebank.reports.period import Period, add_months, parse_period, preset
 TODAY = dt.date(2026, 3, 5)
 
 
-def test_last_twelve_months_start_on_the_first_of_the_month_eleven_months_ago():
-    assert preset("last_12_months", TODAY) == Period(dt.date(2025, 4, 1), TODAY)
+def test_last_twelve_months_are_the_twelve_whole_months_before_this_one():
+    assert preset("last_12_months", TODAY) == Period(dt.date(2025, 3, 1), dt.date(2026, 2, 28))
 
 
 def test_this_month_runs_to_today_and_last_month_is_whole():

@@ -45,6 +45,9 @@ class CategoryFiguresSchema(ma.Schema):
     minutes_exchanged = ma.fields.Integer(required=True)
     exchanges = ma.fields.Integer(required=True)
     members = ma.fields.Integer(required=True, metadata={"description": DEFINITIONS["members"]})
+    minutes_credited = ma.fields.Integer(
+        required=True, metadata={"description": DEFINITIONS["minutes_credited"]}
+    )
 
 
 class FiguresSchema(ma.Schema):
@@ -52,6 +55,9 @@ class FiguresSchema(ma.Schema):
     end = ma.fields.Date(required=True, data_key="to")
     minutes_exchanged = ma.fields.Integer(
         required=True, metadata={"description": DEFINITIONS["minutes_exchanged"]}
+    )
+    minutes_credited = ma.fields.Integer(
+        required=True, metadata={"description": DEFINITIONS["minutes_credited"]}
     )
     exchanges = ma.fields.Integer(required=True, metadata={"description": DEFINITIONS["exchanges"]})
     active_members = ma.fields.Integer(

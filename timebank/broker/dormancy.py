@@ -192,9 +192,16 @@ def near_limit_no_offers(
 def unanswered_offers(
     activity: MemberActivity, today: dt.date, settings: DormancySettings
 ) -> Flag | None:
-    """Flag a member whose open offer has had no answer for `unanswered_offer_days` or more."""
+    """Flag a member whose open offer has had no answer for `unanswered_offer_days` or more.
+
+    Never a member who traded recently (within `inactive_days`, the bank's
+    dormant_after_days): a busy member needs no call because nobody asked for one offer.
+    """
     oldest = activity.oldest_unanswered_offer_on
     if oldest is None:
+        return None
+    last = activity.last_exchange_on
+    if last is not None and days_between(last, today) < settings.inactive_days:
         return None
     days = days_between(oldest, today)
     if days < settings.unanswered_offer_days:

@@ -42,7 +42,7 @@ from timebank.db import create_scratch
 from timebank.errors import InvalidInput
 from timebank.ledger.models import RESOLVED_TRADE, Account, Transfer
 from timebank.ledger.queries import today_in
-from timebank.members.models import Member
+from timebank.members.models import Member, is_not_staff
 from timebank.offers.models import Listing, ListingContact
 from timebank.outcomes.models import OutcomeRound
 from timebank.outcomes.questions import OFTEN_LONELY
@@ -253,7 +253,7 @@ def activity_query(
         .outerjoin(offers, offers.c.member_id == Member.id)
         .outerjoin(lonely, lonely.c.member_id == Member.id)
         # Brokers and admins are the time bank's staff, not people it reaches out to.
-        .where(Member.bank_id == bank_id, Member.role == "member")
+        .where(Member.bank_id == bank_id, is_not_staff(Member.role))
         .order_by(Member.id)
     )
 

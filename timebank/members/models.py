@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import typing
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -14,6 +15,14 @@ MEMBER_STATUSES = ("applicant", "active", "suspended", "left")
 # Each role can do what the roles before it can.
 ROLES = ("member", "broker", "admin")
 ORGANISATION_KINDS = ("community_pot", "bank", "gp_practice", "community_group")
+# The role of the people a time bank serves. Brokers and admins run it: they are its staff,
+# left out of outreach and of every figure about members.
+MEMBER_ROLE = "member"
+
+
+def is_not_staff(role: typing.Any) -> sa.ColumnElement[bool]:
+    """Return the condition that a role column is a member's, not a broker's or admin's."""
+    return role == MEMBER_ROLE
 
 
 class Member(Base):

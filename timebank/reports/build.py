@@ -17,7 +17,7 @@ from timebank.clock import utcnow
 from timebank.errors import NotFound
 from timebank.referrals.models import ReferralPartner
 from timebank.reports.definitions import DEFINITIONS
-from timebank.reports.exchanges import exchanges_section, tallies, totals
+from timebank.reports.exchanges import exchanges_section, group_sessions, tallies, totals
 from timebank.reports.membership import membership_section
 from timebank.reports.networks import networks_section
 from timebank.reports.outcome_answers import outcomes_section
@@ -96,11 +96,12 @@ def build_report(
     periods, or any period with `direct`, are worked out from the transfer log itself.
     """
     scope, bank = _scope(session, bank_id, Period(start, end), audience, direct)
-    found = totals(tallies(scope))
+    groups = group_sessions(scope)
+    found = totals(tallies(scope), groups)
     pairs = sum_pairs(scope)
     activity = sum_accounts(scope, pairs)
     sections = (
-        exchanges_section(scope, found),
+        exchanges_section(scope, found, groups, activity),
         membership_section(scope, activity),
         networks_section(scope, pairs, activity),
         supply_section(scope),

@@ -7,6 +7,12 @@ fields with them. Each figure comes from what members and brokers already do.
 from __future__ import annotations
 
 ACTIVE_DAYS = 90
+STAFF = "Brokers and admins are the time bank's staff and are not counted as members."
+HELP_GIVEN = (
+    "A group exchange counts its length once for each person who gave help, not once for "
+    "each person who received it: a 2-hour lunch club cooked by one member for three counts "
+    "2 hours, as Volunteering England's method counts a volunteer's time."
+)
 COUNTED = (
     "An exchange counts when the hours moved (posted at once, or confirmed by the person "
     "helped) and it was not reversed; one waiting to be confirmed does not count yet. A group "
@@ -16,19 +22,42 @@ COUNTED = (
 # The headline figures the API has always returned, under their API names.
 HEADLINE = {
     "minutes_exchanged": "Minutes of help given between members in exchanges that happened in "
-    "the period and were confirmed (or needed no confirming), less any reversed.",
+    "the period and were confirmed (or needed no confirming), less any reversed. " + HELP_GIVEN,
+    "minutes_credited": "Minutes the ledger credited to the people who gave help in those "
+    "exchanges: a group exchange once for each giver and receiver pair, so a 2-hour lunch "
+    "club for three credits 6 hours. Not the time given.",
     "exchanges": "How many such exchanges: a group exchange counts once.",
     "active_members": f"Members who gave or received help in the {ACTIVE_DAYS} days up to the "
-    "end of the period.",
-    "new_members": "Members who joined in the period (not counting applicants still waiting).",
-    "members": "Members who gave or received help of this kind in the period.",
+    "end of the period. " + STAFF,
+    "new_members": "Members who joined in the period (not counting applicants still waiting). "
+    + STAFF,
+    "members": "Members who gave or received help of this kind in the period. " + STAFF,
 }
 
 DEFINITIONS = HEADLINE | {
     "counted_exchanges": COUNTED,
-    "exchanges_by_month": "Exchanges and hours in each month of the period. " + COUNTED,
-    "exchanges_by_category": "Exchanges and hours by the kind of help the person logging it "
-    "chose ('Not said' when they chose none).",
+    "exchanges_by_month": "Exchanges and hours of help given in each month of the period. "
+    + COUNTED
+    + " "
+    + HELP_GIVEN,
+    "exchanges_by_category": "Exchanges and hours of help given by the kind of help the person "
+    "logging it chose ('Not said' when they chose none).",
+    "group_activity": "Group exchanges (one person helping several at once, or several "
+    "helping one) against one-to-one exchanges in the period: how many exchanges of each, how "
+    "many different members took part in them (giving or receiving), and the hours of help "
+    "given. " + HELP_GIVEN + " " + STAFF,
+    "members_at_end": "Members of the time bank at the end of the period's last day: joined "
+    "by then and not left by then (suspended members still count; applicants still waiting "
+    "do not). " + STAFF,
+    "never_traded": "Of the members at the end of the period, how many have never given or "
+    "received help in an exchange by then.",
+    "people_helped": "Different members who received help in an exchange in the period, "
+    "each once however often they were helped. " + STAFF,
+    "active_previous_period": "Members who gave or received help in the previous period: "
+    "as long as this one and ending the day before it starts (for whole months, the same "
+    "number of whole months: a quarter's is the quarter before). " + STAFF,
+    "still_active": "Of the members active in the previous period, how many also gave or "
+    "received help in this one.",
     "left_members": "Members whose status was changed to 'left' in the period (and who have "
     "not come back since). Members who left before this was recorded are not counted.",
     "gave_and_received": "Members who both gave help and received help in the period: the "
@@ -48,11 +77,18 @@ DEFINITIONS = HEADLINE | {
     "in the period.",
     "connections_by_month": "New connections (pairs of members exchanging for the first "
     "time) in each month of the period.",
-    "cross_area_exchanges": "Exchanges in the period between a giver and a receiver who live "
-    "in different areas, counting each giver and receiver pair of a group exchange; only "
-    "pairs where both areas are known are counted.",
-    "cross_area_share": "Those exchanges as a share of all exchanges (giver and receiver "
-    "pairs) in the period where both areas are known.",
+    "cross_area_exchanges": "Giver and receiver pairs in the period's exchanges where the two "
+    "live in different areas (a group exchange gives one pair for each giver and receiver); "
+    "only pairs where both areas are known are counted.",
+    "cross_area_share": "Those pairs as a share of all the period's giver and receiver pairs "
+    "where both areas are known.",
+    "referred_pairs": "Giver and receiver pairs in the period's exchanges (a group exchange "
+    "gives one pair for each giver and receiver) where one or both were referred by a "
+    "referral partner such as a GP practice.",
+    "mixed_pairs": "Of those pairs, how many were between a referred member and a member "
+    "who was not referred (not staff).",
+    "mixing_share": "Those mixed pairs as a share of all referred members' pairs: the "
+    "evidence that the time bank mixes people up rather than grouping them by condition.",
     "open_offers": "Offers of help still open at the end of the period (posted by then, "
     "not closed).",
     "unmet_requests": "Requests for help posted by the end of the period that are still open "
@@ -82,12 +118,20 @@ DEFINITIONS = HEADLINE | {
     "was raised and by the end of the period (including tries with no answer).",
     "re_engaged": "Of those flagged, how many a broker recorded as back in touch, or whose "
     "flag was closed as re-engaged, by the end of the period.",
-    "hours_exchanged": "Hours of help given between members in the period. " + COUNTED,
-    "estimated_value": "The hours exchanged times the time bank's hourly value. The "
-    "default, GBP 13.90 an hour, is the 2008 average hourly wage of full-time employees in "
-    "England, the figure Volunteering England's method for valuing volunteer time uses. "
-    "It is an estimate of what the help would cost to buy, not money that changed hands.",
-    "hourly_value": "The value of one hour of help the time bank uses for the estimate.",
+    "hours_exchanged": "Hours of help given between members in the period: the volunteers' "
+    "time. " + HELP_GIVEN + " " + COUNTED,
+    "hours_credited": "Hours the ledger credited to the people who gave help in the period: "
+    "a group exchange once for each giver and receiver pair (a 2-hour lunch club for three "
+    "credits 6 hours). It is what moved between accounts, not the time given.",
+    "estimated_value": "The hours of help given times the time bank's hourly value (a group "
+    "exchange counts once for each giver). The default, GBP 13.90 an hour, is the 2008 "
+    "average hourly wage of full-time employees in England, the figure Volunteering "
+    "England's method for valuing volunteer time uses. It is an estimate of what the help "
+    "would cost to buy, not money that changed hands.",
+    "hourly_value": "The value of one hour of help the time bank uses for the estimate, set "
+    "by its admins.",
+    "hourly_value_source": "Where the time bank's value of one hour comes from, as its admins "
+    "wrote it (by default Volunteering England's method: the average hourly wage).",
     "suppression": "In reports for funders and GP practices, a count of 1 to 4 people or "
     "exchanges is shown as 'fewer than 5', and so is any figure worked out from fewer than 5 "
     "people or exchanges (a middle value, a share, the hours of a handful of exchanges), so "

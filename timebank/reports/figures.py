@@ -3,8 +3,9 @@
 Every figure comes from the ledger and the member list: nothing extra is recorded for it.
 An exchange is help given between members (an exchange or a group exchange) whose hours
 moved: posted at once, or confirmed by the receiver; a reversed one does not count. A group
-exchange counts once however many took part. The period is of days the help happened on,
-both ends included.
+exchange counts once however many took part, and its hours once for each giver (the
+volunteers' time); what the ledger credited is `minutes_credited`. The period is of days the
+help happened on, both ends included. Brokers and admins are staff, not members.
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.ledger.models import Account, Transfer
-from timebank.members.models import Member
+from timebank.members.models import Member, is_not_staff
 from timebank.reports.definitions import ACTIVE_DAYS, HEADLINE
+from timebank.reports.exchanges import GroupSession, group_sessions
+from timebank.reports.period import Period
+from timebank.reports.scope import Scope
 from timebank.reports.scratch import counted_trades
+from timebank.reports.suppression import Guard
 
 # The headline figures' definitions, one place for every report figure's words.
 DEFINITIONS = HEADLINE
@@ -32,6 +37,7 @@ class CategoryFigures:
     minutes_exchanged: int
     exchanges: int
     members: int
+    minutes_credited: int = 0
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ class Figures:
     active_members: int
     new_members: int
     by_category: list[CategoryFigures]
+    minutes_credited: int = 0
 
 
 def _trades(bank_id: int, start: dt.date, end: dt.date) -> sa.Subquery:
@@ -72,7 +79,8 @@ def _traders(trades: sa.Subquery) -> sa.Subquery:
     return (
         sa.select(Account.member_id, sides.c.skill_category)
         .join(Account, Account.id == sides.c.account_id)
-        .where(Account.member_id.is_not(None))
+        .join(Member, Member.id == Account.member_id)
+        .where(is_not_staff(Member.role))
         .subquery("traders")
     )
 
@@ -89,6 +97,7 @@ def _new_members(session: so.Session, bank_id: int, start: dt.date, end: dt.date
         sa.select(sa.func.count(Member.id)).where(
             Member.bank_id == bank_id,
             Member.status != "applicant",
+            is_not_staff(Member.role),
             Member.joined_at >= since,
             Member.joined_at < until,
         )
@@ -96,7 +105,14 @@ def _new_members(session: so.Session, bank_id: int, start: dt.date, end: dt.date
     return found or 0
 
 
-def _by_category(session: so.Session, trades: sa.Subquery) -> list[CategoryFigures]:
+def _extra_credited(groups: list[GroupSession], category: str | None = "") -> int:
+    """Return what the ledger credited beyond the givers' time, for one kind of help or all."""
+    return sum(g.credited - g.given for g in groups if category == "" or g.category == category)
+
+
+def _by_category(
+    session: so.Session, trades: sa.Subquery, groups: list[GroupSession]
+) -> list[CategoryFigures]:
     totals = session.execute(
         sa.select(
             trades.c.skill_category,
@@ -114,7 +130,13 @@ def _by_category(session: so.Session, trades: sa.Subquery) -> list[CategoryFigur
         )
     }
     rows = [
-        CategoryFigures(category, int(minutes or 0), count, people.get(category, 0))
+        CategoryFigures(
+            category,
+            int(minutes or 0) - _extra_credited(groups, category),
+            count,
+            people.get(category, 0),
+            int(minutes or 0),
+        )
         for category, minutes, count in totals
     ]
     return sorted(rows, key=lambda row: (-row.minutes_exchanged, row.category or "~"))
@@ -123,6 +145,8 @@ def _by_category(session: so.Session, trades: sa.Subquery) -> list[CategoryFigur
 def bank_figures(session: so.Session, bank_id: int, start: dt.date, end: dt.date) -> Figures:
     """Return the bank's figures for the days from `start` to `end`, both included."""
     trades = _trades(bank_id, start, end)
+    scope = Scope(session, bank_id, Period(start, end), Guard("broker"))
+    groups = group_sessions(scope)
     minutes, exchanges = session.execute(
         sa.select(
             sa.func.coalesce(sa.func.sum(trades.c.amount), 0),
@@ -132,9 +156,10 @@ def bank_figures(session: so.Session, bank_id: int, start: dt.date, end: dt.date
     return Figures(
         start=start,
         end=end,
-        minutes_exchanged=int(minutes),
+        minutes_exchanged=int(minutes) - _extra_credited(groups),
         exchanges=int(exchanges),
         active_members=_active_members(session, bank_id, end),
         new_members=_new_members(session, bank_id, start, end),
-        by_category=_by_category(session, trades),
+        by_category=_by_category(session, trades, groups),
+        minutes_credited=int(minutes),
     )

@@ -1,7 +1,9 @@
-"""Members in a period: active, new, leaving, giving and receiving, and staying on.
+"""Members in a period: how many, active, new, leaving, giving and receiving, staying on.
 
 Exchanges are read from each member account's sums (see `timebank.reports.pairs`): the
-months they traded in as bits, their last day, how often they gave and received.
+months they traded in as bits, their last day, how often they gave and received. Brokers
+and admins are the time bank's staff, not its members: no member figure counts them
+(`members.models.is_not_staff`, the rule outreach follows too).
 """
 
 from __future__ import annotations
@@ -12,14 +14,18 @@ import typing
 import sqlalchemy as sa
 
 from timebank.ledger.models import Account
-from timebank.members.models import Member
+from timebank.members.models import Member, is_not_staff
 from timebank.reports.definitions import ACTIVE_DAYS, DEFINITIONS
-from timebank.reports.period import add_months_to_first, last_day_of_month
+from timebank.reports.models import AccountMonth
+from timebank.reports.period import Period, add_months_to_first, last_day_of_month, previous
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import (
+    counted_trades,
+    day_start,
     month_number,
     number_of_month,
     stamp_on_days,
+    transfers,
 )
 from timebank.reports.tables import Column, Figure, Section, Table, Value
 
@@ -36,14 +42,118 @@ def _traded_in(months: typing.Any, first_bit: typing.Any) -> sa.ColumnElement[bo
 def active_at_end(scope: Scope, activity: sa.Table) -> int:
     """Return how many members traded in the 90 days up to the period's end."""
     since = scope.period.end - dt.timedelta(days=ACTIVE_DAYS - 1)
-    query = sa.select(sa.func.count()).where(activity.c.last_day >= since)
+    query = sa.select(sa.func.count()).where(
+        activity.c.last_day >= since, is_not_staff(activity.c.role)
+    )
     return int(scope.session.scalar(query) or 0)
 
 
 def gave_and_received(scope: Scope, activity: sa.Table) -> int:
     """Return how many members both gave and received help in the period."""
-    query = sa.select(sa.func.count()).where(activity.c.gave > 0, activity.c.received > 0)
+    query = sa.select(sa.func.count()).where(
+        activity.c.gave > 0, activity.c.received > 0, is_not_staff(activity.c.role)
+    )
     return int(scope.session.scalar(query) or 0)
+
+
+def people_helped(scope: Scope, activity: sa.Table) -> int:
+    """Return how many different members received help in the period."""
+    query = sa.select(sa.func.count()).where(activity.c.received > 0, is_not_staff(activity.c.role))
+    return int(scope.session.scalar(query) or 0)
+
+
+def _members_on(scope: Scope, day: dt.date) -> sa.Select:
+    """Select the bank's members at the end of `day`: joined by then and not left by then.
+
+    Applicants still waiting and staff are not members; suspended members still are. A
+    member whose leaving was never dated (before that was recorded) is taken as gone.
+    """
+    after = day_start(day + dt.timedelta(days=1))
+    still_here = sa.or_(
+        Member.status != "left", sa.and_(Member.left_at.is_not(None), Member.left_at >= after)
+    )
+    return sa.select(Member.id).where(
+        Member.bank_id == scope.bank_id,
+        Member.status != "applicant",
+        is_not_staff(Member.role),
+        Member.joined_at < after,
+        still_here,
+    )
+
+
+def members_at_end(scope: Scope) -> int:
+    """Return how many members the bank had at the end of the period's last day."""
+    members = _members_on(scope, scope.period.end).subquery("members")
+    return int(scope.session.scalar(sa.select(sa.func.count()).select_from(members)) or 0)
+
+
+def never_traded(scope: Scope, activity: sa.Table) -> int:
+    """Return how many of the members at the period's end had no exchange by then."""
+    members = _members_on(scope, scope.period.end).subquery("members")
+    query = (
+        sa.select(sa.func.count())
+        .select_from(members)
+        .join(Account, Account.member_id == members.c.id)
+        .outerjoin(activity, activity.c.account_id == Account.id)
+        .where(activity.c.account_id.is_(None))
+    )
+    return int(scope.session.scalar(query) or 0)
+
+
+def previous_period_activity(scope: Scope) -> tuple[int, int]:
+    """Return how many members traded in the previous period, and how many of them in this.
+
+    The previous period is as long and ends the day before this one starts (see
+    `period.previous`). Whole months are read from the kept summaries; other periods from
+    the transfer log.
+    """
+    before = previous(scope.period)
+    if scope.summaries and before.start.day == 1:
+        sides = _months_traded(scope, before)
+    else:
+        sides = _days_traded(scope, before)
+    per_member = (
+        sa.select(
+            sa.func.max(sides.c.earlier).label("before"),
+            sa.func.min(sides.c.earlier).label("first_kind"),
+        )
+        .select_from(sides)
+        .join(Account, Account.id == sides.c.account_id)
+        .join(Member, Member.id == Account.member_id)
+        .where(is_not_staff(Member.role))
+        .group_by(sides.c.account_id)
+        .subquery("per_member")
+    )
+    # Traded before: the latest kind is 1. Also traded now: the earliest kind is 0.
+    both = sa.and_(per_member.c.before == 1, per_member.c.first_kind == 0)
+    query = sa.select(
+        sa.func.count(sa.case((per_member.c.before == 1, 1))),
+        sa.func.count(sa.case((both, 1))),
+    )
+    earlier_count, still = scope.session.execute(query).one()
+    return int(earlier_count), int(still)
+
+
+def _days_traded(scope: Scope, before: Period) -> sa.Subquery:
+    """Select each side of each trade from `before`'s start to the end, and if it was before."""
+    transfer = transfers()
+    earlier = sa.case((transfer.c.happened_on < scope.period.start, 1), else_=0).label("earlier")
+    trades = counted_trades(scope.bank_id, before.start, scope.period.end)
+    return sa.union_all(
+        trades.add_columns(transfer.c.credit_account_id.label("account_id"), earlier),
+        trades.add_columns(transfer.c.debit_account_id.label("account_id"), earlier),
+    ).subquery("sides")
+
+
+def _months_traded(scope: Scope, before: Period) -> sa.Subquery:
+    """Select each account's kept months from `before`'s start to the end, and if before."""
+    kept = AccountMonth
+    earlier = sa.case((kept.month < scope.period.start, 1), else_=0).label("earlier")
+    return (
+        sa.select(kept.account_id.label("account_id"), earlier)
+        .where(kept.bank_id == scope.bank_id, kept.month.between(before.start, scope.period.end))
+        .subquery("sides")
+    )
 
 
 def active_by_month(scope: Scope, activity: sa.Table) -> list[int]:
@@ -53,13 +163,15 @@ def active_by_month(scope: Scope, activity: sa.Table) -> list[int]:
     counts = [
         sa.func.count(sa.case((_traded_in(activity.c.months, k), 1))) for k in range(len(months))
     ]
-    found = scope.session.execute(sa.select(*counts)).one()
+    found = scope.session.execute(sa.select(*counts).where(is_not_staff(activity.c.role))).one()
     return [int(count) for count in found]
 
 
 def _members_on_days(scope: Scope, column: typing.Any) -> sa.Select:
     return sa.select(sa.func.count(Member.id)).where(
-        Member.bank_id == scope.bank_id, stamp_on_days(column, scope.period.start, scope.period.end)
+        Member.bank_id == scope.bank_id,
+        is_not_staff(Member.role),
+        stamp_on_days(column, scope.period.start, scope.period.end),
     )
 
 
@@ -92,6 +204,7 @@ def cohorts(scope: Scope, activity: sa.Table) -> list[tuple[dt.date, int, list[i
         .where(
             Member.bank_id == scope.bank_id,
             Member.status != "applicant",
+            is_not_staff(Member.role),
             stamp_on_days(Member.joined_at, scope.period.start, scope.period.end),
         )
         .group_by(joined)
@@ -115,12 +228,19 @@ def _over_by_end(scope: Scope, month: dt.date, after: int) -> bool:
 def membership_section(scope: Scope, activity: sa.Table) -> Section:
     """Build the report's section on members from each account's sums (`pairs.sum_accounts`)."""
     guard = scope.guard
+    earlier, still = previous_period_activity(scope)
     figures = (
+        _figure(scope, "members_at_end", "Members at the end of the period", members_at_end(scope)),
+        _figure(scope, "never_traded", "Members who have never exchanged",
+                never_traded(scope, activity)),
+        _figure(scope, "people_helped", "People helped", people_helped(scope, activity)),
         _figure(scope, "active_members", "Active members", active_at_end(scope, activity)),
         _figure(scope, "new_members", "New members", new_members(scope)),
         _figure(scope, "left_members", "Members who left", left_members(scope)),
         _figure(scope, "gave_and_received", "Gave and received",
                 gave_and_received(scope, activity)),
+        _figure(scope, "active_previous_period", "Active in the previous period", earlier),
+        _figure(scope, "still_active", "Of those, active in this period", still),
     )  # fmt: skip
     counts = active_by_month(scope, activity)
     line = tuple(

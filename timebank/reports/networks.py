@@ -1,7 +1,8 @@
-"""Who has met whom: each member's circle, new connections and exchanges across areas.
+"""Who has met whom: each member's circle, new connections, areas and mixing.
 
 Read from the pairs of members who ever exchanged (see `timebank.reports.pairs`). For the
-mix of areas, each giver and receiver pair of a group exchange counts once.
+mix of areas, and for mixing (referred people exchanging with members who were not
+referred), each giver and receiver pair of a group exchange counts once.
 """
 
 from __future__ import annotations
@@ -10,13 +11,19 @@ from collections import Counter
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
+from timebank.ledger.models import Account
+from timebank.members.models import Member, is_not_staff
+from timebank.referrals.models import Referral
 from timebank.reports.definitions import DEFINITIONS
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import (
+    counted_trades,
     median,
     month_number,
     number_of_month,
+    transfers,
 )
 from timebank.reports.tables import Column, Figure, Section, Table
 
@@ -38,9 +45,21 @@ class AreaMix:
     across: int
 
 
+@dataclass(frozen=True)
+class Mixing:
+    """The period's giver and receiver pairs with a referred member, and those mixed."""
+
+    referred: int
+    mixed: int
+
+
 def circle_sizes(scope: Scope, activity: sa.Table) -> Counter[int]:
     """Return how many members have exchanged with each number of different people."""
-    query = sa.select(activity.c.partners, sa.func.count()).group_by(activity.c.partners)
+    query = (
+        sa.select(activity.c.partners, sa.func.count())
+        .where(is_not_staff(activity.c.role))
+        .group_by(activity.c.partners)
+    )
     return Counter({int(size): int(count) for size, count in scope.session.execute(query)})
 
 
@@ -77,6 +96,46 @@ def area_mix(scope: Scope, pairs: sa.Table, activity: sa.Table) -> AreaMix:
     return AreaMix(int(known), int(across))
 
 
+def mixing(scope: Scope) -> Mixing:
+    """Count the period's pairs with a referred member, and those made with a member who was not.
+
+    Referred: a referral partner (such as a GP practice) referred them and they joined.
+    Read from the transfer log, for either way of building a report: referred members'
+    trades are few, and found through the accounts' indexes.
+    """
+    transfer = transfers()
+    referred = sa.select(Referral.member_id).where(
+        Referral.bank_id == scope.bank_id,
+        Referral.partner_id.is_not(None),
+        Referral.member_id.is_not(None),
+    )
+    giver, receiver = so.aliased(Member, name="giver"), so.aliased(Member, name="receiver")
+    giver_account = so.aliased(Account, name="giver_account")
+    receiver_account = so.aliased(Account, name="receiver_account")
+    gave, got = giver.id.in_(referred), receiver.id.in_(referred)
+    # Through the accounts' own indexes: only referred members' trades are read.
+    accounts = sa.select(Account.id).where(Account.member_id.in_(referred))
+    theirs = sa.or_(
+        transfer.c.credit_account_id.in_(accounts), transfer.c.debit_account_id.in_(accounts)
+    )
+    mixed = sa.or_(
+        sa.and_(gave, ~got, is_not_staff(receiver.role)),
+        sa.and_(got, ~gave, is_not_staff(giver.role)),
+    )
+    query = (
+        counted_trades(scope.bank_id, scope.period.start, scope.period.end)
+        .add_columns(sa.func.count(), sa.func.count(sa.case((mixed, 1))))
+        .select_from(transfer)
+        .join(giver_account, giver_account.id == transfer.c.credit_account_id)
+        .join(giver, giver.id == giver_account.member_id)
+        .join(receiver_account, receiver_account.id == transfer.c.debit_account_id)
+        .join(receiver, receiver.id == receiver_account.member_id)
+        .where(theirs)
+    )
+    total, with_others = scope.session.execute(query).one()
+    return Mixing(int(total), int(with_others))
+
+
 def median_of(sizes: Counter[int]) -> float | None:
     """Return the middle circle size of the members counted in `sizes`."""
     return median([float(size) for size, count in sizes.items() for _ in range(count)])
@@ -100,15 +159,24 @@ def networks_section(scope: Scope, pairs: sa.Table, activity: sa.Table) -> Secti
     members = sum(sizes.values())
     guard = scope.guard
     share = round(100 * mix.across / mix.known, 1) if mix.known else None
+    mixed = mixing(scope)
+    mixed_share = round(100 * mixed.mixed / mixed.referred, 1) if mixed.referred else None
     figures = (
         Figure("median_partners", "Different people a member has exchanged with (middle value)",
                guard.derived(median_of(sizes), members), "count", DEFINITIONS["median_partners"]),
-        Figure("new_connections", "New connections", guard.count(sum(by_month.values())),
-               "count", DEFINITIONS["new_connections"]),
-        Figure("cross_area_exchanges", "Exchanges between areas", guard.count(mix.across),
-               "count", DEFINITIONS["cross_area_exchanges"]),
-        Figure("cross_area_share", "Share of exchanges between areas",
+        Figure("new_connections", "New connections (pairs of members)",
+               guard.count(sum(by_month.values())), "count", DEFINITIONS["new_connections"]),
+        Figure("cross_area_exchanges", "Giver and receiver pairs between areas",
+               guard.count(mix.across), "count", DEFINITIONS["cross_area_exchanges"]),
+        Figure("cross_area_share", "Share of giver and receiver pairs between areas",
                guard.derived(share, mix.known), "percent", DEFINITIONS["cross_area_share"]),
+        Figure("referred_pairs", "Giver and receiver pairs with a referred member",
+               guard.count(mixed.referred), "count", DEFINITIONS["referred_pairs"]),
+        Figure("mixed_pairs", "Of those, with a member who was not referred",
+               guard.count(mixed.mixed), "count", DEFINITIONS["mixed_pairs"]),
+        Figure("mixing_share", "Share of referred members' pairs made with others",
+               guard.derived(mixed_share, mixed.referred), "percent",
+               DEFINITIONS["mixing_share"]),
     )  # fmt: skip
     distribution = Table(
         "partners_distribution",

@@ -121,9 +121,10 @@ def sum_accounts(scope: Scope, pairs: sa.Table) -> sa.Table:
         .group_by(ends.c.account_id)
         .subquery("sums")
     )
-    # The member's area comes along, so the mix of areas joins this small table only.
+    # The member's area and role come along, so the mix of areas and the member figures
+    # (which leave staff out) join this small table only.
     query = (
-        sa.select(*sums.c, Member.area)
+        sa.select(*sums.c, Member.area, Member.role)
         .select_from(sums)
         .join(Account, Account.id == sums.c.account_id)
         .join(Member, Member.id == Account.member_id)

@@ -14,7 +14,14 @@ from timebank.errors import InvalidInput
 
 # Long enough for a five-year funding review, short enough to keep a report quick.
 MAX_YEARS = 5
-PRESETS = ("last_12_months", "this_month", "last_month", "this_financial_year", "year")
+PRESETS = (
+    "last_12_months",
+    "this_year",
+    "this_month",
+    "last_month",
+    "this_financial_year",
+    "year",
+)
 # The UK financial year starts in April.
 FINANCIAL_YEAR_START_MONTH = 4
 
@@ -75,7 +82,10 @@ def preset(name: str, today: dt.date, year: int | None = None) -> Period:
     """Return the period a preset names, as seen on `today`."""
     this_month = first_of_month(today)
     if name == "last_12_months":
-        return Period(add_months_to_first(this_month, -11), today)
+        # Twelve whole months: the month so far is not one of them.
+        return Period(add_months_to_first(this_month, -12), this_month - dt.timedelta(days=1))
+    if name == "this_year":
+        return Period(dt.date(today.year, 1, 1), today)
     if name == "this_month":
         return Period(this_month, today)
     if name == "last_month":
@@ -91,8 +101,24 @@ def preset(name: str, today: dt.date, year: int | None = None) -> Period:
             raise InvalidInput("Please choose a year between 2000 and 2100.")
         return Period(dt.date(chosen, 1, 1), dt.date(chosen, 12, 31))
     raise InvalidInput(
-        "Please choose one of: the last 12 months, this month, last month, "
+        "Please choose one of: the last 12 months, this month, last month, this year so far, "
         "this financial year or a calendar year."
+    )
+
+
+def previous(period: Period) -> Period:
+    """Return the period of the same length that ends the day before `period` starts.
+
+    A period of whole months (a quarter, a year) is followed by the same number of whole
+    months before it, so a quarter's is the quarter before; any other, by as many days.
+    """
+    if period.start.day == 1 and period.end == last_day_of_month(period.end):
+        months = len(period.months())
+        return Period(
+            add_months_to_first(period.start, -months), period.start - dt.timedelta(days=1)
+        )
+    return Period(
+        period.start - dt.timedelta(days=period.days), period.start - dt.timedelta(days=1)
     )
 
 

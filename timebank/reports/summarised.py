@@ -78,7 +78,7 @@ def pairs(scope: Scope) -> sa.Table:
 
 
 def accounts(scope: Scope) -> sa.Table:
-    """Fill the accounts scratch table: partners, months as bits, last day, gave, received, area.
+    """Fill the accounts scratch table: partners, months, last day, gave, received, area, role.
 
     Every member's account that exchanged by the period's end has a row. The last day is only
     filled in for those who traded since the earliest day a member figure looks at.
@@ -98,6 +98,7 @@ def accounts(scope: Scope) -> sa.Table:
             sa.func.coalesce(window.c.gave, 0).label("gave"),
             sa.func.coalesce(window.c.received, 0).label("received"),
             Member.area,
+            Member.role,
         )
         .select_from(partners)
         .outerjoin(window, window.c.account_id == partners.c.account_id)
@@ -139,6 +140,7 @@ def _accounts_so_far(scope: Scope) -> sa.Select | None:
             sa.case((total.last_gave_month >= start, 1), else_=0).label("gave"),
             sa.case((total.last_received_month >= start, 1), else_=0).label("received"),
             Member.area,
+            Member.role,
         )
         .join(Account, Account.id == total.account_id)
         .join(Member, Member.id == Account.member_id)

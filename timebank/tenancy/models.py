@@ -11,6 +11,8 @@ from timebank.clock import utcnow
 from timebank.db import Base
 
 EXPIRY_ACTIONS = ("confirm", "escalate")
+# Where the default hourly value (GBP 13.90) comes from, printed under the estimated value.
+DEFAULT_HOURLY_VALUE_SOURCE = "Volunteering England's method: the average hourly wage"
 
 
 class TimeBank(Base):
@@ -45,7 +47,14 @@ class TimeBank(Base):
     # Days an exchange waits for the receiver before it is confirmed or escalated.
     confirm_days: so.Mapped[int] = so.mapped_column(default=14)
     on_expiry: so.Mapped[str] = so.mapped_column(sa.String(16), default="confirm")
+    # What reports value one hour of help at, and where that figure comes from (admins set
+    # both on the hourly value page).
     hourly_value_pence: so.Mapped[int] = so.mapped_column(default=1390)
+    hourly_value_source: so.Mapped[str] = so.mapped_column(
+        sa.String(200),
+        default=DEFAULT_HOURLY_VALUE_SOURCE,
+        server_default=DEFAULT_HOURLY_VALUE_SOURCE,
+    )
     # The number members and practices text (E.164); inbound texts find their bank by it.
     sms_number: so.Mapped[str | None] = so.mapped_column(sa.String(16))
     # What outbound texts come from: a number or a Twilio Messaging Service (MG...).

@@ -8,10 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from timebank.broker.audit import record_action
 from timebank.db import use_case
-from timebank.errors import InvalidInput
+from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.ledger.models import Account
 from timebank.members.models import Organisation
+from timebank.members.profile import InvalidDetail, member_of_bank
 from timebank.tenancy.models import TimeBank
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,58}[a-z0-9]$")
@@ -112,5 +114,68 @@ def set_sms_settings(
             setattr(bank, name, days)
     if mobile_countries is not None:
         bank.mobile_regions = ",".join(parse_regions(mobile_countries))
+    session.commit()
+    return bank
+
+
+# The highest hourly value a bank may set: well above any wage, low enough to catch a slip
+# such as 1390 typed for 13.90.
+MOST_HOURLY_PENCE = 100_000
+SOURCE_LIMIT = 200
+_POUNDS = re.compile(r"^(\d{1,7})(?:\.(\d{1,2}))?$", re.ASCII)
+
+
+def parse_pounds(text: str) -> int:
+    """Return an amount written in pounds ("13.90", "£14", "15.5") in pence."""
+    cleaned = (text or "").strip().removeprefix("£").replace(",", "").strip()
+    if not cleaned:
+        raise InvalidDetail("pounds", "Enter the value of one hour of help, for example 13.90.")
+    found = _POUNDS.match(cleaned)
+    if found is None:
+        raise InvalidDetail(
+            "pounds",
+            "Write the value in pounds and pence, for example 13.90 (no more than two "
+            "numbers after the point).",
+        )
+    pounds, pence = found.group(1), (found.group(2) or "0").ljust(2, "0")
+    return int(pounds) * 100 + int(pence)
+
+
+def pounds_in_words(pence: int) -> str:
+    """Return pence as pounds, such as "£13.90"."""
+    return f"£{pence // 100:,}.{pence % 100:02d}"
+
+
+@use_case
+def set_hourly_value(
+    session: so.Session, bank_id: int, admin_id: int, pounds: str, source: str
+) -> TimeBank:
+    """Set what reports value one hour of help at, and where that figure comes from."""
+    if not member_of_bank(session, bank_id, admin_id).has_role("admin"):
+        raise NotAllowed("Only an admin can change the value of an hour.")
+    pence = parse_pounds(pounds)
+    if pence <= 0:
+        raise InvalidDetail("pounds", "The value of an hour must be more than £0.")
+    if pence > MOST_HOURLY_PENCE:
+        raise InvalidDetail(
+            "pounds",
+            f"The value of an hour can be at most {pounds_in_words(MOST_HOURLY_PENCE)}. "
+            "Please check it.",
+        )
+    words = " ".join((source or "").split())
+    if not words:
+        raise InvalidDetail("source", "Say where the figure comes from, for example a wage survey.")
+    if len(words) > SOURCE_LIMIT:
+        raise InvalidDetail(
+            "source", f"Please describe the source in at most {SOURCE_LIMIT} characters."
+        )
+    bank = session.get(TimeBank, bank_id, with_for_update=True)
+    if bank is None:
+        raise NotFound("There is no such time bank.")
+    before = pounds_in_words(bank.hourly_value_pence)
+    bank.hourly_value_pence, bank.hourly_value_source = pence, words
+    detail = f"{before} to {pounds_in_words(pence)}; source: {words}"
+    record_action(session, bank_id, admin_id, "hourly_value_set", subject=f"bank:{bank_id}",
+                  detail=detail)  # fmt: skip
     session.commit()
     return bank

@@ -1,10 +1,12 @@
-"""Admin pages: members, their status and role, and erasing the details of members who left."""
+"""Admin pages: members, their status and role, erasing the details of members who left, and
+the value of an hour of help that reports use."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import RadioField
+from wtforms import RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from timebank.errors import TimeBankError
@@ -13,6 +15,7 @@ from timebank.members.models import MEMBER_STATUSES, ROLES, Member
 from timebank.members.phones import format_national
 from timebank.members.privacy import erase_member
 from timebank.members.services import set_member_role, set_member_status
+from timebank.tenancy.services import pounds_in_words, set_hourly_value
 from timebank.web.access import current_bank, member_in_bank, role_required
 from timebank.web.forms import show_error
 from timebank.web.member_search import search_members
@@ -119,3 +122,35 @@ def erase(member_id: int):
             flash(f"{name}'s details are erased. They are now {erased.display_name}.", "success")
             return redirect(url_for("admin.member", member_id=erased.id))
     return render_template("admin/erase.html", person=person, form=form)
+
+
+class HourlyValueForm(FlaskForm):
+    pounds = StringField("Value of one hour of help, in pounds")
+    source = StringField("Where this figure comes from")
+
+
+@bp.route("/admin/hourly-value", methods=["GET", "POST"])
+@role_required("admin")
+def hourly_value():
+    bank = current_bank()
+    form = HourlyValueForm(
+        pounds=pounds_in_words(bank.hourly_value_pence).removeprefix("£"),
+        source=bank.hourly_value_source,
+    )
+    if form.validate_on_submit():
+        try:
+            saved = set_hourly_value(
+                db.session(),
+                bank.id,
+                current_user.id,
+                form.pounds.data or "",
+                form.source.data or "",
+            )
+        except TimeBankError as error:
+            show_error(form, getattr(error, "field", None), error)
+        else:
+            value = pounds_in_words(saved.hourly_value_pence)
+            flash(f"An hour of help is now valued at {value}.", "success")
+            return redirect(url_for("admin.hourly_value"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/hourly_value.html", form=form), status

@@ -29,7 +29,8 @@ EARLIEST = dt.date(2000, 1, 1)
 LATEST = dt.date(2100, 12, 31)
 
 CHOICES = (
-    ("last_12_months", "The last 12 months"),
+    ("last_12_months", "The last 12 whole months"),
+    ("this_year", "This year so far (1 January to today)"),
     ("this_month", "This month so far"),
     ("last_month", "Last month"),
     ("this_financial_year", "This financial year (April to March)"),
