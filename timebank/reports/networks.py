@@ -114,7 +114,7 @@ def networks_section(scope: Scope, pairs: sa.Table, activity: sa.Table) -> Secti
         "partners_distribution",
         "Members by how many different people they have exchanged with",
         DEFINITIONS["partners_distribution"],
-        (Column("people", "Different people", "text"), Column("members", "Members")),
+        (Column("people", "Different people", "text"), Column("members", "Members", "people")),
         tuple((label, guard.count(count)) for label, count in band_counts(sizes)),
         chart="bars",
         chart_columns=("members",),
