@@ -73,6 +73,23 @@ def test_the_funder_view_with_no_dates_is_the_last_whole_quarter(as_broker, bank
     expected = preset("last_quarter", dt.date.today())
     assert page.status_code == 200
     assert f"{expected.start.day} {expected.start:%B %Y}" in text_of(page)
+    assert 'id="period-last_quarter" name="period" value="last_quarter" checked' in (
+        page.get_data(as_text=True)
+    )
+
+
+@pytest.mark.parametrize(
+    "today, name, start, end",
+    [
+        (dt.date(2026, 2, 15), "last_quarter", dt.date(2025, 10, 1), dt.date(2025, 12, 31)),
+        (dt.date(2026, 2, 15), "this_quarter", dt.date(2026, 1, 1), dt.date(2026, 3, 31)),
+        (dt.date(2026, 4, 1), "last_quarter", dt.date(2026, 1, 1), dt.date(2026, 3, 31)),
+        (dt.date(2026, 12, 31), "this_quarter", dt.date(2026, 10, 1), dt.date(2026, 12, 31)),
+    ],
+)
+def test_quarter_presets_are_whole_calendar_quarters(today, name, start, end):
+    assert preset(name, today) == Period(start, end)
+    assert funder_period(Period(start, end)) == Period(start, end)
 
 
 def test_the_page_the_csv_and_the_api_protect_the_same_counts_the_same_way(
