@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, member_joined
 from tests.functional.ledger_pages import give, signed_in, text_of
 from tests.functional.test_web_reports import figure, refer
 from timebank.api.tokens import create_token
@@ -188,3 +188,23 @@ def test_months_quarters_and_years_are_funder_periods_and_never_overlap_in_part(
             other.start <= one.start and one.end <= other.end
         )
         assert apart or nested, (one, other)
+
+
+def test_members_staying_on_is_one_row_for_funders_so_its_months_cannot_be_taken_apart(
+    session, bank
+):
+    for n, day in enumerate([dt.date(2026, 1, 5)] * 3 + [dt.date(2026, 2, 9)] * 6):
+        member_joined(bank, f"Joiner {n}", day)
+    quarter = (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+
+    staff = build_report(session, bank.id, *quarter)
+    funder = build_report(session, bank.id, *quarter, "funder")
+
+    # By month, 3, 6 and 0 joined: the months would add up to the 9 new members beside them.
+    assert [row[:2] for row in staff.table("retention").rows] == [
+        (dt.date(2026, 1, 1), 3), (dt.date(2026, 2, 1), 6), (dt.date(2026, 3, 1), 0),
+    ]  # fmt: skip
+    assert funder.table("retention").rows == (("The whole period", 10, None, None, None),)
+    assert funder.table("retention").columns[0].label == "Joined in"
+    new = [f.value for s in funder.sections for f in s.figures if f.key == "new_members"]
+    assert new == [10]

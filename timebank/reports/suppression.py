@@ -143,12 +143,12 @@ def _one_row(table: Table) -> Table:
     """Add a table's rows into one for the whole period (a column with an unknown stays so)."""
     if not table.rows:
         return table
-    total: list[Value] = ["Whole period"]
+    total: list[Value] = ["The whole period"]
     for n, column in enumerate(table.columns[1:], start=1):
         values = [row[n] for row in table.rows]
         if column.kind != PEOPLE or any(not isinstance(v, int) for v in values):
             total.append(None)
         else:
             total.append(sum(v for v in values if isinstance(v, int)))
-    first = dataclasses.replace(table.columns[0], kind="text")
+    first = dataclasses.replace(table.columns[0], label="Joined in", kind="text")
     return dataclasses.replace(table, columns=(first, *table.columns[1:]), rows=(tuple(total),))
