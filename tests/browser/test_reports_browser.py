@@ -42,6 +42,7 @@ def test_a_broker_reads_the_report_on_a_phone_and_opens_a_definition(page, live_
     page.get_by_text("What this counts").first.click()
     expect(page.locator("details.definition").first).to_have_attribute("open", "")
 
+    page.get_by_label("Last quarter").check()  # the funder view covers fixed periods only
     page.get_by_label("Show it as funders see it").check()
     page.get_by_role("button", name="Show the report").click()
     expect(page.get_by_text("This is the funder view")).to_be_visible()
@@ -63,6 +64,8 @@ def test_bad_dates_show_the_form_with_the_problem_in_words(page, live_server):
 def test_the_printable_report_prints_on_a4_without_navigation(page, live_server):
     sign_in(page, GRACE)
     open_reports(page)
+    page.get_by_label("Last quarter").check()  # printable for a calendar month, quarter or year
+    page.get_by_role("button", name="Show the report").click()
     page.get_by_role("link", name="Printable report for funders and commissioners").click()
     expect(page.locator("h1")).to_have_text("Time bank report for funders")
     check_page(page, "reports-print-screen")

@@ -79,15 +79,17 @@ def test_a_broker_gets_the_whole_report_with_every_figure_defined(
     assert said and all(len(words) > 20 for words in said)
 
 
-def test_the_funder_view_gives_small_counts_as_under_five(client, broker_token, march_exchange):
+def test_the_funder_view_hides_a_few_people_but_not_the_exchange(
+    client, broker_token, march_exchange
+):
     response = client.get(f"/api/v1/reports?{MARCH}&view=funder", headers=bearer(broker_token))
 
     body = response.get_json()
     assert body["audience"] == "funder"
-    # One exchange: its count is hidden, and so are the hours worked out from it.
-    assert figure(body, "exchanges") == "<5"
-    assert figure(body, "hours_exchanged") == "<5"
-    assert figure(body, "new_members") == 0
+    # One exchange of 90 minutes: not people, so exact; its two members are hidden.
+    assert figure(body, "exchanges") == 1
+    assert figure(body, "hours_exchanged") == 90
+    assert figure(body, "active_members") == "1 to 7"
 
 
 def test_a_practice_token_gets_only_its_own_referrals(client, session, bank, admin, practices):
@@ -101,8 +103,10 @@ def test_a_practice_token_gets_only_its_own_referrals(client, session, bank, adm
     assert body["audience"] == "practice" and "Hill Surgery" in body["title"]
     text = response.get_data(as_text=True)
     assert "Vale" not in text
-    # Three referrals: fewer than five, so hidden.
-    assert "<5" in text and '"referred", 3' not in text
+    # Three referrals: the practice's own, so exact.
+    assert table(body, "referrals_by_practice")["rows"] == [
+        ["Hill Surgery", 3, 0, 0, 0, None, None]
+    ]
 
 
 def test_a_practice_token_cannot_ask_for_another_practice(client, session, bank, admin, practices):

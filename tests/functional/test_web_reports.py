@@ -146,16 +146,17 @@ def test_a_csv_with_bad_dates_says_so_in_words(as_broker):
     assert "is not a date we understand" in response.get_data(as_text=True)
 
 
-def test_the_funder_view_hides_counts_of_one_to_four(as_broker, march):
+def test_the_funder_view_hides_a_few_people_but_never_exchanges_or_hours(as_broker, march):
     staff = text_of(as_broker.get("/reports", query_string=MARCH))
     funder = text_of(as_broker.get("/reports", query_string=MARCH | {"view": "funder"}))
     csv = as_broker.get("/reports/exchanges_by_month.csv", query_string=MARCH | {"view": "funder"})
 
-    assert figure(staff, "Exchanges") == "3"
-    assert figure(funder, "Exchanges") == "fewer than 5"
-    assert figure(funder, "Hours of help given") == "fewer than 5"
+    assert figure(staff, "Exchanges") == "3" and figure(staff, "Active members") == "2"
+    assert figure(funder, "Exchanges") == "3"
+    assert figure(funder, "Hours of help given") == "3 hours"
+    assert figure(funder, "Active members") == "1 to 7"
     assert "funder-view.csv" in csv.headers["Content-Disposition"]
-    assert csv.get_data(as_text=True).splitlines()[1] == "2026-03,<5,<5,<5"
+    assert csv.get_data(as_text=True).splitlines()[1] == "2026-03,3,3.00,180"
 
 
 def test_the_printable_report_is_the_funder_view_without_navigation(as_broker, bank, march):
@@ -166,9 +167,10 @@ def test_the_printable_report_is_the_funder_view_without_navigation(as_broker, b
     assert page.status_code == 200
     assert "<nav" not in html and "Sign out" not in text
     assert bank.name in text and "1 March 2026 to 31 March 2026" in text
-    assert figure(text, "Exchanges") == "fewer than 5"
+    assert figure(text, "Exchanges") == "3"
+    assert figure(text, "Active members") == "1 to 7"
     assert "Joyce" not in text and "Sam Green" not in text
-    assert "How these figures are made" in text and "fewer than 5 people" in text
+    assert "How these figures are made" in text and "1 to 7 people" in text
 
 
 def test_every_definition_has_an_anchor_the_report_links_to(as_broker, march):

@@ -129,16 +129,14 @@ def test_referral_funnel_adds_up_every_partner(session, referred):
     assert report.table("referral_funnel").chart == "funnel"
 
 
-def test_practice_report_holds_only_that_practices_referrals_with_small_counts_hidden(
-    session, referred, practice
-):
+def test_practice_report_holds_only_that_practices_referrals_exactly(session, referred, practice):
     report = build_practice_report(session, referred.id, practice.id, START, END)
 
     assert report.audience == "practice"
+    # The practice made these five referrals and knows each one: nothing is hidden.
     assert rows(report, "referrals_by_practice") == [
-        ("Ravensbourne Health Centre", 5, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED,
-         SUPPRESSED),
-    ]  # fmt: skip
+        ("Ravensbourne Health Centre", 5, 4, 3, 3, 1, 15.0),
+    ]
     assert rows(report, "referral_funnel")[0] == ("Referred", 5)
     text = repr(report)
     for name in ("Hill Surgery", "Referred themselves", "Hana", "Mo One", "Mia", "Max"):
@@ -155,21 +153,32 @@ def test_practice_report_refuses_a_partner_of_another_bank(session, referred, pr
         build_practice_report(session, other.id, practice.id, START, END)
 
 
-def test_funder_report_shows_practice_names_and_hides_their_small_counts(session, referred):
-    report = build_report(session, referred.id, START, END, "funder")
+def test_funder_report_gives_the_funnel_protected_and_no_table_by_practice(session, referred):
+    report = build_report(
+        session, referred.id, dt.date(2026, 1, 1), dt.date(2026, 12, 31), "funder"
+    )
 
-    hill, ravensbourne, themselves = rows(report, "referrals_by_practice")
-    assert hill[0] == "Hill Surgery"
-    assert hill[1:] == (SUPPRESSED, SUPPRESSED, SUPPRESSED, 0, 0, None)
-    assert ravensbourne[1] == 5
-    assert rows(report, "referral_funnel")[:2] == [("Referred", 7), ("Said yes", 6)]
+    # Rows by practice would add up to the funnel beside them, and a reader could take the
+    # shown rows from the total to find a hidden one; each practice has its own report.
+    assert report.table("referrals_by_practice") is None
+    assert "Hill Surgery" not in repr(report)
+    # 7 referred, 6 said yes, 4 joined, 3 first exchanges, 2 active: 1 to 7 people each.
+    assert rows(report, "referral_funnel") == [
+        ("Referred", SUPPRESSED),
+        ("Said yes", SUPPRESSED),
+        ("Joined", SUPPRESSED),
+        ("First exchange", SUPPRESSED),
+        ("Active at 3 months", SUPPRESSED),
+    ]
 
 
 def test_an_active_practice_that_referred_nobody_shows_zeros(session, bank, admin, practice):
     partners.add_partner(session, bank.id, admin.id, "Quiet Surgery")
 
-    report = build_report(session, bank.id, START, END, "funder")
+    report = build_report(session, bank.id, START, END, "broker")
+    funder = build_report(session, bank.id, START, dt.date(2026, 3, 31), "funder")
 
+    assert rows(funder, "referral_funnel") == rows(report, "referral_funnel")
     assert rows(report, "referrals_by_practice") == [
         ("Quiet Surgery", 0, 0, 0, 0, None, None),
         ("Ravensbourne Health Centre", 0, 0, 0, 0, None, None),

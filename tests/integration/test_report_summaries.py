@@ -31,6 +31,7 @@ from timebank.referrals import partners
 from timebank.referrals.models import Referral
 from timebank.reports.build import build_report
 from timebank.reports.models import MonthTotal, SummaryRefresh
+from timebank.reports.period import Period, grid_kind
 from timebank.reports.scratch import counted_trades
 from timebank.reports.summaries import (
     SUMMARIES,
@@ -47,6 +48,7 @@ FIRST_DAY, LAST_DAY = dt.date(2025, 9, 1), dt.date(2026, 4, 30)
 WHOLE_MONTHS = (
     (dt.date(2025, 12, 1), dt.date(2026, 2, 28)),
     (dt.date(2026, 1, 1), dt.date(2026, 1, 31)),
+    (dt.date(2026, 1, 1), dt.date(2026, 3, 31)),
     (dt.date(2025, 9, 1), dt.date(2026, 4, 30)),
     (dt.date(2025, 11, 1), dt.date(2026, 10, 31)),
     # Three years: the months' bits go past the 32nd.
@@ -168,7 +170,9 @@ def test_whole_month_reports_from_summaries_equal_reports_from_the_ledger(sessio
     bank = random_ledger(session, seed)
 
     for start, end in WHOLE_MONTHS:
-        for audience in ("broker", "funder"):
+        # The funder view covers calendar months, quarters and years only.
+        on_grid = grid_kind(Period(start, end)) is not None
+        for audience in ("broker", "funder") if on_grid else ("broker",):
             summarised = build_report(session, bank.id, start, end, audience)
             direct = build_report(session, bank.id, start, end, audience, direct=True)
             assert without_time(summarised) == without_time(direct), (start, end, audience)

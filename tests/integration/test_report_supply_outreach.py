@@ -13,7 +13,7 @@ import pytest
 from tests.factories import ListingFactory, member_joined
 from timebank.broker.models import OutreachContact, OutreachFlag
 from timebank.reports.build import build_report
-from timebank.reports.tables import SUPPRESSED, Report
+from timebank.reports.tables import Report
 
 START, END = dt.date(2026, 1, 1), dt.date(2026, 3, 31)
 
@@ -125,14 +125,14 @@ def test_supply_and_demand_by_kind_of_help_at_the_end_of_the_period(session, lis
     assert figure(report, "median_days_to_match") == 2.75
 
 
-def test_funder_report_hides_a_middle_value_worked_out_from_two_requests(session, listings):
+def test_funder_report_shows_requests_and_days_to_match_exactly(session, listings):
     report = build_report(session, listings.id, START, END, "funder")
 
-    assert figure(report, "median_days_to_match") is SUPPRESSED
-    assert figure(report, "requests_posted") is SUPPRESSED
+    # Requests and days are not people: a middle value of two requests is still shown.
+    assert figure(report, "median_days_to_match") == 2.75
+    assert figure(report, "requests_posted") == 4
     cooking = report.table("supply_by_category").rows[0]
-    # Zero stays zero; None ("none matched") stays None.
-    assert cooking == ("Cooking and meals", 0, SUPPRESSED, SUPPRESSED, 0, None)
+    assert cooking == ("Cooking and meals", 0, 2, 1, 0, None)
 
 
 def test_outreach_counts_members_flagged_in_the_period_and_what_came_of_it(session, outreach):

@@ -1,4 +1,4 @@
-"""Report charts: accessible SVG that says in words what it draws, with gaps for hidden values."""
+"""Report charts: accessible SVG that says in words what it draws; hidden counts marked on it."""
 
 from __future__ import annotations
 
@@ -79,22 +79,49 @@ def test_a_year_mark_is_left_off_when_the_next_year_starts_a_month_later():
     assert "2025" not in texts and texts.count("2026") == 1
 
 
-def test_a_hidden_value_is_a_gap_in_the_bars_and_said_in_the_description():
-    svg = parse(chart_svg(monthly("bars", (60, SUPPRESSED, 600, 90, None, 240))))
-    bars = [rect for rect in svg.iter(f"{SVG}rect") if rect.get("stroke")]
+def people_by_month(chart: str, values: tuple) -> Table:
+    """Return a table of active members by month, drawn as `chart`."""
+    return Table(
+        key="active_by_month",
+        title="Active members by month",
+        definition="",
+        columns=(Column("month", "Month", "month"), Column("active", "Active members", "people")),
+        rows=tuple(zip(MONTHS, values, strict=True)),
+        chart=chart,
+    )
+
+
+def hidden_boxes(svg: ET.Element) -> list[ET.Element]:
+    return [rect for rect in svg.iter(f"{SVG}rect") if rect.get("class") == "chart-hidden"]
+
+
+def test_a_hidden_count_is_a_dashed_box_named_on_the_chart_never_a_gap():
+    svg = parse(chart_svg(people_by_month("bars", (20, SUPPRESSED, 35, 10, None, 15))))
+    bars = [
+        rect
+        for rect in svg.iter(f"{SVG}rect")
+        if rect.get("stroke") and rect not in hidden_boxes(svg)
+    ]
+    texts = " ".join(text.text or "" for text in svg.iter(f"{SVG}text"))
 
     assert len(bars) == 4
+    [box] = hidden_boxes(svg)
+    assert box.get("stroke-dasharray") and float(box.get("height")) > 0
+    assert "Dashed boxes: hidden, 1 to 7 people (February 2025)." in texts
     desc = svg.find(f"{SVG}desc").text
-    assert "Time given hidden because fewer than 5: February 2025." in desc
-    assert "Time given not known yet: May 2025." in desc
+    assert "Active members hidden because 1 to 7 people: February 2025." in desc
+    assert "Active members not known yet: May 2025." in desc
 
 
-def test_a_line_breaks_where_a_value_is_hidden():
-    svg = parse(chart_svg(monthly("line", (60, 120, SUPPRESSED, 90, 30, 240))))
+def test_a_line_marks_a_hidden_count_with_a_dashed_box_where_it_breaks():
+    svg = parse(chart_svg(people_by_month("line", (60, 120, SUPPRESSED, 90, 30, 240))))
     lines = list(svg.iter(f"{SVG}polyline"))
+    texts = " ".join(text.text or "" for text in svg.iter(f"{SVG}text"))
 
     assert [len(line.get("points").split()) for line in lines] == [2, 3]
     assert len(list(svg.iter(f"{SVG}circle"))) == 5
+    assert len(hidden_boxes(svg)) == 1
+    assert "hidden, 1 to 7 people (March 2025)" in texts
 
 
 def test_every_word_from_the_report_is_escaped():
@@ -157,7 +184,7 @@ def test_a_funnel_gives_each_step_as_a_share_of_the_first():
         key="referral_funnel",
         title="How far referred people got",
         definition="",
-        columns=(Column("step", "Step", "text"), Column("people", "People", "count")),
+        columns=(Column("step", "Step", "text"), Column("people", "People", "people")),
         rows=(("Referred", 40), ("Said yes", 30), ("Joined", SUPPRESSED), ("First exchange", 10)),
         chart="funnel",
     )
@@ -165,10 +192,16 @@ def test_a_funnel_gives_each_step_as_a_share_of_the_first():
     texts = [text.text for text in svg.iter(f"{SVG}text")]
 
     assert "30 (75% of Referred)" in texts
-    assert "fewer than 5" in texts
+    assert "1 to 7" in texts
     assert "10 (25% of Referred)" in texts
-    widths = [float(rect.get("width")) for rect in svg.iter(f"{SVG}rect") if rect.get("stroke")]
+    boxes = hidden_boxes(svg)
+    widths = [
+        float(rect.get("width"))
+        for rect in svg.iter(f"{SVG}rect")
+        if rect.get("stroke") and rect not in boxes
+    ]
     assert widths[0] > widths[1] > widths[2] > 0 and len(widths) == 3
+    assert len(boxes) == 1
 
 
 def test_bars_for_named_rows_run_across_the_page_with_their_names_in_full():

@@ -1,4 +1,4 @@
-"""Report tables as CSV: exact round trips, hidden counts as "<5", and no formulas let in."""
+"""Report tables as CSV: exact round trips, hidden counts as "1 to 7", and no formulas let in."""
 
 from __future__ import annotations
 
@@ -71,11 +71,11 @@ def test_the_header_is_the_column_labels_with_minutes_given_in_hours_and_in_minu
     ]
 
 
-def test_hidden_counts_are_written_as_under_five_and_unknown_values_left_empty():
+def test_hidden_counts_are_written_as_one_to_seven_and_unknown_values_left_empty():
     _header, _first, second, third = raw(to_csv(table(*ROWS)))
 
-    assert second[4] == "<5" and second[7] == "<5" and second[8] == ""
-    assert third[2:4] == ["<5", "<5"] and third[5] == "<5" and third[6] == ""
+    assert second[4] == "1 to 7" and second[7] == "1 to 7" and second[8] == ""
+    assert third[2:4] == ["1 to 7", "1 to 7"] and third[5] == "1 to 7" and third[6] == ""
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+44 20", "-2+3", "@SUM(A1)", "\tx", "\r=1", "'quoted"])
@@ -89,7 +89,7 @@ def test_text_a_spreadsheet_could_run_as_a_formula_gets_a_leading_apostrophe(tex
 
 
 def test_text_that_looks_like_a_hidden_count_reads_back_as_text():
-    row = (dt.date(2026, 3, 1), "<5", 60, 1, 100, 1, 1, None)
+    row = (dt.date(2026, 3, 1), "1 to 7", 60, 1, 100, 1, 1, None)
 
     assert read_csv(to_csv(table(row)), COLUMNS) == (row,)
 

@@ -28,8 +28,8 @@ from timebank.reports.tables import SUPPRESSED
         (dt.date(2026, 3, 1), "month", "March 2026"),
         (dt.date(2026, 3, 5), "date", "5 March 2026"),
         ("Gardening", "text", "Gardening"),
-        (SUPPRESSED, "count", "fewer than 5"),
-        (SUPPRESSED, "minutes", "fewer than 5"),
+        (SUPPRESSED, "people", "1 to 7"),
+        (SUPPRESSED, "count", "1 to 7"),
         (None, "percent", "not yet"),
     ],
 )

@@ -1,4 +1,4 @@
-"""Small numbers hidden from funders and practices; the value estimate; middle values."""
+"""Counts of people protected for funders, exact for others; the value estimate; middle values."""
 
 from __future__ import annotations
 
@@ -9,30 +9,62 @@ import pytest
 from timebank.errors import InvalidInput
 from timebank.reports.networks import band_counts, median_of
 from timebank.reports.scratch import median
-from timebank.reports.suppression import Guard
+from timebank.reports.suppression import Guard, possible_values, protect_count
 from timebank.reports.tables import SUPPRESSED
 from timebank.reports.value import estimated_pence
 
 
-@pytest.mark.parametrize("audience", ["funder", "practice"])
-def test_outside_reports_hide_counts_of_one_to_four_and_show_zero_and_five(audience):
+def test_funders_see_zero_as_it_is_one_to_seven_hidden_and_the_rest_rounded_to_5():
+    assert protect_count(0) == 0
+    assert [protect_count(n) for n in range(1, 8)] == [SUPPRESSED] * 7
+    assert [protect_count(n) for n in (8, 10, 12, 13, 17, 18, 102, 103)] == [
+        10, 10, 10, 15, 15, 20, 100, 105,
+    ]  # fmt: skip
+    assert protect_count(None) is None  # not known yet stays so
+
+
+@pytest.mark.parametrize("audience", ["broker", "practice"])
+def test_brokers_and_a_practice_see_every_count_exactly(audience):
     guard = Guard(audience)
-    assert guard.count(0) == 0
-    assert [guard.count(n) for n in (1, 2, 3, 4)] == [SUPPRESSED] * 4
-    assert guard.count(5) == 5
+    assert [guard.count(n) for n in (0, 1, 4, 5, 7)] == [0, 1, 4, 5, 7]
+    assert not guard.hides_small_numbers
 
 
-def test_brokers_see_every_count():
-    assert [Guard("broker").count(n) for n in (0, 1, 4, 5)] == [0, 1, 4, 5]
-
-
-def test_a_figure_worked_out_from_fewer_than_five_people_is_hidden_outside():
+def test_hours_money_and_days_worked_out_from_a_few_people_are_never_hidden():
     funder = Guard("funder")
-    assert funder.derived(12.5, 4) is SUPPRESSED
-    assert funder.derived(12.5, 5) == 12.5
-    assert funder.derived(None, 3) is None  # nothing to hide: there is no figure
-    assert funder.derived(0, 0) == 0
-    assert Guard("broker").derived(12.5, 1) == 12.5
+    assert funder.hides_small_numbers
+    assert funder.derived(480, 1) == 480  # 8 hours from one exchange
+    assert funder.derived(11.0, 1) == 11.0  # 11 days
+
+
+def test_possible_values_are_exactly_the_counts_that_show_that_way():
+    for shown in {protect_count(n) for n in range(0, 390)}:
+        expected = [n for n in range(0, 400) if protect_count(n) == shown]
+        assert list(possible_values(shown)) == expected, shown
+
+
+def test_a_total_minus_one_part_never_gives_the_other_part_exactly():
+    """The lemma in docs/reports.md, checked for every pair of parts up to 150."""
+    for a in range(0, 151):
+        for b in range(0, 151):
+            whole, part = possible_values(protect_count(a + b)), possible_values(protect_count(b))
+            own = possible_values(protect_count(a))
+            low = max(own[0], whole[0] - part[-1])
+            high = min(own[-1], whole[-1] - part[0])
+            assert low <= a <= high
+            if a:  # zero is shown as it is: nobody to find
+                assert high > low, (a, b)
+
+
+def test_a_period_minus_a_period_inside_it_never_gives_the_rest_exactly():
+    """The same lemma for two reports: the rest need not be shown anywhere."""
+    for longer in range(0, 301):
+        for shorter in range(0, longer + 1):
+            whole = possible_values(protect_count(longer))
+            part = possible_values(protect_count(shorter))
+            low, high = max(0, whole[0] - part[-1]), whole[-1] - part[0]
+            assert low <= longer - shorter <= high
+            assert high > low or longer == 0, (longer, shorter)
 
 
 def test_an_unknown_audience_is_refused_in_words():

@@ -1,9 +1,9 @@
 """/api/v1/reports: the evidence report for a period, and each GP practice's own report.
 
-Brokers and admins get the whole report, as brokers see it or (`view=funder`) with small
-numbers hidden. A practice's token gets only its own referrals' outcomes, small numbers
-hidden. A value hidden because it counts fewer than five people is the text "<5", as in
-the CSV downloads.
+Brokers and admins get the whole report, as brokers see it or (`view=funder`, a calendar
+month, quarter or year only) with counts of people rounded to 5 and counts of 1 to 7 people
+hidden. A practice's token gets only its own referrals' outcomes, exactly. A hidden count is
+the text "1 to 7", as in the CSV downloads.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from timebank.api.reports import FiguresArgsSchema
 from timebank.errors import InvalidInput, NotFound
 from timebank.extensions import db
 from timebank.reports.build import build_practice_report, build_report
+from timebank.reports.formatting import HIDDEN_WORDS
 from timebank.reports.tables import SUPPRESSED, Report, Value
 
 blp = api_blueprint(
@@ -27,11 +28,11 @@ blp = api_blueprint(
     "Evidence reports: figures for brokers and funders, and each GP practice's own outcomes.",
 )
 
-HIDDEN = "<5"
+HIDDEN = HIDDEN_WORDS
 
 
 def plain(value: Value) -> Any:
-    """Return a report value as JSON has it: dates as text, hidden counts as "<5"."""
+    """Return a report value as JSON has it: dates as text, hidden counts as "1 to 7"."""
     if value is SUPPRESSED:
         return HIDDEN
     if isinstance(value, dt.date):
@@ -43,7 +44,10 @@ class ReportArgsSchema(FiguresArgsSchema):
     view = ma.fields.String(
         load_default="broker",
         validate=ma.validate.OneOf(("broker", "funder")),
-        metadata={"description": "broker: every figure; funder: counts under five hidden."},
+        metadata={
+            "description": "broker: every figure exactly; funder: a calendar month, quarter "
+            "or year, counts of people rounded to 5 and 1 to 7 hidden."
+        },
     )
 
 
@@ -59,7 +63,10 @@ class ColumnSchema(ma.Schema):
     label = ma.fields.String(required=True)
     kind = ma.fields.String(
         required=True,
-        metadata={"description": "count, minutes, pence, days, percent, month, date or text."},
+        metadata={
+            "description": "count, people (a count of people: protected in the funder view), "
+            "minutes, pence, days, percent, month, date or text."
+        },
     )
 
 
@@ -69,7 +76,7 @@ class FigureSchema(ma.Schema):
     value = ma.fields.Raw(
         required=True,
         allow_none=True,
-        metadata={"description": 'A number, a date, text, null (none yet) or "<5" (hidden).'},
+        metadata={"description": 'A number, a date, text, null (none yet) or "1 to 7" (hidden).'},
     )
     kind = ma.fields.String(required=True)
     definition = ma.fields.String(required=True, metadata={"description": "What it counts."})
@@ -154,8 +161,9 @@ def as_json(report: Report) -> dict[str, Any]:
 def report(args: dict[str, Any]):
     """Return the time bank's report for a period: exchanges, members, networks and more.
 
-    The same figures as the report pages, each with its definition. `view=funder` hides
-    counts under five, as the printed report for funders does.
+    The same figures as the report pages, each with its definition. `view=funder` protects
+    counts of people as the printed report for funders does, for a calendar month, quarter
+    or year only.
     """
     found = build_report(db.session(), caller().bank_id, args["start"], args["end"], args["view"])
     return as_json(found)
@@ -166,7 +174,7 @@ def report(args: dict[str, Any]):
 @blp.arguments(PracticeArgsSchema(), location="query")
 @blp.response(200, ReportSchema)
 def practice_report(args: dict[str, Any]):
-    """Return what became of one GP practice's referrals in a period, small numbers hidden.
+    """Return what became of one GP practice's referrals in a period, exactly.
 
     A practice's token always gets its own practice; brokers name one with `partner_id`.
     """

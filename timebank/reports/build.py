@@ -23,13 +23,13 @@ from timebank.reports.networks import networks_section
 from timebank.reports.outcome_answers import outcomes_section
 from timebank.reports.outreach_figures import outreach_section
 from timebank.reports.pairs import sum_accounts, sum_pairs
-from timebank.reports.period import Period, checked
+from timebank.reports.period import Period, checked, funder_period
 from timebank.reports.referral_outcomes import referrals_section
 from timebank.reports.scope import Scope
 from timebank.reports.scratch import prepare
 from timebank.reports.summaries import refresh_if_stale, summary_max_age
 from timebank.reports.supply import supply_section
-from timebank.reports.suppression import Guard
+from timebank.reports.suppression import Guard, protect
 from timebank.reports.tables import Report
 from timebank.reports.value import value_section
 from timebank.tenancy.models import TimeBank
@@ -70,7 +70,7 @@ def _scope(
     ).one_or_none()
     if found is None:
         raise NotFound("There is no such time bank.")
-    period = checked(period)
+    period = funder_period(period) if audience == "funder" else checked(period)
     up_to = utcnow()
     summarised = not direct and period.start.day == 1
     if summarised:
@@ -93,7 +93,8 @@ def build_report(
     """Return the bank's report for the days `start` to `end`, both included.
 
     Whole months come from the kept summaries (rebuilt first if they are too old); other
-    periods, or any period with `direct`, are worked out from the transfer log itself.
+    periods, or any period with `direct`, are worked out from the transfer log itself. The
+    funder view covers fixed calendar periods only, its counts of people protected.
     """
     scope, bank = _scope(session, bank_id, Period(start, end), audience, direct)
     groups = group_sessions(scope)
@@ -110,7 +111,7 @@ def build_report(
         outcomes_section(scope),
         value_section(scope, found.minutes, found.exchanges),
     )
-    return Report(
+    report = Report(
         bank_name=bank.name,
         start=start,
         end=end,
@@ -120,12 +121,17 @@ def build_report(
         title=TITLES.get(audience, TITLES["broker"]),
         recorded_up_to=bank.recorded_up_to,
     )
+    return protect(report)
 
 
 def build_practice_report(
     session: so.Session, bank_id: int, partner_id: int, start: dt.date, end: dt.date
 ) -> Report:
-    """Return what became of one partner's referrals in the period, small numbers hidden."""
+    """Return what became of one partner's referrals in the period, exactly.
+
+    The practice made each of these referrals and already knows each person, so nothing is
+    hidden from it; the report still names nobody and says nothing of anyone's health.
+    """
     practice = session.scalar(
         sa.select(ReferralPartner.name).where(
             ReferralPartner.bank_id == bank_id, ReferralPartner.id == partner_id

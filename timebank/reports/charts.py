@@ -4,8 +4,10 @@ Each chart is an `<svg role="img">` named by a `<title>` and summarised in words
 `<desc>`, so a screen reader hears what the chart shows; the page always puts the table of
 figures beside it too. Charts scale to their box (a viewBox, width 100%) and are drawn for a
 phone: 360 units wide, text at 13. Series differ by shape and line style as well as colour,
-and every colour has at least 3:1 contrast on white. A hidden or unknown value is a gap,
-and the description says which.
+and every colour has at least 3:1 contrast on white. A hidden count (1 to 7 people, in the
+funder view) is drawn as a dashed box over that range, marked "1 to 7", and a line under the
+chart names the hidden rows, so a hidden month never looks like an empty one. A value not
+known yet is a gap, and the description says which.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from timebank.reports.formatting import format_number, format_value
+from timebank.reports.formatting import HIDDEN_WORDS, format_number, format_value
+from timebank.reports.suppression import LARGEST_HIDDEN
 from timebank.reports.tables import Column, Suppressed, Table, Value
 
 WIDTH = 360
@@ -27,6 +30,9 @@ LEFT, RIGHT, TOP = 44, 10, 28
 PLOT_HEIGHT = 170
 TEXT = "#0b0c0c"
 GRID = "#b1b4b6"
+# How a hidden count is drawn: a dashed outline over the range it may be in (1 to 7).
+HIDDEN_STROKE = "#505a5f"
+NOTE_CHARACTERS = 52
 
 
 @dataclass(frozen=True)
@@ -151,7 +157,7 @@ def _describe_series(table: Table, line: Series) -> list[str]:
         )
     hidden = [_label(r[0], label_kind) for r in table.rows if isinstance(r[line.index], Suppressed)]
     if hidden:
-        parts.append(f"{name} hidden because fewer than 5: {', '.join(hidden)}.")
+        parts.append(f"{name} hidden because {HIDDEN_WORDS} people: {', '.join(hidden)}.")
     unknown = [_label(r[0], label_kind) for r in table.rows if r[line.index] is None]
     if unknown:
         parts.append(f"{name} not known yet: {', '.join(unknown)}.")
@@ -236,9 +242,51 @@ def _year_starts(table: Table) -> list[int]:
     return marks
 
 
+def _hidden_rows(table: Table, series: Sequence[Series]) -> list[int]:
+    """Return the rows where any drawn series is hidden."""
+    return [
+        n
+        for n, row in enumerate(table.rows)
+        if any(isinstance(row[line.index], Suppressed) for line in series)
+    ]
+
+
+def _hidden_note(table: Table, series: Sequence[Series], top: float) -> tuple[list[str], float]:
+    """Return visible words under a chart naming its hidden rows, and their height."""
+    rows = _hidden_rows(table, series)
+    if not rows:
+        return [], 0
+    kind = table.columns[0].kind
+    names = [_label(table.rows[n][0], kind) for n in rows]
+    words = f"Dashed boxes: hidden, {HIDDEN_WORDS} people ({', '.join(names)})."
+    lines: list[str] = []
+    for word in words.split(" "):
+        if lines and len(lines[-1]) + len(word) < NOTE_CHARACTERS:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    parts = [_text(0, top + 14 + 17 * n, line) for n, line in enumerate(lines)]
+    return parts, 17 * len(lines) + 6
+
+
+def _hidden_box(x: float, y_low: float, width: float, y_high: float) -> str:
+    """Return the dashed outline that stands for a hidden count, over its possible range."""
+    return (
+        f'<rect class="chart-hidden" x="{x:.1f}" y="{y_high:.1f}" width="{width:.1f}" '
+        f'height="{y_low - y_high:.1f}" fill="none" stroke="{HIDDEN_STROKE}" '
+        f'stroke-width="1.5" stroke-dasharray="4 3"/>'
+    )
+
+
 def _plot_scale(table: Table, series: Sequence[Series]) -> tuple[list[float], float]:
     """Return the value axis ticks and the largest tick for the series' values."""
-    values = [amount(row[s.index], s.column.kind) for row in table.rows for s in series]
+    values = [
+        float(LARGEST_HIDDEN)
+        if isinstance(row[s.index], Suppressed)
+        else amount(row[s.index], s.column.kind)
+        for row in table.rows
+        for s in series
+    ]
     ticks = _ticks(max((v for v in values if v is not None), default=0))
     return ticks, ticks[-1]
 
@@ -266,9 +314,12 @@ def _bars(table: Table, svg_id: str) -> Markup:
     for n, row in enumerate(table.rows):
         for s_n, line in enumerate(series):
             value = amount(row[line.index], line.column.kind)
+            x = LEFT + n * band + band * 0.15 + s_n * bar
+            if isinstance(row[line.index], Suppressed):
+                body.append(_hidden_box(x, y(1), bar, y(LARGEST_HIDDEN)))
+                continue
             if value is None:
                 continue
-            x = LEFT + n * band + band * 0.15 + s_n * bar
             body.append(
                 f'<rect x="{x:.1f}" y="{y(value):.1f}" width="{bar:.1f}" '
                 f'height="{bottom - y(value):.1f}" fill="{_fill(STYLES[s_n], svg_id)}" '
@@ -278,7 +329,8 @@ def _bars(table: Table, svg_id: str) -> Markup:
     body += _time_axis(table, xs, bottom)
     body.append(f'<line x1="{LEFT}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="{TEXT}"/>')
     legend, extra = _legend(svg_id, series, bottom + 44)
-    return _frame(svg_id, table, bottom + 40 + extra, body + legend)
+    note, more = _hidden_note(table, series, bottom + 40 + extra)
+    return _frame(svg_id, table, bottom + 40 + extra + more, body + legend + note)
 
 
 def _marker(style: Style, x: float, y: float) -> str:
@@ -302,6 +354,11 @@ def _line(table: Table, svg_id: str) -> Markup:
     body += _value_axis(ticks, LEFT, right, lambda v: bottom - PLOT_HEIGHT * v / top)
     for s_n, line in enumerate(series):
         style = STYLES[s_n]
+        body += [
+            _hidden_box(x - 4, _height(1, bottom, top), 8, _height(LARGEST_HIDDEN, bottom, top))
+            for row, x in zip(table.rows, xs, strict=True)
+            if isinstance(row[line.index], Suppressed)
+        ]
         points = [
             None
             if (v := amount(row[line.index], line.column.kind)) is None
@@ -312,7 +369,13 @@ def _line(table: Table, svg_id: str) -> Markup:
     body += _time_axis(table, xs, bottom)
     body.append(f'<line x1="{LEFT}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="{TEXT}"/>')
     legend, extra = _legend(svg_id, series, bottom + 44, lines=True)
-    return _frame(svg_id, table, bottom + 40 + extra, body + legend)
+    note, more = _hidden_note(table, series, bottom + 40 + extra)
+    return _frame(svg_id, table, bottom + 40 + extra + more, body + legend + note)
+
+
+def _height(value: float, bottom: float, top: float) -> float:
+    """Return where a value sits on a line chart's plot."""
+    return bottom - PLOT_HEIGHT * value / top
 
 
 def _polyline(points: list[tuple[float, float] | None], style: Style) -> list[str]:
@@ -353,7 +416,10 @@ def _across(table: Table, svg_id: str, funnel: bool) -> Markup:
             body.append(
                 _text(0, y + 12, named + format_value(row[line.index], line.column.kind) + share)
             )
-            if value:
+            if isinstance(row[line.index], Suppressed):
+                wide = room * LARGEST_HIDDEN / top
+                body.append(_hidden_box(1 + room / top, y + 33, wide - room / top, y + 17))
+            elif value:
                 body.append(
                     f'<rect x="1" y="{y + 17:.1f}" width="{room * value / top:.1f}" '
                     f'height="16" fill="{_fill(STYLES[s_n], svg_id)}" '
@@ -362,7 +428,8 @@ def _across(table: Table, svg_id: str, funnel: bool) -> Markup:
             y += 38
         y += 6
     legend, extra = _legend(svg_id, series, y)
-    return _frame(svg_id, table, y + extra, body + legend)
+    note, more = _hidden_note(table, series, y + extra)
+    return _frame(svg_id, table, y + extra + more, body + legend + note)
 
 
 def _share_of_first(table: Table, line: Series, row: tuple[Value, ...]) -> str:

@@ -132,8 +132,10 @@ DEFINITIONS = HEADLINE | {
     "by its admins.",
     "hourly_value_source": "Where the time bank's value of one hour comes from, as its admins "
     "wrote it (by default Volunteering England's method: the average hourly wage).",
-    "suppression": "In reports for funders and GP practices, a count of 1 to 4 people or "
-    "exchanges is shown as 'fewer than 5', and so is any figure worked out from fewer than 5 "
-    "people or exchanges (a middle value, a share, the hours of a handful of exchanges), so "
-    "nobody can be picked out. Zero is shown as 0. These reports hold no names of members.",
+    "suppression": "In the report for funders, every count of people is rounded to the "
+    "nearest 5 and a count of 1 to 7 people is shown as '1 to 7' (NHS England's rule for "
+    "counts of patients), each figure on its own, and the report covers a whole calendar "
+    "month, quarter or year, so nobody can be picked out or worked out by subtraction. Zero "
+    "is shown as 0. Hours, money, days and counts of exchanges are never hidden. A GP "
+    "practice's own report shows its own referrals exactly. No report names a member.",
 }

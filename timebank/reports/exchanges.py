@@ -333,7 +333,7 @@ def group_activity_table(
         (
             Column("kind", "Kind of exchange", "text"),
             Column("sessions", "Exchanges"),
-            Column("people", "People taking part"),
+            Column("people", "People taking part", "people"),
             Column("minutes", "Hours of help", "minutes"),
         ),
         rows,

@@ -4,7 +4,7 @@ The CSV is made to round-trip: reading it back with the table's columns gives th
 values. Minutes take two columns, "<label> (hours)" to 2 decimal places for people and
 "<label> (minutes)" exactly, which is the one read back. Money is pounds to 2 decimal places
 ("<label> (£)"), so exact. Days are ISO dates (2026-03-05), months ISO year-months
-(2026-03). A count hidden because it is under five is "<5"; a value not known yet is empty.
+(2026-03). A hidden count of one to seven people is "1 to 7"; a value not known yet is empty.
 
 Text that a spreadsheet could take for a formula (starting with = + - @, a tab or a carriage
 return) gets a leading apostrophe, as does text that already starts with one, so reading back
@@ -21,9 +21,10 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
 from timebank.csvfile import AsWritten, Cell, csv_text, guard, unguard
+from timebank.reports.formatting import HIDDEN_WORDS
 from timebank.reports.tables import SUPPRESSED, Column, Suppressed, Table, Value
 
-HIDDEN = "<5"
+HIDDEN = HIDDEN_WORDS
 CENTS = Decimal("0.01")
 
 

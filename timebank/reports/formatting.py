@@ -11,7 +11,8 @@ import datetime as dt
 from timebank.ledger.rules import format_duration
 from timebank.reports.tables import Suppressed, Value
 
-HIDDEN_WORDS = "fewer than 5"
+# A count of one to seven people in the funder view (see timebank/reports/suppression.py).
+HIDDEN_WORDS = "1 to 7"
 MISSING_WORDS = "not yet"
 
 
@@ -87,4 +88,4 @@ def _format_number_of_kind(value: int | float, kind: str) -> str:
 
 def is_numeric(kind: str) -> bool:
     """Say whether a column of this kind lines up on the right, as numbers do."""
-    return kind in ("count", "minutes", "pence", "days", "percent")
+    return kind in ("count", "people", "minutes", "pence", "days", "percent")

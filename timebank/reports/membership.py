@@ -256,7 +256,7 @@ def membership_section(scope: Scope, activity: sa.Table) -> Section:
                 "active_by_month",
                 "Active members by month",
                 DEFINITIONS["active_by_month"],
-                (month_column(), Column("active", "Active members")),
+                (month_column(), Column("active", "Active members", "people")),
                 line,
                 chart="line",
                 chart_columns=("active",),
@@ -267,7 +267,7 @@ def membership_section(scope: Scope, activity: sa.Table) -> Section:
 
 
 def _figure(scope: Scope, key: str, label: str, value: int) -> Figure:
-    return Figure(key, label, scope.guard.count(value), "count", DEFINITIONS[key])
+    return Figure(key, label, scope.guard.count(value), "people", DEFINITIONS[key])
 
 
 def _retention_table(scope: Scope, activity: sa.Table) -> Table:
@@ -277,7 +277,7 @@ def _retention_table(scope: Scope, activity: sa.Table) -> Table:
         rows.append((month, scope.guard.count(members), *shown))
     columns = (
         Column("month", "Month joined", "month"),
-        Column("joined", "Joined"),
-        *(Column(f"active_{n}_months", f"Active {n} months on") for n in COHORT_MONTHS),
+        Column("joined", "Joined", "people"),
+        *(Column(f"active_{n}_months", f"Active {n} months on", "people") for n in COHORT_MONTHS),
     )
     return Table("retention", "Members staying on", DEFINITIONS["retention"], columns, tuple(rows))

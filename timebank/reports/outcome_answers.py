@@ -87,8 +87,8 @@ def _table(
         counted.append((at_joining, after, len(pairs)))
         months = words.split()[0]
         columns += [
-            Column(f"joining_{months}", f"At joining (the {months}-month group)"),
-            Column(f"after_{months}", words.capitalize()),
+            Column(f"joining_{months}", f"At joining (the {months}-month group)", "people"),
+            Column(f"after_{months}", words.capitalize(), "people"),
         ]
     rows: list[tuple[Value, ...]] = []
     for label in labels:

@@ -76,7 +76,7 @@ def outreach_section(scope: Scope) -> Section:
     """Build the report's section on outreach to members who drifted away."""
     counts = outreach_counts(scope)
     figures = tuple(
-        Figure(key, label, scope.guard.count(getattr(counts, key)), "count", DEFINITIONS[key])
+        Figure(key, label, scope.guard.count(getattr(counts, key)), "people", DEFINITIONS[key])
         for key, label in (
             ("flagged", "Members flagged for a call"),
             ("contacted", "Of those, contacted"),

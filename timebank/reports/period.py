@@ -15,15 +15,15 @@ from timebank.errors import InvalidInput
 # Long enough for a five-year funding review, short enough to keep a report quick.
 MAX_YEARS = 5
 PRESETS = (
-    "last_12_months",
-    "this_year",
-    "this_month",
-    "last_month",
-    "this_financial_year",
-    "year",
-)
+    "last_12_months", "this_year", "this_month", "last_month", "this_quarter", "last_quarter",
+    "this_financial_year", "year",
+)  # fmt: skip
 # The UK financial year starts in April.
 FINANCIAL_YEAR_START_MONTH = 4
+ONE_DAY = dt.timedelta(days=1)
+# The fixed periods a funder report may cover: any two of them are nested or apart, never
+# overlapping in part (see docs/reports.md, "Fixed periods for funders").
+FUNDER_PERIODS = ("a calendar month", "a calendar quarter", "a calendar year")
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,11 @@ def preset(name: str, today: dt.date, year: int | None = None) -> Period:
     if name == "last_month":
         start = add_months_to_first(this_month, -1)
         return Period(start, last_day_of_month(start))
+    if name in ("this_quarter", "last_quarter"):
+        start = quarter_start(today)
+        if name == "last_quarter":
+            start = quarter_start(start - ONE_DAY)
+        return Period(start, add_months_to_first(start, 3) - ONE_DAY)
     if name == "this_financial_year":
         first_year = today.year if today.month >= FINANCIAL_YEAR_START_MONTH else today.year - 1
         start = dt.date(first_year, FINANCIAL_YEAR_START_MONTH, 1)
@@ -101,8 +106,8 @@ def preset(name: str, today: dt.date, year: int | None = None) -> Period:
             raise InvalidInput("Please choose a year between 2000 and 2100.")
         return Period(dt.date(chosen, 1, 1), dt.date(chosen, 12, 31))
     raise InvalidInput(
-        "Please choose one of: the last 12 months, this month, last month, this year so far, "
-        "this financial year or a calendar year."
+        "Please choose one of: the last 12 months, this year so far, this month, last month,"
+        " this quarter, last quarter, this financial year or a calendar year."
     )
 
 
@@ -147,3 +152,49 @@ def checked(period: Period) -> Period:
     if period.end > add_months(period.start, 12 * MAX_YEARS) - dt.timedelta(days=1):
         raise InvalidInput("A report can cover at most five years. Please choose a shorter period.")
     return period
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    """Return the first day of the calendar quarter `day` is in (January, April, July, October)."""
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def grid_kind(period: Period) -> str | None:
+    """Return which fixed period this is ("month", "quarter", "year"), or None if none."""
+    if period.start.day != 1 or period.end != last_day_of_month(period.end):
+        return None
+    months = (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
+    if months == 1:
+        return "month"
+    if months == 3 and period.start == quarter_start(period.start):
+        return "quarter"
+    if months == 12 and period.start.month == 1:
+        return "year"
+    return None
+
+
+def funder_period(period: Period) -> Period:
+    """Return `period` if a funder report may cover it: a whole calendar month, quarter or year.
+
+    Fixed periods stop anyone working out a hidden count by taking one report from another
+    that overlaps it in part (say September to November minus September to October).
+    """
+    if grid_kind(checked(period)) is None:
+        raise InvalidInput(
+            "The funder view covers a whole calendar month, a calendar quarter (January to "
+            "March, April to June, July to September or October to December) or a calendar "
+            "year. Please choose one of those."
+        )
+    return period
+
+
+def grid_periods(first: dt.date, last: dt.date) -> list[Period]:
+    """Return every fixed funder period that touches the days `first` to `last`."""
+    found: list[Period] = []
+    for month in months_between(first, last):
+        found.append(Period(month, last_day_of_month(month)))
+        if month == quarter_start(month):
+            found.append(Period(month, add_months_to_first(month, 3) - ONE_DAY))
+        if month.month == 1:
+            found.append(Period(month, dt.date(month.year, 12, 31)))
+    return found

@@ -182,11 +182,11 @@ def _row(scope: Scope, name: str, outcome: Outcomes) -> tuple[Value, ...]:
 
 COLUMNS = (
     Column("partner", "Referred by", "text"),
-    Column("referred", "Referred"),
-    Column("consented", "Said yes"),
-    Column("joined", "Joined"),
-    Column("first_exchange", "First exchange"),
-    Column("active_at_3_months", "Active at 3 months"),
+    Column("referred", "Referred", "people"),
+    Column("consented", "Said yes", "people"),
+    Column("joined", "Joined", "people"),
+    Column("first_exchange", "First exchange", "people"),
+    Column("active_at_3_months", "Active at 3 months", "people"),
     Column("median_days_to_first_exchange", "Days to first exchange (middle value)", "days"),
 )
 
@@ -230,7 +230,7 @@ def _funnel(scope: Scope, overall: Outcomes) -> Table:
         "referral_funnel",
         "From referral to active member",
         DEFINITIONS["referral_funnel"],
-        (Column("stage", "Stage", "text"), Column("people", "People")),
+        (Column("stage", "Stage", "text"), Column("people", "People", "people")),
         tuple(rows),
         chart="funnel",
         chart_columns=("people",),

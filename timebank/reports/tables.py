@@ -2,9 +2,9 @@
 
 The report builders fill these in from the database; the web pages, the CSV export and the
 charts read them and know nothing of how a figure was found. Values are plain: minutes as
-whole minutes, money in pence, days as numbers, months as the first day of the month. A value
-hidden because it counts fewer than five people is `SUPPRESSED`, decided by the builder (it
-knows which figures are counts of people and which are worked out from a few people).
+whole minutes, money in pence, days as numbers, months as the first day of the month. A figure
+that counts people says so with the kind "people"; in the funder view such a count of one to
+seven is `SUPPRESSED` (see `timebank.reports.suppression`).
 """
 
 from __future__ import annotations
@@ -13,17 +13,22 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Final
 
-# How a value is shown: "text", "count", "minutes", "pence", "days", "percent", "month", "date".
-KINDS: Final = ("text", "count", "minutes", "pence", "days", "percent", "month", "date")
-# Who the report is for: brokers and admins see every figure; funders and practices see
-# counts under five hidden and no names.
+# How a value is shown: "text", "count", "people", "minutes", "pence", "days", "percent",
+# "month", "date". "people" is a count of people: the one kind the funder view protects
+# (`timebank.reports.suppression`); "count" counts things that are not people (exchanges,
+# requests), which are never hidden.
+KINDS: Final = (
+    "text", "count", "people", "minutes", "pence", "days", "percent", "month", "date",
+)  # fmt: skip
+# Who the report is for: brokers, admins and a practice (its own referrals) see every figure;
+# funders see counts of people rounded or hidden, and no names.
 AUDIENCES: Final = ("broker", "funder", "practice")
 # How a table is drawn beside its rows, if at all.
 CHARTS: Final = ("bars", "line", "funnel")
 
 
 class Suppressed:
-    """A count under five (or a figure worked out from fewer than five people), not shown."""
+    """A count of one to seven people, hidden in the funder view."""
 
     _instance: Suppressed | None = None
 

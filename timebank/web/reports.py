@@ -33,6 +33,8 @@ CHOICES = (
     ("this_year", "This year so far (1 January to today)"),
     ("this_month", "This month so far"),
     ("last_month", "Last month"),
+    ("this_quarter", "This quarter"),
+    ("last_quarter", "Last quarter"),
     ("this_financial_year", "This financial year (April to March)"),
     ("year", "A calendar year"),
     ("custom", "Dates I choose"),
@@ -51,12 +53,17 @@ def init_app(app: Flask) -> None:
 
 
 def chosen_period(bank: TimeBank) -> periods.Period:
-    """Return the period the query string asks for: dates, a preset, or the last 12 months."""
+    """Return the period the query string asks for: dates, a preset, or a default.
+
+    The default is the last 12 months, or for the funder view (which covers fixed calendar
+    periods only) the last whole quarter.
+    """
     args = request.args
     name = args.get("period") or ("custom" if "from" in args or "to" in args else None)
     if name == "custom":
         return _custom_period(args.get("from"), args.get("to"))
-    return periods.preset(name or "last_12_months", today_in(bank.timezone), _year())
+    default = "last_quarter" if audience() == "funder" else "last_12_months"
+    return periods.preset(name or default, today_in(bank.timezone), _year())
 
 
 def _custom_period(start: str | None, end: str | None) -> periods.Period:
@@ -115,15 +122,20 @@ def report_page():
     except InvalidInput as error:
         return _bad_period(str(error))
     view = audience()
+    try:
+        report = make_report(bank, found, view)
+    except InvalidInput as error:  # the funder view of a period off the fixed calendar
+        return _bad_period(str(error))
     return render_template(
         "reports/index.html",
         form=_form_values(),
         choices=CHOICES,
         error=None,
-        report=make_report(bank, found, view),
+        report=report,
         period=found,
         args=period_args(found, view),
         print_args=period_args(found),
+        printable_period=periods.grid_kind(found) is not None,
         practices=partners.list_partners(db.session(), bank.id),
     )
 
@@ -145,7 +157,10 @@ def table_csv(table_key: str):
     except InvalidInput as error:
         return Response(str(error) + "\n", status=400, mimetype="text/plain")
     view = audience()
-    table = make_report(bank, found, view).table(table_key)
+    try:
+        table = make_report(bank, found, view).table(table_key)
+    except InvalidInput as error:
+        return Response(str(error) + "\n", status=400, mimetype="text/plain")
     if table is None:
         abort(404)
     words = [bank.slug, table_key] + (["funder-view"] if view == "funder" else [])
@@ -171,7 +186,10 @@ def printable():
         found = chosen_period(bank)
     except InvalidInput as error:
         return _bad_period(str(error))
-    report = make_report(bank, found, "funder")
+    try:
+        report = make_report(bank, found, "funder")
+    except InvalidInput as error:
+        return _bad_period(str(error))
     back = url_for("reports.report_page", **period_args(found))
     return render_template(
         "reports/print.html",
