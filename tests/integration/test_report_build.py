@@ -154,8 +154,8 @@ def test_funder_report_hides_few_people_shows_hours_money_and_exchanges_and_name
 
     # Exchanges, hours and money are not people: exact, however few.
     assert figure(report, "exchanges") == 4
-    assert figure(report, "hours_exchanged") == 360
-    assert figure(report, "estimated_value") == 360 * 1390 // 60
+    assert figure(report, "hours_exchanged") == 240
+    assert figure(report, "estimated_value") == 240 * 1390 // 60
     # Four active members: a count of people from 1 to 7, hidden.
     assert figure(report, "active_members") is SUPPRESSED
     assert figure(report, "hourly_value") == 1390

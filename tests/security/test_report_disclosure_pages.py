@@ -110,7 +110,9 @@ def test_the_page_the_csv_and_the_api_protect_the_same_counts_the_same_way(
     assert figure(page, "Active members") == "10" and api_figures["active_members"] == 10
     assert csv.get_data(as_text=True).splitlines()[1] == "2026-03,10"
     assert figure(page, "Exchanges") == "6" and api_figures["exchanges"] == 6
-    assert figure(page, "Hours exchanged") == "6 hours" and api_figures["hours_exchanged"] == 360
+    assert (
+        figure(page, "Hours of help given") == "6 hours" and api_figures["hours_exchanged"] == 360
+    )
     assert "fewer than" not in page
 
 

@@ -41,7 +41,7 @@ def test_a_calendar_year_is_this_year_unless_another_is_chosen():
 
 
 def test_an_unknown_preset_lists_the_choices_in_words():
-    with pytest.raises(InvalidInput, match="the last 12 months, this month"):
+    with pytest.raises(InvalidInput, match="the last 12 months, this year so far, this month"):
         preset("fortnight", TODAY)
 
 
