@@ -16,6 +16,7 @@ from timebank.referrals.models import Referral
 from timebank.reports.build import build_report
 from timebank.reports.export import read_csv
 from timebank.reports.formatting import format_date
+from timebank.reports.period import preset
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 
@@ -171,6 +172,15 @@ def test_the_printable_report_is_the_funder_view_without_navigation(as_broker, b
     assert figure(text, "Active members") == "1 to 7"
     assert "Joyce" not in text and "Sam Green" not in text
     assert "How these figures are made" in text and "1 to 7 people" in text
+
+
+def test_the_printable_report_without_dates_prints_the_last_whole_quarter(as_broker, bank):
+    quarter = preset("last_quarter", today_in(bank.timezone))
+    page = as_broker.get("/reports/print")
+
+    assert page.status_code == 200
+    shown = f"{quarter.start.day} {quarter.start:%B %Y} to {quarter.end.day} {quarter.end:%B %Y}"
+    assert shown in text_of(page)
 
 
 def test_every_definition_has_an_anchor_the_report_links_to(as_broker, march):

@@ -52,7 +52,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["definition_of"] = definition_of
 
 
-def chosen_period(bank: TimeBank) -> periods.Period:
+def chosen_period(bank: TimeBank, view: str | None = None) -> periods.Period:
     """Return the period the query string asks for: dates, a preset, or a default.
 
     The default is the last 12 months, or for the funder view (which covers fixed calendar
@@ -62,7 +62,7 @@ def chosen_period(bank: TimeBank) -> periods.Period:
     name = args.get("period") or ("custom" if "from" in args or "to" in args else None)
     if name == "custom":
         return _custom_period(args.get("from"), args.get("to"))
-    default = "last_quarter" if audience() == "funder" else "last_12_months"
+    default = "last_quarter" if (view or audience()) == "funder" else "last_12_months"
     return periods.preset(name or default, today_in(bank.timezone), _year())
 
 
@@ -183,7 +183,7 @@ def _csv_download(table: Table, words: list[str], found: periods.Period) -> Resp
 def printable():
     bank = current_bank()
     try:
-        found = chosen_period(bank)
+        found = chosen_period(bank, "funder")
     except InvalidInput as error:
         return _bad_period(str(error))
     try:
