@@ -8,6 +8,7 @@ pressing the button twice records it once.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -148,40 +149,22 @@ def pot():
 @bp.post("/broker/pot/donations")
 @role_required("broker")
 def donate():
-    form = DonationForm()
-    if not form.validate_on_submit():
-        return _page(donation_form=form), 422
-    member, minutes = form.chosen_member(), form.chosen_minutes()
-    write_id = parse_uuid(form.transfer_id.data) or uuid.uuid4()
-    if member is None or minutes is None:
-        return _page(donation_form=form), 422
-    try:
+    def write(write_id: uuid.UUID, member: Member, minutes: int, form: Any) -> str:
         donate_to_pot(
             db.session(),
             PotDonation(
                 write_id, current_user.bank_id, member.id, minutes, current_user.id, form.note.data
             ),
         )
-    except NotFound as error:
-        show_error(form, "member", error)
-        return _page(donation_form=form), 404
-    except TimeBankError as error:
-        show_error(form, None, error)
-        return _page(donation_form=form), error.status
-    return _done(f"{member.display_name} gave {format_duration(minutes)} to the community pot.")
+        return f"{member.display_name} gave {format_duration(minutes)} to the community pot."
+
+    return _record(DonationForm(), "donation_form", write)
 
 
 @bp.post("/broker/pot/grants")
 @role_required("broker")
 def grant():
-    form = GrantForm()
-    if not form.validate_on_submit():
-        return _page(grant_form=form), 422
-    member, minutes = form.chosen_member(), form.chosen_minutes()
-    write_id = parse_uuid(form.transfer_id.data) or uuid.uuid4()
-    if member is None or minutes is None:
-        return _page(grant_form=form), 422
-    try:
+    def write(write_id: uuid.UUID, member: Member, minutes: int, form: Any) -> str:
         grant_from_pot(
             db.session(),
             PotGrant(
@@ -193,13 +176,28 @@ def grant():
                 form.reason.data,
             ),
         )
+        return f"The community pot gave {format_duration(minutes)} to {member.display_name}."
+
+    return _record(GrantForm(), "grant_form", write)
+
+
+def _record(form: Any, form_name: str, write: Callable[[uuid.UUID, Member, int, Any], str]) -> Any:
+    """Check a gift or grant form, record it through `write`, and say what was recorded."""
+    if not form.validate_on_submit():
+        return _page(**{form_name: form}), 422
+    member, minutes = form.chosen_member(), form.chosen_minutes()
+    write_id = parse_uuid(form.transfer_id.data) or uuid.uuid4()
+    if member is None or minutes is None:
+        return _page(**{form_name: form}), 422
+    try:
+        what = write(write_id, member, minutes, form)
     except NotFound as error:
         show_error(form, "member", error)
-        return _page(grant_form=form), 404
+        return _page(**{form_name: form}), 404
     except TimeBankError as error:
         show_error(form, None, error)
-        return _page(grant_form=form), error.status
-    return _done(f"The community pot gave {format_duration(minutes)} to {member.display_name}.")
+        return _page(**{form_name: form}), error.status
+    return _done(what)
 
 
 def _done(what: str) -> Any:
