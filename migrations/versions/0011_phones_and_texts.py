@@ -61,5 +61,6 @@ def upgrade():
 def downgrade():
     op.drop_index("ix_mobile_changes_member_id_created_at", table_name="mobile_changes")
     op.drop_table("mobile_changes")
-    with op.batch_alter_table("time_banks", schema=None) as batch_op:
-        batch_op.drop_column("mobile_regions")
+    # A plain DROP COLUMN on both engines: time_banks is referred to by nearly every table,
+    # so SQLite must not rebuild it.
+    op.execute("ALTER TABLE time_banks DROP COLUMN mobile_regions")

@@ -87,9 +87,8 @@ def _empty_practice_texts():
 
 
 def downgrade():
+    # Plain DROP COLUMNs: a rebuild on SQLite would drop tables others refer to.
     for table in ("sms_outbox", "sms_inbound"):
         op.drop_index(f"ix_{table}_referral_id", table_name=table)
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column("referral_id")
-    with op.batch_alter_table("referrals", schema=None) as batch_op:
-        batch_op.drop_column("purged_at")
+        op.execute(f"ALTER TABLE {table} DROP COLUMN referral_id")
+    op.execute("ALTER TABLE referrals DROP COLUMN purged_at")

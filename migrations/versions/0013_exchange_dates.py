@@ -42,6 +42,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("time_banks", schema=None) as batch_op:
-        batch_op.drop_constraint("exchange_past_days_in_range", type_="check")
-        batch_op.drop_column("exchange_past_days")
+    # A plain DROP COLUMN on both engines (the column's own CHECK goes with it): time_banks
+    # is referred to by nearly every table, so SQLite must not rebuild it.
+    op.execute("ALTER TABLE time_banks DROP COLUMN exchange_past_days")

@@ -1,4 +1,4 @@
-"""Revision 0017 on banks that already have pots: a floor at zero, or at a pot's own deficit."""
+"""Revision 0016 on banks that already have pots: a floor at zero, or at a pot's own deficit."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def _add(conn, model, **values) -> int:
 
 
 def _bank_with_pot(conn, slug: str, credits: int, debits: int) -> tuple[int, int]:
-    """Add a bank whose pot and own account were opened with no limits, as before 0017."""
+    """Add a bank whose pot and own account were opened with no limits, as before 0016."""
     from timebank.ledger.models import Account
     from timebank.members.models import Organisation
     from timebank.tenancy.models import TimeBank
@@ -63,11 +63,11 @@ def test_pots_get_a_floor_that_their_balance_already_meets_and_lose_it_on_downgr
 
     app = create_app("testing", {"DATABASE_URL": database_url})
     with app.app_context():
-        upgrade(revision="0016")
+        upgrade(revision="0015")
         with db.engine.begin() as conn:
             in_credit, own = _bank_with_pot(conn, "pot-in-credit", 90, 0)
             overdrawn, _ = _bank_with_pot(conn, "pot-overdrawn", 20, 50)
-        upgrade(revision="0017")
+        upgrade(revision="0016")
         with db.engine.begin() as conn:
             assert _floors(conn, (in_credit, overdrawn, own)) == [0, -30, None]
             # The floor holds: the overdrawn pot can go no lower.
@@ -77,7 +77,7 @@ def test_pots_get_a_floor_that_their_balance_already_meets_and_lose_it_on_downgr
                         sa.text("UPDATE accounts SET debits_posted = 51 WHERE id = :id"),
                         {"id": overdrawn},
                     )
-        downgrade(revision="0016")
+        downgrade(revision="0015")
         with db.engine.begin() as conn:
             assert _floors(conn, (in_credit, overdrawn, own)) == [None, None, None]
         db.session.remove()

@@ -56,3 +56,29 @@ def test_downgrade_then_upgrade_leaves_the_same_schema(empty_database_url):
         upgrade()
         db.engine.dispose()
     assert _differences(empty_database_url) == []
+
+
+def test_a_bank_with_members_and_exchanges_goes_down_to_0008_and_back_up(empty_database_url):
+    """Revisions after 0008 never rebuild a table others refer to (SQLite refuses that)."""
+    from flask_migrate import downgrade, upgrade
+
+    from tests.factories import MemberFactory, TimeBankFactory, record_help
+    from timebank import create_app
+    from timebank.extensions import db
+    from timebank.ledger.verify import verify_ledger
+
+    app = create_app("testing", {"DATABASE_URL": empty_database_url})
+    with app.app_context():
+        upgrade()
+        bank = TimeBankFactory()
+        giver, receiver = MemberFactory(bank=bank), MemberFactory(bank=bank)
+        record_help(db.session, giver, receiver, 90)
+        db.session.commit()
+
+        downgrade(revision="0008")
+        upgrade()
+
+        assert verify_ledger(db.session()).ok
+        db.session.remove()
+        db.engine.dispose()
+    assert _differences(empty_database_url) == []

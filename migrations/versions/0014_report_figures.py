@@ -1,7 +1,7 @@
 """Where a time bank's hourly value comes from
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-07 18:00:00.000000
 
 Adds time_banks.hourly_value_source: the words reports print under the estimated value to
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0015"
-down_revision = "0014"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
@@ -37,5 +37,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("time_banks", schema=None) as batch_op:
-        batch_op.drop_column("hourly_value_source")
+    # A plain DROP COLUMN on both engines: time_banks is referred to by nearly every table,
+    # so SQLite must not rebuild it.
+    op.execute("ALTER TABLE time_banks DROP COLUMN hourly_value_source")

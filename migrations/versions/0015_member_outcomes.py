@@ -1,7 +1,7 @@
 """Members' own answers on loneliness and wellbeing
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 18:00:00.000000
 
 Adds outcome_consents: one row per member who agreed to be asked the outcome questions
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0016"
-down_revision = "0015"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

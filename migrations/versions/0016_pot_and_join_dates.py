@@ -1,7 +1,7 @@
 """The community pot cannot give more than it holds
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-07 18:00:00.000000
 
 Gives every community pot's account a lower limit (accounts.min_balance) of zero, so the
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0017"
-down_revision = "0016"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
