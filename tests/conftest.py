@@ -7,7 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.databases import TestDatabases, engine_name, postgres_reachable
+from tests.databases import (
+    TestDatabases,
+    create_postgres_database,
+    drop_postgres_database,
+    engine_name,
+    postgres_reachable,
+)
 
 ENGINE = engine_name()
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -84,6 +90,17 @@ def database_url(databases: TestDatabases) -> Iterator[str]:
     url = databases.fresh()
     yield url
     databases.discard(url)
+
+
+@pytest.fixture
+def empty_database_url(databases: TestDatabases, tmp_path) -> Iterator[str]:
+    """Return the URL of a brand-new database with no schema, for migration tests."""
+    if ENGINE == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    url = create_postgres_database("timebank_empty")
+    yield url
+    drop_postgres_database(url)
 
 
 @pytest.fixture

@@ -5,30 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import ENGINE
-from tests.databases import create_postgres_database, drop_postgres_database
-
-
-@pytest.fixture
-def database_url(databases, tmp_path):
-    """Return the URL of a brand-new, empty database on this run's engine."""
-    if ENGINE == "sqlite":
-        yield f"sqlite:///{tmp_path / 'pots.sqlite3'}"
-        return
-    url = create_postgres_database("timebank_pot_migration")
-    yield url
-    drop_postgres_database(url)
-
-
-def _add(conn, model, **values) -> int:
-    """Insert a row with the model's plain defaults for columns the table has."""
-    table = sa.Table(model.__tablename__, sa.MetaData(), autoload_with=conn)
-    for column in model.__table__.columns:
-        default = column.default
-        if column.name in table.c and column.name not in values and default is not None:
-            arg = getattr(default, "arg", None)
-            values[column.name] = arg(None) if callable(arg) else arg
-    return conn.execute(sa.insert(table).values(**values)).inserted_primary_key[0]
+from tests.databases import insert_as_migrated as _add
 
 
 def _bank_with_pot(conn, slug: str, credits: int, debits: int) -> tuple[int, int]:
@@ -54,14 +31,14 @@ def _floors(conn, ids) -> list[int | None]:
 
 
 def test_pots_get_a_floor_that_their_balance_already_meets_and_lose_it_on_downgrade(
-    database_url,
+    empty_database_url,
 ):
     from flask_migrate import downgrade, upgrade
 
     from timebank import create_app
     from timebank.extensions import db
 
-    app = create_app("testing", {"DATABASE_URL": database_url})
+    app = create_app("testing", {"DATABASE_URL": empty_database_url})
     with app.app_context():
         upgrade(revision="0015")
         with db.engine.begin() as conn:

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from tests.conftest import ENGINE
-from tests.databases import create_postgres_database, drop_postgres_database, migrate
-
-
-@pytest.fixture
-def empty_database_url(databases, tmp_path):
-    """Return the URL of a brand-new, empty database on this run's engine."""
-    if ENGINE == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-        return
-    url = create_postgres_database("timebank_migrations")
-    yield url
-    drop_postgres_database(url)
+from tests.databases import migrate
 
 
 def _differences(url: str) -> list:

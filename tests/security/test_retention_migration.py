@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import ENGINE
-from tests.databases import create_postgres_database, drop_postgres_database
+from tests.databases import insert_as_migrated as _add
 
 T = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 PATIENT = "+447812913457"
@@ -16,41 +16,19 @@ PRACTICE_PHONE = "+447400000111"
 
 
 @pytest.fixture
-def database_url(databases, tmp_path):
-    """Return the URL of a brand-new, empty database on this run's engine."""
-    if ENGINE == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
-        return
-    url = create_postgres_database("timebank_retention_migration")
-    yield url
-    drop_postgres_database(url)
-
-
-@pytest.fixture
-def old_app(database_url):
+def old_app(empty_database_url):
     """Return the app on a database migrated only up to revision 0011."""
     from flask_migrate import upgrade
 
     from timebank import create_app
     from timebank.extensions import db
 
-    app = create_app("testing", {"DATABASE_URL": database_url})
+    app = create_app("testing", {"DATABASE_URL": empty_database_url})
     with app.app_context():
         upgrade(revision="0011")
         yield app
         db.session.remove()
         db.engine.dispose()
-
-
-def _add(conn, model, **values) -> int:
-    """Insert a row into the table as it stood at 0011: later revisions' columns left out."""
-    table = sa.Table(model.__tablename__, sa.MetaData(), autoload_with=conn)
-    for column in model.__table__.columns:
-        default = column.default
-        if column.name in table.c and column.name not in values and default is not None:
-            arg = getattr(default, "arg", None)
-            values[column.name] = arg(None) if callable(arg) else arg
-    return conn.execute(sa.insert(table).values(**values)).inserted_primary_key[0]
 
 
 def _texts_before_0012(conn):
