@@ -75,7 +75,6 @@ SMS_RETRY_MAX_ATTEMPTS = 8
 # A text whose outcome is unknown is looked up at Twilio after this long, never resent blindly.
 SMS_RECONCILE_AFTER_SECONDS = 120
 
-# Reports read summaries of the ledger, rebuilt every 15 minutes by `flask schedule run`
-# (or cron: `flask reports refresh --all`). A report rebuilds a bank's summaries first when
-# they are older than this, so its figures are never older than this either.
-REPORT_SUMMARY_MAX_AGE_SECONDS = 1800
+# Reports read summaries of the ledger, which every report first brings up to date with the
+# transfers written since the last time; `flask schedule run` does the same every 15 minutes
+# (`flask reports update --all`), so a report seldom has much to do. Nothing to set.

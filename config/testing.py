@@ -5,5 +5,3 @@ SECRET_KEY = "testing-secret-key"
 WTF_CSRF_ENABLED = False
 SMS_BACKEND = "fake"
 RATELIMIT_ENABLED = False
-# Rebuild report summaries before every report, so tests always see fresh figures.
-REPORT_SUMMARY_MAX_AGE_SECONDS = 0

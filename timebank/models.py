@@ -25,7 +25,7 @@ from timebank.reports.models import (
     AccountMonth,
     AccountPair,
     AccountTotal,
-    MonthTotal,
+    DayTotal,
     SummaryRefresh,
 )
 from timebank.sms.models import ExchangeCode, InboundMessage, OptOut, OutboxMessage
@@ -40,7 +40,7 @@ __all__ = [
     "BrokerAction",
     "MemberBlock",
     "MemberCheck",
-    "MonthTotal",
+    "DayTotal",
     "OutreachContact",
     "OutreachFlag",
     "Proposal",

@@ -40,7 +40,7 @@ JOBS = (
     Job(("referrals", "purge"), 24 * 60 * 60),
     Job(("broker", "scan", "--all"), 60 * 60),
     Job(("broker", "link-exchanges", "--all"), 15 * 60),
-    Job(("reports", "refresh", "--all"), 15 * 60),
+    Job(("reports", "update", "--all"), 15 * 60),
     Job(("sessions", "purge"), 24 * 60 * 60),
     Job(("outcomes", "ask"), 60 * 60),
 )

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from tests.factories import MemberFactory, TimeBankFactory
 from timebank.ledger.rules import OLDEST_PAST_DAYS
 from timebank.ledger.services import ExchangeRequest, record_exchange
+from timebank.members.models import Member
 from timebank.reports.models import AccountMonth
 from timebank.reports.summaries import freshness
 from timebank.schedule import available_jobs
@@ -79,8 +80,39 @@ def test_refresh_needs_a_bank_or_all(app):
         assert "Give one time bank's SLUG, or --all." in result.output
 
 
-def test_the_schedule_rebuilds_every_banks_summaries_every_15_minutes(app):
+def test_the_schedule_brings_every_banks_summaries_up_to_date_every_15_minutes(app):
     jobs = {job.name: job.every_seconds for job in available_jobs()}
-    assert jobs["reports refresh --all"] == 15 * 60
+    assert jobs["reports update --all"] == 15 * 60
     listed = app.test_cli_runner().invoke(args=["schedule", "list"])
-    assert "flask reports refresh --all" in listed.output
+    assert "flask reports update --all" in listed.output
+
+
+def test_update_builds_summaries_then_adds_only_new_exchanges(app, session):
+    green = bank_with_an_exchange(session, "green", dt.date(2026, 3, 4))
+
+    first = app.test_cli_runner().invoke(args=["reports", "update", "green"])
+    assert first.exit_code == 0, first.output
+    assert re.match(r"green: up to date in \d+\.\d\d s\.", first.output)
+    assert kept_months(session, green.id) == 2
+    assert freshness(session, green.id).latest_day == dt.date(2026, 3, 4)
+
+    newcomer = MemberFactory(bank=green)
+    giver = session.scalar(
+        sa.select(Member.id).where(Member.bank_id == green.id, Member.id != newcomer.id)
+    )
+    later = ExchangeRequest(uuid.uuid4(), green.id, giver, newcomer.id, 30, newcomer.id,
+                            happened_on=dt.date(2026, 4, 9))  # fmt: skip
+    record_exchange(session, later)
+    blue = bank_with_an_exchange(session, "blue", dt.date(2026, 3, 5))
+    everyone = app.test_cli_runner().invoke(args=["reports", "update", "--all"])
+    assert everyone.exit_code == 0, everyone.output
+    assert everyone.output.splitlines()[-1].startswith("2 time banks in ")
+    assert freshness(session, green.id).latest_day == dt.date(2026, 4, 9)
+    assert kept_months(session, green.id) == 4
+    assert kept_months(session, blue.id) == 2
+
+
+def test_update_needs_a_bank_or_all(app):
+    result = app.test_cli_runner().invoke(args=["reports", "update"])
+    assert result.exit_code == 2
+    assert "Give one time bank's SLUG, or --all." in result.output

@@ -2,8 +2,9 @@
 
 Random ledgers (seeded, so a failure can be replayed) mix exchanges posted at once,
 pending ones later confirmed for fewer minutes, pending ones never confirmed, reversals and
-group exchanges, over several months and areas. For every whole-month period the report
-built from the summaries must equal the one worked out from the transfers.
+group exchanges, over several months and areas. For every period, whole months or not, and
+after more is recorded, the report built from the summaries must equal the one worked out
+from the transfers, and summaries kept up to date must equal summaries built afresh.
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ from timebank.ledger.services import (
 from timebank.referrals import partners
 from timebank.referrals.models import Referral
 from timebank.reports.build import build_report
-from timebank.reports.models import MonthTotal, SummaryRefresh
+from timebank.reports.models import DayTotal
 from timebank.reports.period import Period, grid_kind
 from timebank.reports.scratch import counted_trades
 from timebank.reports.summaries import (
     SUMMARIES,
-    Freshness,
+    bring_up_to_date,
     freshness,
     refresh_summaries,
     up_to_words,
@@ -176,7 +177,7 @@ def test_whole_month_reports_from_summaries_equal_reports_from_the_ledger(sessio
             summarised = build_report(session, bank.id, start, end, audience)
             direct = build_report(session, bank.id, start, end, audience, direct=True)
             assert without_time(summarised) == without_time(direct), (start, end, audience)
-    assert session.scalar(sa.select(sa.func.count()).select_from(MonthTotal)) > 0
+    assert session.scalar(sa.select(sa.func.count()).select_from(DayTotal)) > 0
 
 
 # The only reads of the log a report from summaries makes: group exchanges and referred
@@ -212,27 +213,159 @@ def test_a_report_from_summaries_reads_the_transfer_log_only_through_small_index
     assert without_time(summarised) == without_time(direct)
 
 
-def test_a_mid_month_period_is_worked_out_from_the_ledger(session, app):
+def test_an_exchange_recorded_after_the_summaries_shows_at_once_in_every_period(session):
     bank = random_ledger(session, seed=5)
-    app.config["REPORT_SUMMARY_MAX_AGE_SECONDS"] = 3600
     refresh_summaries(session, bank.id)
     giver, receiver = bank_members(session, bank.id)[:2]
-    # Recorded after the rebuild: only a report read from the ledger can see it.
+    january = (dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    before = figure(build_report(session, bank.id, *january), "exchanges")
     late = ExchangeRequest(
         uuid.uuid4(), bank.id, giver, receiver, 45, receiver, happened_on=dt.date(2026, 1, 20)
     )
     record_exchange(session, late)
 
+    whole = build_report(session, bank.id, *january)
+    assert figure(whole, "exchanges") == before + 1
+    assert without_time(whole) == without_time(
+        build_report(session, bank.id, *january, direct=True)
+    )
+    # A period inside January never shows more than January.
+    inside = build_report(session, bank.id, dt.date(2026, 1, 10), dt.date(2026, 1, 20))
+    assert figure(inside, "exchanges") <= figure(whole, "exchanges")
     start, end = dt.date(2026, 1, 10), dt.date(2026, 2, 20)
     report = build_report(session, bank.id, start, end)
-    direct = build_report(session, bank.id, start, end, direct=True)
-    assert without_time(report) == without_time(direct)
-    whole = build_report(session, bank.id, dt.date(2026, 1, 1), dt.date(2026, 1, 31))
-    assert figure(report, "exchanges") >= 1
-    assert figure(whole, "exchanges") + 1 == figure(
-        build_report(session, bank.id, dt.date(2026, 1, 1), dt.date(2026, 1, 31), direct=True),
-        "exchanges",
+    assert without_time(report) == without_time(
+        build_report(session, bank.id, start, end, direct=True)
     )
+
+
+def test_the_first_week_of_a_month_counts_at_least_what_its_last_six_days_count(session):
+    bank = random_ledger(session, seed=6, exchanges=20)
+    build_report(session, bank.id, dt.date(2026, 4, 1), dt.date(2026, 4, 7))
+    giver, receiver = bank_members(session, bank.id)[:2]
+    for day in (dt.date(2026, 4, 2), dt.date(2026, 4, 3)):
+        record_exchange(
+            session,
+            ExchangeRequest(uuid.uuid4(), bank.id, giver, receiver, 60, receiver,
+                            happened_on=day),
+        )  # fmt: skip
+    week = figure(build_report(session, bank.id, dt.date(2026, 4, 1), dt.date(2026, 4, 7)),
+                  "exchanges")  # fmt: skip
+    six_days = figure(
+        build_report(session, bank.id, dt.date(2026, 4, 2), dt.date(2026, 4, 7)), "exchanges"
+    )
+    assert six_days >= 2
+    assert week >= six_days
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_summaries_kept_up_to_date_equal_summaries_built_afresh(session, seed):
+    """Exchanges, confirmations, reversals and group exchanges after the first build."""
+    bank = random_ledger(session, seed, exchanges=40)
+    build_report(session, bank.id, dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    rng = random.Random(seed)
+    people = _people(session, bank.id)
+    broker = _broker(session, bank.id)
+    for _round in range(3):
+        for _step in range(12):
+            try:
+                _one_step(session, rng, bank, people, broker)
+            except TimeBankError:
+                session.rollback()
+        _reverse_an_old_one(session, rng, bank, broker)
+        found = bring_up_to_date(session, bank.id)
+        assert found is not None
+        kept = summary_rows(session, bank.id)
+        refresh_summaries(session, bank.id)
+        assert kept == summary_rows(session, bank.id)
+    start, end = dt.date(2025, 10, 14), dt.date(2026, 3, 9)
+    assert without_time(build_report(session, bank.id, start, end)) == without_time(
+        build_report(session, bank.id, start, end, direct=True)
+    )
+
+
+def test_bringing_up_to_date_redoes_only_what_new_transfers_touch(session):
+    bank = random_ledger(session, seed=14, exchanges=40)
+    refresh_summaries(session, bank.id)
+    giver, receiver = bank_members(session, bank.id)[:2]
+    others = _months_of_others(session, bank.id, {giver, receiver})
+    record_exchange(
+        session,
+        ExchangeRequest(uuid.uuid4(), bank.id, giver, receiver, 30, receiver,
+                        happened_on=dt.date(2026, 2, 11)),
+    )  # fmt: skip
+    first = bring_up_to_date(session, bank.id)
+    assert first is not None and first.latest_day is not None
+    assert _months_of_others(session, bank.id, {giver, receiver}) == others
+    # Nothing new: nothing to do.
+    rows = summary_rows(session, bank.id)
+    bring_up_to_date(session, bank.id)
+    assert summary_rows(session, bank.id) == rows
+
+
+def _months_of_others(session, bank_id: int, accounts_of: set[int]) -> set[tuple]:
+    from timebank.ledger.models import Account
+    from timebank.reports.models import AccountMonth
+
+    mine = sa.select(Account.id).where(Account.member_id.in_(accounts_of))
+    query = sa.select(AccountMonth.account_id, AccountMonth.month, AccountMonth.gave).where(
+        AccountMonth.bank_id == bank_id, AccountMonth.account_id.not_in(mine)
+    )
+    return set(session.execute(query).tuples())
+
+
+def _people(session, bank_id: int):
+    from timebank.members.models import Member
+
+    query = sa.select(Member).where(Member.bank_id == bank_id, Member.role == "member")
+    return list(session.scalars(query.order_by(Member.id)))
+
+
+def _broker(session, bank_id: int):
+    from timebank.members.models import Member
+
+    query = sa.select(Member).where(Member.bank_id == bank_id, Member.role == "broker")
+    return session.scalars(query).first()
+
+
+def _reverse_an_old_one(session, rng, bank, broker):
+    """Reverse one counted exchange made before (perhaps months back)."""
+    from timebank.ledger.models import Transfer
+
+    found = list(
+        session.scalars(
+            counted_trades(bank.id, None, dt.date.max)
+            .add_columns(Transfer.__table__.c.id)
+            .where(Transfer.__table__.c.group_id.is_(None))
+        )
+    )
+    if found:
+        reverse_transfer(session, bank.id, rng.choice(found), uuid.uuid4(), broker.id, "Mistake")
+
+
+MID_MONTH_PERIODS = (
+    (dt.date(2025, 11, 3), dt.date(2026, 11, 2)),
+    (dt.date(2026, 1, 10), dt.date(2026, 1, 20)),
+    (dt.date(2026, 1, 10), dt.date(2026, 1, 31)),
+    (dt.date(2026, 1, 1), dt.date(2026, 1, 20)),
+    (dt.date(2025, 12, 15), dt.date(2026, 3, 14)),
+    (dt.date(2026, 2, 2), dt.date(2026, 4, 29)),
+    (dt.date(2026, 3, 31), dt.date(2026, 4, 1)),
+)
+
+
+@pytest.mark.parametrize("seed", [21, 22])
+def test_periods_that_cut_into_months_from_summaries_equal_the_ledger(session, seed):
+    bank = random_ledger(session, seed)
+    rng = random.Random(seed)
+    periods = list(MID_MONTH_PERIODS)
+    for _n in range(6):
+        start = _day(rng)
+        periods.append((start, start + dt.timedelta(days=rng.randrange(1, 200))))
+    for start, end in periods:
+        summarised = build_report(session, bank.id, start, end)
+        direct = build_report(session, bank.id, start, end, direct=True)
+        assert without_time(summarised) == without_time(direct), (start, end)
 
 
 def bank_members(session, bank_id: int) -> list[int]:
@@ -244,31 +377,6 @@ def bank_members(session, bank_id: int) -> list[int]:
 
 def figure(report: Report, key: str):
     return next(f.value for s in report.sections for f in s.figures if f.key == key)
-
-
-def test_stale_summaries_are_rebuilt_before_a_report(session, app):
-    bank = random_ledger(session, seed=6, exchanges=20)
-    app.config["REPORT_SUMMARY_MAX_AGE_SECONDS"] = 3600
-    refresh_summaries(session, bank.id)
-    giver, receiver = bank_members(session, bank.id)[:2]
-    record_exchange(
-        session,
-        ExchangeRequest(uuid.uuid4(), bank.id, giver, receiver, 60, receiver,
-                        happened_on=dt.date(2026, 2, 3)),
-    )  # fmt: skip
-    february = (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
-    fresh_enough = build_report(session, bank.id, *february)
-    truth = build_report(session, bank.id, *february, direct=True)
-    assert figure(fresh_enough, "exchanges") + 1 == figure(truth, "exchanges")
-
-    kept = session.get(SummaryRefresh, bank.id)
-    kept.refreshed_at = kept.refreshed_at - dt.timedelta(hours=2)
-    session.commit()
-    rebuilt = build_report(session, bank.id, *february)
-    assert without_time(rebuilt) == without_time(truth)
-    assert freshness(session, bank.id).refreshed_at > dt.datetime.now(dt.UTC) - dt.timedelta(
-        minutes=5
-    )
 
 
 def test_refreshing_twice_keeps_the_same_rows(session):
@@ -300,7 +408,7 @@ def test_a_bank_without_exchanges_gets_empty_summaries(session, bank):
         "summary_account_months": set(),
         "summary_account_pairs": set(),
         "summary_accounts": set(),
-        "summary_month_totals": set(),
+        "summary_day_totals": set(),
     }
 
 
@@ -309,7 +417,7 @@ def test_a_report_says_when_its_figures_were_brought_up_to_date(session, bank):
     report = build_report(session, bank.id, dt.date(2026, 1, 1), dt.date(2026, 1, 31))
     assert report.recorded_up_to is not None
     assert report.recorded_up_to.tzinfo is not None
-    # Rebuilt again just before the report (tests allow no age at all), in London time.
+    # Brought up to date just before the report, in London time.
     assert report.recorded_up_to >= found.refreshed_at
     assert report.recorded_up_to.utcoffset() in (dt.timedelta(0), dt.timedelta(hours=1))
 
@@ -330,21 +438,3 @@ def test_the_figures_age_is_said_in_the_banks_own_time(now, words):
 
     stamp = SUMMER.astimezone(ZoneInfo("Europe/London"))
     assert up_to_words(stamp, now) == f"Figures include everything recorded {words}"
-
-
-@pytest.mark.parametrize(
-    ("start", "end", "latest", "covered"),
-    [
-        (dt.date(2026, 1, 1), dt.date(2026, 3, 31), dt.date(2026, 6, 1), True),
-        (dt.date(2026, 1, 2), dt.date(2026, 3, 31), dt.date(2026, 6, 1), False),
-        (dt.date(2026, 1, 1), dt.date(2026, 3, 30), dt.date(2026, 6, 1), False),
-        (dt.date(2026, 1, 1), dt.date(2026, 6, 1), dt.date(2026, 6, 1), True),
-        (dt.date(2026, 1, 1), dt.date(2026, 5, 31), dt.date(2026, 6, 1), True),
-        (dt.date(2026, 1, 1), dt.date(2026, 1, 15), None, True),
-    ],
-)
-def test_summaries_cover_periods_of_whole_months_or_up_to_their_latest_day(
-    start, end, latest, covered
-):
-    found = Freshness(dt.datetime(2026, 6, 2, tzinfo=dt.UTC), 0.5, latest)
-    assert found.covers(start, end) is covered

@@ -139,7 +139,8 @@ def _post_in_one_statement(lower_side: str, require_open: bool, trade: bool) -> 
     """
     upper_side = "credit" if lower_side == "debit" else "debit"
     blocked = "NOT is_open" if require_open else "false"
-    columns = [column.name for column in transfers.c]
+    # Every column the request gives; the database numbers `seq` itself.
+    columns = [column.name for column in transfers.c if column.name != "seq"]
     return sa.text(
         f"""
         WITH locked AS (

@@ -27,7 +27,7 @@ from timebank.reports.period import Period, checked, funder_period
 from timebank.reports.referral_outcomes import referrals_section
 from timebank.reports.scope import Scope
 from timebank.reports.scratch import prepare
-from timebank.reports.summaries import refresh_if_stale, summary_max_age
+from timebank.reports.summaries import bring_up_to_date
 from timebank.reports.supply import supply_section
 from timebank.reports.suppression import Guard, protect
 from timebank.reports.tables import Report
@@ -71,12 +71,9 @@ def _scope(
     if found is None:
         raise NotFound("There is no such time bank.")
     period = funder_period(period) if audience == "funder" else checked(period)
+    # Everything committed by now is in the figures, whichever way they are worked out.
     up_to = utcnow()
-    summarised = not direct and period.start.day == 1
-    if summarised:
-        freshness = refresh_if_stale(session, bank_id, summary_max_age())
-        summarised = freshness.covers(period.start, period.end)
-        up_to = freshness.refreshed_at if summarised else up_to
+    summarised = not direct and bring_up_to_date(session, bank_id) is not None
     prepare(session)
     bank = _Bank(found.name, up_to.astimezone(ZoneInfo(found.timezone)))
     return Scope(session, bank_id, period, Guard(audience), summarised), bank
@@ -92,8 +89,8 @@ def build_report(
 ) -> Report:
     """Return the bank's report for the days `start` to `end`, both included.
 
-    Whole months come from the kept summaries (rebuilt first if they are too old); other
-    periods, or any period with `direct`, are worked out from the transfer log itself. The
+    The figures come from the kept summaries, first brought up to date with every transfer
+    written so far; with `direct`, from the transfer log itself (the same figures). The
     funder view covers fixed calendar periods only, its counts of people protected.
     """
     scope, bank = _scope(session, bank_id, Period(start, end), audience, direct)

@@ -263,8 +263,10 @@ def _members_among(scope: Scope, accounts: set[int]) -> int:
 
 def _trades_in_period(scope: Scope, activity: sa.Table, accounts: list[int]) -> dict[int, int]:
     """Return how many trades each of these members' accounts made in the period."""
-    if scope.summaries:
-        # Summarised periods are whole months (or reach the latest exchange): exact.
+    from timebank.reports.summarised import whole_months  # it reads Tally from here
+
+    if scope.summaries and whole_months(scope):
+        # The kept months hold exactly the period's days.
         kept = AccountMonth
         query = (
             sa.select(kept.account_id, sa.func.sum(kept.gave + kept.received))
@@ -276,7 +278,7 @@ def _trades_in_period(scope: Scope, activity: sa.Table, accounts: list[int]) -> 
             .group_by(kept.account_id)
         )
     else:
-        # Read from the log, each account's gave and received count its trades in the period.
+        # Otherwise each account's gave and received count its trades in the period.
         query = sa.select(activity.c.account_id, activity.c.gave + activity.c.received).where(
             activity.c.account_id.in_(accounts)
         )

@@ -17,7 +17,13 @@ from timebank.ledger.models import Account
 from timebank.members.models import Member, is_not_staff
 from timebank.reports.definitions import ACTIVE_DAYS, DEFINITIONS
 from timebank.reports.models import AccountMonth
-from timebank.reports.period import Period, add_months_to_first, last_day_of_month, previous
+from timebank.reports.period import (
+    Period,
+    add_months_to_first,
+    first_of_month,
+    last_day_of_month,
+    previous,
+)
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import (
     counted_trades,
@@ -104,11 +110,11 @@ def previous_period_activity(scope: Scope) -> tuple[int, int]:
     """Return how many members traded in the previous period, and how many of them in this.
 
     The previous period is as long and ends the day before this one starts (see
-    `period.previous`). Whole months are read from the kept summaries; other periods from
-    the transfer log.
+    `period.previous`). Read from the kept months (see `_months_traded`) unless a period
+    lies inside one month without its first or last day; then from the transfer log.
     """
     before = previous(scope.period)
-    if scope.summaries and before.start.day == 1:
+    if scope.summaries and not (_inside_a_month(before) or _inside_a_month(scope.period)):
         sides = _months_traded(scope, before)
     else:
         sides = _days_traded(scope, before)
@@ -134,6 +140,16 @@ def previous_period_activity(scope: Scope) -> tuple[int, int]:
     return int(earlier_count), int(still)
 
 
+def _inside_a_month(period: Period) -> bool:
+    """Return True when `period` lies within one month and holds neither its first nor last day."""
+    start, end = period.start, period.end
+    return (
+        first_of_month(start) == first_of_month(end)
+        and start.day != 1
+        and end != last_day_of_month(end)
+    )
+
+
 def _days_traded(scope: Scope, before: Period) -> sa.Subquery:
     """Select each side of each trade from `before`'s start to the end, and if it was before."""
     transfer = transfers()
@@ -146,14 +162,28 @@ def _days_traded(scope: Scope, before: Period) -> sa.Subquery:
 
 
 def _months_traded(scope: Scope, before: Period) -> sa.Subquery:
-    """Select each account's kept months from `before`'s start to the end, and if before."""
+    """Select, from each account's kept months, whether it traded before and in the period.
+
+    A month's first and last trading days answer "traded from day a to day b" exactly
+    whenever those days do not both fall strictly inside that month: it did when the first
+    is on or before b and the last on or after a.
+    """
     kept = AccountMonth
-    earlier = sa.case((kept.month < scope.period.start, 1), else_=0).label("earlier")
-    return (
-        sa.select(kept.account_id.label("account_id"), earlier)
-        .where(kept.bank_id == scope.bank_id, kept.month.between(before.start, scope.period.end))
-        .subquery("sides")
-    )
+
+    def traded(start: dt.date, end: dt.date) -> sa.ColumnElement[bool]:
+        return sa.and_(kept.first_day <= end, kept.last_day >= start)
+
+    earlier_end = scope.period.start - dt.timedelta(days=1)
+    months = kept.month.between(first_of_month(before.start), scope.period.end)
+    mine = sa.and_(kept.bank_id == scope.bank_id, months)
+    return sa.union_all(
+        sa.select(kept.account_id.label("account_id"), sa.literal(1).label("earlier")).where(
+            mine, traded(before.start, earlier_end)
+        ),
+        sa.select(kept.account_id, sa.literal(0)).where(
+            mine, traded(scope.period.start, scope.period.end)
+        ),
+    ).subquery("sides")
 
 
 def active_by_month(scope: Scope, activity: sa.Table) -> list[int]:

@@ -1,8 +1,8 @@
 """Summaries of the ledger that reports read instead of the transfer log.
 
-They hold only counted exchanges (see `scratch.counted_trades`) and are rebuilt wholesale
-from the ledger by `summaries.refresh_summaries`, so they carry no foreign keys to the
-accounts they sum: a rebuild deletes a bank's rows and writes them again in one go.
+They hold only counted exchanges (see `scratch.counted_trades`). `summaries` rebuilds them
+from the ledger and then keeps them up to date by redoing only the rows that newly written
+transfers touch; they carry no foreign keys to the accounts they sum.
 """
 
 from __future__ import annotations
@@ -35,6 +35,12 @@ class AccountMonth(Base):
     # With the first and last day, "traded in the 90 days up to day X" is exact for any X.
     first_day: so.Mapped[dt.date] = so.mapped_column(sa.Date)
     last_day: so.Mapped[dt.date] = so.mapped_column(sa.Date)
+    # The same for each side, so "gave from day X to the month's end" (or "from its start to
+    # day X") is exact too: a period may start or end inside a month.
+    gave_first_day: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
+    gave_last_day: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
+    received_first_day: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
+    received_last_day: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
 
 
 class AccountPair(Base):
@@ -78,24 +84,24 @@ class AccountTotal(Base):
     recent_months: so.Mapped[int] = so.mapped_column(sa.BigInteger)
 
 
-class MonthTotal(Base):
-    """A bank's counted exchanges in one month, of one kind of help and mix of areas."""
+class DayTotal(Base):
+    """A bank's counted exchanges on one day, of one kind of help and mix of areas."""
 
-    __tablename__ = "summary_month_totals"
+    __tablename__ = "summary_day_totals"
     __table_args__ = (
         sa.CheckConstraint(one_of("areas", AREA_MIXES), name="areas_known"),
-        sa.Index("ix_summary_month_totals_bank_id_month", "bank_id", "month"),
+        sa.Index("ix_summary_day_totals_bank_id_day", "bank_id", "day"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     bank_id: so.Mapped[int]
-    month: so.Mapped[dt.date] = so.mapped_column(sa.Date)
+    day: so.Mapped[dt.date] = so.mapped_column(sa.Date)
     skill_category: so.Mapped[str | None] = so.mapped_column(sa.String(60))
     areas: so.Mapped[str] = so.mapped_column(sa.String(9))
     minutes: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     # Transfers: a group exchange once for each giver and receiver pair in it.
     trades: so.Mapped[int]
-    # Exchanges: a group exchange once in its month and kind of help, on one row of areas.
+    # Exchanges: a group exchange once on its day and kind of help, on one row of areas.
     exchanges: so.Mapped[int]
 
 
@@ -109,5 +115,8 @@ class SummaryRefresh(Base):
     )
     refreshed_at: so.Mapped[dt.datetime] = so.mapped_column(sa.DateTime(timezone=True))
     seconds: so.Mapped[float]
-    # The latest day any counted exchange happened on, when they were rebuilt.
+    # The latest day any counted exchange happened on, when they were brought up to date.
     latest_day: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
+    # The last transfer (by `Transfer.seq`, or rowid on SQLite) they include; every earlier
+    # one is included too.
+    upto_seq: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)

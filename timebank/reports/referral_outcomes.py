@@ -112,6 +112,9 @@ def _summed_days(scope: Scope, members: sa.Select) -> list[sa.Select]:
         .where(
             kept.bank_id == scope.bank_id,
             kept.month <= scope.period.end,
+            # A period may end inside a month: the spans asked about end by then, and reach
+            # into that month from its start, so its first day answers for them.
+            day <= scope.period.end,
             Account.member_id.in_(members),
         )
         for day in (kept.first_day, kept.last_day)

@@ -1,11 +1,19 @@
-"""Keep each bank's report summaries: rebuild them from the ledger, and say how fresh they are.
+"""Keep each bank's report summaries: build them from the ledger, then keep them current.
 
 A year's report at millions of transfers cannot read the transfer log within a page load, so
-it reads these few summaries instead (see `models`). A rebuild deletes the bank's rows and
-writes them again from its counted exchanges in three grouped statements, in one
-transaction: a report never sees half a rebuild. The schedule rebuilds every bank's every
-15 minutes, and a report rebuilds them first when they are older than
-REPORT_SUMMARY_MAX_AGE_SECONDS.
+it reads these few summaries instead (see `models`). The first report of a bank (or
+`flask reports refresh`) builds them from its counted exchanges in a few grouped statements.
+After that, every report first brings them up to date (`bring_up_to_date`): it finds the
+transfers written since they were last brought up to date (by `Transfer.seq`, the order
+transfers were written in) and works out again only the rows those transfers touch: their
+days, their accounts' months and totals, their pairs of accounts. A report therefore always
+includes everything recorded, and a period never shows more than a longer one containing it.
+
+Redoing a row is idempotent (it is worked out afresh from the ledger), so a transfer seen
+twice does no harm; what must never happen is a transfer missed. On PostgreSQL a transfer
+numbered below the mark could still be uncommitted when the mark is read, so the mark is read
+under a brief SHARE lock on the transfer log, which waits for the writes in flight to finish
+(`_written_up_to`). On SQLite there is one writer at a time and the rowid counts up.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.dialects import postgresql
 
 from timebank.clock import as_utc, utcnow
 from timebank.ledger.models import Account
@@ -26,11 +35,12 @@ from timebank.reports.models import (
     AccountMonth,
     AccountPair,
     AccountTotal,
-    MonthTotal,
+    DayTotal,
     SummaryRefresh,
 )
 from timebank.reports.period import add_months_to_first, first_of_month, last_day_of_month
 from timebank.reports.scratch import (
+    EXCHANGE_CODES,
     counted_trades,
     is_postgresql,
     month_number,
@@ -46,37 +56,22 @@ EVER = dt.date.max
 # How many months `AccountTotal.recent_months` holds, up to the latest exchange's.
 RECENT_MONTHS = 63
 # The tables a rebuild empties and fills again, in the order it fills them.
-SUMMARIES = (AccountMonth, AccountPair, AccountTotal, MonthTotal)
-# How old summaries may be before a report rebuilds them, when no setting says.
-DEFAULT_MAX_AGE_SECONDS = 1800
+SUMMARIES = (AccountMonth, AccountPair, AccountTotal, DayTotal)
+# Past this many transfers written since the last time, rebuilding everything is quicker
+# than redoing the rows they touch one by one.
+MOST_TO_CATCH_UP = 20_000
+# How long a report waits for the transfers being written to finish before it reads the
+# mark; past it, the report reads the ledger itself instead (see `build`).
+LOCK_WAIT = "2s"
 
 
 @dataclass(frozen=True)
 class Freshness:
-    """When a bank's summaries were rebuilt, how long that took, and their latest day."""
+    """When a bank's summaries were brought up to date, how long that took, and their latest day."""
 
     refreshed_at: dt.datetime
     seconds: float
     latest_day: dt.date | None
-
-    def covers(self, start: dt.date, end: dt.date) -> bool:
-        """Return True when the summaries give exact figures for the days `start` to `end`.
-
-        They hold whole months, so a period must start on the 1st and end on a month's last
-        day, or on or after the latest day anything had happened on when they were rebuilt.
-        """
-        if start.day != 1:
-            return False
-        return end == last_day_of_month(end) or self.latest_day is None or end >= self.latest_day
-
-
-def summary_max_age() -> float:
-    """Return REPORT_SUMMARY_MAX_AGE_SECONDS of the running app (the default outside one)."""
-    from flask import current_app, has_app_context
-
-    if not has_app_context():
-        return DEFAULT_MAX_AGE_SECONDS
-    return float(current_app.config.get("REPORT_SUMMARY_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_SECONDS))
 
 
 def up_to_words(stamp: dt.datetime, now: dt.datetime | None = None, dated: bool = False) -> str:
@@ -104,6 +99,13 @@ def month_start(session: so.Session, day: typing.Any) -> typing.Any:
     return sa.func.date(day, "start of month")
 
 
+def written_order(session: so.Session) -> typing.Any:
+    """Return the column that numbers transfers in the order they were written."""
+    if is_postgresql(session):
+        return transfers().c.seq
+    return sa.literal_column("transfers.rowid")
+
+
 def freshness(session: so.Session, bank_id: int) -> Freshness | None:
     """Return how fresh the bank's summaries are, or None if they were never built."""
     row = session.get(SummaryRefresh, bank_id, populate_existing=True)
@@ -114,6 +116,46 @@ def freshness(session: so.Session, bank_id: int) -> Freshness | None:
 
 def refresh_summaries(session: so.Session, bank_id: int) -> Freshness:
     """Rebuild the bank's report summaries from its ledger, and commit."""
+    upto = _written_up_to(session)
+    return _rebuild(session, bank_id, upto)
+
+
+def bring_up_to_date(session: so.Session, bank_id: int) -> Freshness | None:
+    """Make the bank's summaries include every transfer written so far, and commit.
+
+    Builds them if they were never built; otherwise works out again only what the transfers
+    written since last time touch. Returns None, changing nothing, when the transfers being
+    written did not finish within LOCK_WAIT: the caller then reads the ledger itself.
+    """
+    upto = _written_up_to(session)
+    if upto is None:
+        return None
+    started = time.perf_counter()
+    _lock(session, bank_id)
+    kept = session.get(SummaryRefresh, bank_id, populate_existing=True)
+    if kept is None or kept.upto_seq is None:
+        return _rebuild(session, bank_id, upto)
+    if kept.upto_seq >= upto:
+        found = Freshness(utcnow(), kept.seconds, kept.latest_day)
+        session.commit()
+        return found
+    written = _written_since(session, bank_id, kept.upto_seq)
+    if len(written) > MOST_TO_CATCH_UP:
+        return _rebuild(session, bank_id, upto)
+    touched = _touched(session, written)
+    latest = kept.latest_day
+    if touched.days:
+        latest = max(latest or dt.date.min, max(touched.days))
+    prepare(session)
+    if latest is not None and touched.days:
+        _redo(session, bank_id, touched, latest, kept.latest_day)
+    found = Freshness(utcnow(), round(time.perf_counter() - started, 3), latest)
+    _record(session, bank_id, found, upto)
+    session.commit()
+    return found
+
+
+def _rebuild(session: so.Session, bank_id: int, upto: int | None) -> Freshness:
     started = time.perf_counter()
     _lock(session, bank_id)
     prepare(session)
@@ -124,8 +166,9 @@ def refresh_summaries(session: so.Session, bank_id: int) -> Freshness:
         session.execute(sa.text("SET LOCAL enable_mergejoin = off"))
     for model in SUMMARIES:
         session.execute(sa.delete(model).where(model.bank_id == bank_id))
-    for statement in (_account_months, _account_pairs, _month_totals):
-        session.execute(statement(session, bank_id))
+    session.execute(_account_months(session, bank_id))
+    session.execute(_account_pairs(bank_id))
+    session.execute(_day_totals(session, bank_id))
     latest = session.scalar(
         sa.select(sa.func.max(AccountMonth.last_day)).where(AccountMonth.bank_id == bank_id)
     )
@@ -133,30 +176,135 @@ def refresh_summaries(session: so.Session, bank_id: int) -> Freshness:
         session.execute(_account_totals(session, bank_id, latest))
     _analyse(session)
     found = Freshness(utcnow(), round(time.perf_counter() - started, 3), latest)
-    _record(session, bank_id, found)
+    _record(session, bank_id, found, upto)
     session.commit()
     return found
 
 
-def refresh_if_stale(session: so.Session, bank_id: int, max_age_seconds: float) -> Freshness:
-    """Rebuild the bank's summaries if they are missing or older than `max_age_seconds`."""
-    found = freshness(session, bank_id)
-    if _fresh(found, max_age_seconds):
-        assert found is not None
-        return found
-    # Whoever rebuilt them while this waited for the lock has done the work already.
-    _lock(session, bank_id)
-    found = freshness(session, bank_id)
-    if _fresh(found, max_age_seconds):
-        assert found is not None
-        return found
-    return refresh_summaries(session, bank_id)
+def _written_up_to(session: so.Session) -> int | None:
+    """Return the number of the last transfer written, every one up to it committed.
+
+    On PostgreSQL a SHARE lock on the transfer log waits for every transaction writing to it
+    to finish and keeps new ones out while the sequence is read; committing at once lets
+    them go on. None when that wait passes LOCK_WAIT. SQLite writes one at a time.
+    """
+    if not is_postgresql(session):
+        found = session.scalar(sa.text("SELECT max(rowid) FROM transfers"))
+        return int(found or 0)
+    try:
+        with session.begin_nested():
+            session.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+            session.execute(sa.text("LOCK TABLE transfers IN SHARE MODE"))
+            found = session.scalar(
+                sa.text(
+                    "SELECT pg_sequence_last_value("
+                    "pg_get_serial_sequence('transfers', 'seq')::regclass)"
+                )
+            )
+    except sa.exc.OperationalError:
+        return None
+    session.commit()
+    return int(found or 0)
 
 
-def _fresh(found: Freshness | None, max_age_seconds: float) -> bool:
-    if found is None:
-        return False
-    return (utcnow() - found.refreshed_at).total_seconds() < max_age_seconds
+@dataclass(frozen=True)
+class _Written:
+    """One transfer written since the last time, as far as the summaries care."""
+
+    code: str
+    giver: int
+    receiver: int
+    day: dt.date
+
+
+@dataclass(frozen=True)
+class _Touched:
+    """What the transfers written since the last time touch."""
+
+    days: frozenset[dt.date]
+    accounts: frozenset[int]
+    # The first days of the months each account traded in among them.
+    months: frozenset[dt.date]
+
+
+def _written_since(session: so.Session, bank_id: int, upto: int) -> list[_Written]:
+    """Return the exchanges written after transfer `upto`, and those their reversals undo."""
+    transfer = transfers()
+    original = transfer.alias("original")
+    order = written_order(session)
+    query = (
+        sa.select(
+            sa.func.coalesce(original.c.code, transfer.c.code),
+            sa.func.coalesce(original.c.credit_account_id, transfer.c.credit_account_id),
+            sa.func.coalesce(original.c.debit_account_id, transfer.c.debit_account_id),
+            sa.func.coalesce(original.c.happened_on, transfer.c.happened_on),
+        )
+        .select_from(transfer)
+        .outerjoin(original, original.c.id == transfer.c.reverses_id)
+        .where(transfer.c.bank_id == bank_id, order > upto)
+        .limit(MOST_TO_CATCH_UP + 1)
+    )
+    return [_Written(*row) for row in session.execute(query)]
+
+
+def _touched(session: so.Session, written: list[_Written]) -> _Touched:
+    trades = [row for row in written if row.code in EXCHANGE_CODES]
+    return _Touched(
+        days=frozenset(row.day for row in trades),
+        accounts=frozenset(a for row in trades for a in (row.giver, row.receiver)),
+        months=frozenset(first_of_month(row.day) for row in trades),
+    )
+
+
+def _any_of(
+    session: so.Session, column: typing.Any, values: typing.Iterable[typing.Any]
+) -> typing.Any:
+    """Return the condition that `column` is one of `values` (one array on PostgreSQL)."""
+    found = sorted(values)
+    if is_postgresql(session) and found and isinstance(found[0], int):
+        return column == sa.any_(sa.literal(found, postgresql.ARRAY(sa.BigInteger)))
+    return column.in_(found)
+
+
+def _redo(
+    session: so.Session,
+    bank_id: int,
+    touched: _Touched,
+    latest: dt.date,
+    latest_before: dt.date | None,
+) -> None:
+    """Work out again the summary rows the written transfers touch."""
+    accounts, months, days = touched.accounts, touched.months, touched.days
+    session.execute(
+        sa.delete(DayTotal).where(DayTotal.bank_id == bank_id, _any_of(session, DayTotal.day, days))
+    )
+    session.execute(_day_totals(session, bank_id, days))
+    session.execute(
+        sa.delete(AccountMonth).where(
+            AccountMonth.bank_id == bank_id,
+            _any_of(session, AccountMonth.account_id, accounts),
+            _any_of(session, AccountMonth.month, months),
+        )
+    )
+    session.execute(_account_months(session, bank_id, accounts, months))
+    pair = AccountPair
+    session.execute(
+        sa.delete(pair).where(
+            pair.bank_id == bank_id,
+            _any_of(session, pair.one_account_id, accounts),
+            _any_of(session, pair.other_account_id, accounts),
+        )
+    )
+    session.execute(_account_pairs(bank_id, accounts, session))
+    # The months' bits count back from the latest exchange's month: when that moves on, every
+    # account's bits move with it.
+    moved_on = latest_before is None or first_of_month(latest) != first_of_month(latest_before)
+    total = AccountTotal
+    where = [total.bank_id == bank_id]
+    if not moved_on:
+        where.append(_any_of(session, total.account_id, accounts))
+    session.execute(sa.delete(total).where(*where))
+    session.execute(_account_totals(session, bank_id, latest, None if moved_on else accounts))
 
 
 def _lock(session: so.Session, bank_id: int) -> None:
@@ -178,7 +326,7 @@ def _analyse(session: so.Session) -> None:
             session.execute(sa.text(f"ANALYZE {model.__tablename__}"))
 
 
-def _record(session: so.Session, bank_id: int, found: Freshness) -> None:
+def _record(session: so.Session, bank_id: int, found: Freshness, upto: int | None) -> None:
     row = session.get(SummaryRefresh, bank_id)
     if row is None:
         row = SummaryRefresh(bank_id=bank_id)
@@ -186,57 +334,95 @@ def _record(session: so.Session, bank_id: int, found: Freshness) -> None:
     row.refreshed_at = found.refreshed_at
     row.seconds = found.seconds
     row.latest_day = found.latest_day
+    row.upto_seq = upto
 
 
-def _account_months(session: so.Session, bank_id: int) -> sa.Insert:
-    """Sum each account's counted exchanges per month, as giver and as receiver."""
-    transfer = transfers()
-    # Each trade twice from one read of the ledger: for its giver, then for its receiver.
-    side = sa.union_all(
-        sa.select(sa.literal(1).label("gave")), sa.select(sa.literal(0).label("gave"))
-    ).subquery("side")
-    account = sa.case(
-        (side.c.gave == 1, transfer.c.credit_account_id), else_=transfer.c.debit_account_id
-    )
-    sides = (
-        counted_trades(bank_id, None, EVER)
-        .add_columns(
-            account.label("account_id"),
-            transfer.c.happened_on.label("day"),
-            side.c.gave,
-            transfer.c.amount.label("minutes"),
-        )
-        .select_from(transfer)
-        .join(side, sa.true())
-        .subquery("sides")
-    )
-    month = month_start(session, sides.c.day)
+def _side_sums(sides: sa.Subquery, month: typing.Any) -> list[typing.Any]:
+    """Sum one account's sides of its trades in a month: the columns of `AccountMonth`."""
     given = sides.c.gave == 1
-    query = (
-        sa.select(
-            sides.c.account_id,
-            month,
-            sa.literal(bank_id),
-            sa.func.sum(sides.c.gave),
-            sa.func.sum(1 - sides.c.gave),
-            sa.func.sum(sa.case((given, sides.c.minutes), else_=0)),
-            sa.func.sum(sa.case((given, 0), else_=sides.c.minutes)),
-            sa.func.min(sides.c.day),
-            sa.func.max(sides.c.day),
+    received = sides.c.gave == 0
+    day = sides.c.day
+    return [
+        sides.c.account_id,
+        month,
+        sa.func.sum(sides.c.gave),
+        sa.func.sum(1 - sides.c.gave),
+        sa.func.sum(sa.case((given, sides.c.minutes), else_=0)),
+        sa.func.sum(sa.case((given, 0), else_=sides.c.minutes)),
+        sa.func.min(day),
+        sa.func.max(day),
+        sa.func.min(sa.case((given, day))),
+        sa.func.max(sa.case((given, day))),
+        sa.func.min(sa.case((received, day))),
+        sa.func.max(sa.case((received, day))),
+    ]
+
+
+ACCOUNT_MONTH_COLUMNS = [
+    "account_id", "month", "gave", "received", "minutes_given", "minutes_received",
+    "first_day", "last_day", "gave_first_day", "gave_last_day", "received_first_day",
+    "received_last_day", "bank_id",
+]  # fmt: skip
+
+
+def _account_months(
+    session: so.Session,
+    bank_id: int,
+    accounts: frozenset[int] | None = None,
+    months: frozenset[dt.date] | None = None,
+) -> sa.Insert:
+    """Sum each account's counted exchanges per month, as giver and as receiver.
+
+    Every account and month, or only `accounts` in `months` (the rows a catch-up redoes).
+    """
+    transfer = transfers()
+    columns = (transfer.c.happened_on.label("day"), transfer.c.amount.label("minutes"))
+    if accounts is None or months is None:
+        # Each trade twice from one read of the ledger: for its giver, then its receiver.
+        side = sa.union_all(
+            sa.select(sa.literal(1).label("gave")), sa.select(sa.literal(0).label("gave"))
+        ).subquery("side")
+        account = sa.case(
+            (side.c.gave == 1, transfer.c.credit_account_id), else_=transfer.c.debit_account_id
         )
+        sides = (
+            counted_trades(bank_id, None, EVER)
+            .add_columns(account.label("account_id"), side.c.gave, *columns)
+            .select_from(transfer)
+            .join(side, sa.true())
+            .subquery("sides")
+        )
+        wanted: typing.Any = sa.true()
+    else:
+        trades = counted_trades(bank_id, min(months), last_day_of_month(max(months)))
+        sides = sa.union_all(
+            trades.add_columns(
+                transfer.c.credit_account_id.label("account_id"), sa.literal(1).label("gave"),
+                *columns,
+            ).where(_any_of(session, transfer.c.credit_account_id, accounts)),
+            trades.add_columns(
+                transfer.c.debit_account_id, sa.literal(0), *columns
+            ).where(_any_of(session, transfer.c.debit_account_id, accounts)),
+        ).subquery("sides")  # fmt: skip
+        wanted = _any_of(session, month_start(session, sides.c.day), months)
+    month = month_start(session, sides.c.day)
+    query = (
+        sa.select(*_side_sums(sides, month), sa.literal(bank_id))
+        .where(wanted)
         .group_by(sides.c.account_id, month)
         # Written month by month, a report's months lie together on disk.
         .order_by(month, sides.c.account_id)
     )
-    return sa.insert(AccountMonth).from_select(
-        ["account_id", "month", "bank_id", "gave", "received", "minutes_given",
-         "minutes_received", "first_day", "last_day"],
-        query,
-    )  # fmt: skip
+    return sa.insert(AccountMonth).from_select(ACCOUNT_MONTH_COLUMNS, query)
 
 
-def _account_pairs(session: so.Session, bank_id: int) -> sa.Insert:
-    """Sum each pair of accounts' counted exchanges: first day, last day, and how many."""
+def _account_pairs(
+    bank_id: int, accounts: frozenset[int] | None = None, session: so.Session | None = None
+) -> sa.Insert:
+    """Sum each pair of accounts' counted exchanges: first day, last day, and how many.
+
+    Every pair, or only the pairs both of whose accounts are among `accounts`.
+    """
     transfer = transfers()
     giver, receiver = transfer.c.credit_account_id, transfer.c.debit_account_id
     one = sa.case((giver < receiver, giver), else_=receiver)
@@ -253,25 +439,37 @@ def _account_pairs(session: so.Session, bank_id: int) -> sa.Insert:
         )
         .group_by(one, other)
     )
+    if accounts is not None and session is not None:
+        query = query.where(_any_of(session, giver, accounts), _any_of(session, receiver, accounts))
     return sa.insert(AccountPair).from_select(
         ["one_account_id", "other_account_id", "bank_id", "first_day", "last_day", "trades"],
         query,
     )
 
 
-def _account_totals(session: so.Session, bank_id: int, latest: dt.date) -> sa.Insert:
-    """Sum each account's partners (from the pairs) and months (from its months) so far."""
+def _account_totals(
+    session: so.Session, bank_id: int, latest: dt.date, accounts: frozenset[int] | None = None
+) -> sa.Insert:
+    """Sum each account's partners (from the pairs) and months (from its months) so far.
+
+    Every account, or only `accounts`.
+    """
     pair = AccountPair
+    mine: list[typing.Any] = [pair.bank_id == bank_id]
     ends = sa.union_all(
-        sa.select(pair.one_account_id.label("account_id")).where(pair.bank_id == bank_id),
-        sa.select(pair.other_account_id).where(pair.bank_id == bank_id),
+        sa.select(pair.one_account_id.label("account_id")).where(
+            *mine, *_only(session, pair.one_account_id, accounts)
+        ),
+        sa.select(pair.other_account_id).where(
+            *mine, *_only(session, pair.other_account_id, accounts)
+        ),
     ).subquery("ends")
     partners = (
         sa.select(ends.c.account_id, sa.func.count().label("partners"))
         .group_by(ends.c.account_id)
         .subquery("partners")
     )
-    months = _months_so_far(session, bank_id, latest)
+    months = _months_so_far(session, bank_id, latest, accounts)
     query = sa.select(
         partners.c.account_id,
         sa.literal(bank_id),
@@ -288,7 +486,15 @@ def _account_totals(session: so.Session, bank_id: int, latest: dt.date) -> sa.In
     )  # fmt: skip
 
 
-def _months_so_far(session: so.Session, bank_id: int, latest: dt.date) -> sa.Subquery:
+def _only(
+    session: so.Session, column: typing.Any, accounts: frozenset[int] | None
+) -> list[typing.Any]:
+    return [] if accounts is None else [_any_of(session, column, accounts)]
+
+
+def _months_so_far(
+    session: so.Session, bank_id: int, latest: dt.date, accounts: frozenset[int] | None
+) -> sa.Subquery:
     """Sum each account's months: last day, latest months giving and receiving, months' bits."""
     kept = AccountMonth
     first = add_months_to_first(first_of_month(latest), -(RECENT_MONTHS - 1))
@@ -304,7 +510,7 @@ def _months_so_far(session: so.Session, bank_id: int, latest: dt.date) -> sa.Sub
             # One row per month, so adding each month's bit sets it once.
             sa.cast(sa.func.coalesce(sa.func.sum(bit), 0), sa.BigInteger).label("recent_months"),
         )
-        .where(kept.bank_id == bank_id)
+        .where(kept.bank_id == bank_id, *_only(session, kept.account_id, accounts))
         .group_by(kept.account_id)
         .subquery("months_so_far")
     )
@@ -320,41 +526,48 @@ def _areas(name: str) -> sa.Subquery:
     )
 
 
-def _month_totals(session: so.Session, bank_id: int) -> sa.Insert:
-    """Sum each month's minutes, transfers and exchanges by kind of help and mix of areas."""
-    singles = _grouped_by_exchange(session, bank_id, groups=False)
-    grouped = _grouped_by_exchange(session, bank_id, groups=True)
-    # A group exchange counts once in its month and kind of help: on the row of its first
-    # mix of areas (most have one), so adding up the mixes counts it once.
+def _day_totals(
+    session: so.Session, bank_id: int, days: frozenset[dt.date] | None = None
+) -> sa.Insert:
+    """Sum each day's minutes, transfers and exchanges by kind of help and mix of areas.
+
+    Every day, or only `days`.
+    """
+    singles = _grouped_by_exchange(session, bank_id, False, days)
+    grouped = _grouped_by_exchange(session, bank_id, True, days)
+    # A group exchange counts once on its day and kind of help: on the row of its first mix
+    # of areas (most have one), so adding up the mixes counts it once.
     owner = sa.func.min(grouped.c.areas).over(
-        partition_by=(grouped.c.month, grouped.c.category, grouped.c.group_id)
+        partition_by=(grouped.c.day, grouped.c.category, grouped.c.group_id)
     )
     owned = sa.select(grouped, owner.label("owner")).subquery("owned")
     both = sa.union_all(
-        sa.select(singles.c.month, singles.c.category, singles.c.areas, singles.c.minutes,
+        sa.select(singles.c.day, singles.c.category, singles.c.areas, singles.c.minutes,
                   singles.c.trades, singles.c.trades.label("exchanges")),
-        sa.select(owned.c.month, owned.c.category, owned.c.areas, owned.c.minutes,
+        sa.select(owned.c.day, owned.c.category, owned.c.areas, owned.c.minutes,
                   owned.c.trades, sa.case((owned.c.areas == owned.c.owner, 1), else_=0)),
     ).subquery("both")  # fmt: skip
     query = sa.select(
         sa.literal(bank_id),
-        both.c.month,
+        both.c.day,
         both.c.category,
         both.c.areas,
         sa.func.sum(both.c.minutes),
         sa.func.sum(both.c.trades),
         sa.func.sum(both.c.exchanges),
-    ).group_by(both.c.month, both.c.category, both.c.areas)
-    return sa.insert(MonthTotal).from_select(
-        ["bank_id", "month", "skill_category", "areas", "minutes", "trades", "exchanges"], query
+    ).group_by(both.c.day, both.c.category, both.c.areas)
+    return sa.insert(DayTotal).from_select(
+        ["bank_id", "day", "skill_category", "areas", "minutes", "trades", "exchanges"], query
     )
 
 
-def _grouped_by_exchange(session: so.Session, bank_id: int, groups: bool) -> sa.Subquery:
-    """Sum counted trades per month, kind of help and mix of areas (and group, if `groups`).
+def _grouped_by_exchange(
+    session: so.Session, bank_id: int, groups: bool, days: frozenset[dt.date] | None
+) -> sa.Subquery:
+    """Sum counted trades per day, kind of help and mix of areas (and group, if `groups`).
 
     Trades outside group exchanges are most of the ledger and are summed straight into a
-    few hundred rows; the few group exchanges are kept apart by group, to be counted once.
+    few rows a day; the few group exchanges are kept apart by group, to be counted once.
     """
     transfer = transfers()
     giver, receiver = _areas("giver_area"), _areas("receiver_area")
@@ -363,14 +576,21 @@ def _grouped_by_exchange(session: so.Session, bank_id: int, groups: bool) -> sa.
         (giver.c.area == receiver.c.area, "same"),
         else_="different",
     ).label("areas")
-    month = month_start(session, transfer.c.happened_on).label("month")
-    keys: tuple[typing.Any, ...] = (month, transfer.c.skill_category.label("category"), areas)
+    keys: tuple[typing.Any, ...] = (
+        transfer.c.happened_on.label("day"),
+        transfer.c.skill_category.label("category"),
+        areas,
+    )
     in_group = transfer.c.group_id.is_not(None)
     if groups:
         keys = (*keys, transfer.c.group_id)
+    trades = counted_trades(bank_id, None, EVER)
+    if days is not None:
+        trades = counted_trades(bank_id, min(days), max(days)).where(
+            _any_of(session, transfer.c.happened_on, days)
+        )
     return (
-        counted_trades(bank_id, None, EVER)
-        .where(in_group if groups else ~in_group)
+        trades.where(in_group if groups else ~in_group)
         .add_columns(
             *keys,
             sa.func.count().label("trades"),

@@ -1,8 +1,11 @@
 """The report's sums read from the kept summaries instead of the transfer log.
 
-Each function here gives what its namesake in the builders gives for the same whole-month
-period (see `summaries.Freshness.covers`), in the same shape, so the figures are worked out
-the same way from either. `tests/integration/test_report_summaries.py` holds them to that.
+Each function here gives what its namesake in the builders gives for the same period, in the
+same shape, so the figures are worked out the same way from either.
+`tests/integration/test_report_summaries.py` holds them to that, for whole months and for
+periods that start or end inside a month. Days are exact from the day totals; an account's
+sums come from its whole months, and from the transfer log only for the days of a month the
+period cuts into.
 """
 
 from __future__ import annotations
@@ -19,49 +22,77 @@ from timebank.reports.models import (
     AccountMonth,
     AccountPair,
     AccountTotal,
-    MonthTotal,
+    DayTotal,
     SummaryRefresh,
 )
 from timebank.reports.networks import AreaMix
 from timebank.reports.pairs import ACCOUNTS_TABLE, PAIRS_TABLE, first_bit_month
-from timebank.reports.period import first_of_month
+from timebank.reports.period import first_of_month, last_day_of_month
 from timebank.reports.scope import Scope
-from timebank.reports.scratch import create_scratch, months_since, number_of_month
+from timebank.reports.scratch import (
+    counted_trades,
+    create_scratch,
+    months_since,
+    number_of_month,
+    transfers,
+)
 from timebank.reports.summaries import RECENT_MONTHS
 
 
-def _months(scope: Scope) -> sa.ColumnElement[bool]:
-    """Return the condition that a kept month lies in the period."""
-    return MonthTotal.month.between(first_of_month(scope.period.start), scope.period.end)
+def _days(scope: Scope) -> sa.ColumnElement[bool]:
+    """Return the condition that a kept day lies in the period."""
+    return DayTotal.day.between(scope.period.start, scope.period.end)
+
+
+def latest_day(scope: Scope) -> dt.date | None:
+    """Return the latest day the bank's counted exchanges happened on (or a day after it)."""
+    return scope.session.scalar(
+        sa.select(SummaryRefresh.latest_day).where(SummaryRefresh.bank_id == scope.bank_id)
+    )
+
+
+def whole_months(scope: Scope) -> bool:
+    """Return True when the kept months hold exactly the period's days.
+
+    It must start on the 1st and end on a month's last day, or on or after the latest day
+    anything happened on.
+    """
+    start, end = scope.period.start, scope.period.end
+    if start.day != 1:
+        return False
+    latest = latest_day(scope)
+    return end == last_day_of_month(end) or latest is None or end >= latest
 
 
 def tallies(scope: Scope) -> list[Tally]:
     """Return the period's minutes and exchanges per month and kind of help."""
-    total = MonthTotal
+    total = DayTotal
     query = (
         sa.select(
-            total.month,
+            total.day,
             total.skill_category,
             sa.func.sum(total.minutes),
             sa.func.sum(total.exchanges),
         )
-        .where(total.bank_id == scope.bank_id, _months(scope))
-        .group_by(total.month, total.skill_category)
+        .where(total.bank_id == scope.bank_id, _days(scope))
+        .group_by(total.day, total.skill_category)
     )
-    return [
-        Tally(number_of_month(month), category, int(minutes), int(exchanges))
-        for month, category, minutes, exchanges in scope.session.execute(query)
-    ]
+    found: dict[tuple[int, str | None], list[int]] = {}
+    for day, category, minutes, exchanges in scope.session.execute(query):
+        sums = found.setdefault((number_of_month(day), category), [0, 0])
+        sums[0] += int(minutes)
+        sums[1] += int(exchanges)
+    return [Tally(month, category, *sums) for (month, category), sums in found.items()]
 
 
 def area_mix(scope: Scope) -> AreaMix:
     """Return the period's giver and receiver pairs with both areas known, and across areas."""
-    total = MonthTotal
+    total = DayTotal
     known = sa.case((total.areas != "unknown", total.trades), else_=0)
     across = sa.case((total.areas == "different", total.trades), else_=0)
     query = sa.select(
         sa.func.coalesce(sa.func.sum(known), 0), sa.func.coalesce(sa.func.sum(across), 0)
-    ).where(total.bank_id == scope.bank_id, _months(scope))
+    ).where(total.bank_id == scope.bank_id, _days(scope))
     found_known, found_across = scope.session.execute(query).one()
     return AreaMix(int(found_known), int(found_across))
 
@@ -119,6 +150,9 @@ def _accounts_so_far(scope: Scope) -> sa.Select | None:
     kept = scope.session.get(SummaryRefresh, scope.bank_id)
     if kept is None or kept.latest_day is None or scope.period.end < kept.latest_day:
         return None
+    if scope.period.start.day != 1:
+        # Gave and received in the period start inside a month: the kept months cannot say.
+        return None
     total = AccountTotal
     # Bit 62 of recent_months is the latest exchange's month; bit 0 of months (as the
     # direct path sets them) is the first month before the period that it looks back on.
@@ -164,31 +198,88 @@ def _partners(scope: Scope) -> sa.Subquery:
 
 
 def _window(scope: Scope) -> sa.Subquery:
-    """Sum each account's months from the earliest one a member figure looks at."""
-    kept = AccountMonth
+    """Sum each account's months from the earliest one a member figure looks at.
+
+    Whole months come from the kept months. A period that starts inside a month counts what
+    each account gave and received from its first day to that month's end from the transfer
+    log; one that ends inside a month (before the latest exchange) reads that month's days up
+    to the end from the log too.
+    """
+    period = scope.period
     first_month = first_bit_month(scope)
-    since = scope.period.end - dt.timedelta(days=ACTIVE_DAYS - 1)
+    since = period.end - dt.timedelta(days=ACTIVE_DAYS - 1)
     earliest = min(first_month, since)
-    shift = months_since(scope.session, kept.month, first_month, len(scope.period.months()) + 2)
+    head, tail = first_of_month(period.start), first_of_month(period.end)
+    latest = latest_day(scope)
+    tail_cut = period.end != last_day_of_month(period.end) and (
+        latest is not None and period.end < latest
+    )
+    bits = len(period.months()) + 2
+    kept = AccountMonth
+    shift = months_since(scope.session, kept.month, first_month, bits)
     # Cast in the SQL itself: a plain 1 is a 32-bit number, whose shifts wrap at 32.
     one = sa.cast(sa.literal(1), sa.BigInteger)
-    bit = sa.case((kept.month >= first_month, one.op("<<")(shift)))
-    in_period = kept.month >= scope.period.start
+    in_period = kept.month >= period.start
+    months: sa.ColumnElement[bool] = kept.month.between(first_of_month(earliest), period.end)
+    if tail_cut:
+        months = sa.and_(months, kept.month < tail)
+    parts: list[sa.Select] = [
+        sa.select(
+            kept.account_id.label("account_id"),
+            sa.case((kept.month >= first_month, one.op("<<")(shift)), else_=0).label("bit"),
+            kept.last_day.label("last_day"),
+            sa.case((in_period, kept.gave), else_=0).label("gave"),
+            sa.case((in_period, kept.received), else_=0).label("received"),
+        ).where(kept.bank_id == scope.bank_id, months, kept.last_day >= earliest)
+    ]
+    if tail_cut:
+        parts.append(_days_as_month(scope, tail, period.end, bit=len(period.months()) + 1))
+    if period.start.day != 1 and not (tail_cut and head == tail):
+        parts.append(_days_as_month(scope, period.start, min(period.end, last_day_of_month(head))))
+    rows = sa.union_all(*parts).subquery("kept_and_read")
     return (
         sa.select(
-            kept.account_id,
+            rows.c.account_id,
             # One row per account and month, so adding each month's bit sets it once; the
             # sum is a decimal on PostgreSQL, so it is cast back to a whole number.
-            sa.cast(sa.func.coalesce(sa.func.sum(bit), 0), sa.BigInteger).label("months"),
-            sa.func.max(kept.last_day).label("last_day"),
-            sa.func.sum(sa.case((in_period, kept.gave), else_=0)).label("gave"),
-            sa.func.sum(sa.case((in_period, kept.received), else_=0)).label("received"),
+            sa.cast(sa.func.coalesce(sa.func.sum(rows.c.bit), 0), sa.BigInteger).label("months"),
+            sa.func.max(rows.c.last_day).label("last_day"),
+            sa.func.sum(rows.c.gave).label("gave"),
+            sa.func.sum(rows.c.received).label("received"),
         )
-        .where(
-            kept.bank_id == scope.bank_id,
-            kept.month.between(first_of_month(earliest), scope.period.end),
-            kept.last_day >= earliest,
-        )
-        .group_by(kept.account_id)
+        .group_by(rows.c.account_id)
         .subquery("window")
     )
+
+
+def _days_as_month(scope: Scope, start: dt.date, end: dt.date, bit: int | None = None) -> sa.Select:
+    """Sum each account's trades from `start` to `end` (within one month) from the log.
+
+    With `bit`, the rows stand for that whole month up to `end` (its bit of the months, its
+    last day); without, they add only what was given and received from `start` on.
+    """
+    transfer = transfers()
+    one = sa.cast(sa.literal(1), sa.BigInteger)
+    in_period = transfer.c.happened_on >= scope.period.start
+    trades = counted_trades(scope.bank_id, start, end)
+    sides = sa.union_all(
+        trades.add_columns(
+            transfer.c.credit_account_id.label("account_id"),
+            transfer.c.happened_on.label("day"),
+            sa.case((in_period, 1), else_=0).label("gave"),
+            sa.literal(0).label("received"),
+        ),
+        trades.add_columns(
+            transfer.c.debit_account_id,
+            transfer.c.happened_on,
+            sa.literal(0),
+            sa.case((in_period, 1), else_=0),
+        ),
+    ).subquery("sides")
+    return sa.select(
+        sides.c.account_id,
+        (one.op("<<")(bit) if bit is not None else sa.literal(0, sa.BigInteger)).label("bit"),
+        (sa.func.max(sides.c.day) if bit is not None else sa.null()).label("last_day"),
+        sa.func.sum(sides.c.gave).label("gave"),
+        sa.func.sum(sides.c.received).label("received"),
+    ).group_by(sides.c.account_id)
