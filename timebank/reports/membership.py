@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from timebank.ledger.models import Account
 from timebank.members.models import Member, is_not_staff
 from timebank.reports.definitions import ACTIVE_DAYS, DEFINITIONS
-from timebank.reports.models import AccountMonth
+from timebank.reports.models import AccountMonth, AccountTotal, SummaryRefresh
 from timebank.reports.period import (
     Period,
     add_months_to_first,
@@ -33,6 +33,7 @@ from timebank.reports.scratch import (
     stamp_on_days,
     transfers,
 )
+from timebank.reports.summaries import RECENT_MONTHS
 from timebank.reports.tables import Column, Figure, Section, Table, Value
 
 # Active in a month: traded in it or the two months before (three bits).
@@ -114,9 +115,12 @@ def previous_period_activity(scope: Scope) -> tuple[int, int]:
     lies inside one month without its first or last day; then from the transfer log.
     """
     before = previous(scope.period)
+    sides: sa.Subquery | None = None
     if scope.summaries and not (_inside_a_month(before) or _inside_a_month(scope.period)):
-        sides = _months_traded(scope, before)
-    else:
+        sides = _bits_traded(scope, before)
+        if sides is None:
+            sides = _months_traded(scope, before)
+    if sides is None:
         sides = _days_traded(scope, before)
     per_member = (
         sa.select(
@@ -158,6 +162,75 @@ def _days_traded(scope: Scope, before: Period) -> sa.Subquery:
     return sa.union_all(
         trades.add_columns(transfer.c.credit_account_id.label("account_id"), earlier),
         trades.add_columns(transfer.c.debit_account_id.label("account_id"), earlier),
+    ).subquery("sides")
+
+
+def _bits_traded(scope: Scope, before: Period) -> sa.Subquery | None:
+    """Select whether each account traded before and in the period, from its totals so far.
+
+    An account's totals mark the months it traded in (see `AccountTotal.recent_months`), so
+    the months lying wholly before or wholly in the period are one test each; the few months
+    cut by a start or end day are read from the kept months, as in `_months_traded`. None
+    when the months reach further back than the totals do.
+    """
+    kept = scope.session.get(SummaryRefresh, scope.bank_id)
+    if kept is None or kept.latest_day is None:
+        return None
+    base = number_of_month(kept.latest_day) - (RECENT_MONTHS - 1)
+    earlier_end = scope.period.start - dt.timedelta(days=1)
+    ranges = ((before.start, earlier_end), (scope.period.start, scope.period.end))
+    masks, cut = [0, 0], set()
+    month = first_of_month(before.start)
+    while month <= scope.period.end:
+        month_end = last_day_of_month(month)
+        for kind, (start, end) in enumerate(ranges):
+            bit = number_of_month(month) - base
+            if start <= month and month_end <= end:
+                if bit < 0:
+                    return None
+                if bit < RECENT_MONTHS:  # later months have no exchanges yet
+                    masks[kind] |= 1 << bit
+            elif start <= month_end and month <= end:
+                cut.add(month)
+        month = add_months_to_first(month, 1)
+    total, months = AccountTotal, AccountMonth
+
+    def traded(start: dt.date, end: dt.date) -> sa.ColumnElement[int]:
+        return sa.case((sa.and_(months.first_day <= end, months.last_day >= start), 1), else_=0)
+
+    def marked(mask: int) -> sa.ColumnElement[int]:
+        bits = total.recent_months.op("&")(sa.cast(sa.literal(mask), sa.BigInteger))
+        return sa.case((bits != 0, 1), else_=0)
+
+    parts = [
+        sa.select(
+            total.account_id.label("account_id"),
+            marked(masks[0]).label("before"),
+            marked(masks[1]).label("now"),
+        ).where(total.bank_id == scope.bank_id)
+    ]
+    if cut:
+        parts.append(
+            sa.select(months.account_id, traded(*ranges[0]), traded(*ranges[1])).where(
+                months.bank_id == scope.bank_id, months.month.in_(sorted(cut))
+            )
+        )
+    both = sa.union_all(*parts).subquery("marks")
+    per_account = (
+        sa.select(
+            both.c.account_id,
+            sa.func.max(both.c.before).label("before"),
+            sa.func.max(both.c.now).label("now"),
+        )
+        .group_by(both.c.account_id)
+        .subquery("per_account")
+    )
+    # In the shape of the other ways: a row "earlier" 1 if it traded before, 0 if in it.
+    return sa.union_all(
+        sa.select(per_account.c.account_id, sa.literal(1).label("earlier")).where(
+            per_account.c.before == 1
+        ),
+        sa.select(per_account.c.account_id, sa.literal(0)).where(per_account.c.now == 1),
     ).subquery("sides")
 
 
