@@ -9,14 +9,17 @@ requests (most requests matched), five GP practices with a few thousand referral
 every step of the pipeline (the ones who joined linked to their members), and outreach flags
 with the contacts brokers made.
 
-Then it times the broker's report for the dashboard's year (the last 12 months: this month
-so far and the 11 before, up to the bench's TODAY): `build_report` alone, and GET /reports
-for a signed-in broker (the whole HTML page, end to end, through the Flask test client).
-Each is warmed up once and run three times; it prints every run and
-`report_year_s=<median of the page>` last. Before that, it prints `report_build_s=` (so the
-page's own cost shows) and the slowest statements of the last build, and times
-`build_report` once for the 365 days up to TODAY (`report_365_days_build_s=`), a period
-that does not start on the 1st, so it is read from the ledger rather than the summaries.
+Then it times the broker's report for three periods: the literal 90 and 365 days up to the
+bench's TODAY (they start and end inside months) and the dashboard's year (its "last 12
+months": twelve whole months). For each, `build_report` alone and GET /reports for a
+signed-in broker (the whole HTML page, end to end, through the Flask test client), each
+warmed up once and run three times. Before every timed run it records 50 new exchanges
+through the ledger's own service, so every report first brings the summaries up to date
+with them, as it would after a day's logging; each page must show the period's exchanges
+as the transfers count them at that moment. It prints every run, the slowest statements,
+`report_90_days_build_s=`, `report_365_days_build_s=` and `report_build_s=` (the year), then
+`report_catch_up_s=` (bringing the summaries up to date after 50 exchanges), and last the
+pages' medians: `report_90_days_s=`, `report_365_days_s=` and `report_year_s=`.
 
 Usage: python -m tests.perf.bench_report [--members N] [--transfers N] [--circle N]
        [--runs N] [--keep | --reuse NAME] [--only-build-report]
@@ -41,6 +44,7 @@ import re
 import statistics
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -68,15 +72,26 @@ from tests.perf.bench_broker import (
 )
 from tests.perf.bench_ledger import describe_machine, say
 from tests.perf.ledger_load import ledger_session
-from timebank.reports.period import add_months_to_first
+from timebank.reports.period import preset
 from timebank.tenancy.skills import DEFAULT_SKILL_CATEGORIES
 
 SLUG = "report"
 TARGET_S = 2.0
-# The dashboard's own "year": the last 12 months (this month so far and the 11 before).
-YEAR_START = add_months_to_first(TODAY.replace(day=1), -11)
-# The 365 days up to TODAY: not whole months, so the report reads the transfer log.
+# The dashboard's own "year": its "last 12 months", twelve whole months before this one.
+YEAR = preset("last_12_months", TODAY)
+YEAR_START, YEAR_END = YEAR.start, YEAR.end
+# The literal 365 and 90 days up to TODAY: they start and end inside months.
 DAYS_START = TODAY - dt.timedelta(days=364)
+DAYS_90_START = TODAY - dt.timedelta(days=89)
+# The periods timed, in the order their medians are printed (the year last).
+PERIODS = (
+    ("report_90_days_s", DAYS_90_START, TODAY),
+    ("report_365_days_s", DAYS_START, TODAY),
+    ("report_year_s", YEAR_START, YEAR_END),
+)
+# Exchanges recorded before each timed run, so every run first brings the summaries up to
+# date with them, as a report does after a day's logging.
+NEW_EXCHANGES = 50
 BROKER_EMAIL = "reports.broker@bench.example"
 BROKER_PASSWORD = "ledger lantern orchard"
 ID_BASE = 3 * 10**12
@@ -632,40 +647,68 @@ def sections(report) -> str:
     )
 
 
-def time_build(url: str, bank_id: int, runs: int) -> tuple[list[float], object, Statements]:
-    """Time `build_report` for the year: a warm-up, then `runs` runs, each in a fresh transaction.
+def record_new_exchanges(url: str, bank_id: int, how_many: int = NEW_EXCHANGES) -> None:
+    """Record `how_many` exchanges of the last week through the ledger's own service."""
+    from timebank.errors import TimeBankError
+    from timebank.ledger.services import ExchangeRequest, record_exchange
+    from timebank.members.models import Member
 
-    Returns the runs' seconds, the last report and the last run's statements.
+    rng = random.Random()
+    with ledger_session(url) as session:
+        query = sa.select(Member.id).where(
+            Member.bank_id == bank_id, Member.role == "member", Member.status == "active"
+        )
+        people = list(session.scalars(query.limit(5000)))
+        for _n in range(how_many):
+            giver, receiver = rng.sample(people, 2)
+            request = ExchangeRequest(
+                uuid.uuid4(), bank_id, giver, receiver, rng.choice((30, 60, 90)), receiver,
+                happened_on=TODAY - dt.timedelta(days=rng.randrange(7)),
+            )  # fmt: skip
+            try:
+                record_exchange(session, request, now=lambda: NOW)
+            except TimeBankError:
+                session.rollback()  # a limit reached: that one simply did not happen
+
+
+def time_build(
+    url: str, bank_id: int, runs: int, start: dt.date = YEAR_START, end: dt.date = YEAR_END
+) -> tuple[list[float], object, Statements]:
+    """Time `build_report` for a period: a warm-up, then `runs` runs in fresh transactions.
+
+    Before each run NEW_EXCHANGES exchanges are recorded (not timed), so each run also
+    brings the summaries up to date. Returns the runs' seconds, the last report and the last
+    run's statements.
     """
     build = builder()
     timings = []
+    statements = Statements()
     with ledger_session(url) as session:
-        from flask import current_app
-
-        # Time the report on fresh summaries (time_refresh rebuilt them), as production does.
-        current_app.config["REPORT_SUMMARY_MAX_AGE_SECONDS"] = 1800
-        report = build(session, bank_id, YEAR_START, TODAY, "broker")
+        report = build(session, bank_id, start, end, "broker")
         session.rollback()
         for _run in range(runs):
+            record_new_exchanges(url, bank_id)
             statements = Statements()
             with statements.watching(session.get_bind()):
                 started = time.perf_counter()
-                report = build(session, bank_id, YEAR_START, TODAY, "broker")
+                report = build(session, bank_id, start, end, "broker")
                 session.rollback()
                 timings.append(time.perf_counter() - started)
     return timings, report, statements
 
 
-def time_days(url: str, bank_id: int) -> float:
-    """Time `build_report` once for the 365 days up to TODAY, and check its exchanges."""
-    build = builder()
+def time_catch_up(url: str, bank_id: int) -> float:
+    """Record NEW_EXCHANGES exchanges, then time bringing the summaries up to date."""
+    from timebank.reports.summaries import bring_up_to_date
+
+    record_new_exchanges(url, bank_id)
     with ledger_session(url) as session:
         started = time.perf_counter()
-        report = build(session, bank_id, DAYS_START, TODAY, "broker")
+        found = bring_up_to_date(session, bank_id)
         seconds = time.perf_counter() - started
-        session.rollback()
-    say(f"build_report for {DAYS_START} to {TODAY} (365 days, from the ledger): {seconds:.2f} s")
-    check_report(url, bank_id, report, DAYS_START)
+    if found is None:
+        raise BenchFailed("The summaries could not be brought up to date.")
+    say(f"summaries brought up to date with {NEW_EXCHANGES} new exchanges in {seconds:.3f} s")
     return seconds
 
 
@@ -706,9 +749,11 @@ def headline_figures(report) -> list:
     ]
 
 
-def check_report(url: str, bank_id: int, report, start: dt.date = YEAR_START) -> None:
+def check_report(
+    url: str, bank_id: int, report, start: dt.date = YEAR_START, end: dt.date = YEAR_END
+) -> None:
     """Fail unless the report counts the period's exchanges as the transfers say."""
-    expected = counted_exchanges(url, bank_id, start, TODAY)
+    expected = counted_exchanges(url, bank_id, start, end)
     found = {figure.key: figure.value for figure in headline_figures(report)}
     if "exchanges" not in found:
         say(f"  note: the report has no 'exchanges' figure to check against {expected:,}")
@@ -726,8 +771,7 @@ def broker_client(url: str, bank_id: int) -> Iterator:
     from timebank.members.models import Member
     from timebank.members.signin import set_password
 
-    # Summaries as fresh as production keeps them: the page reads them, not the transfer log.
-    app = create_app("testing", {"DATABASE_URL": url, "REPORT_SUMMARY_MAX_AGE_SECONDS": 1800})
+    app = create_app("testing", {"DATABASE_URL": url})
     with app.app_context():
         broker = db.session.scalar(sa.select(Member).filter_by(bank_id=bank_id, role="broker"))
         set_password(db.session, bank_id, broker.id, BROKER_PASSWORD)
@@ -775,16 +819,27 @@ def timing_builder(spent: list[float]) -> Iterator[None]:
         module.build_report = original
 
 
-def time_page(url: str, bank_id: int, runs: int, report) -> list[float]:
-    """Time GET /reports for the year as a signed-in broker: a warm-up, then `runs` runs.
+def time_page(
+    url: str,
+    bank_id: int,
+    runs: int,
+    report,
+    start: dt.date = YEAR_START,
+    end: dt.date = YEAR_END,
+) -> list[float]:
+    """Time GET /reports for a period as a signed-in broker: a warm-up, then `runs` runs.
 
-    Each run also says how much of it went on `build_report` inside the request, so the cost
-    of the page itself (the view, the charts, the template) shows apart.
+    NEW_EXCHANGES exchanges are recorded before each run (not timed), so each page also
+    brings the summaries up to date. Each run also says how much of it went on
+    `build_report` inside the request, so the cost of the page itself (the view, the charts,
+    the template) shows apart. The last run's page must show `report`'s headline figures.
     """
-    path = f"/reports?from={YEAR_START.isoformat()}&to={TODAY.isoformat()}"
+    path = f"/reports?from={start.isoformat()}&to={end.isoformat()}"
     timings = []
     with broker_client(url, bank_id) as client:
         for run in range(runs + 1):
+            if run:
+                record_new_exchanges(url, bank_id)
             spent: list[float] = []
             with timing_builder(spent):
                 started = time.perf_counter()
@@ -793,30 +848,32 @@ def time_page(url: str, bank_id: int, runs: int, report) -> list[float]:
                 seconds = time.perf_counter() - started
             if answer.status_code != 200:
                 raise BenchFailed(f"GET {path} answered {answer.status_code}: {html[:300]}")
-            page_shows(html, report)
             if run:  # the first is the warm-up
                 timings.append(seconds)
                 say(
-                    f"page run {run}: {seconds:.2f} s ({len(html) / 1024:.0f} KiB of HTML;"
-                    f" build_report {sum(spent):.2f} s of it, the rest"
-                    f" {seconds - sum(spent):.2f} s)"
+                    f"page {start} to {end}, run {run}: {seconds:.2f} s"
+                    f" ({len(html) / 1024:.0f} KiB of HTML; build_report {sum(spent):.2f} s"
+                    f" of it, the rest {seconds - sum(spent):.2f} s)"
                 )
+    shows_exchanges(url, bank_id, html, start, end)
     return timings
 
 
-def page_exists() -> bool:
-    """Return True when the app has the reports page (GET /reports)."""
-    from timebank import create_app
+def shows_exchanges(url: str, bank_id: int, html: str, start: dt.date, end: dt.date) -> None:
+    """Fail unless the page shows the period's exchanges as the transfers count them now."""
+    from timebank.reports.formatting import format_value
 
-    app = create_app("testing", {"DATABASE_URL": "sqlite://"})
-    return any(rule.rule == "/reports" for rule in app.url_map.iter_rules())
+    expected = format_value(counted_exchanges(url, bank_id, start, end), "count")
+    if expected not in html:
+        raise BenchFailed(f"The page for {start} to {end} does not show {expected} exchanges.")
+    say(f"  checked: the page shows {expected} exchanges, as the transfers count them now")
 
 
 # --- The run ---------------------------------------------------------------------------------
 
 
-def measure(url: str, sizes: Sizes) -> float | None:
-    """Build the bank (unless reused), time the report and its page; return the page's median."""
+def measure(url: str, sizes: Sizes) -> dict[str, float]:
+    """Build the bank (unless reused), time the reports and their pages; return the medians."""
     started = time.perf_counter()
     if sizes.reuse:
         bank_id = kept_bank(url, SLUG)
@@ -824,34 +881,31 @@ def measure(url: str, sizes: Sizes) -> float | None:
         bank_id = build_report_bank(url, sizes.members, sizes.transfers, sizes.circle)
         analyze(url)
     say(f"report bank: {counts(url, bank_id)} ({time.perf_counter() - started:.0f} s)")
-    say(f"period: {YEAR_START} to {TODAY}")
-    try:
-        builder()
-    except ImportError as error:
-        say(f"note: there is no build_report to time yet ({error})")
-        return None
+    say(f"year: {YEAR_START} to {YEAR_END}")
     if not sizes.summaries_as_kept:
         say(f"report_refresh_s={time_refresh(url, bank_id):.2f}")
-    builds, report, statements = time_build(url, bank_id, sizes.runs)
-    for run, seconds in enumerate(builds, 1):
-        say(f"build_report run {run}: {seconds:.2f} s")
-    say(f"  sections: {sections(report)}")
-    say("  figures: " + ", ".join(f"{f.key} {f.value:,}" for f in headline_figures(report)))
-    say(
-        f"  last run: {len(statements.timings)} statements, {statements.total():.2f} s of them"
-        " waiting on PostgreSQL; the slowest:"
-    )
-    for line in statements.slowest(12):
-        say(line)
-    check_report(url, bank_id, report)
-    say(f"report_build_s={statistics.median(builds):.2f}")
-    say(f"report_365_days_build_s={time_days(url, bank_id):.2f}")
-    if sizes.only_build_report:
-        return None
-    if not page_exists():
-        say("note: the app has no GET /reports page yet, so only build_report was timed")
-        return None
-    return statistics.median(time_page(url, bank_id, sizes.runs, report))
+    say(f"report_catch_up_s={time_catch_up(url, bank_id):.3f}")
+    results: dict[str, float] = {}
+    for key, start, end in PERIODS:
+        builds, report, statements = time_build(url, bank_id, sizes.runs, start, end)
+        for run, seconds in enumerate(builds, 1):
+            say(f"build_report {start} to {end}, run {run}: {seconds:.2f} s")
+        say(f"  sections: {sections(report)}")
+        say("  figures: " + ", ".join(f"{f.key} {f.value:,}" for f in headline_figures(report)))
+        say(
+            f"  last run: {len(statements.timings)} statements,"
+            f" {statements.total():.2f} s of them waiting on PostgreSQL; the slowest:"
+        )
+        for line in statements.slowest(8):
+            say(line)
+        check_report(url, bank_id, report, start, end)
+        build_key = f"{key[:-2]}_build_s" if key != "report_year_s" else "report_build_s"
+        say(f"{build_key}={statistics.median(builds):.2f}")
+        if not sizes.only_build_report:
+            results[key] = statistics.median(
+                time_page(url, bank_id, sizes.runs, report, start, end)
+            )
+    return results
 
 
 def load_average() -> str:
@@ -877,7 +931,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         migrate(url)
         say(describe_machine(url))
         say(f"before: {load_average()}")
-        page = measure(url, sizes)
+        pages = measure(url, sizes)
         say(f"after: {load_average()}")
     finally:
         name = sa.make_url(url).database
@@ -889,11 +943,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             say(f"  (drop it when done: psql -c 'DROP DATABASE \"{name}\"')")
         else:
             drop_postgres_database(url)
-    if page is None:
-        return 0
-    if page > TARGET_S:
-        say(f"note: the year's report page took {page:.2f} s, over the {TARGET_S:.0f} s target")
-    say(f"report_year_s={page:.2f}")
+    for key, seconds in pages.items():
+        if seconds > TARGET_S:
+            say(f"note: {key} {seconds:.2f} s is over the {TARGET_S:.0f} s target")
+    for key, seconds in pages.items():
+        say(f"{key}={seconds:.2f}")
     return 0
 
 

@@ -109,6 +109,14 @@ def test_the_report_bench_builds_a_consistent_bank_and_times_the_year_report_and
 
     assert len(builds) == 1 and builds[0] > 0 and statements.timings
     assert len(pages) == 1 and pages[0] > 0
+    # Exchanges recorded since are in the next report at once, also for a cut period.
+    assert bench_report.time_catch_up(postgres_url, bank) > 0
+    start = bench_report.DAYS_90_START
+    builds, report, _statements = bench_report.time_build(
+        postgres_url, bank, 1, start, bench_report.TODAY
+    )
+    bench_report.check_report(postgres_url, bank, report, start, bench_report.TODAY)
+    assert bench_report.time_page(postgres_url, bank, 1, report, start, bench_report.TODAY)
 
 
 def test_the_report_bench_fails_when_the_page_leaves_out_a_headline_figure():
