@@ -18,9 +18,11 @@ under a brief SHARE lock on the transfer log, which waits for the writes in flig
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 import typing
+import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -41,6 +43,7 @@ from timebank.reports.models import (
 from timebank.reports.period import add_months_to_first, first_of_month, last_day_of_month
 from timebank.reports.scratch import (
     EXCHANGE_CODES,
+    MOVED_PHASES,
     counted_trades,
     is_postgresql,
     month_number,
@@ -99,11 +102,12 @@ def month_start(session: so.Session, day: typing.Any) -> typing.Any:
     return sa.func.date(day, "start of month")
 
 
-def written_order(session: so.Session) -> typing.Any:
-    """Return the column that numbers transfers in the order they were written."""
+def written_order(session: so.Session, table: typing.Any = None) -> typing.Any:
+    """Return the column that numbers transfers (of `table`) in the order they were written."""
+    table = transfers() if table is None else table
     if is_postgresql(session):
-        return transfers().c.seq
-    return sa.literal_column("transfers.rowid")
+        return table.c.seq
+    return sa.literal_column(f"{table.name}.rowid")
 
 
 def freshness(session: so.Session, bank_id: int) -> Freshness | None:
@@ -148,6 +152,7 @@ def bring_up_to_date(session: so.Session, bank_id: int) -> Freshness | None:
         latest = max(latest or dt.date.min, max(touched.days))
     prepare(session)
     if latest is not None and touched.days:
+        _add_day_totals(session, bank_id, touched, kept.upto_seq, upto)
         _redo(session, bank_id, touched, latest, kept.latest_day)
     found = Freshness(utcnow(), round(time.perf_counter() - started, 3), latest)
     _record(session, bank_id, found, upto)
@@ -215,6 +220,10 @@ class _Written:
     giver: int
     receiver: int
     day: dt.date
+    # The group exchange it belongs to (or, for a reversal, the one the undone one did).
+    group_id: uuid.UUID | None
+    # For a reversal: the transfer it undoes.
+    undoes: uuid.UUID | None
 
 
 @dataclass(frozen=True)
@@ -225,6 +234,8 @@ class _Touched:
     accounts: frozenset[int]
     # The first days of the months each account traded in among them.
     months: frozenset[dt.date]
+    groups: frozenset[uuid.UUID]
+    undone: frozenset[uuid.UUID]
 
 
 def _written_since(session: so.Session, bank_id: int, upto: int) -> list[_Written]:
@@ -238,13 +249,33 @@ def _written_since(session: so.Session, bank_id: int, upto: int) -> list[_Writte
             sa.func.coalesce(original.c.credit_account_id, transfer.c.credit_account_id),
             sa.func.coalesce(original.c.debit_account_id, transfer.c.debit_account_id),
             sa.func.coalesce(original.c.happened_on, transfer.c.happened_on),
+            sa.func.coalesce(original.c.group_id, transfer.c.group_id),
+            transfer.c.reverses_id,
         )
         .select_from(transfer)
         .outerjoin(original, original.c.id == transfer.c.reverses_id)
         .where(transfer.c.bank_id == bank_id, order > upto)
         .limit(MOST_TO_CATCH_UP + 1)
     )
-    return [_Written(*row) for row in session.execute(query)]
+    with _by_index(session):
+        return [_Written(*row) for row in session.execute(query)]
+
+
+@contextlib.contextmanager
+def _by_index(session: so.Session) -> typing.Iterator[None]:
+    """Find the newest transfers by the index on `seq` (PostgreSQL), never a whole scan.
+
+    The planner's statistics end where the last ANALYZE saw the log end, so for transfers
+    written since it guesses a third of the table and reads all of it.
+    """
+    if not is_postgresql(session):
+        yield
+        return
+    session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    try:
+        yield
+    finally:
+        session.execute(sa.text("SET LOCAL enable_seqscan = on"))
 
 
 def _touched(session: so.Session, written: list[_Written]) -> _Touched:
@@ -253,6 +284,8 @@ def _touched(session: so.Session, written: list[_Written]) -> _Touched:
         days=frozenset(row.day for row in trades),
         accounts=frozenset(a for row in trades for a in (row.giver, row.receiver)),
         months=frozenset(first_of_month(row.day) for row in trades),
+        groups=frozenset(row.group_id for row in trades if row.group_id is not None),
+        undone=frozenset(row.undoes for row in trades if row.undoes is not None),
     )
 
 
@@ -266,6 +299,87 @@ def _any_of(
     return column.in_(found)
 
 
+def _add_day_totals(
+    session: so.Session, bank_id: int, touched: _Touched, before: int, after: int
+) -> None:
+    """Add to the day totals what the transfers written after `before` up to `after` change.
+
+    A day can hold tens of thousands of exchanges, so its totals are not worked out again:
+    the totals of just the transfers concerned (those written, those they undo, and every
+    transfer of a group exchange among them, which counts once) are worked out as the ledger
+    stood at transfer `before` and at transfer `after`, and the difference added. Every
+    transfer up to `after` is committed (see `_written_up_to`), so both are exact.
+    """
+    transfer = transfers()
+    order = written_order(session)
+    concerned = [sa.and_(order > before, order <= after)]
+    if touched.undone:
+        concerned.append(transfer.c.id.in_(sorted(touched.undone)))
+    if touched.groups:
+        concerned.append(transfer.c.group_id.in_(sorted(touched.groups)))
+    change: dict[tuple[dt.date, str | None, str], list[int]] = {}
+    for bound, sign in ((after, 1), (before, -1)):
+        trades = _counted_up_to(session, bank_id, bound).where(sa.or_(*concerned))
+        with _by_index(session):
+            rows = session.execute(_day_totals_select(session, bank_id, trades)).all()
+        for _bank, day, category, areas, minutes, trade_count, exchanges in rows:
+            sums = change.setdefault((day, category, areas), [0, 0, 0])
+            for k, value in enumerate((minutes, trade_count, exchanges)):
+                sums[k] += sign * int(value)
+    _merge_day_totals(session, bank_id, change)
+
+
+def _merge_day_totals(
+    session: so.Session, bank_id: int, change: dict[tuple[dt.date, str | None, str], list[int]]
+) -> None:
+    """Add `change` to the bank's day totals, dropping rows left with no transfers."""
+    if not any(any(sums) for sums in change.values()):
+        return
+    total = DayTotal
+    days = {day for day, _category, _areas in change}
+    kept = {
+        (row.day, row.skill_category, row.areas): row
+        for row in session.scalars(
+            sa.select(total).where(total.bank_id == bank_id, _any_of(session, total.day, days))
+        )
+    }
+    for key, (minutes, trade_count, exchanges) in change.items():
+        if not (minutes or trade_count or exchanges):
+            continue
+        row = kept.get(key)
+        if row is None:
+            day, category, areas = key
+            row = DayTotal(bank_id=bank_id, day=day, skill_category=category, areas=areas,
+                           minutes=0, trades=0, exchanges=0)  # fmt: skip
+            session.add(row)
+        row.minutes += minutes
+        row.trades += trade_count
+        row.exchanges += exchanges
+        if row.trades == 0:
+            session.delete(row)
+    session.flush()
+
+
+def _counted_up_to(session: so.Session, bank_id: int, bound: int) -> sa.Select:
+    """Select the bank's counted exchanges as the ledger stood when transfer `bound` was written.
+
+    As `scratch.counted_trades`, counting only transfers up to `bound` and only reversals up
+    to it.
+    """
+    transfer = transfers()
+    reversal = transfer.alias("reversal")
+    undone = sa.exists().where(
+        reversal.c.reverses_id == transfer.c.id, written_order(session, reversal) <= bound
+    )
+    return sa.select().where(
+        transfer.c.bank_id == bank_id,
+        transfer.c.code.in_(EXCHANGE_CODES),
+        transfer.c.phase.in_(MOVED_PHASES),
+        written_order(session) <= bound,
+        ~undone,
+    )
+
+
 def _redo(
     session: so.Session,
     bank_id: int,
@@ -273,12 +387,8 @@ def _redo(
     latest: dt.date,
     latest_before: dt.date | None,
 ) -> None:
-    """Work out again the summary rows the written transfers touch."""
-    accounts, months, days = touched.accounts, touched.months, touched.days
-    session.execute(
-        sa.delete(DayTotal).where(DayTotal.bank_id == bank_id, _any_of(session, DayTotal.day, days))
-    )
-    session.execute(_day_totals(session, bank_id, days))
+    """Work out again the account rows the written transfers touch, from the ledger."""
+    accounts, months = touched.accounts, touched.months
     session.execute(
         sa.delete(AccountMonth).where(
             AccountMonth.bank_id == bank_id,
@@ -526,15 +636,18 @@ def _areas(name: str) -> sa.Subquery:
     )
 
 
-def _day_totals(
-    session: so.Session, bank_id: int, days: frozenset[dt.date] | None = None
-) -> sa.Insert:
-    """Sum each day's minutes, transfers and exchanges by kind of help and mix of areas.
+def _day_totals(session: so.Session, bank_id: int) -> sa.Insert:
+    """Sum each day's minutes, transfers and exchanges by kind of help and mix of areas."""
+    query = _day_totals_select(session, bank_id, counted_trades(bank_id, None, EVER))
+    return sa.insert(DayTotal).from_select(
+        ["bank_id", "day", "skill_category", "areas", "minutes", "trades", "exchanges"], query
+    )
 
-    Every day, or only `days`.
-    """
-    singles = _grouped_by_exchange(session, bank_id, False, days)
-    grouped = _grouped_by_exchange(session, bank_id, True, days)
+
+def _day_totals_select(session: so.Session, bank_id: int, trades: sa.Select) -> sa.Select:
+    """Select the day totals of the counted exchanges `trades` selects."""
+    singles = _grouped_by_exchange(trades, groups=False)
+    grouped = _grouped_by_exchange(trades, groups=True)
     # A group exchange counts once on its day and kind of help: on the row of its first mix
     # of areas (most have one), so adding up the mixes counts it once.
     owner = sa.func.min(grouped.c.areas).over(
@@ -547,7 +660,7 @@ def _day_totals(
         sa.select(owned.c.day, owned.c.category, owned.c.areas, owned.c.minutes,
                   owned.c.trades, sa.case((owned.c.areas == owned.c.owner, 1), else_=0)),
     ).subquery("both")  # fmt: skip
-    query = sa.select(
+    return sa.select(
         sa.literal(bank_id),
         both.c.day,
         both.c.category,
@@ -556,14 +669,9 @@ def _day_totals(
         sa.func.sum(both.c.trades),
         sa.func.sum(both.c.exchanges),
     ).group_by(both.c.day, both.c.category, both.c.areas)
-    return sa.insert(DayTotal).from_select(
-        ["bank_id", "day", "skill_category", "areas", "minutes", "trades", "exchanges"], query
-    )
 
 
-def _grouped_by_exchange(
-    session: so.Session, bank_id: int, groups: bool, days: frozenset[dt.date] | None
-) -> sa.Subquery:
+def _grouped_by_exchange(trades: sa.Select, groups: bool) -> sa.Subquery:
     """Sum counted trades per day, kind of help and mix of areas (and group, if `groups`).
 
     Trades outside group exchanges are most of the ledger and are summed straight into a
@@ -584,11 +692,6 @@ def _grouped_by_exchange(
     in_group = transfer.c.group_id.is_not(None)
     if groups:
         keys = (*keys, transfer.c.group_id)
-    trades = counted_trades(bank_id, None, EVER)
-    if days is not None:
-        trades = counted_trades(bank_id, min(days), max(days)).where(
-            _any_of(session, transfer.c.happened_on, days)
-        )
     return (
         trades.where(in_group if groups else ~in_group)
         .add_columns(
