@@ -16,7 +16,8 @@ transfers written since the last time touch (see `timebank.reports.summaries`). 
   than month), kind of help and mix of areas, so any period's totals are exact and a day
   can be redone alone.
 - summary_account_months also keeps the first and last day each account gave and received
-  in the month, so a period that starts or ends inside a month is exact from them too.
+  in the month, so a period that starts or ends inside a month is exact from them too; and
+  summary_account_pairs gets an index by its higher account, to find an account's pairs.
 
 The summaries are derived data: the old ones are emptied, and the first report after this
 revision (or `flask reports refresh --all`) rebuilds them.
@@ -59,6 +60,9 @@ def upgrade():
     op.execute("DELETE FROM summary_account_months")
     for column in DIRECTED_DAYS:
         op.add_column("summary_account_months", sa.Column(column, sa.Date(), nullable=True))
+    op.create_index(
+        "ix_summary_account_pairs_other_account_id", "summary_account_pairs", ["other_account_id"]
+    )
 
 
 def _create_day_totals():
@@ -106,6 +110,9 @@ def downgrade():
         "ix_summary_month_totals_bank_id_month", "summary_month_totals", ["bank_id", "month"]
     )
     op.execute("DELETE FROM summary_refreshes")
+    op.drop_index(
+        "ix_summary_account_pairs_other_account_id", table_name="summary_account_pairs"
+    )
     op.execute("DELETE FROM summary_account_months")
     for column in DIRECTED_DAYS:
         op.drop_column("summary_account_months", column)

@@ -50,6 +50,8 @@ class AccountPair(Base):
     __table_args__ = (
         sa.CheckConstraint("one_account_id < other_account_id", name="lower_first"),
         sa.Index("ix_summary_account_pairs_bank_id", "bank_id"),
+        # An account's pairs as the higher one, when its totals are worked out again.
+        sa.Index("ix_summary_account_pairs_other_account_id", "other_account_id"),
     )
 
     one_account_id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
