@@ -9,8 +9,8 @@ from tests.factories import MemberFactory, TimeBankFactory
 from timebank.errors import InvalidInput, NotFound
 from timebank.ledger.models import Account
 from timebank.members.models import Member, Organisation
-from timebank.members.phones import InvalidPhoneNumber
 from timebank.members.services import account_of, add_member, set_member_status
+from timebank.phones import InvalidPhoneNumber
 from timebank.tenancy.services import create_time_bank
 
 

@@ -16,9 +16,9 @@ from timebank.api.tokens import create_token
 from timebank.errors import InvalidInput
 from timebank.members import mobile_change
 from timebank.members.models import Member, MobileChange
-from timebank.members.phones import InvalidPhoneNumber, allowed_mobile, normalise_mobile
 from timebank.members.services import add_member
 from timebank.members.signin import request_sign_in_code
+from timebank.phones import InvalidPhoneNumber, allowed_mobile, normalise_mobile
 from timebank.sms.models import OutboxMessage
 from timebank.tenancy.models import TimeBank
 

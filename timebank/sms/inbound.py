@@ -17,8 +17,8 @@ from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput
 from timebank.members.models import Member
-from timebank.members.phones import normalise_mobile, sender_number
 from timebank.outcomes.answers import number_by_text_in, yes_or_no_by_text_in
+from timebank.phones import normalise_mobile, sender_number
 from timebank.referrals import sms as referrals
 from timebank.referrals.grammar import redact_identifiers
 from timebank.referrals.models import Referral

@@ -115,7 +115,7 @@ def sms_command(
     mobile_countries: str | None,
 ) -> None:
     """Show or change a time bank's SMS number, sender, referral days and mobile countries."""
-    from timebank.members.phones import country_name
+    from timebank.phones import country_name
     from timebank.tenancy.services import set_sms_settings
 
     try:

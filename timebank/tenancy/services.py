@@ -8,12 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.broker.audit import record_action
 from timebank.db import use_case
-from timebank.errors import InvalidInput, NotAllowed, NotFound
+from timebank.errors import InvalidDetail, InvalidInput, NotAllowed, NotFound
 from timebank.ledger.models import Account
 from timebank.members.models import Organisation
-from timebank.members.profile import InvalidDetail, member_of_bank
+from timebank.members.profile import member_of_bank
+from timebank.tenancy.audit import record_action
 from timebank.tenancy.models import TimeBank
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,58}[a-z0-9]$")
@@ -47,7 +47,7 @@ def create_time_bank(session: so.Session, name: str, slug: str, **settings: Any)
     if unknown:
         raise InvalidInput(f"Unknown settings: {', '.join(sorted(unknown))}.")
     if "mobile_regions" in settings:
-        from timebank.members.phones import parse_regions
+        from timebank.phones import parse_regions
 
         settings["mobile_regions"] = ",".join(parse_regions(settings["mobile_regions"]))
     bank = TimeBank(name=name.strip(), slug=slug, **settings)
@@ -87,7 +87,7 @@ def set_sms_settings(
     mobile_countries: str | None = None,
 ) -> TimeBank:
     """Set a time bank's SMS number and sender, referral days and members' mobile countries."""
-    from timebank.members.phones import normalise_mobile, parse_regions
+    from timebank.phones import normalise_mobile, parse_regions
 
     bank = session.scalar(sa.select(TimeBank).where(TimeBank.slug == slug))
     if bank is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from timebank.ledger.rules import format_clock, format_duration
+from timebank.minutes import format_clock, format_duration
 
 
 def register_web(app: Flask) -> None:

@@ -27,7 +27,7 @@ from wtforms.validators import InputRequired, Length
 
 from timebank.extensions import db
 from timebank.members.models import Member
-from timebank.members.phones import InvalidPhoneNumber, format_national, normalise_mobile
+from timebank.phones import InvalidPhoneNumber, format_national, normalise_mobile
 from timebank.referrals.models import PartnerNumber, ReferralPartner
 from timebank.sms.inbound import IncomingText, receive_text
 from timebank.sms.models import InboundMessage, OutboxMessage

@@ -20,9 +20,9 @@ from timebank.ledger.queries import (
     search_members,
 )
 from timebank.ledger.recorded import RecordedExchange, recorded_exchange
-from timebank.ledger.rules import format_duration
 from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.members.models import Member
+from timebank.minutes import format_duration
 from timebank.sms.announce import announce_pending
 from timebank.web.access import current_bank, member_in_bank, role_required
 from timebank.web.exchange_drafts import (

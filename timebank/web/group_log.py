@@ -20,8 +20,8 @@ from timebank.ledger.queries import (
     search_members,
 )
 from timebank.ledger.recorded import RecordedExchange, recorded_group
-from timebank.ledger.rules import format_duration
 from timebank.ledger.services import GroupExchangeRequest, record_group_exchange
+from timebank.minutes import format_duration
 from timebank.sms.announce import announce_pending
 from timebank.web.access import current_bank
 from timebank.web.exchange_drafts import (
