@@ -1,9 +1,9 @@
 """Import every model so the metadata (and Alembic) sees the whole schema."""
 
-from timebank.api.models import ApiToken
 from timebank.broker.models import MemberBlock, MemberCheck, OutreachContact, OutreachFlag, Proposal
 from timebank.ledger.models import Account, PendingEscalation, Transfer
 from timebank.members.models import (
+    ApiToken,
     Member,
     MemberSession,
     MobileChange,

@@ -10,10 +10,10 @@ import pytest
 from tests.factories import MemberFactory, TimeBankFactory
 from tests.functional.ledger_pages import OwnContextClient, balance, give, transfer_count
 from timebank.api.pagination import encode_cursor
-from timebank.api.tokens import create_token
 from timebank.clock import utcnow
 from timebank.extensions import db
 from timebank.ledger.services import ExchangeRequest, record_exchange
+from timebank.membership.tokens import create_token
 
 TODAY = dt.date.today()
 
@@ -333,7 +333,7 @@ def test_more_than_the_bank_allows_for_one_exchange_is_refused(api, joyce, sam, 
 
 
 def test_a_member_who_is_not_active_cannot_trade(api, session, joyce, sam, sam_token):
-    from timebank.members.services import set_member_status
+    from timebank.membership.services import set_member_status
 
     set_member_status(session, joyce.bank_id, joyce.id, "suspended")
 

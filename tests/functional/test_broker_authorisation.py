@@ -16,9 +16,9 @@ import sqlalchemy as sa
 
 from tests.factories import ListingFactory, MemberFactory, TimeBankFactory
 from tests.functional.ledger_pages import signed_in
-from timebank.api.tokens import create_token
 from timebank.broker.models import MemberBlock, MemberCheck, OutreachFlag, Proposal
 from timebank.extensions import db
+from timebank.membership.tokens import create_token
 from timebank.referrals.models import PartnerNumber, Referral
 from timebank.sms.models import OutboxMessage
 from timebank.tenancy.models import BrokerAction

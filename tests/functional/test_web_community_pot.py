@@ -15,7 +15,7 @@ from timebank.extensions import db
 from timebank.ledger.models import Transfer
 from timebank.ledger.pot import pot_balance
 from timebank.members.models import Member
-from timebank.members.services import set_member_status
+from timebank.membership.services import set_member_status
 from timebank.tenancy.models import BrokerAction
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from tests.factories import ListingFactory, MemberFactory, TimeBankFactory
 from timebank.errors import InvalidDetail, InvalidInput, NotAllowed, NotFound
-from timebank.members.services import set_member_status
+from timebank.membership.services import set_member_status
 from timebank.offers.models import ListingContact
 from timebank.offers.queries import ListingSearch, own_listings, search_listings
 from timebank.offers.services import (

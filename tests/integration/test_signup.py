@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from tests.factories import MemberFactory
 from timebank.errors import InvalidDetail, NotAllowed
 from timebank.members.models import Member
-from timebank.members.services import account_of
-from timebank.members.signup import SignUp, sign_up_member, welcome_text
+from timebank.membership.services import account_of
+from timebank.membership.signup import SignUp, sign_up_member, welcome_text
 from timebank.sms.gsm import segment_count
 from timebank.sms.models import OutboxMessage
 

@@ -36,7 +36,7 @@ def create_command(
     slug: str, member_id: int, name: str, role: str | None, partner_id: int | None
 ) -> None:
     """Make a token for a member (or, with --partner, a practice) and print it once."""
-    from timebank.api.tokens import create_token
+    from timebank.membership.tokens import create_token
 
     bank = _bank(slug)
     try:
@@ -51,7 +51,7 @@ def create_command(
 @click.argument("slug")
 def list_command(slug: str) -> None:
     """List the bank's tokens, newest first (never the tokens themselves)."""
-    from timebank.api.models import ApiToken
+    from timebank.members.models import ApiToken
 
     bank = _bank(slug)
     rows = db.session.scalars(
@@ -75,7 +75,7 @@ def list_command(slug: str) -> None:
 @click.argument("token_id", type=int)
 def revoke_command(slug: str, token_id: int) -> None:
     """Revoke any token of the bank: it stops working at once."""
-    from timebank.api.tokens import revoke_token
+    from timebank.membership.tokens import revoke_token
 
     bank = _bank(slug)
     try:

@@ -30,6 +30,7 @@ from webargs.flaskparser import abort as webargs_abort
 from timebank.api.auth import Caller, api_blueprint, caller, require_role
 from timebank.api.pagination import PageArgsSchema, decode_cursor, page, page_schema
 from timebank.api.schemas import plain_text
+from timebank.broker.announce import announce_pending
 from timebank.clock import utcnow
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.extensions import db
@@ -43,7 +44,6 @@ from timebank.ledger.services import ExchangeRequest, TransferResult, record_exc
 from timebank.members.models import Member, Organisation
 from timebank.offers.models import SkillCategory
 from timebank.offers.skills import DEFAULT_SKILL_CATEGORIES
-from timebank.sms.announce import announce_pending
 
 blp = api_blueprint(
     "api_transfers",

@@ -30,6 +30,7 @@ from timebank.errors import InvalidInput
 from timebank.ledger import errors
 from timebank.ledger.accounts import AccountTransferRequest, record_account_transfer
 from timebank.ledger.models import Account, Transfer
+from timebank.ledger.pot import community_pot_account
 from timebank.ledger.resolutions import confirm_pending, decline_pending, reverse_transfer
 from timebank.ledger.services import (
     ExchangeRequest,
@@ -41,13 +42,13 @@ from timebank.ledger.services import (
 )
 from timebank.members.models import Member, Organisation
 from timebank.members.passwords import hash_password
-from timebank.members.services import account_of, add_member, add_organisation, set_member_status
+from timebank.membership.banks import create_time_bank
+from timebank.membership.services import account_of, add_member, add_organisation, set_member_status
 from timebank.minutes import format_duration
 from timebank.offers.services import ListingDraft, post_listing
 from timebank.offers.times import slots_from_values
 from timebank.phones import format_national
 from timebank.tenancy.models import TimeBank
-from timebank.tenancy.services import community_pot_account, create_time_bank
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Ravensbourne Time Bank"

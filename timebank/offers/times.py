@@ -1,4 +1,4 @@
-"""The times of the week an offer or request is for: slots, their stored mask, form values, words."""
+"""The times of the week an offer or request is for: slots, their stored mask, form words."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.ledger.queries import today_in
 from timebank.members.models import Member
-from timebank.members.services import account_of
+from timebank.membership.services import account_of
 from timebank.phones import format_national
 from timebank.tenancy.audit import actions_about
 from timebank.web.access import current_bank, member_in_bank, role_required

@@ -13,6 +13,7 @@ import uuid
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from timebank.broker.announce import announce_pending
 from timebank.broker.proposals import answer_by_text
 from timebank.errors import InvalidInput, TimeBankError
 from timebank.ledger import errors as ledger_errors
@@ -24,7 +25,6 @@ from timebank.members.models import Member
 from timebank.offers.skills import skill_categories
 from timebank.phones import normalise_mobile
 from timebank.sms import replies
-from timebank.sms.announce import announce_pending
 from timebank.sms.commands import Answer, Gave
 from timebank.sms.models import ExchangeCode
 from timebank.tenancy.models import TimeBank

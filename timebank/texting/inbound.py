@@ -23,10 +23,10 @@ from timebank.referrals import sms as referrals
 from timebank.referrals.grammar import redact_identifiers
 from timebank.referrals.models import Referral
 from timebank.sms import commands, replies
-from timebank.sms.member_texts import answer_by_code, balance_reply, gave_by_text
 from timebank.sms.models import InboundMessage
 from timebank.sms.optouts import is_opted_out, record_opt_in, record_opt_out
 from timebank.tenancy.models import TimeBank
+from timebank.texting.member_texts import answer_by_code, balance_reply, gave_by_text
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ from timebank.members.models import (
     SignInCode,
 )
 from timebank.members.profile import member_of_bank
-from timebank.members.services import account_of
 from timebank.members.sessions import end_member_access
+from timebank.membership.services import account_of
 from timebank.minutes import format_duration
 from timebank.offers.models import Listing, ListingContact
 from timebank.outcomes.models import OutcomeConsent, OutcomeRound
