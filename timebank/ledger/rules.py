@@ -9,7 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from timebank.ledger import errors
-from timebank.minutes import format_duration
+
+# Minutes in words belong to the ledger's rules; they are written in `timebank.minutes`,
+# below every package, so that texts and pages can say them too. Named here as well.
+from timebank.minutes import format_clock as format_clock
+from timebank.minutes import format_duration as format_duration
 
 # A single exchange is never more than this, whatever a bank sets: a guard against
 # nonsense such as a phone number typed into the hours box.
