@@ -48,6 +48,10 @@ from timebank.minutes import format_duration
 from timebank.offers.services import ListingDraft, post_listing
 from timebank.offers.times import slots_from_values
 from timebank.phones import format_national
+from timebank.referrals import partners, services
+from timebank.referrals import sms as texts
+from timebank.sms.commands import Join, Refer
+from timebank.sms.models import OutboxMessage
 from timebank.tenancy.models import TimeBank
 
 DEMO_SLUG = "demo"
@@ -1134,11 +1138,6 @@ REFERRALS = (
 
 def _seed_referrals(session: so.Session, bank_id: int, today: dt.date) -> None:
     """Make the GP practice a referral partner and add referrals at each stage."""
-    from timebank.referrals import partners, services
-    from timebank.referrals import sms as texts
-    from timebank.sms.commands import Join, Refer
-    from timebank.sms.models import OutboxMessage
-
     bank = session.get(TimeBank, bank_id)
     assert bank is not None
     bank.sms_number = DEMO_SMS_NUMBER
