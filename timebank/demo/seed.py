@@ -64,7 +64,7 @@ DEMO_SEED = 2000
 DEMO_NAMESPACE = uuid.UUID("0b7f4c1e-5d2a-4a8e-9c61-2f0e6d3b9a47")
 
 # The seed's short names for skills, and the categories members choose from on the web
-# (timebank.tenancy.skills), which are what each exchange and offer stores.
+# (timebank.offers.skills), which are what each exchange and offer stores.
 SKILL_CATEGORIES = {
     "gardening": "Gardening",
     "befriending": "Befriending and conversation",
