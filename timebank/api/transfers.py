@@ -337,7 +337,7 @@ _SKILL_QUERY = sa.select(
 
 
 def _known_skill(session: so.Session, bank_id: int, name: str, who: Caller) -> bool:
-    """Tell whether members may choose this category now (`tenancy.skills`, in one query).
+    """Tell whether members may choose this category now (`offers.skills`, in one query).
 
     A bank without its own rows uses the defaults; once it has rows, the shown rows. A
     token's query already said whether the bank has rows: without, no query is needed.
