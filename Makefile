@@ -50,10 +50,11 @@ test-browser: install ## Only the real-browser tests (headless Chromium), on SQL
 	TIMEBANK_TEST_ENGINE=sqlite $(BIN)/pytest $(PARALLEL) tests/browser
 	TIMEBANK_TEST_ENGINE=postgresql $(BIN)/pytest $(PARALLEL) tests/browser
 
-lint: install ## ruff and mypy.
+lint: install ## ruff, mypy, and the import contracts (lint-imports: packages import only layers below).
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy timebank
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -10,10 +10,10 @@ import factory
 from timebank.extensions import db
 from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.members.models import Member, Organisation
-from timebank.members.services import add_member, add_organisation
+from timebank.membership.banks import create_time_bank
+from timebank.membership.services import add_member, add_organisation
 from timebank.offers.models import Listing
 from timebank.tenancy.models import TimeBank
-from timebank.tenancy.services import create_time_bank
 
 
 class TimeBankFactory(factory.Factory):

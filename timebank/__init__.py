@@ -55,14 +55,17 @@ def register_database(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Attach the health check and the web pages (with their sign-in and security hooks)."""
+    """Attach the health check, the web pages (with their sign-in and security hooks), the
+    API and the SMS webhooks."""
     from timebank.api import init_api
     from timebank.health import bp as health_bp
+    from timebank.texting import register_texting
     from timebank.web import register_web
 
     app.register_blueprint(health_bp)
     register_web(app)
     init_api(app)
+    register_texting(app)
 
 
 def register_commands(app: Flask) -> None:
@@ -72,12 +75,12 @@ def register_commands(app: Flask) -> None:
     from timebank.demo.cli import demo_cli
     from timebank.ledger.cli import ledger_cli
     from timebank.members.cli import sessions_cli
+    from timebank.membership.cli import bank_cli
     from timebank.outcomes.cli import outcomes_cli
     from timebank.referrals.cli import referrals_cli
     from timebank.reports.cli import reports_cli
     from timebank.schedule import schedule_cli
     from timebank.sms.cli import sms_cli
-    from timebank.tenancy.cli import bank_cli
 
     app.cli.add_command(ledger_cli)
     app.cli.add_command(demo_cli)

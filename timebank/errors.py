@@ -25,3 +25,13 @@ class NotAllowed(TimeBankError):
 class InvalidInput(TimeBankError):
     code = "invalid_input"
     status = 422
+
+
+class InvalidDetail(InvalidInput):
+    """A detail someone typed is not right; `field` says which one, for the form."""
+
+    code = "invalid_detail"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

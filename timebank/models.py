@@ -1,24 +1,16 @@
 """Import every model so the metadata (and Alembic) sees the whole schema."""
 
-from timebank.api.models import ApiToken
-from timebank.broker.models import (
-    BrokerAction,
-    MemberBlock,
-    MemberCheck,
-    OutreachContact,
-    OutreachFlag,
-    Proposal,
-    SkillCategory,
-)
+from timebank.broker.models import MemberBlock, MemberCheck, OutreachContact, OutreachFlag, Proposal
 from timebank.ledger.models import Account, PendingEscalation, Transfer
 from timebank.members.models import (
+    ApiToken,
     Member,
     MemberSession,
     MobileChange,
     Organisation,
     SignInCode,
 )
-from timebank.offers.models import Listing, ListingContact
+from timebank.offers.models import Listing, ListingContact, SkillCategory
 from timebank.outcomes.models import OutcomeConsent, OutcomeRound
 from timebank.referrals.models import PartnerNumber, Referral, ReferralEvent, ReferralPartner
 from timebank.reports.models import (
@@ -29,7 +21,7 @@ from timebank.reports.models import (
     SummaryRefresh,
 )
 from timebank.sms.models import ExchangeCode, InboundMessage, OptOut, OutboxMessage
-from timebank.tenancy.models import TimeBank
+from timebank.tenancy.models import BrokerAction, TimeBank
 
 __all__ = [
     "Account",

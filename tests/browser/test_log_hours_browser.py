@@ -32,7 +32,7 @@ def room_for_dorothy(live_server) -> None:
     from timebank.extensions import db
     from timebank.ledger.services import ExchangeRequest, record_exchange
     from timebank.members.models import Member
-    from timebank.members.services import account_of
+    from timebank.membership.services import account_of
 
     with live_server.app.app_context():
         session = db.session

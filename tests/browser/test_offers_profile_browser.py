@@ -12,7 +12,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.helpers import DOROTHY, GRACE, JOYCE, TOM, check_page, sign_in, sign_out
-from timebank.members.phones import normalise_mobile
+from timebank.phones import normalise_mobile
 
 OFFER_TITLE = "Ironing and folding laundry"
 NEWCOMER = ("Jane Okoro", "07391 123456")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.browser.helpers import JOYCE, DemoPerson, check_page, sign_in, sign_out
-from timebank.members.phones import normalise_mobile
+from timebank.phones import normalise_mobile
 
 CODE = re.compile(r"\b(\d{6})\b")
 

@@ -10,7 +10,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from tests.factories import ListingFactory, MemberFactory, TimeBankFactory
-from timebank.api.tokens import create_token
 from timebank.broker.models import OutreachFlag
 from timebank.broker.outreach import refresh_flags
 from timebank.ledger.pot import PotDonation, donate_to_pot
@@ -20,6 +19,7 @@ from timebank.ledger.services import (
     record_exchange,
     record_group_exchange,
 )
+from timebank.membership.tokens import create_token
 from timebank.referrals import partners
 from timebank.referrals.models import Referral
 from timebank.referrals.sms import handle_refer

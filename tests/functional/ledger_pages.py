@@ -15,8 +15,8 @@ from timebank.extensions import db
 from timebank.ledger.models import Transfer
 from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.members.models import Member
-from timebank.members.services import account_of
 from timebank.members.signin import set_password
+from timebank.membership.services import account_of
 from timebank.tenancy.models import TimeBank
 
 PASSWORD = "kettle garden blue"

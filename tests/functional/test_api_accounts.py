@@ -6,9 +6,9 @@ import pytest
 
 from tests.factories import MemberFactory, TimeBankFactory
 from tests.functional.ledger_pages import give
-from timebank.api.tokens import create_token
 from timebank.extensions import db
 from timebank.members.models import Member
+from timebank.membership.tokens import create_token
 
 
 def bearer(member: Member, **kwargs) -> dict[str, str]:

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 
 from tests.factories import MemberFactory, TimeBankFactory
 from tests.functional.ledger_pages import OwnContextClient, balance, transfer_count
-from timebank.api.tokens import create_token
-from timebank.broker.models import BrokerAction
 from timebank.extensions import db
 from timebank.members.models import Member
-from timebank.members.services import set_member_status
+from timebank.membership.services import set_member_status
+from timebank.membership.tokens import create_token
+from timebank.tenancy.models import BrokerAction
 
 
 def bearer(token: str, **more: str) -> dict[str, str]:

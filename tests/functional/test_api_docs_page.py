@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from timebank.web.security import CONTENT_SECURITY_POLICY
+from timebank.responses.headers import CONTENT_SECURITY_POLICY
 
 DOCS = "/api/v1/docs"
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from tests.factories import MemberFactory, record_help
-from timebank.api.tokens import create_token
+from timebank.membership.tokens import create_token
 from timebank.referrals import partners
 from timebank.referrals.models import Referral
 

@@ -8,11 +8,11 @@ import pytest
 
 from tests.factories import MemberFactory, TimeBankFactory
 from tests.functional.ledger_pages import signed_in
-from timebank.api.models import ApiToken
-from timebank.api.tokens import create_token, revoke_token
 from timebank.errors import NotAllowed
 from timebank.extensions import db
-from timebank.members.services import set_member_status
+from timebank.members.models import ApiToken
+from timebank.membership.services import set_member_status
+from timebank.membership.tokens import create_token, revoke_token
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ import pytest
 from tests.factories import MemberFactory, TimeBankFactory
 from tests.functional.ledger_pages import OwnContextClient, balance, give, transfer_count
 from tests.functional.test_api_transfers import assert_problem, bearer, token_for
-from timebank.api.tokens import create_token
+from timebank.membership.tokens import create_token
 
 TODAY = dt.date.today()
 PATH = "/api/v1/group-exchanges"

@@ -6,13 +6,13 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import ListingFactory, MemberFactory, TimeBankFactory
-from timebank.api.tokens import create_token
-from timebank.broker.matching import Slot, mask_to_slots
-from timebank.broker.models import BrokerAction
 from timebank.extensions import db
 from timebank.members.models import Member
-from timebank.members.services import set_member_status
+from timebank.membership.services import set_member_status
+from timebank.membership.tokens import create_token
 from timebank.offers.models import Listing
+from timebank.offers.times import Slot, mask_to_slots
+from timebank.tenancy.models import BrokerAction
 
 
 def bearer(member: Member, **kwargs) -> dict[str, str]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import MemberFactory, TimeBankFactory
-from timebank.api.tokens import create_token
 from timebank.extensions import db
 from timebank.members.models import Member
+from timebank.membership.tokens import create_token
 from timebank.sms.models import OutboxMessage
 
 

@@ -8,11 +8,12 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import MemberFactory, TimeBankFactory
-from timebank.api.tokens import create_token
 from timebank.broker import outreach, outreach_actions
-from timebank.broker.models import BrokerAction, OutreachContact, OutreachFlag
+from timebank.broker.models import OutreachContact, OutreachFlag
 from timebank.extensions import db
 from timebank.members.models import Member
+from timebank.membership.tokens import create_token
+from timebank.tenancy.models import BrokerAction
 
 REASON = "has not made a first exchange yet"
 

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import MemberFactory, TimeBankFactory
-from timebank.api.tokens import create_token
+from timebank.membership.tokens import create_token
 from timebank.referrals import partners
 from timebank.referrals.models import Referral
 from timebank.referrals.sms import handle_invitation_answer, handle_refer

@@ -8,9 +8,9 @@ import uuid
 import pytest
 
 from tests.factories import MemberFactory, TimeBankFactory
-from timebank.api.tokens import create_token
 from timebank.ledger.rules import OLDEST_PAST_DAYS
 from timebank.ledger.services import ExchangeRequest, record_exchange
+from timebank.membership.tokens import create_token
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from tests.factories import MemberFactory, TimeBankFactory
 from tests.functional.ledger_pages import signed_in, text_of
-from timebank.api.models import ApiToken
-from timebank.api.tokens import create_token
+from timebank.members.models import ApiToken
+from timebank.membership.tokens import create_token
 
 TOKEN = re.compile(r'value="(tb_[A-Za-z0-9_-]+)"')
 

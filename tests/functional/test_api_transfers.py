@@ -10,10 +10,10 @@ import pytest
 from tests.factories import MemberFactory, TimeBankFactory
 from tests.functional.ledger_pages import OwnContextClient, balance, give, transfer_count
 from timebank.api.pagination import encode_cursor
-from timebank.api.tokens import create_token
 from timebank.clock import utcnow
 from timebank.extensions import db
 from timebank.ledger.services import ExchangeRequest, record_exchange
+from timebank.membership.tokens import create_token
 
 TODAY = dt.date.today()
 
@@ -220,7 +220,7 @@ def test_a_replay_answers_as_first_recorded_even_after_it_was_confirmed(
 def test_a_replay_succeeds_after_the_bank_hid_its_kind_of_help(
     api, session, bank, admin, joyce, sam, sam_token
 ):
-    from timebank.tenancy.skills import set_category_shown
+    from timebank.offers.skills import set_category_shown
 
     body = exchange(joyce, sam, 60)
     first = post(api, sam_token, body)
@@ -296,7 +296,7 @@ def test_an_empty_or_too_long_key_is_refused(api, joyce, sam, sam_token, key):
 
 
 def test_the_kind_of_help_is_one_the_bank_shows_now(api, session, bank, admin, joyce, sam):
-    from timebank.tenancy.skills import add_category, set_category_shown
+    from timebank.offers.skills import add_category, set_category_shown
 
     add_category(session, bank.id, admin.id, "Bike repairs")
     set_category_shown(session, bank.id, admin.id, "Gardening", False)
@@ -333,7 +333,7 @@ def test_more_than_the_bank_allows_for_one_exchange_is_refused(api, joyce, sam, 
 
 
 def test_a_member_who_is_not_active_cannot_trade(api, session, joyce, sam, sam_token):
-    from timebank.members.services import set_member_status
+    from timebank.membership.services import set_member_status
 
     set_member_status(session, joyce.bank_id, joyce.id, "suspended")
 

@@ -16,17 +16,12 @@ import sqlalchemy as sa
 
 from tests.factories import ListingFactory, MemberFactory, TimeBankFactory
 from tests.functional.ledger_pages import signed_in
-from timebank.api.tokens import create_token
-from timebank.broker.models import (
-    BrokerAction,
-    MemberBlock,
-    MemberCheck,
-    OutreachFlag,
-    Proposal,
-)
+from timebank.broker.models import MemberBlock, MemberCheck, OutreachFlag, Proposal
 from timebank.extensions import db
+from timebank.membership.tokens import create_token
 from timebank.referrals.models import PartnerNumber, Referral
 from timebank.sms.models import OutboxMessage
+from timebank.tenancy.models import BrokerAction
 
 STAFF_PREFIXES = ("/broker", "/admin", "/reports")
 # Pages that belong to a member rather than to staff, and must not open to anyone else.

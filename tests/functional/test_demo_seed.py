@@ -26,7 +26,7 @@ from timebank.ledger.resolutions import expire_pending
 from timebank.ledger.verify import verify_ledger
 from timebank.members.models import Member, Organisation
 from timebank.members.passwords import password_matches
-from timebank.tenancy.skills import DEFAULT_SKILL_CATEGORIES
+from timebank.offers.skills import DEFAULT_SKILL_CATEGORIES
 
 # A fixed day, so every run builds exactly the same bank.
 TODAY = dt.date(2025, 3, 31)

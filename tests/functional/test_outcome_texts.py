@@ -14,7 +14,7 @@ from tests.functional.sms_texting import (  # noqa: F401  (the app and bank fixt
     texting_bank,
 )
 from timebank.clock import utcnow
-from timebank.members.services import set_member_status
+from timebank.membership.services import set_member_status
 from timebank.outcomes import questions
 from timebank.outcomes.asking import ask_due
 from timebank.outcomes.consent import agree

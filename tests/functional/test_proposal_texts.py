@@ -14,8 +14,9 @@ from tests.functional.sms_texting import (  # noqa: F401  (the app and bank fixt
     texting_bank,
 )
 from timebank.broker import introductions, proposals
-from timebank.broker.models import BrokerAction, Proposal
+from timebank.broker.models import Proposal
 from timebank.sms.models import OutboxMessage
+from timebank.tenancy.models import BrokerAction
 
 
 def text(client, app, member, body: str) -> str | None:

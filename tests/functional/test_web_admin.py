@@ -8,8 +8,8 @@ import pytest
 
 from tests.factories import MemberFactory, TimeBankFactory, sign_in_as
 from timebank.ledger.verify import verify_ledger
-from timebank.members.privacy import pseudonym
-from timebank.members.services import account_of, set_member_status
+from timebank.membership.privacy import pseudonym
+from timebank.membership.services import account_of, set_member_status
 
 
 def h1s(response) -> list[str]:

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from tests.factories import MemberFactory, TimeBankFactory, sign_in_as
 from timebank.broker import safeguarding
-from timebank.broker.models import BrokerAction, MemberBlock, MemberCheck
+from timebank.broker.models import MemberBlock, MemberCheck
 from timebank.members.models import Member
+from timebank.tenancy.models import BrokerAction
 
 
 def h1s(response) -> list[str]:

@@ -7,9 +7,10 @@ import sqlalchemy as sa
 
 from tests.factories import ListingFactory, MemberFactory, TimeBankFactory
 from tests.functional.ledger_pages import give, signed_in, text_of
-from timebank.broker.models import BrokerAction, Proposal
+from timebank.broker.models import Proposal
 from timebank.offers.models import Listing
 from timebank.sms.models import OutboxMessage
+from timebank.tenancy.models import BrokerAction
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from tests.factories import MemberFactory, TimeBankFactory
 from tests.functional.ledger_pages import balance, signed_in, transfer_count
 from timebank.broker.joining import joined_on
-from timebank.broker.models import BrokerAction
 from timebank.extensions import db
 from timebank.ledger.models import Transfer
 from timebank.ledger.pot import pot_balance
 from timebank.members.models import Member
-from timebank.members.services import set_member_status
+from timebank.membership.services import set_member_status
+from timebank.tenancy.models import BrokerAction
 
 
 def pot_now(bank) -> int:

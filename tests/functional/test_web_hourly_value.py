@@ -8,9 +8,8 @@ import re
 import sqlalchemy as sa
 
 from tests.factories import MemberFactory, TimeBankFactory, record_help, sign_in_as
-from timebank.broker.models import BrokerAction
 from timebank.reports.build import build_report
-from timebank.tenancy.models import DEFAULT_HOURLY_VALUE_SOURCE, TimeBank
+from timebank.tenancy.models import DEFAULT_HOURLY_VALUE_SOURCE, BrokerAction, TimeBank
 
 PAGE = "/admin/hourly-value"
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}

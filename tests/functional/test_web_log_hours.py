@@ -21,7 +21,7 @@ from tests.functional.ledger_pages import (
 from timebank.extensions import db
 from timebank.ledger.models import Transfer
 from timebank.ledger.queries import today_in
-from timebank.members.services import set_member_status
+from timebank.membership.services import set_member_status
 
 
 def details(bank, direction="gave", duration="90", **changes):

@@ -7,8 +7,8 @@ import re
 import sqlalchemy as sa
 
 from tests.factories import ListingFactory, MemberFactory, TimeBankFactory, sign_in_as
-from timebank.broker.matching import Slot, slots_to_mask
 from timebank.offers.models import Listing, ListingContact
+from timebank.offers.times import Slot, slots_to_mask
 
 
 def h1s(response) -> list[str]:

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from tests.factories import MemberFactory
 from tests.functional.ledger_pages import signed_in
 from timebank.broker import outreach_actions
-from timebank.broker.models import BrokerAction, OutreachContact, OutreachFlag
+from timebank.broker.models import OutreachContact, OutreachFlag
 from timebank.extensions import db
 from timebank.members.models import Member
 from timebank.sms.models import OutboxMessage
+from timebank.tenancy.models import BrokerAction
 
 REASON = "has not made a first exchange yet"
 

@@ -7,8 +7,8 @@ import re
 import sqlalchemy as sa
 
 from tests.factories import MemberFactory, TimeBankFactory, sign_in_as
-from timebank.broker.models import BrokerAction
-from timebank.tenancy import skills
+from timebank.offers import skills
+from timebank.tenancy.models import BrokerAction
 
 
 def h1s(response) -> list[str]:

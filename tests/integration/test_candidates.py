@@ -17,12 +17,12 @@ from timebank.broker.candidates import (
     reference_suggestions,
     suggest_helpers,
 )
-from timebank.broker.matching import PARTS, Slot
 from timebank.broker.models import MemberBlock, MemberCheck, Proposal
 from timebank.errors import InvalidInput, NotFound
 from timebank.ledger.services import ExchangeRequest, record_exchange
-from timebank.members.services import set_member_status
+from timebank.membership.services import set_member_status
 from timebank.offers.models import Listing
+from timebank.offers.times import PARTS, Slot
 from timebank.sms.optouts import record_opt_out
 
 NOW = dt.datetime(2025, 3, 10, 12, tzinfo=dt.UTC)

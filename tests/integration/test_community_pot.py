@@ -22,7 +22,7 @@ from timebank.ledger.pot import (
     pot_balance,
 )
 from timebank.ledger.verify import verify_ledger
-from timebank.members.services import account_of, set_member_status
+from timebank.membership.services import account_of, set_member_status
 from timebank.reports.build import build_report
 
 DAY = dt.date(2026, 3, 10)

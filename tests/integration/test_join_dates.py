@@ -8,11 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import MemberFactory, TimeBankFactory, member_joined, noon_on
-from timebank.broker.audit import actions_about
 from timebank.broker.joining import JoinDateError, JoinReasonError, joined_on, set_join_date
-from timebank.broker.models import BrokerAction
 from timebank.errors import NotAllowed, NotFound
 from timebank.reports.build import build_report
+from timebank.tenancy.audit import actions_about
+from timebank.tenancy.models import BrokerAction
 
 TODAY = dt.date(2026, 12, 7)
 

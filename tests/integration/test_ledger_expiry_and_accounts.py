@@ -12,11 +12,11 @@ from tests.factories import MemberFactory, OrganisationFactory, TimeBankFactory
 from timebank.ledger import errors
 from timebank.ledger.accounts import AccountTransferRequest, record_account_transfer
 from timebank.ledger.models import PendingEscalation, Transfer
+from timebank.ledger.pot import community_pot_account
 from timebank.ledger.resolutions import decline_pending, expire_pending
 from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.ledger.verify import verify_ledger
-from timebank.members.services import account_of
-from timebank.tenancy.services import community_pot_account
+from timebank.membership.services import account_of
 
 START = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 

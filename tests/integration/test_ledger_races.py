@@ -18,7 +18,7 @@ from tests.factories import MemberFactory, TimeBankFactory
 from tests.integration.race_workers import Job, Outcome, race
 from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.ledger.verify import verify_ledger
-from timebank.members.services import account_of
+from timebank.membership.services import account_of
 
 pytestmark = pytest.mark.postgres_only
 

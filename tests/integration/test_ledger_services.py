@@ -19,7 +19,7 @@ from timebank.ledger.services import (
     record_group_exchange,
 )
 from timebank.ledger.verify import verify_ledger
-from timebank.members.services import account_of, set_member_status
+from timebank.membership.services import account_of, set_member_status
 
 
 @pytest.fixture

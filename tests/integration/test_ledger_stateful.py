@@ -50,8 +50,8 @@ from timebank.ledger.services import (
     record_group_exchange,
 )
 from timebank.ledger.verify import verify_ledger
-from timebank.members.services import add_member, set_member_status
-from timebank.tenancy.services import create_time_bank
+from timebank.membership.banks import create_time_bank
+from timebank.membership.services import add_member, set_member_status
 
 # Small limits so that the overdraft, the maximum and the largest exchange are often hit.
 OVERDRAFT = -120

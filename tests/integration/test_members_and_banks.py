@@ -9,9 +9,9 @@ from tests.factories import MemberFactory, TimeBankFactory
 from timebank.errors import InvalidInput, NotFound
 from timebank.ledger.models import Account
 from timebank.members.models import Member, Organisation
-from timebank.members.phones import InvalidPhoneNumber
-from timebank.members.services import account_of, add_member, set_member_status
-from timebank.tenancy.services import create_time_bank
+from timebank.membership.banks import create_time_bank
+from timebank.membership.services import account_of, add_member, set_member_status
+from timebank.phones import InvalidPhoneNumber
 
 
 def test_a_new_bank_has_a_community_pot_and_its_own_account(session):

@@ -8,10 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import ListingFactory, MemberFactory, TimeBankFactory
-from timebank.broker.matching import Slot, mask_to_slots
-from timebank.errors import InvalidInput, NotAllowed, NotFound
-from timebank.members.profile import InvalidDetail
-from timebank.members.services import set_member_status
+from timebank.errors import InvalidDetail, InvalidInput, NotAllowed, NotFound
+from timebank.membership.services import set_member_status
 from timebank.offers.models import ListingContact
 from timebank.offers.queries import ListingSearch, own_listings, search_listings
 from timebank.offers.services import (
@@ -23,10 +21,10 @@ from timebank.offers.services import (
     post_listing,
     update_listing,
 )
-from timebank.offers.times import mask_in_words
+from timebank.offers.skills import set_category_shown
+from timebank.offers.times import Slot, mask_in_words, mask_to_slots
 from timebank.sms.gsm import segment_count
 from timebank.sms.models import OutboxMessage
-from timebank.tenancy.skills import set_category_shown
 
 
 def at(hour: int, day: int = 1):

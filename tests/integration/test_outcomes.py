@@ -11,8 +11,8 @@ from tests.factories import member_joined, noon_on
 from timebank.broker import outreach
 from timebank.broker.models import OutreachFlag
 from timebank.errors import InvalidInput, NotAllowed
-from timebank.members.privacy import as_text, erase_member, member_data
-from timebank.members.services import set_member_status
+from timebank.membership.privacy import as_text, erase_member, member_data
+from timebank.membership.services import set_member_status
 from timebank.outcomes.answers import answer_on_web
 from timebank.outcomes.consent import agree, refuse
 from timebank.outcomes.models import OutcomeConsent, OutcomeRound

@@ -10,12 +10,13 @@ import sqlalchemy as sa
 
 from tests.factories import MemberFactory, TimeBankFactory, member_joined, noon_on
 from timebank.broker import outreach, outreach_actions, outreach_worklist, scan
-from timebank.broker.models import BrokerAction, OutreachContact, OutreachFlag
+from timebank.broker.models import OutreachContact, OutreachFlag
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.members.models import Member
 from timebank.sms.models import OutboxMessage
 from timebank.sms.optouts import record_opt_out
+from timebank.tenancy.models import BrokerAction
 
 TODAY = dt.date(2025, 6, 30)
 LONG_AGO = dt.date(2024, 1, 1)

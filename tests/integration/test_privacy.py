@@ -13,9 +13,9 @@ from timebank.errors import InvalidInput
 from timebank.ledger.models import Transfer
 from timebank.ledger.verify import verify_ledger
 from timebank.members.models import SignInCode
-from timebank.members.privacy import as_text, erase_member, member_data, pseudonym
-from timebank.members.services import account_of, set_member_status
 from timebank.members.signin import request_sign_in_code, set_password
+from timebank.membership.privacy import as_text, erase_member, member_data, pseudonym
+from timebank.membership.services import account_of, set_member_status
 from timebank.offers.models import Listing, ListingContact
 from timebank.offers.services import contact_listing
 from timebank.sms.models import OutboxMessage
@@ -175,7 +175,7 @@ def test_erasing_blanks_the_words_of_texts_the_member_sent_in(session, bank, lea
 
 
 def test_my_data_includes_the_texts_a_member_sent_in(session, bank, leaver):
-    from timebank.members.privacy import member_data
+    from timebank.membership.privacy import member_data
     from timebank.sms.models import InboundMessage
 
     jordan, _ = leaver

@@ -9,16 +9,16 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import ListingFactory, MemberFactory, TimeBankFactory
-from timebank.broker import exchange_links, introductions, proposals, requester_proposals
-from timebank.broker.models import BrokerAction, MemberBlock, MemberCheck, Proposal
+from timebank.broker import announce, exchange_links, introductions, proposals, requester_proposals
+from timebank.broker.models import MemberBlock, MemberCheck, Proposal
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.ledger.resolutions import decline_pending
 from timebank.ledger.services import ExchangeRequest, record_exchange
-from timebank.members.services import set_member_status
+from timebank.membership.services import set_member_status
 from timebank.offers.models import Listing
-from timebank.sms import announce
 from timebank.sms.models import ExchangeCode, OutboxMessage
 from timebank.sms.optouts import record_opt_out
+from timebank.tenancy.models import BrokerAction
 
 TODAY = dt.date.today()
 
@@ -358,7 +358,7 @@ def test_an_introduction_texts_both_members_with_the_meeting_and_the_broker(
 
 
 def broker_phone(broker) -> str:
-    from timebank.members.phones import format_national
+    from timebank.phones import format_national
 
     return format_national(broker.mobile_e164)
 

@@ -18,7 +18,7 @@ from timebank.ledger.services import (
     GroupExchangeRequest,
     record_group_exchange,
 )
-from timebank.members.services import set_member_status
+from timebank.membership.services import set_member_status
 from timebank.reports.build import build_report
 from timebank.reports.tables import SUPPRESSED, Report
 

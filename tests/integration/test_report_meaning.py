@@ -13,7 +13,7 @@ import pytest
 
 from tests.factories import member_joined, noon_on, record_help
 from timebank.ledger.services import GroupExchangeRequest, record_group_exchange
-from timebank.members.services import set_member_status
+from timebank.membership.services import set_member_status
 from timebank.referrals.models import Referral
 from timebank.reports.build import build_report
 from timebank.reports.figures import CategoryFigures, bank_figures

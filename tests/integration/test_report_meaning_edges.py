@@ -7,8 +7,8 @@ import uuid
 
 from tests.factories import member_joined, noon_on
 from tests.functional.ledger_pages import signed_in, text_of
-from timebank.api.tokens import create_token
 from timebank.ledger.services import GroupExchangeRequest, record_group_exchange
+from timebank.membership.tokens import create_token
 from timebank.reports.build import build_report
 from timebank.reports.export import read_csv
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.factories import member_joined, noon_on, record_help
-from timebank.members.services import set_member_status
+from timebank.membership.services import set_member_status
 from timebank.reports.build import build_report
 
 START, END = dt.date(2025, 1, 1), dt.date(2026, 1, 31)

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from tests.factories import MemberFactory, TimeBankFactory
 from timebank.broker import safeguarding
-from timebank.broker.models import BrokerAction
 from timebank.errors import InvalidInput, NotFound
+from timebank.tenancy.models import BrokerAction
 
 TODAY = dt.date(2026, 6, 1)
 

@@ -53,7 +53,7 @@ def test_wrong_password_and_unknown_person_get_the_same_words(session, bank, joy
 
 
 def test_member_who_left_cannot_sign_in_even_with_the_right_password(session, bank, joyce):
-    from timebank.members.services import set_member_status
+    from timebank.membership.services import set_member_status
 
     signin.set_password(session, bank.id, joyce.id, "blue kettle garden")
     set_member_status(session, bank.id, joyce.id, "left")

@@ -6,11 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import MemberFactory
-from timebank.errors import NotAllowed
+from timebank.errors import InvalidDetail, NotAllowed
 from timebank.members.models import Member
-from timebank.members.profile import InvalidDetail
-from timebank.members.services import account_of
-from timebank.members.signup import SignUp, sign_up_member, welcome_text
+from timebank.membership.services import account_of
+from timebank.membership.signup import SignUp, sign_up_member, welcome_text
 from timebank.sms.gsm import segment_count
 from timebank.sms.models import OutboxMessage
 

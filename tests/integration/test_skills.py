@@ -6,11 +6,11 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import ListingFactory, MemberFactory, TimeBankFactory
-from timebank.broker.models import BrokerAction, SkillCategory
 from timebank.errors import InvalidInput, NotFound
-from timebank.offers.models import Listing
+from timebank.offers import skills
+from timebank.offers.models import Listing, SkillCategory
 from timebank.offers.services import ListingDraft, close_listing, post_listing
-from timebank.tenancy import skills
+from timebank.tenancy.models import BrokerAction
 
 
 def audit_actions(session, bank) -> list[str]:

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 
 from tests.factories import MemberFactory
 from tests.functional.ledger_pages import date_fields, hidden_value, signed_in
+from timebank.broker import announce
+from timebank.broker.announce import announce_pending
 from timebank.ledger import errors
 from timebank.ledger.queries import today_in
 from timebank.ledger.resolutions import confirm_pending
@@ -19,8 +21,6 @@ from timebank.ledger.services import (
     record_exchange,
     record_group_exchange,
 )
-from timebank.sms import announce
-from timebank.sms.announce import announce_pending
 from timebank.sms.gsm import is_gsm7, segment_count
 from timebank.sms.models import ExchangeCode, OutboxMessage
 

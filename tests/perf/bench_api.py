@@ -123,9 +123,9 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
 
 def seed_api_bank(url: str, members: int) -> ApiBank:
     """Create a bank with a deep overdraft, `members` members, a broker and their token."""
-    from timebank.api.tokens import create_token
-    from timebank.members.services import add_member
-    from timebank.tenancy.services import create_time_bank
+    from timebank.membership.banks import create_time_bank
+    from timebank.membership.services import add_member
+    from timebank.membership.tokens import create_token
 
     with ledger_load.ledger_session(url) as session:
         bank = create_time_bank(

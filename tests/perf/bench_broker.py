@@ -125,8 +125,8 @@ def raw(url: str) -> Iterator[psycopg.Connection]:
 
 def create_bank(url: str, slug: str) -> tuple[int, int]:
     """Create a time bank and its broker through the services; return both ids."""
-    from timebank.members.services import add_member
-    from timebank.tenancy.services import create_time_bank
+    from timebank.membership.banks import create_time_bank
+    from timebank.membership.services import add_member
 
     with ledger_session(url) as session:
         bank = create_time_bank(session, f"Bench {slug}", slug, overdraft_minutes=-600)

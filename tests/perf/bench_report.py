@@ -72,8 +72,8 @@ from tests.perf.bench_broker import (
 )
 from tests.perf.bench_ledger import describe_machine, say
 from tests.perf.ledger_load import ledger_session
+from timebank.offers.skills import DEFAULT_SKILL_CATEGORIES
 from timebank.reports.period import preset
-from timebank.tenancy.skills import DEFAULT_SKILL_CATEGORIES
 
 SLUG = "report"
 TARGET_S = 2.0

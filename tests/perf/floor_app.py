@@ -26,11 +26,11 @@ from flask import Flask, abort, request
 
 from config import load_settings
 from timebank import models  # noqa: F401  (every model is known to the metadata)
-from timebank.api.tokens import authenticate
+from timebank.broker.announce import announce_pending
 from timebank.db import configure_engine, database_url
 from timebank.ledger.services import ExchangeRequest, record_exchange
-from timebank.sms.announce import announce_pending
-from timebank.tenancy.skills import DEFAULT_SKILL_CATEGORIES
+from timebank.membership.tokens import authenticate
+from timebank.offers.skills import DEFAULT_SKILL_CATEGORIES
 
 settings = load_settings()
 engine = sa.create_engine(

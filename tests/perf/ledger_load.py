@@ -77,8 +77,8 @@ def ledger_session(url: str, engine_options: dict[str, Any] | None = None) -> It
 
 def seed_bank(url: str, members: int) -> Bench:
     """Create a time bank with a deep overdraft and `members` active members."""
-    from timebank.members.services import add_member
-    from timebank.tenancy.services import create_time_bank
+    from timebank.membership.banks import create_time_bank
+    from timebank.membership.services import add_member
 
     with ledger_session(url) as session:
         bank = create_time_bank(

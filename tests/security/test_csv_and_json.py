@@ -12,10 +12,10 @@ import pytest
 
 from tests.factories import ListingFactory, MemberFactory
 from tests.functional.ledger_pages import OwnContextClient, give, signed_in
-from timebank.api.tokens import create_token
 from timebank.csvfile import csv_text, unguard
 from timebank.extensions import db
 from timebank.ledger.queries import today_in
+from timebank.membership.tokens import create_token
 
 # What a spreadsheet could run as a formula, each as someone might type it.
 FORMULAS = ['=HYPERLINK("http://evil.example","Click")', "+1", "-2", "@SUM(A1)", "\tx", "\rx"]

@@ -23,7 +23,6 @@ from tests.functional.sms_texting import (  # noqa: F401  (the app and bank fixt
     texting_app,
     texting_bank,
 )
-from timebank.api.tokens import create_token
 from timebank.extensions import db
 from timebank.ledger import errors
 from timebank.ledger.queries import today_in
@@ -33,6 +32,7 @@ from timebank.ledger.services import (
     record_exchange,
     record_group_exchange,
 )
+from timebank.membership.tokens import create_token
 
 # A clock reading such as -1:30 or 2:00: what a balance looks like in a message.
 CLOCK = re.compile(r"-?\d+:\d\d")

@@ -16,7 +16,6 @@ from tests.functional.ledger_pages import (
     text_of,
     transfer_count,
 )
-from timebank.api.tokens import create_token
 from timebank.extensions import db
 from timebank.ledger import errors
 from timebank.ledger.models import Transfer
@@ -28,6 +27,7 @@ from timebank.ledger.services import (
     record_exchange,
     record_group_exchange,
 )
+from timebank.membership.tokens import create_token
 from timebank.tenancy.models import TimeBank
 
 TODAY = dt.date(2026, 6, 10)

@@ -30,7 +30,7 @@ from timebank.ledger.services import (
     record_group_exchange,
 )
 from timebank.ledger.verify import verify_ledger
-from timebank.members.services import account_of
+from timebank.membership.services import account_of
 
 WAIT_SECONDS = 10.0
 

@@ -12,13 +12,13 @@ import sqlalchemy as sa
 
 from tests.factories import MemberFactory, TimeBankFactory, sign_in_as
 from tests.functional.ledger_pages import signed_in
-from timebank.api.tokens import create_token
 from timebank.errors import InvalidInput
 from timebank.members import mobile_change
 from timebank.members.models import Member, MobileChange
-from timebank.members.phones import InvalidPhoneNumber, allowed_mobile, normalise_mobile
-from timebank.members.services import add_member
 from timebank.members.signin import request_sign_in_code
+from timebank.membership.services import add_member
+from timebank.membership.tokens import create_token
+from timebank.phones import InvalidPhoneNumber, allowed_mobile, normalise_mobile
 from timebank.sms.models import OutboxMessage
 from timebank.tenancy.models import TimeBank
 
@@ -340,7 +340,7 @@ def test_the_code_for_a_new_number_is_kept_only_as_a_hash(app, session, bank):
 
 
 def test_a_suspended_member_cannot_finish_changing_their_number(app, session, bank):
-    from timebank.members.services import set_member_status
+    from timebank.membership.services import set_member_status
 
     joyce = MemberFactory(bank=bank, display_name="Joyce Campbell", mobile="07450 120567")
     signed_in(app, joyce).post("/profile/edit", data=profile_form(mobile="07450 999888"))
@@ -354,8 +354,8 @@ def test_a_suspended_member_cannot_finish_changing_their_number(app, session, ba
 
 
 def test_erasing_a_member_forgets_the_numbers_they_asked_to_change_to(app, session, bank):
-    from timebank.members.privacy import erase_member
-    from timebank.members.services import set_member_status
+    from timebank.membership.privacy import erase_member
+    from timebank.membership.services import set_member_status
 
     joyce = MemberFactory(bank=bank, display_name="Joyce Campbell", mobile="07450 120567")
     signed_in(app, joyce).post("/profile/edit", data=profile_form(mobile="07450 999888"))

@@ -10,8 +10,8 @@ import pytest
 from tests.factories import MemberFactory, member_joined
 from tests.functional.ledger_pages import give, signed_in, text_of
 from tests.functional.test_web_reports import figure, refer
-from timebank.api.tokens import create_token
 from timebank.errors import InvalidInput
+from timebank.membership.tokens import create_token
 from timebank.reports.build import build_report
 from timebank.reports.period import Period, funder_period, grid_periods, preset
 from timebank.reports.suppression import PEOPLE

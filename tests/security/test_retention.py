@@ -278,8 +278,8 @@ def test_a_referral_that_led_to_a_member_is_not_purged(
 def test_a_referral_that_led_to_a_member_is_purged_once_the_member_is_erased(
     app, client, session, bank, broker, practice
 ):
-    from timebank.members.privacy import erase_member
-    from timebank.members.services import set_member_status
+    from timebank.membership.privacy import erase_member
+    from timebank.membership.services import set_member_status
 
     text_bank(client, app, PRACTICE_PHONE, f"REFER 07812 913457 {NAME} lonely NHS {NHS_NUMBER}")
     text_bank(client, app, PATIENT, "yes")

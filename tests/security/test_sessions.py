@@ -17,14 +17,14 @@ from tests.functional.ledger_pages import (
     signed_in,
     text_of,
 )
-from timebank.api.tokens import create_token
 from timebank.broker import outreach
 from timebank.broker.models import MemberCheck, OutreachFlag
 from timebank.clock import utcnow
 from timebank.extensions import db
 from timebank.members.models import Member, MemberSession
-from timebank.members.privacy import erase_member
-from timebank.members.services import set_member_role, set_member_status
+from timebank.membership.privacy import erase_member
+from timebank.membership.services import set_member_role, set_member_status
+from timebank.membership.tokens import create_token
 from timebank.referrals.models import Referral
 from timebank.referrals.sms import handle_invitation_answer, handle_refer
 from timebank.sms.commands import parse_text

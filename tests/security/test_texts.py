@@ -336,7 +336,7 @@ def test_a_twilio_address_that_does_not_resolve_is_retried_not_unknown(
 def test_a_practices_api_refuses_the_numbers_its_texts_would_in_plain_words(
     app, session, bank, admin, practice, mobile
 ):
-    from timebank.api.tokens import create_token
+    from timebank.membership.tokens import create_token
 
     token = create_token(session, bank.id, admin.id, "Surgery", partner_id=practice.id)[1]
 

@@ -23,7 +23,7 @@ from timebank.ledger.resolutions import (
 )
 from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.ledger.verify import verify_ledger
-from timebank.members.services import account_of
+from timebank.membership.services import account_of
 
 START = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 WAIT_SECONDS = 20.0

@@ -12,18 +12,17 @@ from hypothesis import strategies as st
 
 from timebank.broker.matching import (
     BEST_WITHOUT_CATEGORY,
-    PARTS,
     WORDS_POINTS,
     Candidate,
     HelpRequest,
     RequestContext,
-    Slot,
     Suggestion,
     explain,
     rank_candidates,
     score,
     score_before_words,
 )
+from timebank.offers.times import PARTS, Slot
 
 TUESDAY_MORNING = Slot(1, "morning")
 NEARBY = {

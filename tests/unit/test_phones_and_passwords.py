@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from timebank.members.passwords import hash_password, password_matches
-from timebank.members.phones import InvalidPhoneNumber, normalise_mobile
+from timebank.phones import InvalidPhoneNumber, normalise_mobile
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@
 blueprints in `BLUEPRINT_MODULES`; each module makes its blueprint with
 `timebank.api.auth.api_blueprint`, so every endpoint gets the same sign-in, CSRF and rate
 limit rules. Errors are answered by `timebank.web.security`, which turns every error on an
-/api/ path into problem+json (`timebank.api.problems`).
+/api/ path into problem+json (`timebank.responses.problems`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from timebank.api import rate_limit
-from timebank.api.problems import PROBLEM_TYPE, ProblemSchema
+from timebank.api import docs_page, rate_limit
+from timebank.responses.problems import PROBLEM_TYPE, ProblemSchema
 
 # Each module defines `blp`; add a module here to publish its endpoints.
 BLUEPRINT_MODULES = (
@@ -69,7 +69,7 @@ class TimeBankApi(Api):
 
 
 def init_api(app: Flask) -> TimeBankApi:
-    """Attach the API blueprints and the OpenAPI document to the app."""
+    """Attach the API blueprints, the OpenAPI document and its documentation page to the app."""
     for key, value in API_SETTINGS.items():
         app.config.setdefault(key, value)
     # Every endpoint takes the token (or the web session, which OpenAPI cannot describe).
@@ -79,6 +79,7 @@ def init_api(app: Flask) -> TimeBankApi:
     )
     for name in BLUEPRINT_MODULES:
         api.register_blueprint(importlib.import_module(name).blp)
+    app.register_blueprint(docs_page.bp)
     rate_limit.init_app(app)
     app.extensions["timebank_api"] = api
     return api

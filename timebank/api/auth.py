@@ -20,9 +20,9 @@ from flask_smorest import Blueprint
 
 from timebank.api import rate_limit
 from timebank.api.json_body import SAFE_JSON_PARSER
-from timebank.api.tokens import authenticate, digest_of
 from timebank.errors import NotAllowed
 from timebank.extensions import csrf, db
+from timebank.membership.tokens import authenticate, digest_of
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A practice's token is not a member's: it ranks below every member role.

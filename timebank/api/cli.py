@@ -12,6 +12,8 @@ from flask.cli import AppGroup
 
 from timebank.errors import TimeBankError
 from timebank.extensions import db
+from timebank.members.models import ApiToken
+from timebank.membership.tokens import create_token, revoke_token
 from timebank.tenancy.models import TimeBank
 
 api_cli = AppGroup("api", help="Manage the JSON API's personal tokens.")
@@ -36,8 +38,6 @@ def create_command(
     slug: str, member_id: int, name: str, role: str | None, partner_id: int | None
 ) -> None:
     """Make a token for a member (or, with --partner, a practice) and print it once."""
-    from timebank.api.tokens import create_token
-
     bank = _bank(slug)
     try:
         row, token = create_token(db.session(), bank.id, member_id, name, role, partner_id)
@@ -51,8 +51,6 @@ def create_command(
 @click.argument("slug")
 def list_command(slug: str) -> None:
     """List the bank's tokens, newest first (never the tokens themselves)."""
-    from timebank.api.models import ApiToken
-
     bank = _bank(slug)
     rows = db.session.scalars(
         sa.select(ApiToken)
@@ -75,8 +73,6 @@ def list_command(slug: str) -> None:
 @click.argument("token_id", type=int)
 def revoke_command(slug: str, token_id: int) -> None:
     """Revoke any token of the bank: it stops working at once."""
-    from timebank.api.tokens import revoke_token
-
     bank = _bank(slug)
     try:
         row = revoke_token(db.session(), bank.id, 0, token_id, by_admin=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, send_from_directory, url_for
 from swagger_ui_bundle import swagger_ui_path
 
-from timebank.web.security import CONTENT_SECURITY_POLICY
+from timebank.responses.headers import CONTENT_SECURITY_POLICY
 
 bp = Blueprint(
     "api_docs",

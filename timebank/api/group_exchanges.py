@@ -27,6 +27,7 @@ from timebank.api.transfers import (
     with_idempotency_key,
     write_id,
 )
+from timebank.broker.announce import announce_pending
 from timebank.clock import utcnow
 from timebank.errors import NotFound
 from timebank.extensions import db
@@ -38,7 +39,6 @@ from timebank.ledger.services import (
     group_transfer_id,
     record_group_exchange,
 )
-from timebank.sms.announce import announce_pending
 
 blp = api_blueprint(
     "api_group_exchanges",

@@ -16,16 +16,14 @@ from flask_smorest import abort
 from timebank.api.auth import api_blueprint, caller, require_role
 from timebank.api.pagination import PageArgsSchema, page, page_schema
 from timebank.api.schemas import ID, Text, UtcDateTime, id_cursor
-from timebank.broker.matching import DAYS, PARTS, Slot, mask_to_slots
-from timebank.broker.models import TRAVEL_CHOICES
 from timebank.errors import NotAllowed
 from timebank.extensions import db
 from timebank.members.models import Member
 from timebank.members.profile import public_profile
 from timebank.offers import services
-from timebank.offers.models import LISTING_KINDS, LISTING_STATUSES, Listing
+from timebank.offers.models import LISTING_KINDS, LISTING_STATUSES, TRAVEL_CHOICES, Listing
 from timebank.offers.queries import MOST_WORDS, word_matches
-from timebank.offers.times import slot_value, slots_from_values
+from timebank.offers.times import DAYS, PARTS, Slot, mask_to_slots, slot_value, slots_from_values
 
 blp = api_blueprint(
     "api_listings", __name__, "Offers and requests: what members can give and what they need."

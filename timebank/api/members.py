@@ -24,8 +24,8 @@ from timebank.extensions import db
 from timebank.ledger.queries import balance_summary
 from timebank.members.models import MEMBER_STATUSES, ROLES, Member
 from timebank.members.profile import member_of_bank
-from timebank.members.services import set_member_role, set_member_status
-from timebank.members.signup import SignUp, sign_up_member
+from timebank.membership.services import set_member_role, set_member_status
+from timebank.membership.signup import SignUp, sign_up_member
 
 blp = api_blueprint("api_members", __name__, "Members of the time bank, for brokers and admins.")
 

@@ -25,7 +25,7 @@ from timebank.api.pagination import PageArgsSchema, decode_cursor, page, page_sc
 from timebank.clock import utcnow
 from timebank.errors import InvalidInput, NotAllowed, NotFound, TimeBankError
 from timebank.extensions import db
-from timebank.members.phones import InvalidPhoneNumber, allowed_mobile
+from timebank.phones import InvalidPhoneNumber, allowed_mobile
 from timebank.referrals.grammar import MAX_REASON, redact_identifiers, reference
 from timebank.referrals.models import REFERRAL_STATUSES, Referral, ReferralPartner
 from timebank.referrals.services import member_with_mobile, open_referral_for, referral_history

@@ -30,7 +30,7 @@ from webargs.flaskparser import abort as webargs_abort
 from timebank.api.auth import Caller, api_blueprint, caller, require_role
 from timebank.api.pagination import PageArgsSchema, decode_cursor, page, page_schema
 from timebank.api.schemas import plain_text
-from timebank.broker.models import SkillCategory
+from timebank.broker.announce import announce_pending
 from timebank.clock import utcnow
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.extensions import db
@@ -42,8 +42,8 @@ from timebank.ledger.resolutions import confirm_pending, decline_pending, revers
 from timebank.ledger.rules import ABSOLUTE_MAX_MINUTES
 from timebank.ledger.services import ExchangeRequest, TransferResult, record_exchange
 from timebank.members.models import Member, Organisation
-from timebank.sms.announce import announce_pending
-from timebank.tenancy.skills import DEFAULT_SKILL_CATEGORIES
+from timebank.offers.models import SkillCategory
+from timebank.offers.skills import DEFAULT_SKILL_CATEGORIES
 
 blp = api_blueprint(
     "api_transfers",
@@ -337,7 +337,7 @@ _SKILL_QUERY = sa.select(
 
 
 def _known_skill(session: so.Session, bank_id: int, name: str, who: Caller) -> bool:
-    """Tell whether members may choose this category now (`tenancy.skills`, in one query).
+    """Tell whether members may choose this category now (`offers.skills`, in one query).
 
     A bank without its own rows uses the defaults; once it has rows, the shown rows. A
     token's query already said whether the bank has rows: without, no query is needed.

@@ -49,7 +49,6 @@ from timebank.broker.matching import (
     IDLE_POINTS,
     NEARBY_POINTS,
     NEW_CONTACT_POINTS,
-    PARTS,
     POINTS_PER_OPEN_PROPOSAL,
     RESPONSIVE_MIN_SENT,
     RESPONSIVE_NOT_KNOWN,
@@ -58,14 +57,11 @@ from timebank.broker.matching import (
     WORDS_POINTS,
     Candidate,
     HelpRequest,
-    Part,
     RequestContext,
-    Slot,
     Suggestion,
     Travel,
     eligible,
     explain,
-    mask_to_slots,
     rank_candidates,
     score,
     score_before_words,
@@ -78,9 +74,10 @@ from timebank.ledger.models import Account, Transfer
 from timebank.members.models import Member
 from timebank.offers.models import Listing
 from timebank.offers.services import listing_in_bank
+from timebank.offers.skills import category_needs_check
+from timebank.offers.times import PARTS, Part, Slot, mask_to_slots
 from timebank.sms.models import OptOut
 from timebank.tenancy.models import TimeBank
-from timebank.tenancy.skills import category_needs_check
 
 T = TypeVar("T")
 # A value, or a parameter standing for it in a statement built once.

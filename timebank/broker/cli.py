@@ -7,8 +7,13 @@ import datetime as dt
 import click
 from flask.cli import AppGroup
 
+from timebank.broker.exchange_links import link_logged_exchanges
+from timebank.broker.outreach import refresh_flags
+from timebank.broker.scan import dormant_worklist
 from timebank.errors import TimeBankError
 from timebank.extensions import db
+from timebank.ledger.queries import today_in
+from timebank.tenancy.models import TimeBank
 
 broker_cli = AppGroup("broker", help="The broker's worklists.")
 
@@ -23,8 +28,6 @@ broker_cli = AppGroup("broker", help="The broker's worklists.")
 )
 def dormant_command(slug: str, today: dt.datetime | None) -> None:
     """List the members of time bank SLUG who need outreach, the longest-waiting first."""
-    from timebank.broker.scan import dormant_worklist
-
     try:
         lines = dormant_worklist(db.session(), slug, today.date() if today else None)
     except TimeBankError as error:
@@ -47,10 +50,6 @@ def dormant_command(slug: str, today: dt.datetime | None) -> None:
 def scan_command(slug: str | None, every_bank: bool, today: dt.datetime | None) -> None:
     """Refresh the outreach flags of time bank SLUG (or of every bank with --all)."""
     import sqlalchemy as sa
-
-    from timebank.broker.outreach import refresh_flags
-    from timebank.ledger.queries import today_in
-    from timebank.tenancy.models import TimeBank
 
     if (slug is None) == (not every_bank):
         raise click.UsageError("Give one time bank's SLUG, or --all.")
@@ -78,9 +77,6 @@ def link_exchanges_command(slug: str | None, every_bank: bool) -> None:
     since they were asked; anything less clear is left for a broker to link by hand.
     """
     import sqlalchemy as sa
-
-    from timebank.broker.exchange_links import link_logged_exchanges
-    from timebank.tenancy.models import TimeBank
 
     if (slug is None) == (not every_bank):
         raise click.UsageError("Give one time bank's SLUG, or --all.")

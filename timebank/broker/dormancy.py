@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from timebank.ledger.rules import format_duration
+from timebank.minutes import format_duration
 
 # Left members are gone and suspended members are the admin's business, not outreach.
 NEVER_FLAGGED_STATUSES = frozenset({"left", "suspended"})

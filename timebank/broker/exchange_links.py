@@ -13,7 +13,6 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.broker.audit import record_action
 from timebank.broker.models import Proposal
 from timebank.broker.proposal_checks import (
     broker_in_bank,
@@ -26,6 +25,7 @@ from timebank.db import use_case
 from timebank.errors import InvalidInput
 from timebank.ledger.models import Transfer
 from timebank.ledger.queries import member_account_id
+from timebank.tenancy.audit import record_action
 
 # --- Linking the exchange that came of it ---------------------------------------------------
 

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.broker.audit import record_action
 from timebank.broker.models import Proposal
 from timebank.broker.proposal_checks import (
     broker_in_bank,
@@ -31,12 +30,13 @@ from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput
 from timebank.members.models import Member
-from timebank.members.phones import format_national
 from timebank.members.profile import member_of_bank
+from timebank.offers.skills import skill_in_sentence
+from timebank.phones import format_national
 from timebank.sms import replies
 from timebank.sms.outbox import queue_sms
+from timebank.tenancy.audit import record_action
 from timebank.tenancy.models import TimeBank
-from timebank.tenancy.skills import skill_in_sentence
 
 PLACE_LIMIT = 200
 

@@ -13,11 +13,11 @@ from collections.abc import Callable
 
 import sqlalchemy.orm as so
 
-from timebank.broker.audit import record_action
 from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.members.models import Member
+from timebank.tenancy.audit import record_action
 from timebank.tenancy.models import TimeBank
 
 # Before this no time bank in the UK kept records we could move over: a mistyped year.

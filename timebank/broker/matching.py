@@ -46,13 +46,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
-from timebank.tenancy.skills import skill_in_sentence
+from timebank.offers.skills import skill_in_sentence
+from timebank.offers.times import Slot
 
-Part = Literal["morning", "afternoon", "evening"]
 Travel = Literal["own_area", "nearby", "anywhere"]
 
-PARTS: tuple[Part, ...] = ("morning", "afternoon", "evening")
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 CATEGORY_POINTS = 30.0
 WORDS_POINTS = 10.0
@@ -88,47 +86,6 @@ STOP_WORDS = frozenset(
     who will with would you your""".split()
 )
 _NOT_LETTERS = re.compile(r"[^a-z]+")
-
-
-@dataclass(frozen=True)
-class Slot:
-    """A part of a day in the week: day 0 is Monday, 6 is Sunday."""
-
-    day: int
-    part: Part
-
-    def sort_key(self) -> tuple[int, int]:
-        """Order slots through the week, mornings before afternoons before evenings."""
-        return (self.day, PARTS.index(self.part))
-
-    def in_words(self) -> str:
-        """Name the slot as a habit: 'Tuesday mornings'."""
-        return f"{DAYS[self.day]} {self.part}s"
-
-
-def slot_bit(slot: Slot) -> int:
-    """Return the bit that stands for a slot in a stored mask (Monday morning is bit 0)."""
-    return 1 << (slot.day * len(PARTS) + PARTS.index(slot.part))
-
-
-def slots_to_mask(slots: Iterable[Slot]) -> int:
-    """Pack slots into the integer stored in `listings.slots` (21 bits, 0 = not said)."""
-    mask = 0
-    for slot in slots:
-        mask |= slot_bit(slot)
-    return mask
-
-
-# Masks repeat from member to member (a few habits cover most people): unpack each once.
-@lru_cache(maxsize=4096)
-def mask_to_slots(mask: int) -> frozenset[Slot]:
-    """Unpack a stored mask into its slots."""
-    return frozenset(
-        Slot(day, part)
-        for day in range(len(DAYS))
-        for part in PARTS
-        if mask & slot_bit(Slot(day, part))
-    )
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,6 @@ import sqlalchemy.orm as so
 from timebank.clock import utcnow
 from timebank.db import Base, one_of
 
-# How far a member will go to help: only their own area, nearby areas, or anywhere.
-TRAVEL_CHOICES = ("own_area", "nearby", "anywhere")
 # The one kind of check recorded for now: an enhanced DBS check, or the time bank's own
 # equivalent, that lets a member make home visits and help people who may be vulnerable.
 CHECK_KINDS = ("dbs",)
@@ -33,25 +31,6 @@ CONTACT_OUTCOMES = ("re_engaged", "needs_support", "paused", "left")
 def _member_fk(*columns: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(
         ["bank_id", *columns], ["members.bank_id", "members.id"], ondelete=None
-    )
-
-
-class SkillCategory(Base):
-    """One of a time bank's own skill categories; a bank without rows uses the defaults."""
-
-    __tablename__ = "skill_categories"
-    __table_args__ = (sa.UniqueConstraint("bank_id", "name"),)
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    bank_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("time_banks.id"))
-    name: so.Mapped[str] = so.mapped_column(sa.String(60))
-    position: so.Mapped[int] = so.mapped_column(default=0)
-    # Help in this category needs a checked helper (e.g. home visits, personal care).
-    needs_check: so.Mapped[bool] = so.mapped_column(default=False)
-    # Hidden categories are no longer offered for new listings; old ones keep their name.
-    active: so.Mapped[bool] = so.mapped_column(default=True)
-    created_at: so.Mapped[dt.datetime] = so.mapped_column(
-        sa.DateTime(timezone=True), default=utcnow
     )
 
 
@@ -231,27 +210,3 @@ class OutreachContact(Base):
     created_at: so.Mapped[dt.datetime] = so.mapped_column(
         sa.DateTime(timezone=True), default=utcnow
     )
-
-
-class BrokerAction(Base):
-    """The audit trail: who did what, when, to which member or record."""
-
-    __tablename__ = "broker_actions"
-    __table_args__ = (
-        _member_fk("broker_id"),
-        sa.Index("ix_broker_actions_bank_id_at", "bank_id", "at"),
-        sa.Index("ix_broker_actions_member_id", "member_id"),
-    )
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    bank_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("time_banks.id"))
-    # None: the time bank's scheduled jobs did it (e.g. linking a logged exchange).
-    broker_id: so.Mapped[int | None]
-    # A stable code such as "proposal_sent", "check_recorded", "flag_snoozed".
-    action: so.Mapped[str] = so.mapped_column(sa.String(40))
-    # The member the action was about, if any (the helper, the flagged member...).
-    member_id: so.Mapped[int | None]
-    # The record it touched, as "proposal:12", "flag:7", "listing:3".
-    subject: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
-    detail: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
-    at: so.Mapped[dt.datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)

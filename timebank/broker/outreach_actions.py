@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import sqlalchemy.orm as so
 
-from timebank.broker.audit import record_action
 from timebank.broker.models import CONTACT_METHODS, CONTACT_OUTCOMES, OutreachFlag
 from timebank.broker.models import OutreachContact as Contact
 from timebank.broker.outreach_worklist import flag_in_bank, member_flags
@@ -27,6 +26,7 @@ from timebank.sms import replies
 from timebank.sms.gsm import segment_count, to_gsm7
 from timebank.sms.optouts import is_opted_out
 from timebank.sms.outbox import queue_sms
+from timebank.tenancy.audit import record_action
 from timebank.tenancy.models import TimeBank
 
 # Outcomes that end the outreach; "needs_support" keeps the member on the worklist.

@@ -16,9 +16,9 @@ from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.members.models import Member
 from timebank.members.profile import member_of_bank
 from timebank.offers.models import Listing
+from timebank.offers.skills import category_needs_check
 from timebank.sms.optouts import is_opted_out
 from timebank.tenancy.models import TimeBank
-from timebank.tenancy.skills import category_needs_check
 
 STEP_WORDS = {
     "sent": "is still waiting for an answer",

@@ -25,7 +25,6 @@ from collections.abc import Callable, Sequence
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.broker.audit import record_action
 from timebank.broker.candidates import suggest_helpers
 from timebank.broker.models import PROPOSAL_CHANNELS, Proposal
 from timebank.broker.proposal_checks import (
@@ -44,10 +43,11 @@ from timebank.ledger.queries import today_in
 from timebank.members.models import Member
 from timebank.members.profile import member_of_bank
 from timebank.offers.models import Listing
+from timebank.offers.skills import skill_in_sentence
 from timebank.sms import replies
 from timebank.sms.models import ExchangeCode
 from timebank.sms.outbox import queue_sms
-from timebank.tenancy.skills import skill_in_sentence
+from timebank.tenancy.audit import record_action
 
 MESSAGE_LIMIT = 500
 # How many ranked suggestions are read to find the reasons for the members a broker picked.

@@ -12,7 +12,6 @@ from collections.abc import Callable
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.broker.audit import record_action
 from timebank.broker.candidates import suggest_helpers
 from timebank.broker.models import Proposal
 from timebank.broker.proposal_checks import open_request_in_bank, request_in_bank
@@ -21,6 +20,7 @@ from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.errors import NotFound
 from timebank.members.profile import member_of_bank
+from timebank.tenancy.audit import record_action
 
 # How many helpers a requester is shown for their own request.
 REQUESTER_SUGGESTIONS = 5

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.broker.audit import record_action
 from timebank.broker.models import CHECK_KINDS, MemberBlock, MemberCheck
 from timebank.clock import utcnow
 from timebank.db import use_case
-from timebank.errors import InvalidInput, NotFound
+from timebank.errors import InvalidDetail, InvalidInput, NotFound
 from timebank.members.models import Member
-from timebank.members.profile import InvalidDetail
+from timebank.tenancy.audit import record_action
 
 REFERENCE_LIMIT = 60
 REASON_LIMIT = 200

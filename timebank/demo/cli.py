@@ -9,8 +9,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from timebank.demo.seed import demo_sign_ins, find_bank, seed_demo_bank, summarise_bank
 from timebank.errors import TimeBankError
 from timebank.extensions import db
+from timebank.ledger.verify import verify_ledger
 
 demo_cli = AppGroup("demo", help="Demonstration data.")
 
@@ -36,8 +38,6 @@ demo_cli = AppGroup("demo", help="Demonstration data.")
 )
 def seed_command(if_empty: bool, slug: str, today: dt.datetime | None) -> None:
     """Create a realistic demo time bank: members, a GP practice, six months of exchanges."""
-    from timebank.demo.seed import find_bank, seed_demo_bank
-
     if current_app.config.get("ENV_NAME") == "production":
         # The demo password is public, and the demo bank has an admin and a broker.
         raise click.ClickException("The demo time bank is not for production installs.")
@@ -64,8 +64,6 @@ def seed_command(if_empty: bool, slug: str, today: dt.datetime | None) -> None:
 
 
 def _print_summary(bank_id: int) -> None:
-    from timebank.demo.seed import summarise_bank
-
     summary = summarise_bank(db.session(), bank_id)
     statuses = ", ".join(
         f"{count} {status}s" if status == "applicant" and count != 1 else f"{count} {status}"
@@ -83,8 +81,6 @@ def _print_summary(bank_id: int) -> None:
 
 
 def _print_sign_ins(bank_id: int) -> None:
-    from timebank.demo.seed import demo_sign_ins
-
     sign_ins = demo_sign_ins(db.session(), bank_id)
     click.echo("")
     if not sign_ins:
@@ -100,8 +96,6 @@ def _print_sign_ins(bank_id: int) -> None:
 
 
 def _verify() -> None:
-    from timebank.ledger.verify import verify_ledger
-
     report = verify_ledger(db.session())
     for problem in report.problems[:20]:
         click.echo(f"  - {problem}", err=True)

@@ -30,8 +30,8 @@ from timebank.errors import InvalidInput
 from timebank.ledger import errors
 from timebank.ledger.accounts import AccountTransferRequest, record_account_transfer
 from timebank.ledger.models import Account, Transfer
+from timebank.ledger.pot import community_pot_account
 from timebank.ledger.resolutions import confirm_pending, decline_pending, reverse_transfer
-from timebank.ledger.rules import format_duration
 from timebank.ledger.services import (
     ExchangeRequest,
     GroupExchangeRequest,
@@ -42,12 +42,17 @@ from timebank.ledger.services import (
 )
 from timebank.members.models import Member, Organisation
 from timebank.members.passwords import hash_password
-from timebank.members.phones import format_national
-from timebank.members.services import account_of, add_member, add_organisation, set_member_status
+from timebank.membership.banks import create_time_bank
+from timebank.membership.services import account_of, add_member, add_organisation, set_member_status
+from timebank.minutes import format_duration
 from timebank.offers.services import ListingDraft, post_listing
 from timebank.offers.times import slots_from_values
+from timebank.phones import format_national
+from timebank.referrals import partners, services
+from timebank.referrals import sms as texts
+from timebank.sms.commands import Join, Refer
+from timebank.sms.models import OutboxMessage
 from timebank.tenancy.models import TimeBank
-from timebank.tenancy.services import community_pot_account, create_time_bank
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Ravensbourne Time Bank"
@@ -59,7 +64,7 @@ DEMO_SEED = 2000
 DEMO_NAMESPACE = uuid.UUID("0b7f4c1e-5d2a-4a8e-9c61-2f0e6d3b9a47")
 
 # The seed's short names for skills, and the categories members choose from on the web
-# (timebank.tenancy.skills), which are what each exchange and offer stores.
+# (timebank.offers.skills), which are what each exchange and offer stores.
 SKILL_CATEGORIES = {
     "gardening": "Gardening",
     "befriending": "Befriending and conversation",
@@ -1133,11 +1138,6 @@ REFERRALS = (
 
 def _seed_referrals(session: so.Session, bank_id: int, today: dt.date) -> None:
     """Make the GP practice a referral partner and add referrals at each stage."""
-    from timebank.referrals import partners, services
-    from timebank.referrals import sms as texts
-    from timebank.sms.commands import Join, Refer
-    from timebank.sms.models import OutboxMessage
-
     bank = session.get(TimeBank, bank_id)
     assert bank is not None
     bank.sms_number = DEMO_SMS_NUMBER

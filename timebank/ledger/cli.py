@@ -8,6 +8,8 @@ import click
 from flask.cli import AppGroup
 
 from timebank.extensions import db
+from timebank.ledger.resolutions import expire_pending
+from timebank.ledger.verify import verify_ledger
 
 ledger_cli = AppGroup("ledger", help="Check and maintain the hour ledger.")
 
@@ -16,8 +18,6 @@ ledger_cli = AppGroup("ledger", help="Check and maintain the hour ledger.")
 @click.option("--max-problems", default=20, show_default=True, help="How many problems to list.")
 def verify_command(max_problems: int) -> None:
     """Recompute every account from the transfer log; exit 1 on any mismatch."""
-    from timebank.ledger.verify import verify_ledger
-
     report = verify_ledger(db.session())
     for problem in report.problems[:max_problems]:
         click.echo(f"  - {problem}", err=True)
@@ -30,8 +30,6 @@ def verify_command(max_problems: int) -> None:
 @ledger_cli.command("expire")
 def expire_command() -> None:
     """Confirm or escalate exchanges left unconfirmed past their bank's set days (for cron)."""
-    from timebank.ledger.resolutions import expire_pending
-
     report = expire_pending(db.session())
     click.echo(
         f"Confirmed {report.confirmed}, escalated {report.escalated} to a broker, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from timebank.errors import InvalidInput, NotAllowed, NotFound, TimeBankError
-from timebank.ledger.rules import format_clock, format_duration
+from timebank.minutes import format_clock, format_duration
 
 
 class LedgerError(TimeBankError):

@@ -226,3 +226,12 @@ def _transfer(
         description=note,
         reason=reason,
     )
+
+
+def community_pot_account(session: so.Session, bank_id: int) -> Account:
+    """Return the account of a bank's community pot."""
+    return session.scalars(
+        sa.select(Account)
+        .join(Organisation, Organisation.id == Account.organisation_id)
+        .where(Account.bank_id == bank_id, Organisation.kind == "community_pot")
+    ).one()

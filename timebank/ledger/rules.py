@@ -8,42 +8,29 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from timebank.ledger import errors
+
+# Minutes in words belong to the ledger's rules; they are written in `timebank.minutes`,
+# below every package, so that texts and pages can say them too. Named here as well.
+from timebank.minutes import format_clock as format_clock
+from timebank.minutes import format_duration as format_duration
+
 # A single exchange is never more than this, whatever a bank sets: a guard against
 # nonsense such as a phone number typed into the hours box.
 ABSOLUTE_MAX_MINUTES = 24 * 60 * 31
 
 
-def format_clock(minutes: int) -> str:
-    """Format minutes as signed hours and minutes: -690 -> '-11:30', 90 -> '1:30'."""
-    sign = "-" if minutes < 0 else ""
-    hours, mins = divmod(abs(minutes), 60)
-    return f"{sign}{hours}:{mins:02d}"
-
-
-def format_duration(minutes: int) -> str:
-    """Format minutes in words: 90 -> '1 hour 30 minutes', 120 -> '2 hours'."""
-    hours, mins = divmod(abs(minutes), 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} hour" + ("s" if hours != 1 else ""))
-    if mins or not hours:
-        parts.append(f"{mins} minute" + ("s" if mins != 1 else ""))
-    return ("minus " if minutes < 0 else "") + " ".join(parts)
-
-
 def check_minutes(value: Any) -> int:
     """Return `value` as a whole, positive number of minutes or raise InvalidAmount."""
-    from timebank.ledger.errors import InvalidAmount
-
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise InvalidAmount("Hours must be a whole number of minutes, such as 30 or 90.")
+            raise errors.InvalidAmount("Hours must be a whole number of minutes, such as 30 or 90.")
     if value <= 0:
-        raise InvalidAmount("Hours must be more than zero.")
+        raise errors.InvalidAmount("Hours must be more than zero.")
     if value > ABSOLUTE_MAX_MINUTES:
-        raise InvalidAmount(f"{format_duration(value)} is far too many for one exchange.")
+        raise errors.InvalidAmount(f"{format_duration(value)} is far too many for one exchange.")
     return value
 
 
@@ -62,8 +49,6 @@ def check_exchange_date(
     `today` is today in the bank's own time zone. Members may go back `past_days` days (the
     bank's setting); a broker may go further, up to OLDEST_PAST_DAYS, only with a reason.
     """
-    from timebank.ledger import errors
-
     if day > today:
         raise errors.ExchangeDateInFuture(today)
     days_back = (today - day).days

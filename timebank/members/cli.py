@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from timebank.extensions import db
+from timebank.members.sessions import purge_expired_codes, purge_sessions
 
 sessions_cli = AppGroup("sessions", help="Signed-in web sessions.")
 
@@ -16,8 +17,6 @@ sessions_cli = AppGroup("sessions", help="Signed-in web sessions.")
 @sessions_cli.command("purge")
 def purge_command() -> None:
     """Delete sessions that ended over 30 days ago, and codes that expired over a day ago."""
-    from timebank.members.sessions import purge_expired_codes, purge_sessions
-
     lifetime = dt.timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
     deleted = purge_sessions(db.session(), lifetime)
     click.echo(

@@ -12,24 +12,14 @@ import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
 from timebank.db import use_case
-from timebank.errors import InvalidInput, NotFound
+from timebank.errors import InvalidDetail, NotFound
 from timebank.members.mobile_change import stage_mobile_change
 from timebank.members.models import Member
-from timebank.members.phones import InvalidPhoneNumber, allowed_mobile, format_national
+from timebank.phones import InvalidPhoneNumber, allowed_mobile, format_national
 from timebank.tenancy.models import TimeBank
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MEMBERS_PER_PAGE = 25
-
-
-class InvalidDetail(InvalidInput):
-    """A detail someone typed is not right; `field` says which one, for the form."""
-
-    code = "invalid_detail"
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-# The token table belongs to the API's package, but ending a member's access must revoke
-# their tokens in the same transaction as the change of status; the model has no imports
-# of its own beyond the database base.
-from timebank.api.models import ApiToken
 from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
-from timebank.members.models import ROLES, Member, MemberSession, MobileChange, SignInCode
+from timebank.members.models import ROLES, ApiToken, Member, MemberSession, MobileChange, SignInCode
 
 log = logging.getLogger("timebank.sessions")
 

@@ -21,7 +21,7 @@ from timebank.db import use_case
 from timebank.errors import InvalidInput, TimeBankError
 from timebank.members.models import Member, SignInCode
 from timebank.members.passwords import check_password_rules, hash_password, password_matches
-from timebank.members.phones import InvalidPhoneNumber, normalise_mobile
+from timebank.phones import InvalidPhoneNumber, normalise_mobile
 from timebank.sms.outbox import queue_sms
 
 # Verified when the identifier is unknown, so both answers take as long.

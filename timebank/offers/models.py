@@ -12,6 +12,8 @@ from timebank.db import Base, one_of
 
 LISTING_KINDS = ("offer", "request")
 LISTING_STATUSES = ("open", "closed")
+# How far a member will go to help: only their own area, nearby areas, or anywhere.
+TRAVEL_CHOICES = ("own_area", "nearby", "anywhere")
 
 
 class Listing(Base):
@@ -44,7 +46,7 @@ class Listing(Base):
     availability: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     area: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
     # The times of the week: an offer's availability, a request's "when". One bit per
-    # day and part of the day (see `timebank.broker.matching.slots_to_mask`); 0 = not said.
+    # day and part of the day (see `timebank.offers.times.slots_to_mask`); 0 = not said.
     slots: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     # Offers: how far the member will go ("own_area", "nearby", "anywhere").
     travel: so.Mapped[str] = so.mapped_column(
@@ -85,6 +87,25 @@ class ListingContact(Base):
     from_member_id: so.Mapped[int]
     to_member_id: so.Mapped[int]
     message: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(
+        sa.DateTime(timezone=True), default=utcnow
+    )
+
+
+class SkillCategory(Base):
+    """One of a time bank's own skill categories; a bank without rows uses the defaults."""
+
+    __tablename__ = "skill_categories"
+    __table_args__ = (sa.UniqueConstraint("bank_id", "name"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    bank_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("time_banks.id"))
+    name: so.Mapped[str] = so.mapped_column(sa.String(60))
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    # Help in this category needs a checked helper (e.g. home visits, personal care).
+    needs_check: so.Mapped[bool] = so.mapped_column(default=False)
+    # Hidden categories are no longer offered for new listings; old ones keep their name.
+    active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[dt.datetime] = so.mapped_column(
         sa.DateTime(timezone=True), default=utcnow
     )

@@ -9,20 +9,18 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.broker.audit import record_action
-from timebank.broker.matching import Slot, slots_to_mask
-from timebank.broker.models import TRAVEL_CHOICES
 from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
-from timebank.errors import InvalidInput, NotAllowed, NotFound
+from timebank.errors import InvalidDetail, InvalidInput, NotAllowed, NotFound
 from timebank.members.models import Member
-from timebank.members.phones import format_national
-from timebank.members.profile import InvalidDetail
-from timebank.offers.models import LISTING_KINDS, Listing, ListingContact
+from timebank.offers.models import LISTING_KINDS, TRAVEL_CHOICES, Listing, ListingContact
+from timebank.offers.skills import category_needs_check, skill_categories
+from timebank.offers.times import Slot, slots_to_mask
+from timebank.phones import format_national
 from timebank.sms.gsm import to_gsm7
 from timebank.sms.outbox import queue_sms
+from timebank.tenancy.audit import record_action
 from timebank.tenancy.models import TimeBank
-from timebank.tenancy.skills import category_needs_check, skill_categories
 
 # Longest text each part of a listing may hold (the column sizes).
 LISTING_LIMITS = {"title": 120, "description": 1000, "availability": 200, "area": 80}

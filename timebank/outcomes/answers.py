@@ -17,9 +17,9 @@ import sqlalchemy.orm as so
 
 from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
-from timebank.errors import InvalidInput, NotAllowed
+from timebank.errors import InvalidDetail, InvalidInput, NotAllowed
 from timebank.members.models import Member
-from timebank.members.profile import InvalidDetail, member_of_bank
+from timebank.members.profile import member_of_bank
 from timebank.outcomes import questions
 from timebank.outcomes.consent import agree_in, consent_of, has_agreed, refuse_in
 from timebank.outcomes.models import OutcomeRound

@@ -8,6 +8,8 @@ from flask.cli import AppGroup
 
 from timebank.errors import TimeBankError
 from timebank.extensions import db
+from timebank.outcomes.asking import ask_due
+from timebank.tenancy.models import TimeBank
 
 outcomes_cli = AppGroup("outcomes", help="Members' own answers on loneliness and wellbeing.")
 
@@ -17,9 +19,6 @@ outcomes_cli = AppGroup("outcomes", help="Members' own answers on loneliness and
 @click.option("--dry-run", is_flag=True, help="Count what would be queued; queue nothing.")
 def ask_command(slug: str | None, dry_run: bool) -> None:
     """Queue the consent question and each period's questions that are due (9:00 to 20:00)."""
-    from timebank.outcomes.asking import ask_due
-    from timebank.tenancy.models import TimeBank
-
     session = db.session()
     query = sa.select(TimeBank.id, TimeBank.slug).order_by(TimeBank.id)
     banks = session.execute(query if slug is None else query.where(TimeBank.slug == slug)).all()

@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from timebank.extensions import db
+from timebank.referrals.services import follow_up_referrals, purge_unconverted
 
 
 def _count(number: int, one: str, many: str) -> str:
@@ -18,8 +19,6 @@ referrals_cli = AppGroup("referrals", help="Follow up and purge GP referrals.")
 @referrals_cli.command("follow-up")
 def follow_up_command() -> None:
     """Mark unanswered invitations and tell practices of first exchanges (every bank)."""
-    from timebank.referrals.services import follow_up_referrals
-
     counts = follow_up_referrals(db.session())
     unanswered = _count(counts.no_reply, "invitation", "invitations")
     first = _count(counts.first_exchange, "first exchange", "first exchanges")
@@ -29,8 +28,6 @@ def follow_up_command() -> None:
 @referrals_cli.command("purge")
 def purge_command() -> None:
     """Purge referrals past their bank's retention days without a member, or of erased members."""
-    from timebank.referrals.services import purge_unconverted
-
     purged = purge_unconverted(db.session())
     counted = _count(purged, "referral", "referrals")
     click.echo(

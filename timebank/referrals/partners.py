@@ -12,8 +12,8 @@ from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.members.models import Organisation
-from timebank.members.phones import InvalidPhoneNumber, normalise_mobile
 from timebank.members.profile import member_of_bank
+from timebank.phones import InvalidPhoneNumber, normalise_mobile
 from timebank.referrals.models import PartnerNumber, ReferralPartner
 
 

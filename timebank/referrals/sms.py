@@ -11,7 +11,7 @@ import datetime as dt
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.members.phones import InvalidPhoneNumber, allowed_mobile, mobiles_allowed
+from timebank.phones import InvalidPhoneNumber, allowed_mobile, mobiles_allowed
 from timebank.referrals.grammar import redact_identifiers, reference, tidy_first_name
 from timebank.referrals.models import PartnerNumber, Referral, ReferralPartner
 from timebank.referrals.services import move, open_referral_for, tell_brokers

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from timebank.ledger.rules import format_duration
+from timebank.minutes import format_duration
 from timebank.reports.tables import Suppressed, Value
 
 # A count of one to seven people in the funder view (see timebank/reports/suppression.py).

@@ -1,1 +1,4 @@
-"""Text messages: an outbox written with the change that causes it, and sending backends."""
+"""Sending texts: the outbox, backends, opt-outs, the words of replies and the SMS grammar.
+
+Texts coming in are handled by the `timebank.texting` edge, which uses this package.
+"""

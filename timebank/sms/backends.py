@@ -7,34 +7,14 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from config import ConfigError
 from timebank.clock import utcnow
+from timebank.sms.interface import SentText, SmsBackend
+from timebank.sms.twilio_backend import TwilioBackend
 
 log = logging.getLogger("timebank.sms")
-
-
-@dataclass(frozen=True)
-class SentText:
-    """A text a backend accepted: where it went, what it said, the provider's id for it."""
-
-    to: str
-    body: str
-    provider_sid: str
-    sender: str | None = None
-    sent_at: dt.datetime | None = None
-
-
-class SmsBackend(Protocol):
-    def send(self, to: str, body: str, sender: str | None = None) -> SentText:
-        """Send one text and return the provider's record of it."""
-        ...
-
-    def find_sent(self, to: str, body: str, since: dt.datetime) -> str | None:
-        """Return the provider's id of this text if it was created since `since`."""
-        ...
 
 
 class _Remembering:
@@ -91,8 +71,6 @@ class FakeBackend(_Remembering):
 
 
 def _twilio(config: Mapping[str, Any]) -> SmsBackend:
-    from timebank.sms.twilio_backend import TwilioBackend
-
     missing = [k for k in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") if not config.get(k)]
     if missing:
         raise ConfigError(

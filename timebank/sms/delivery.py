@@ -10,6 +10,7 @@ import sqlalchemy.orm as so
 from timebank.db import use_case
 from timebank.sms.errors import OPTED_OUT_CODES
 from timebank.sms.models import OutboxMessage
+from timebank.sms.optouts import record_opt_out
 
 # Twilio's message statuses as ours. Unknown ones are ignored.
 TWILIO_STATUSES = {
@@ -56,8 +57,6 @@ def apply_status_callback(
     now: dt.datetime,
 ) -> bool:
     """Record what Twilio says became of a text; return False when the sid is not ours."""
-    from timebank.sms.optouts import record_opt_out
-
     message = session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.provider_sid == message_sid).with_for_update()
     ).one_or_none()

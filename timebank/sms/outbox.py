@@ -8,7 +8,7 @@ from collections.abc import Callable
 import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
-from timebank.sms.backends import SmsBackend
+from timebank.sms.interface import SmsBackend
 from timebank.sms.models import OutboxMessage
 from timebank.sms.sending import SendPolicy, send_pending
 

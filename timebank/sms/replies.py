@@ -7,7 +7,7 @@ does not turn a text into two or three.
 
 from __future__ import annotations
 
-from timebank.ledger.rules import format_clock, format_duration
+from timebank.minutes import format_clock, format_duration
 from timebank.sms.gsm import segment_count, to_gsm7
 
 

@@ -24,6 +24,7 @@ import sqlalchemy.orm as so
 from timebank.clock import as_utc
 from timebank.sms.errors import OutcomeUnknown, Rejected, RetryLater, SendError
 from timebank.sms.models import FINAL_STATUSES, SECRET_PURPOSES, OutboxMessage
+from timebank.sms.optouts import is_opted_out, record_opt_out
 from timebank.tenancy.models import TimeBank
 
 log = logging.getLogger("timebank.sms")
@@ -181,8 +182,6 @@ def send_one(
     report: PassReport,
 ) -> None:
     """Send one claimed text and record what happened, in its own commit."""
-    from timebank.sms.optouts import is_opted_out, record_opt_out
-
     message = session.get(OutboxMessage, message_id, populate_existing=True)
     if message is None or message.status != "sending":
         session.commit()

@@ -11,7 +11,6 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-from timebank.sms.backends import SentText
 from timebank.sms.errors import (
     BAD_NUMBER_CODES,
     OPTED_OUT_CODES,
@@ -21,6 +20,7 @@ from timebank.sms.errors import (
     RetryLater,
     SendError,
 )
+from timebank.sms.interface import SentText
 
 log = logging.getLogger("timebank.sms")
 

@@ -86,3 +86,27 @@ class TimeBank(Base):
 
     def __repr__(self) -> str:
         return f"<TimeBank {self.slug}>"
+
+
+class BrokerAction(Base):
+    """The audit trail: who did what, when, to which member or record."""
+
+    __tablename__ = "broker_actions"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["bank_id", "broker_id"], ["members.bank_id", "members.id"]),
+        sa.Index("ix_broker_actions_bank_id_at", "bank_id", "at"),
+        sa.Index("ix_broker_actions_member_id", "member_id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    bank_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("time_banks.id"))
+    # None: the time bank's scheduled jobs did it (e.g. linking a logged exchange).
+    broker_id: so.Mapped[int | None]
+    # A stable code such as "proposal_sent", "check_recorded", "flag_snoozed".
+    action: so.Mapped[str] = so.mapped_column(sa.String(40))
+    # The member the action was about, if any (the helper, the flagged member...).
+    member_id: so.Mapped[int | None]
+    # The record it touched, as "proposal:12", "flag:7", "listing:3".
+    subject: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    detail: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    at: so.Mapped[dt.datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)

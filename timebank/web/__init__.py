@@ -3,55 +3,65 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_login import current_user
 
-from timebank.ledger.rules import format_clock, format_duration
+from timebank.extensions import db
+from timebank.minutes import format_clock, format_duration
+from timebank.tenancy.models import TimeBank
+from timebank.web import (
+    admin,
+    api_tokens,
+    auth,
+    broker,
+    broker_members,
+    broker_pot,
+    broker_requests,
+    exchange_blueprint,
+    exchanges,
+    group_log,
+    home,
+    long_urls,
+    offers,
+    outcomes,
+    outreach,
+    profile,
+    public,
+    referrals,
+    reports,
+    security,
+    skills_admin,
+)
+
+# The modules whose pages are on the log-hours blueprint (`timebank.web.exchange_blueprint`):
+# importing them adds their routes to it.
+LOG_HOURS_PAGES = (exchanges, group_log)
 
 
 def register_web(app: Flask) -> None:
-    """Attach the web blueprints and the sign-in, security and SMS hooks they rely on."""
-    from timebank.sms import webhooks
-    from timebank.web import (
-        admin,
-        auth,
-        broker,
-        dev,
-        exchanges,
-        home,
-        long_urls,
-        offers,
-        profile,
-        public,
-        referrals,
-        security,
-    )
-
+    """Attach the web blueprints and the sign-in and security hooks they rely on."""
     security.init_app(app)
     long_urls.init_app(app)
     auth.init_app(app)
-    for module in (public, auth, home, exchanges, offers, profile, broker, admin, referrals):
+    for module in (
+        public,
+        auth,
+        home,
+        exchange_blueprint,
+        offers,
+        profile,
+        broker,
+        admin,
+        referrals,
+        broker_requests,
+        broker_members,
+        broker_pot,
+        skills_admin,
+        outreach,
+        outcomes,
+    ):
         app.register_blueprint(module.bp)
-    from timebank.web import broker_requests
-
-    app.register_blueprint(broker_requests.bp)
-    from timebank.web import broker_members, broker_pot, skills_admin
-
-    for module in (broker_members, broker_pot, skills_admin):
-        app.register_blueprint(module.bp)
-    from timebank.web import outcomes, outreach
-
-    app.register_blueprint(outreach.bp)
-    app.register_blueprint(outcomes.bp)
-    from timebank.web import reports
-
     reports.init_app(app)
-    from timebank.api import docs_page
-    from timebank.web import api_tokens
-
-    for module in (api_tokens, docs_page):
-        app.register_blueprint(module.bp)
-    webhooks.init_app(app)
-    if app.config.get("SHOW_DEV_SMS_PAGE"):
-        app.register_blueprint(dev.bp)
+    app.register_blueprint(api_tokens.bp)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.context_processor(_layout_values)
     app.jinja_env.filters["duration"] = format_duration
@@ -62,11 +72,6 @@ def register_web(app: Flask) -> None:
 
 def _layout_values() -> dict[str, object]:
     """Give every page the signed-in member's time bank name for the header."""
-    from flask_login import current_user
-
-    from timebank.extensions import db
-    from timebank.tenancy.models import TimeBank
-
     if not current_user.is_authenticated:
         return {"bank_name": None}
     bank = db.session.get(TimeBank, current_user.bank_id)

@@ -12,10 +12,11 @@ from wtforms.fields.choices import SelectChoice
 from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.members.models import MEMBER_STATUSES, ROLES, Member
-from timebank.members.phones import format_national
-from timebank.members.privacy import erase_member
-from timebank.members.services import set_member_role, set_member_status
-from timebank.tenancy.services import pounds_in_words, set_hourly_value
+from timebank.membership.banks import set_hourly_value
+from timebank.membership.privacy import erase_member
+from timebank.membership.services import set_member_role, set_member_status
+from timebank.phones import format_national
+from timebank.tenancy.services import pounds_in_words
 from timebank.web.access import current_bank, member_in_bank, role_required
 from timebank.web.forms import show_error
 from timebank.web.member_search import search_members

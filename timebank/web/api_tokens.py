@@ -13,10 +13,10 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
-from timebank.api.models import ApiToken
-from timebank.api.tokens import create_token, revoke_token, tokens_of
 from timebank.errors import NotAllowed, TimeBankError
 from timebank.extensions import db
+from timebank.members.models import ApiToken
+from timebank.membership.tokens import create_token, revoke_token, tokens_of
 from timebank.referrals.partners import partner_in_bank
 from timebank.web.access import role_required
 from timebank.web.forms import show_error

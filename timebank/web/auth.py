@@ -28,7 +28,7 @@ from timebank.errors import TimeBankError
 from timebank.extensions import db, limiter, login_manager
 from timebank.members import signin
 from timebank.members.models import Member
-from timebank.members.phones import normalise_mobile
+from timebank.phones import normalise_mobile
 from timebank.tenancy.models import TimeBank
 from timebank.web import sessions
 from timebank.web.forms import show_error

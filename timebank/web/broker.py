@@ -10,8 +10,8 @@ from wtforms.validators import InputRequired, Optional
 
 from timebank.errors import TimeBankError
 from timebank.extensions import db
-from timebank.members.phones import format_national
-from timebank.members.signup import SignUp, sign_up_member
+from timebank.membership.signup import SignUp, sign_up_member
+from timebank.phones import format_national
 from timebank.web.access import member_in_bank, role_required
 from timebank.web.forms import show_error
 from timebank.web.member_search import search_members

@@ -17,14 +17,14 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from timebank.broker import safeguarding
-from timebank.broker.audit import actions_about
 from timebank.broker.joining import JOIN_REASON_LIMIT, joined_on, set_join_date
 from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.ledger.queries import today_in
 from timebank.members.models import Member
-from timebank.members.phones import format_national
-from timebank.members.services import account_of
+from timebank.membership.services import account_of
+from timebank.phones import format_national
+from timebank.tenancy.audit import actions_about
 from timebank.web.access import current_bank, member_in_bank, role_required
 from timebank.web.confirm import Question, are_you_sure
 from timebank.web.forms import show_error

@@ -29,8 +29,9 @@ from timebank.ledger.pot import (
     grant_from_pot,
     pot_balance,
 )
-from timebank.ledger.rules import check_minutes, format_duration
+from timebank.ledger.rules import check_minutes
 from timebank.members.models import Member
+from timebank.minutes import format_duration
 from timebank.web.access import current_bank, role_required
 from timebank.web.exchange_forms import parse_uuid
 from timebank.web.forms import show_error

@@ -28,6 +28,7 @@ from timebank.broker.models import Proposal
 from timebank.broker.request_queue import open_requests, proposals_for_request
 from timebank.errors import NotFound, TimeBankError
 from timebank.extensions import db
+from timebank.ledger.models import Account
 from timebank.members.models import Member
 from timebank.offers.models import Listing
 from timebank.web.access import current_bank, role_required
@@ -128,8 +129,6 @@ def _render_request(listing: Listing, form: SendForm | None = None) -> str:
 
 def _account_names(bank_id: int) -> dict[int, str]:
     """Return the members' names by account id, for the exchanges offered for linking."""
-    from timebank.ledger.models import Account
-
     found = db.session.execute(
         db.select(Account.id, Member.display_name)
         .join(Member, Member.id == Account.member_id)

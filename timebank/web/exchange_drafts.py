@@ -21,10 +21,11 @@ from werkzeug.wrappers import Response
 from timebank.errors import TimeBankError
 from timebank.ledger.errors import ExchangeDateNotAllowed
 from timebank.ledger.queries import today_in
-from timebank.ledger.rules import check_exchange_date, format_duration
+from timebank.ledger.rules import check_exchange_date
 from timebank.members.models import Member
+from timebank.minutes import format_duration
+from timebank.offers.skills import skill_in_sentence
 from timebank.tenancy.models import TimeBank
-from timebank.tenancy.skills import skill_in_sentence
 from timebank.web.access import current_bank, member_in_bank
 from timebank.web.exchange_forms import DetailsForm, SubmitOnceForm, parse_uuid
 from timebank.web.forms import show_error

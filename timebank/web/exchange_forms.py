@@ -20,7 +20,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.ledger.rules import check_minutes
-from timebank.tenancy.skills import skill_categories
+from timebank.offers.skills import skill_categories
 
 OTHER = "other"
 DURATION_CHOICES = [

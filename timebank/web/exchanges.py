@@ -1,7 +1,7 @@
 """Log hours: with one person, and (for brokers) for two other members.
 
 One thing per page: who, the details, a check page, then a confirmation. The group pages are
-in `timebank.web.group_log`, on this same blueprint.
+in `timebank.web.group_log`, on the same blueprint (`timebank.web.exchange_blueprint`).
 """
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from timebank.broker.announce import announce_pending
 from timebank.extensions import db
 from timebank.ledger.queries import (
     MemberChoice,
@@ -20,11 +21,11 @@ from timebank.ledger.queries import (
     search_members,
 )
 from timebank.ledger.recorded import RecordedExchange, recorded_exchange
-from timebank.ledger.rules import format_duration
 from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.members.models import Member
-from timebank.sms.announce import announce_pending
+from timebank.minutes import format_duration
 from timebank.web.access import current_bank, member_in_bank, role_required
+from timebank.web.exchange_blueprint import bp
 from timebank.web.exchange_drafts import (
     Draft,
     Flow,
@@ -46,8 +47,6 @@ from timebank.web.exchange_drafts import (
 )
 from timebank.web.exchange_forms import ChooseMemberForm
 from timebank.web.forms import show_error
-
-bp = Blueprint("exchanges", __name__)
 
 MINE = Flow("log_draft", "exchanges.log_hours", "exchanges.details", "exchanges.check")
 FOR_OTHERS = Flow(
@@ -365,5 +364,3 @@ def for_others_check():
 
 
 __all__ = ["bp", "exchange_sentence", "join_names", "long_date"]
-
-from timebank.web import group_log  # noqa: E402,F401  (adds the group pages to bp)

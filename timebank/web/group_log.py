@@ -1,8 +1,9 @@
 """Group log: one member helped several people, or several people helped one member.
 
-For a gardening morning or a lunch club. The pages are on the exchanges blueprint: the
-direction, the people (ticked, with a search that keeps the ticks), the details, a check page
-and a confirmation. Recording is all or nothing (record_group_exchange).
+For a gardening morning or a lunch club. The pages are on the exchanges blueprint
+(`timebank.web.exchange_blueprint`): the direction, the people (ticked, with a search that
+keeps the ticks), the details, a check page and a confirmation. Recording is all or nothing
+(record_group_exchange).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from timebank.broker.announce import announce_pending
 from timebank.extensions import db
 from timebank.ledger.queries import (
     MemberChoice,
@@ -20,10 +22,10 @@ from timebank.ledger.queries import (
     search_members,
 )
 from timebank.ledger.recorded import RecordedExchange, recorded_group
-from timebank.ledger.rules import format_duration
 from timebank.ledger.services import GroupExchangeRequest, record_group_exchange
-from timebank.sms.announce import announce_pending
+from timebank.minutes import format_duration
 from timebank.web.access import current_bank
+from timebank.web.exchange_blueprint import bp
 from timebank.web.exchange_drafts import (
     Draft,
     Flow,
@@ -43,7 +45,6 @@ from timebank.web.exchange_drafts import (
     recorded_details,
 )
 from timebank.web.exchange_forms import ChooseMembersForm, GroupDirectionForm
-from timebank.web.exchanges import bp
 from timebank.web.forms import show_error
 
 GROUP = Flow(

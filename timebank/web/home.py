@@ -29,7 +29,7 @@ from timebank.ledger.queries import (
     waiting_for_others,
 )
 from timebank.ledger.resolutions import confirm_pending, decline_pending
-from timebank.ledger.rules import format_clock, format_duration
+from timebank.minutes import format_clock, format_duration
 from timebank.web.access import current_bank
 from timebank.web.confirm import Question, are_you_sure
 from timebank.web.exchange_drafts import kind_of_help, long_date, me

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Flask, current_app, render_template, request
 from werkzeug.wrappers import Response
 
-from timebank.api.problems import problem
+from timebank.responses.problems import problem
 
 MAX_URL_LENGTH = 2000
 TOO_LONG_TITLE = "That web address is too long"

@@ -16,15 +16,22 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from timebank.broker.matching import DAYS, PARTS, Slot, mask_to_slots
-from timebank.errors import InvalidInput, TimeBankError
+from timebank.errors import InvalidDetail, InvalidInput, TimeBankError
 from timebank.extensions import db
 from timebank.members.models import Member
-from timebank.members.profile import InvalidDetail
 from timebank.offers import queries, services
 from timebank.offers.models import Listing
-from timebank.offers.times import TRAVEL_WORDS, mask_in_words, slot_value, slots_from_values
-from timebank.tenancy.skills import skill_categories
+from timebank.offers.skills import skill_categories
+from timebank.offers.times import (
+    DAYS,
+    PARTS,
+    TRAVEL_WORDS,
+    Slot,
+    mask_in_words,
+    mask_to_slots,
+    slot_value,
+    slots_from_values,
+)
 from timebank.web.confirm import Question, are_you_sure
 from timebank.web.forms import show_error
 

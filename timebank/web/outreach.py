@@ -20,7 +20,7 @@ from timebank.broker.models import OutreachFlag
 from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.ledger.queries import balance_summary
-from timebank.members.phones import format_national
+from timebank.phones import format_national
 from timebank.web.access import member_in_bank, role_required
 from timebank.web.confirm import Question, are_you_sure
 from timebank.web.forms import show_error

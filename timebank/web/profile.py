@@ -13,11 +13,11 @@ from wtforms.validators import InputRequired
 from timebank.clock import utcnow
 from timebank.errors import TimeBankError
 from timebank.extensions import db
-from timebank.members import privacy
 from timebank.members.mobile_change import confirm_mobile_change, pending_mobile_change
-from timebank.members.phones import format_national
 from timebank.members.profile import ProfileChanges, changes_from, public_profile, update_profile
+from timebank.membership import privacy
 from timebank.offers.queries import open_listings_of
+from timebank.phones import format_national
 from timebank.web import sessions
 from timebank.web.access import current_bank, member_in_bank
 from timebank.web.forms import show_error

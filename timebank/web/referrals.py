@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Optional
 
 from timebank.errors import TimeBankError
 from timebank.extensions import db
-from timebank.members.phones import format_national
+from timebank.phones import format_national
 from timebank.referrals import partners, services
 from timebank.referrals.grammar import reference
 from timebank.referrals.models import REFERRAL_STATUSES

@@ -20,19 +20,16 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from timebank.api.problems import problem, problem_from_http
 from timebank.errors import TimeBankError
 from timebank.extensions import csrf, db, limiter
+from timebank.responses.headers import SECURITY_HEADERS
+from timebank.responses.problems import problem, problem_from_http
 from timebank.sms.backends import make_backend
 from timebank.sms.outbox import send_queued
 from timebank.web.sessions import sign_out_ended_session
 
 log = logging.getLogger("timebank.web")
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-)
 # Paths that answer machines, not people: their errors are JSON, and problem+json for the API.
 MACHINE_PATHS = ("/api/", "/sms/", "/healthz")
 API_PATH = "/api/"
@@ -105,16 +102,6 @@ class CookieSessionUnlessToken(SecureCookieSessionInterface):
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if not _token_call():
             super().save_session(app, session, response)
-
-
-# Every answer carries these, unless its view set its own.
-SECURITY_HEADERS = (
-    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-    ("X-Content-Type-Options", "nosniff"),
-    ("X-Frame-Options", "DENY"),
-    ("Referrer-Policy", "same-origin"),
-    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
-)
 
 
 def _security_headers(response: Response) -> Response:

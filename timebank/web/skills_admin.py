@@ -12,10 +12,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import InputRequired
 
-from timebank.broker.models import SkillCategory
 from timebank.errors import TimeBankError
 from timebank.extensions import db
-from timebank.tenancy import skills
+from timebank.offers import skills
+from timebank.offers.models import SkillCategory
 from timebank.web.access import role_required
 from timebank.web.forms import show_error
 

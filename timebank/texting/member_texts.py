@@ -13,6 +13,7 @@ import uuid
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from timebank.broker.announce import announce_pending
 from timebank.broker.proposals import answer_by_text
 from timebank.errors import InvalidInput, TimeBankError
 from timebank.ledger import errors as ledger_errors
@@ -21,13 +22,12 @@ from timebank.ledger.queries import balance_summary, today_in
 from timebank.ledger.resolutions import confirm_pending, decline_pending
 from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.members.models import Member
-from timebank.members.phones import normalise_mobile
+from timebank.offers.skills import skill_categories
+from timebank.phones import normalise_mobile
 from timebank.sms import replies
-from timebank.sms.announce import announce_pending
 from timebank.sms.commands import Answer, Gave
 from timebank.sms.models import ExchangeCode
 from timebank.tenancy.models import TimeBank
-from timebank.tenancy.skills import skill_categories
 
 # Namespaces for ids derived from a MessageSid: the same text always means the same write.
 ANSWER_NAMESPACE = uuid.UUID("0b7f6c1e-2d59-4a8e-9f0e-5b3a6d8c4e21")

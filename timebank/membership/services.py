@@ -13,8 +13,8 @@ from timebank.db import use_case
 from timebank.errors import InvalidInput, NotFound
 from timebank.ledger.models import Account
 from timebank.members.models import MEMBER_STATUSES, ORGANISATION_KINDS, ROLES, Member, Organisation
-from timebank.members.phones import allowed_mobile
 from timebank.members.sessions import end_member_access
+from timebank.phones import allowed_mobile
 from timebank.tenancy.models import TimeBank
 
 

@@ -17,12 +17,11 @@ from typing import NamedTuple
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.api.models import TOKEN_ROLES, ApiToken
-from timebank.broker.models import SkillCategory
 from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput, NotAllowed, NotFound
-from timebank.members.models import Member
+from timebank.members.models import TOKEN_ROLES, ApiToken, Member
+from timebank.offers.models import SkillCategory
 from timebank.referrals.models import ReferralPartner
 
 TOKEN_PREFIX = "tb_"

@@ -15,7 +15,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from timebank.clock import utcnow
 from timebank.extensions import csrf, db
-from timebank.sms.inbound import IncomingText, receive_text
+from timebank.sms.delivery import apply_status_callback
+from timebank.texting.inbound import IncomingText, receive_text
 
 log = logging.getLogger("timebank.sms")
 
@@ -87,8 +88,6 @@ def _error_code(raw: str | None) -> int | None:
 def status() -> Response:
     if not signed_by_twilio():
         return _forbidden()
-    from timebank.sms.delivery import apply_status_callback
-
     form = request.form
     apply_status_callback(
         db.session(),

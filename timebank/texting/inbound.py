@@ -17,16 +17,16 @@ from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput
 from timebank.members.models import Member
-from timebank.members.phones import normalise_mobile, sender_number
 from timebank.outcomes.answers import number_by_text_in, yes_or_no_by_text_in
+from timebank.phones import normalise_mobile, sender_number
 from timebank.referrals import sms as referrals
 from timebank.referrals.grammar import redact_identifiers
 from timebank.referrals.models import Referral
 from timebank.sms import commands, replies
-from timebank.sms.member_texts import answer_by_code, balance_reply, gave_by_text
 from timebank.sms.models import InboundMessage
 from timebank.sms.optouts import is_opted_out, record_opt_in, record_opt_out
 from timebank.tenancy.models import TimeBank
+from timebank.texting.member_texts import answer_by_code, balance_reply, gave_by_text
 
 
 @dataclass(frozen=True)

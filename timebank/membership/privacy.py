@@ -20,7 +20,6 @@ from timebank.csvfile import Cell, csv_text
 from timebank.db import use_case
 from timebank.errors import InvalidInput
 from timebank.ledger.models import Account, Transfer
-from timebank.ledger.rules import format_duration
 from timebank.members.models import (
     Member,
     MemberSession,
@@ -29,8 +28,9 @@ from timebank.members.models import (
     SignInCode,
 )
 from timebank.members.profile import member_of_bank
-from timebank.members.services import account_of
 from timebank.members.sessions import end_member_access
+from timebank.membership.services import account_of
+from timebank.minutes import format_duration
 from timebank.offers.models import Listing, ListingContact
 from timebank.outcomes.models import OutcomeConsent, OutcomeRound
 from timebank.outcomes.questions import lonely_words

@@ -10,16 +10,10 @@ import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
 from timebank.db import use_case
-from timebank.errors import NotAllowed
+from timebank.errors import InvalidDetail, NotAllowed
 from timebank.members.models import Member
-from timebank.members.profile import (
-    InvalidDetail,
-    clean_mobile,
-    clean_name,
-    clean_text,
-    member_of_bank,
-)
-from timebank.members.services import stage_member
+from timebank.members.profile import clean_mobile, clean_name, clean_text, member_of_bank
+from timebank.membership.services import stage_member
 from timebank.outcomes.consent import agree_in
 from timebank.sms.gsm import to_gsm7
 from timebank.sms.outbox import queue_sms

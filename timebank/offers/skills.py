@@ -12,11 +12,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.broker.audit import record_action
-from timebank.broker.models import SkillCategory
 from timebank.db import use_case
 from timebank.errors import InvalidInput, NotFound
-from timebank.offers.models import Listing
+from timebank.offers.models import Listing, SkillCategory
+from timebank.tenancy.audit import record_action
 
 DEFAULT_SKILL_CATEGORIES = (
     "Practical help",

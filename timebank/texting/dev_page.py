@@ -27,11 +27,11 @@ from wtforms.validators import InputRequired, Length
 
 from timebank.extensions import db
 from timebank.members.models import Member
-from timebank.members.phones import InvalidPhoneNumber, format_national, normalise_mobile
+from timebank.phones import InvalidPhoneNumber, format_national, normalise_mobile
 from timebank.referrals.models import PartnerNumber, ReferralPartner
-from timebank.sms.inbound import IncomingText, receive_text
 from timebank.sms.models import InboundMessage, OutboxMessage
 from timebank.tenancy.models import TimeBank
+from timebank.texting.inbound import IncomingText, receive_text
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
 

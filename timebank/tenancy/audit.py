@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.broker.models import BrokerAction
 from timebank.clock import utcnow
+from timebank.tenancy.models import BrokerAction
 
 
 def record_action(

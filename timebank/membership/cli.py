@@ -8,6 +8,10 @@ from flask.cli import AppGroup
 
 from timebank.errors import TimeBankError
 from timebank.extensions import db
+from timebank.membership.banks import create_time_bank
+from timebank.phones import country_name
+from timebank.tenancy.models import TimeBank
+from timebank.tenancy.services import set_sms_settings
 
 bank_cli = AppGroup("bank", help="Create and list time banks, and set their SMS settings.")
 
@@ -60,8 +64,6 @@ def create_command(
     on_expiry: str,
 ) -> None:
     """Create a time bank called NAME with the short name SLUG."""
-    from timebank.tenancy.services import create_time_bank
-
     try:
         bank = create_time_bank(
             db.session(),
@@ -81,8 +83,6 @@ def create_command(
 @bank_cli.command("list")
 def list_command() -> None:
     """List the time banks on this install."""
-    from timebank.tenancy.models import TimeBank
-
     banks = db.session.scalars(sa.select(TimeBank).order_by(TimeBank.id)).all()
     if not banks:
         click.echo("No time banks yet. Create one with `flask bank create SLUG NAME`.")
@@ -115,9 +115,6 @@ def sms_command(
     mobile_countries: str | None,
 ) -> None:
     """Show or change a time bank's SMS number, sender, referral days and mobile countries."""
-    from timebank.members.phones import country_name
-    from timebank.tenancy.services import set_sms_settings
-
     try:
         bank = set_sms_settings(
             db.session(), slug, number, sender, reply_days, retention_days, mobile_countries
