@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from tests.factories import MemberFactory, TimeBankFactory
 from timebank.ledger.models import Transfer
 from timebank.ledger.rules import OLDEST_PAST_DAYS
-from timebank.members.services import account_of
+from timebank.membership.services import account_of
 from timebank.reports import summaries
 from timebank.reports.build import build_report
 from timebank.reports.models import DayTotal
