@@ -7,6 +7,7 @@ import html as html_text
 import re
 
 import pytest
+from markupsafe import escape
 
 from tests.factories import MemberFactory, TimeBankFactory
 from tests.functional.ledger_pages import give, signed_in, text_of
@@ -56,15 +57,20 @@ DETAILS = "The figures in detail"
 
 
 def summary_line(response, label: str) -> tuple[str, str, str]:
-    """Return a summary figure's words: this period, the previous period, and the change."""
+    """Return a summary figure's words: this period, the previous period, and the change.
+
+    The change as a screen reader says it: the arrow drawn beside it is hidden from them.
+    """
     html = response.get_data(as_text=True)
     summary = html.split('class="report-summary"', 1)[1].split("</table>", 1)[0]
     cell = r"\s*<td[^>]*>(.*?)</td>"
-    found = re.search(rf'<th scope="row">(?:<a [^>]*>)?{re.escape(label)}(?:</a>)?</th>'
-                      + cell * 3, summary, re.S)  # fmt: skip
+    name = re.escape(str(escape(label)))
+    found = re.search(rf'<th scope="row">(?:<a [^>]*>)?{name}(?:</a>)?</th>' + cell * 3, summary)
     assert found, f"no {label} in the summary"
-    words = (re.sub(r"<[^>]+>", " ", part) for part in found.groups())
-    return tuple(" ".join(html_text.unescape(part).split()) for part in words)  # type: ignore[return-value]
+    spoken = (re.sub(r'<span aria-hidden="true">.*?</span>', "", p) for p in found.groups())
+    words = (re.sub(r"<[^>]+>", " ", part) for part in spoken)
+    said = [" ".join(html_text.unescape(part).split()) for part in words]
+    return said[0], said[1], said[2]
 
 
 def test_a_member_may_not_see_any_report_page(app, bank, practice):
