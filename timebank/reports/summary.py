@@ -135,7 +135,8 @@ def previous_period(period: Period, audience: str) -> Period:
     year, so this is the month, quarter or year before: a fixed period of the same kind.
     """
     earlier = previous(period)
-    if audience == "funder" and grid_kind(earlier) != grid_kind(period):
+    kind = grid_kind(period)
+    if audience == "funder" and (kind is None or grid_kind(earlier) != kind):
         raise InvalidInput("The funder view compares a calendar period with the one before.")
     return earlier
 
