@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -92,17 +93,25 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def live_server(browser: Any, databases: TestDatabases) -> Iterator[LiveServer]:
     """Serve the app, seeded with the demo bank, from a background thread on 127.0.0.1."""
+    from timebank.demo.seed import seed_demo_bank
+
+    with serving(databases, seed_demo_bank) as server:
+        yield server
+
+
+@contextmanager
+def serving(databases: TestDatabases, seed: Callable[[Any], Any]) -> Iterator[LiveServer]:
+    """Serve the app on a database of its own, first filled by `seed(session)`."""
     from werkzeug.serving import make_server
 
     from timebank import create_app
-    from timebank.demo.seed import seed_demo_bank
     from timebank.extensions import db
 
     url, drop = session_database(databases)
     overrides = {"DATABASE_URL": url, "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False}
     app = create_app("testing", overrides)
     with app.app_context():
-        seed_demo_bank(db.session())
+        seed(db.session())
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import html as html_text
 import re
 
 import pytest
+from markupsafe import escape
 
 from tests.factories import MemberFactory, TimeBankFactory
 from tests.functional.ledger_pages import give, signed_in, text_of
@@ -40,10 +42,35 @@ def as_broker(app, broker):
 
 
 def figure(page_text: str, label: str) -> str:
-    """Return the words shown for a headline figure, up to its "What this counts"."""
-    match = re.search(rf"{label} (.*?) What this counts", page_text)
+    """Return the words shown for a headline figure in the details, up to "What this counts".
+
+    The details follow the summary, which shows some of the same figures under the same
+    names (see `summary_line`).
+    """
+    details = page_text.split(DETAILS, 1)[-1]
+    match = re.search(rf"{label} (.*?) What this counts", details)
     assert match, f"no {label} figure"
     return match.group(1)
+
+
+DETAILS = "The figures in detail"
+
+
+def summary_line(response, label: str) -> tuple[str, str, str]:
+    """Return a summary figure's words: this period, the previous period, and the change.
+
+    The change as a screen reader says it: the arrow drawn beside it is hidden from them.
+    """
+    html = response.get_data(as_text=True)
+    summary = html.split('class="report-summary"', 1)[1].split("</table>", 1)[0]
+    cell = r"\s*<td[^>]*>(.*?)</td>"
+    name = re.escape(str(escape(label)))
+    found = re.search(rf'<th scope="row">(?:<a [^>]*>)?{name}(?:</a>)?</th>' + cell * 3, summary)
+    assert found, f"no {label} in the summary"
+    spoken = (re.sub(r'<span aria-hidden="true">.*?</span>', "", p) for p in found.groups())
+    words = (re.sub(r"<[^>]+>", " ", part) for part in spoken)
+    said = [" ".join(html_text.unescape(part).split()) for part in words]
+    return said[0], said[1], said[2]
 
 
 def test_a_member_may_not_see_any_report_page(app, bank, practice):
@@ -168,8 +195,8 @@ def test_the_printable_report_is_the_funder_view_without_navigation(as_broker, b
     assert page.status_code == 200
     assert "<nav" not in html and "Sign out" not in text
     assert bank.name in text and "1 March 2026 to 31 March 2026" in text
-    assert figure(text, "Exchanges") == "3"
-    assert figure(text, "Active members") == "1 to 7"
+    assert summary_line(page, "Exchanges")[0] == "3"
+    assert summary_line(page, "Active members")[0] == "1 to 7"
     assert "Joyce" not in text and "Sam Green" not in text
     assert "How these figures are made" in text and "1 to 7 people" in text
 

@@ -17,7 +17,9 @@ from timebank.reports import period as periods
 from timebank.reports.charts import chart_svg
 from timebank.reports.export import to_csv
 from timebank.reports.formatting import format_date, format_value, is_numeric
+from timebank.reports.printout import SummaryNote, printout
 from timebank.reports.summaries import up_to_words
+from timebank.reports.summary import Summarised
 from timebank.reports.tables import Report, Table
 from timebank.tenancy.models import TimeBank
 from timebank.web.access import current_bank, role_required
@@ -105,6 +107,13 @@ def make_report(bank: TimeBank, found: periods.Period, view: str) -> Report:
     return build_report(db.session(), bank.id, found.start, found.end, view)
 
 
+def make_summarised(bank: TimeBank, found: periods.Period, view: str) -> Summarised:
+    """Build the bank's report for the period with its summary against the period before."""
+    from timebank.reports.summary import build_summarised_report
+
+    return build_summarised_report(db.session(), bank.id, found.start, found.end, view)
+
+
 def definition_of(report: Report, key: str, given: str = "") -> tuple[str | None, str]:
     """Return a definition's anchor on the definitions page (None if not there) and words."""
     for candidate in (given, key):
@@ -123,7 +132,7 @@ def report_page():
         return _bad_period(str(error))
     view = audience()
     try:
-        report = make_report(bank, found, view)
+        summarised = make_summarised(bank, found, view)
     except InvalidInput as error:  # the funder view of a period off the fixed calendar
         return _bad_period(str(error))
     return render_template(
@@ -131,10 +140,12 @@ def report_page():
         form=_form_values(),
         choices=CHOICES,
         error=None,
-        report=report,
+        report=summarised.report,
+        summary=summarised.summary,
         period=found,
         args=period_args(found, view),
         print_args=period_args(found),
+        staff_print_args=period_args(found) | {"view": "broker"},
         printable_period=periods.grid_kind(found) is not None,
         practices=partners.list_partners(db.session(), bank.id),
     )
@@ -181,29 +192,39 @@ def _csv_download(table: Table, words: list[str], found: periods.Period) -> Resp
 @bp.get("/reports/print")
 @role_required("broker")
 def printable():
+    # The funder view unless staff ask for their own exact copy (`view=broker`).
+    view = "broker" if request.args.get("view") == "broker" else "funder"
     bank = current_bank()
     try:
-        found = chosen_period(bank, "funder")
+        found = chosen_period(bank, view)
+        summarised = make_summarised(bank, found, view)
     except InvalidInput as error:
         return _bad_period(str(error))
-    try:
-        report = make_report(bank, found, "funder")
-    except InvalidInput as error:
-        return _bad_period(str(error))
-    back = url_for("reports.report_page", **period_args(found))
+    back = url_for("reports.report_page", **period_args(found, view))
+    return _print_page(summarised, back, period_args(found, view), "reports.table_csv")
+
+
+def _print_page(
+    summarised: Summarised, back: str, csv_args: dict[str, Any], csv_endpoint: str
+) -> str:
+    """Render a report for A4 paper: the summary, the shorter details, then the notes."""
+    lines = summarised.summary.lines
+    notes = tuple(SummaryNote(line.key, line.definition, line.label) for line in lines)
     return render_template(
         "reports/print.html",
-        report=report,
+        printed=printout(summarised.report, notes),
+        report=summarised.report,
+        summary=summarised.summary,
         back=back,
-        csv_args=period_args(found, "funder"),
-        csv_endpoint="reports.table_csv",
+        csv_args=csv_args,
+        csv_endpoint=csv_endpoint,
     )
 
 
 @bp.get("/reports/practices/<int:partner_id>")
 @role_required("broker")
 def practice(partner_id: int):
-    from timebank.reports.build import build_practice_report
+    from timebank.reports.summary import build_summarised_practice_report
 
     session = db.session()
     partner = partners.partner_in_bank(session, current_user.bank_id, partner_id)
@@ -211,15 +232,12 @@ def practice(partner_id: int):
         found = chosen_period(current_bank())
     except InvalidInput as error:
         return _bad_period(str(error))
-    report = build_practice_report(session, partner.bank_id, partner.id, found.start, found.end)
-    back = url_for("reports.report_page", **period_args(found))
-    return render_template(
-        "reports/print.html",
-        report=report,
-        back=back,
-        csv_args=period_args(found) | {"partner_id": partner.id},
-        csv_endpoint="reports.practice_csv",
+    summarised = build_summarised_practice_report(
+        session, partner.bank_id, partner.id, found.start, found.end
     )
+    back = url_for("reports.report_page", **period_args(found))
+    csv_args = period_args(found) | {"partner_id": partner.id}
+    return _print_page(summarised, back, csv_args, "reports.practice_csv")
 
 
 @bp.get("/reports/practices/<int:partner_id>/<table_key>.csv")
