@@ -15,8 +15,8 @@ transfers written since the last time touch (see `timebank.reports.summaries`). 
 - summary_day_totals replaces summary_month_totals: minutes and exchanges by day (rather
   than month), kind of help and mix of areas, so any period's totals are exact and a day
   can be redone alone.
-- summary_account_months also keeps the first and last day each account gave and received
-  in the month, so a period that starts or ends inside a month is exact from them too; and
+- summary_account_months also keeps the first and last day each account gave, received and
+  exchanged outside a group exchange in the month, so a period that starts or ends inside a month is exact from them too; and
   summary_account_pairs gets an index by its higher account, to find an account's pairs.
 
 The summaries are derived data: the old ones are emptied, and the first report after this
@@ -33,7 +33,14 @@ branch_labels = None
 depends_on = None
 
 
-DIRECTED_DAYS = ("gave_first_day", "gave_last_day", "received_first_day", "received_last_day")
+DIRECTED_DAYS = (
+    "gave_first_day",
+    "gave_last_day",
+    "received_first_day",
+    "received_last_day",
+    "single_first_day",
+    "single_last_day",
+)
 
 
 def _postgresql() -> bool:

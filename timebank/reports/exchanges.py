@@ -17,8 +17,6 @@ import sqlalchemy as sa
 from timebank.ledger.models import Account
 from timebank.members.models import Member, is_not_staff
 from timebank.reports.definitions import DEFINITIONS
-from timebank.reports.models import AccountMonth
-from timebank.reports.period import first_of_month
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import counted_trades, month_number, number_of_month, transfers
 from timebank.reports.tables import Column, Figure, Section, Table
@@ -261,28 +259,24 @@ def _members_among(scope: Scope, accounts: set[int]) -> int:
     return int(scope.session.scalar(query) or 0)
 
 
-def _trades_in_period(scope: Scope, activity: sa.Table, accounts: list[int]) -> dict[int, int]:
-    """Return how many trades each of these members' accounts made in the period."""
-    from timebank.reports.summarised import whole_months  # it reads Tally from here
+def _one_to_one(
+    scope: Scope, activity: sa.Table, accounts: list[int], in_groups: Counter[int]
+) -> set[int]:
+    """Return those of `accounts` that traded outside group exchanges in the period."""
+    from timebank.reports import summarised  # it reads Tally from here
 
-    if scope.summaries and whole_months(scope):
-        # The kept months hold exactly the period's days.
-        kept = AccountMonth
-        query = (
-            sa.select(kept.account_id, sa.func.sum(kept.gave + kept.received))
-            .where(
-                kept.bank_id == scope.bank_id,
-                kept.account_id.in_(accounts),
-                kept.month.between(first_of_month(scope.period.start), scope.period.end),
-            )
-            .group_by(kept.account_id)
-        )
-    else:
-        # Otherwise each account's gave and received count its trades in the period.
-        query = sa.select(activity.c.account_id, activity.c.gave + activity.c.received).where(
-            activity.c.account_id.in_(accounts)
-        )
-    return {int(account): int(trades or 0) for account, trades in scope.session.execute(query)}
+    if scope.summaries and not summarised.cut_inside_one_month(scope):
+        return summarised.one_to_one_traders(scope, accounts)
+    # Read from the log, each account's gave and received count its trades in the period:
+    # more than its trades in groups means some were not.
+    query = sa.select(activity.c.account_id, activity.c.gave + activity.c.received).where(
+        activity.c.account_id.in_(accounts)
+    )
+    return {
+        int(account)
+        for account, trades in scope.session.execute(query)
+        if int(trades or 0) > in_groups[int(account)]
+    }
 
 
 def one_to_one_people(scope: Scope, activity: sa.Table, groups: list[GroupSession]) -> int:
@@ -307,8 +301,8 @@ def one_to_one_people(scope: Scope, activity: sa.Table, groups: list[GroupSessio
         )
     )
     grouped = [int(account) for account in found]
-    totals = _trades_in_period(scope, activity, grouped)
-    return traders - sum(1 for account in grouped if totals.get(account, 0) <= in_groups[account])
+    one_to_one = _one_to_one(scope, activity, grouped, in_groups)
+    return traders - sum(1 for account in grouped if account not in one_to_one)
 
 
 def group_activity_table(

@@ -41,6 +41,9 @@ class AccountMonth(Base):
     gave_last_day: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
     received_first_day: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
     received_last_day: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
+    # And for its exchanges outside group exchanges (one-to-one).
+    single_first_day: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
+    single_last_day: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
 
 
 class AccountPair(Base):

@@ -465,13 +465,15 @@ def _side_sums(sides: sa.Subquery, month: typing.Any) -> list[typing.Any]:
         sa.func.max(sa.case((given, day))),
         sa.func.min(sa.case((received, day))),
         sa.func.max(sa.case((received, day))),
+        sa.func.min(sa.case((sides.c.single == 1, day))),
+        sa.func.max(sa.case((sides.c.single == 1, day))),
     ]
 
 
 ACCOUNT_MONTH_COLUMNS = [
     "account_id", "month", "gave", "received", "minutes_given", "minutes_received",
     "first_day", "last_day", "gave_first_day", "gave_last_day", "received_first_day",
-    "received_last_day", "bank_id",
+    "received_last_day", "single_first_day", "single_last_day", "bank_id",
 ]  # fmt: skip
 
 
@@ -486,7 +488,11 @@ def _account_months(
     Every account and month, or only `accounts` in `months` (the rows a catch-up redoes).
     """
     transfer = transfers()
-    columns = (transfer.c.happened_on.label("day"), transfer.c.amount.label("minutes"))
+    columns = (
+        transfer.c.happened_on.label("day"),
+        transfer.c.amount.label("minutes"),
+        sa.case((transfer.c.group_id.is_(None), 1), else_=0).label("single"),
+    )
     if accounts is None or months is None:
         # Each trade twice from one read of the ledger: for its giver, then its receiver.
         side = sa.union_all(

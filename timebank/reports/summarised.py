@@ -11,6 +11,7 @@ period cuts into.
 from __future__ import annotations
 
 import datetime as dt
+import typing
 
 import sqlalchemy as sa
 
@@ -49,19 +50,6 @@ def latest_day(scope: Scope) -> dt.date | None:
     return scope.session.scalar(
         sa.select(SummaryRefresh.latest_day).where(SummaryRefresh.bank_id == scope.bank_id)
     )
-
-
-def whole_months(scope: Scope) -> bool:
-    """Return True when the kept months hold exactly the period's days.
-
-    It must start on the 1st and end on a month's last day, or on or after the latest day
-    anything happened on.
-    """
-    start, end = scope.period.start, scope.period.end
-    if start.day != 1:
-        return False
-    latest = latest_day(scope)
-    return end == last_day_of_month(end) or latest is None or end >= latest
 
 
 def tallies(scope: Scope) -> list[Tally]:
@@ -197,45 +185,85 @@ def _partners(scope: Scope) -> sa.Subquery:
     )
 
 
+def _tail_cut(scope: Scope) -> bool:
+    """Return True when the period ends inside a month that has exchanges after its end."""
+    end = scope.period.end
+    latest = latest_day(scope)
+    return end != last_day_of_month(end) and latest is not None and end < latest
+
+
+def cut_inside_one_month(scope: Scope) -> bool:
+    """Return True when the period lies in one month, cut at both ends.
+
+    Only then do a month's first and last days not say what happened within the period.
+    """
+    period = scope.period
+    same = first_of_month(period.start) == first_of_month(period.end)
+    return same and period.start.day != 1 and _tail_cut(scope)
+
+
 def _window(scope: Scope) -> sa.Subquery:
     """Sum each account's months from the earliest one a member figure looks at.
 
-    Whole months come from the kept months. A period that starts inside a month counts what
-    each account gave and received from its first day to that month's end from the transfer
-    log; one that ends inside a month (before the latest exchange) reads that month's days up
-    to the end from the log too.
+    Whole months come from the kept months. In a month the period starts inside, an account
+    gave (or received) in the period exactly when the last day it did so that month falls on
+    or after the start; in a month it ends inside (before the latest exchange), when the first
+    day falls on or before the end, and that month counts towards its months and last day
+    only if its first trading day does. So gave and received here say whether (above 0), not
+    how often, and the last day of such a month may be an earlier trading day of it (every day
+    of it lies in the 90 days the figures ask about). Only a period inside one month, cut at
+    both ends, reads that month's days from the transfer log.
     """
     period = scope.period
     first_month = first_bit_month(scope)
     since = period.end - dt.timedelta(days=ACTIVE_DAYS - 1)
     earliest = min(first_month, since)
-    head, tail = first_of_month(period.start), first_of_month(period.end)
-    latest = latest_day(scope)
-    tail_cut = period.end != last_day_of_month(period.end) and (
-        latest is not None and period.end < latest
-    )
+    tail = first_of_month(period.end)
+    tail_cut = _tail_cut(scope)
+    inside = cut_inside_one_month(scope)
     bits = len(period.months()) + 2
     kept = AccountMonth
     shift = months_since(scope.session, kept.month, first_month, bits)
     # Cast in the SQL itself: a plain 1 is a 32-bit number, whose shifts wrap at 32.
     one = sa.cast(sa.literal(1), sa.BigInteger)
-    in_period = kept.month >= period.start
+    start, end = period.start, period.end
+    # Each kept month: whole (or reaching no further than the latest exchange), cut by the
+    # start, or cut by the end.
+    at_start = sa.and_(kept.month < start, kept.month >= first_of_month(start))
+    at_end = sa.and_(kept.month == tail, sa.literal(tail_cut))
+    counted = sa.and_(kept.first_day <= end) if tail_cut else sa.true()
+
+    def side(count: typing.Any, first: typing.Any, last: typing.Any) -> typing.Any:
+        return sa.case(
+            (at_start, sa.case((last >= start, 1), else_=0)),
+            (at_end, sa.case((first <= end, 1), else_=0)),
+            (kept.month >= start, count),
+            else_=0,
+        )
+
+    bit = sa.case(
+        (sa.and_(kept.month >= first_month, sa.or_(~at_end, counted)), one.op("<<")(shift)),
+        else_=0,
+    )
+    last_day = sa.case(
+        (~at_end, kept.last_day),
+        (kept.last_day <= end, kept.last_day),
+        (kept.first_day <= end, kept.first_day),
+    )
     months: sa.ColumnElement[bool] = kept.month.between(first_of_month(earliest), period.end)
-    if tail_cut:
+    if inside:
         months = sa.and_(months, kept.month < tail)
     parts: list[sa.Select] = [
         sa.select(
             kept.account_id.label("account_id"),
-            sa.case((kept.month >= first_month, one.op("<<")(shift)), else_=0).label("bit"),
-            kept.last_day.label("last_day"),
-            sa.case((in_period, kept.gave), else_=0).label("gave"),
-            sa.case((in_period, kept.received), else_=0).label("received"),
+            bit.label("bit"),
+            last_day.label("last_day"),
+            side(kept.gave, kept.gave_first_day, kept.gave_last_day).label("gave"),
+            side(kept.received, kept.received_first_day, kept.received_last_day).label("received"),
         ).where(kept.bank_id == scope.bank_id, months, kept.last_day >= earliest)
     ]
-    if tail_cut:
+    if inside:
         parts.append(_days_as_month(scope, tail, period.end, bit=len(period.months()) + 1))
-    if period.start.day != 1 and not (tail_cut and head == tail):
-        parts.append(_days_as_month(scope, period.start, min(period.end, last_day_of_month(head))))
     rows = sa.union_all(*parts).subquery("kept_and_read")
     return (
         sa.select(
@@ -250,6 +278,28 @@ def _window(scope: Scope) -> sa.Subquery:
         .group_by(rows.c.account_id)
         .subquery("window")
     )
+
+
+def one_to_one_traders(scope: Scope, accounts: list[int]) -> set[int]:
+    """Return those of `accounts` that exchanged outside a group exchange in the period.
+
+    From their kept months: a month's first and last days of such exchanges say whether one
+    fell in the period (not for a period inside one month, cut at both ends).
+    """
+    kept = AccountMonth
+    start, end = scope.period.start, scope.period.end
+    query = (
+        sa.select(kept.account_id)
+        .where(
+            kept.bank_id == scope.bank_id,
+            kept.account_id.in_(accounts),
+            kept.month.between(first_of_month(start), end),
+            kept.single_first_day <= end,
+            kept.single_last_day >= start,
+        )
+        .distinct()
+    )
+    return {int(account) for account in scope.session.scalars(query)}
 
 
 def _days_as_month(scope: Scope, start: dt.date, end: dt.date, bit: int | None = None) -> sa.Select:
