@@ -18,7 +18,13 @@ from timebank.ledger.models import Account
 from timebank.members.models import Member, is_not_staff
 from timebank.reports.definitions import DEFINITIONS
 from timebank.reports.scope import Scope, month_column
-from timebank.reports.scratch import counted_trades, month_number, number_of_month, transfers
+from timebank.reports.scratch import (
+    any_of,
+    counted_trades,
+    month_number,
+    number_of_month,
+    transfers,
+)
 from timebank.reports.tables import Column, Figure, Section, Table
 
 NOT_SAID = "Not said"
@@ -254,7 +260,7 @@ def _members_among(scope: Scope, accounts: set[int]) -> int:
         sa.select(sa.func.count())
         .select_from(Account)
         .join(Member, Member.id == Account.member_id)
-        .where(Account.id.in_(sorted(accounts)), is_not_staff(Member.role))
+        .where(any_of(scope.session, Account.id, accounts), is_not_staff(Member.role))
     )
     return int(scope.session.scalar(query) or 0)
 
@@ -270,7 +276,7 @@ def _one_to_one(
     # Read from the log, each account's gave and received count its trades in the period:
     # more than its trades in groups means some were not.
     query = sa.select(activity.c.account_id, activity.c.gave + activity.c.received).where(
-        activity.c.account_id.in_(accounts)
+        any_of(scope.session, activity.c.account_id, accounts)
     )
     return {
         int(account)
@@ -297,7 +303,7 @@ def one_to_one_people(scope: Scope, activity: sa.Table, groups: list[GroupSessio
         return traders
     found = scope.session.scalars(
         sa.select(activity.c.account_id).where(
-            members, activity.c.account_id.in_(sorted(in_groups))
+            members, any_of(scope.session, activity.c.account_id, in_groups)
         )
     )
     grouped = [int(account) for account in found]

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from sqlalchemy.dialects import postgresql
 
 from timebank.clock import as_utc, utcnow
 from timebank.ledger.models import Account
@@ -44,6 +43,7 @@ from timebank.reports.period import add_months_to_first, first_of_month, last_da
 from timebank.reports.scratch import (
     EXCHANGE_CODES,
     MOVED_PHASES,
+    any_of,
     counted_trades,
     is_postgresql,
     month_number,
@@ -289,16 +289,6 @@ def _touched(session: so.Session, written: list[_Written]) -> _Touched:
     )
 
 
-def _any_of(
-    session: so.Session, column: typing.Any, values: typing.Iterable[typing.Any]
-) -> typing.Any:
-    """Return the condition that `column` is one of `values` (one array on PostgreSQL)."""
-    found = sorted(values)
-    if is_postgresql(session) and found and isinstance(found[0], int):
-        return column == sa.any_(sa.literal(found, postgresql.ARRAY(sa.BigInteger)))
-    return column.in_(found)
-
-
 def _add_day_totals(
     session: so.Session, bank_id: int, touched: _Touched, before: int, after: int
 ) -> None:
@@ -340,7 +330,7 @@ def _merge_day_totals(
     kept = {
         (row.day, row.skill_category, row.areas): row
         for row in session.scalars(
-            sa.select(total).where(total.bank_id == bank_id, _any_of(session, total.day, days))
+            sa.select(total).where(total.bank_id == bank_id, any_of(session, total.day, days))
         )
     }
     for key, (minutes, trade_count, exchanges) in change.items():
@@ -392,8 +382,8 @@ def _redo(
     session.execute(
         sa.delete(AccountMonth).where(
             AccountMonth.bank_id == bank_id,
-            _any_of(session, AccountMonth.account_id, accounts),
-            _any_of(session, AccountMonth.month, months),
+            any_of(session, AccountMonth.account_id, accounts),
+            any_of(session, AccountMonth.month, months),
         )
     )
     session.execute(_account_months(session, bank_id, accounts, months))
@@ -401,8 +391,8 @@ def _redo(
     session.execute(
         sa.delete(pair).where(
             pair.bank_id == bank_id,
-            _any_of(session, pair.one_account_id, accounts),
-            _any_of(session, pair.other_account_id, accounts),
+            any_of(session, pair.one_account_id, accounts),
+            any_of(session, pair.other_account_id, accounts),
         )
     )
     session.execute(_account_pairs(bank_id, accounts, session))
@@ -412,7 +402,7 @@ def _redo(
     total = AccountTotal
     where = [total.bank_id == bank_id]
     if not moved_on:
-        where.append(_any_of(session, total.account_id, accounts))
+        where.append(any_of(session, total.account_id, accounts))
     session.execute(sa.delete(total).where(*where))
     session.execute(_account_totals(session, bank_id, latest, None if moved_on else accounts))
 
@@ -515,12 +505,12 @@ def _account_months(
             trades.add_columns(
                 transfer.c.credit_account_id.label("account_id"), sa.literal(1).label("gave"),
                 *columns,
-            ).where(_any_of(session, transfer.c.credit_account_id, accounts)),
+            ).where(any_of(session, transfer.c.credit_account_id, accounts)),
             trades.add_columns(
                 transfer.c.debit_account_id, sa.literal(0), *columns
-            ).where(_any_of(session, transfer.c.debit_account_id, accounts)),
+            ).where(any_of(session, transfer.c.debit_account_id, accounts)),
         ).subquery("sides")  # fmt: skip
-        wanted = _any_of(session, month_start(session, sides.c.day), months)
+        wanted = any_of(session, month_start(session, sides.c.day), months)
     month = month_start(session, sides.c.day)
     query = (
         sa.select(*_side_sums(sides, month), sa.literal(bank_id))
@@ -556,7 +546,7 @@ def _account_pairs(
         .group_by(one, other)
     )
     if accounts is not None and session is not None:
-        query = query.where(_any_of(session, giver, accounts), _any_of(session, receiver, accounts))
+        query = query.where(any_of(session, giver, accounts), any_of(session, receiver, accounts))
     return sa.insert(AccountPair).from_select(
         ["one_account_id", "other_account_id", "bank_id", "first_day", "last_day", "trades"],
         query,
@@ -605,7 +595,7 @@ def _account_totals(
 def _only(
     session: so.Session, column: typing.Any, accounts: frozenset[int] | None
 ) -> list[typing.Any]:
-    return [] if accounts is None else [_any_of(session, column, accounts)]
+    return [] if accounts is None else [any_of(session, column, accounts)]
 
 
 def _months_so_far(

@@ -31,6 +31,7 @@ from timebank.reports.pairs import ACCOUNTS_TABLE, PAIRS_TABLE, first_bit_month
 from timebank.reports.period import first_of_month, last_day_of_month
 from timebank.reports.scope import Scope
 from timebank.reports.scratch import (
+    any_of,
     counted_trades,
     create_scratch,
     months_since,
@@ -292,7 +293,7 @@ def one_to_one_traders(scope: Scope, accounts: list[int]) -> set[int]:
         sa.select(kept.account_id)
         .where(
             kept.bank_id == scope.bank_id,
-            kept.account_id.in_(accounts),
+            any_of(scope.session, kept.account_id, accounts),
             kept.month.between(first_of_month(start), end),
             kept.single_first_day <= end,
             kept.single_last_day >= start,
