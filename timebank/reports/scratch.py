@@ -65,12 +65,14 @@ def any_of(
 ) -> typing.Any:
     """Return the condition that `column` is one of `values`.
 
-    On PostgreSQL whole numbers go as one array: a list of thousands of ids as separate
-    parameters takes longer to send and plan than to run.
+    On PostgreSQL whole numbers go as one array, unnested into rows the planner can hash or
+    look up by index: a list of thousands of ids as separate parameters takes longer to send
+    and plan than to run, and `= ANY(array)` compares each row with every element.
     """
     found = sorted(values)
     if is_postgresql(session) and found and isinstance(found[0], int):
-        return column == sa.any_(sa.literal(found, postgresql.ARRAY(sa.BigInteger)))
+        array = sa.literal(found, postgresql.ARRAY(sa.BigInteger))
+        return column.in_(sa.select(sa.func.unnest(array)).scalar_subquery())
     return column.in_(found)
 
 
