@@ -272,6 +272,11 @@ def _one_to_one(
     from timebank.reports import summarised  # it reads Tally from here
 
     if scope.summaries and not summarised.cut_inside_one_month(scope):
+        if "one_to_one" in activity.c:
+            query = sa.select(activity.c.account_id).where(
+                any_of(scope.session, activity.c.account_id, accounts), activity.c.one_to_one > 0
+            )
+            return {int(account) for account in scope.session.scalars(query)}
         return summarised.one_to_one_traders(scope, accounts)
     # Read from the log, each account's gave and received count its trades in the period:
     # more than its trades in groups means some were not.

@@ -101,7 +101,8 @@ def accounts(scope: Scope) -> sa.Table:
     """Fill the accounts scratch table: partners, months, last day, gave, received, area, role.
 
     Every member's account that exchanged by the period's end has a row. The last day is only
-    filled in for those who traded since the earliest day a member figure looks at.
+    filled in for those who traded since the earliest day a member figure looks at. Read
+    from the months, the table also says whether each exchanged one-to-one in the period.
     """
     quick = _accounts_so_far(scope)
     if quick is not None:
@@ -119,6 +120,8 @@ def accounts(scope: Scope) -> sa.Table:
             sa.func.coalesce(window.c.received, 0).label("received"),
             Member.area,
             Member.role,
+            # Whether it exchanged outside group exchanges in the period (above 0).
+            sa.func.coalesce(window.c.one_to_one, 0).label("one_to_one"),
         )
         .select_from(partners)
         .outerjoin(window, window.c.account_id == partners.c.account_id)
@@ -261,6 +264,11 @@ def _window(scope: Scope) -> sa.Subquery:
             last_day.label("last_day"),
             side(kept.gave, kept.gave_first_day, kept.gave_last_day).label("gave"),
             side(kept.received, kept.received_first_day, kept.received_last_day).label("received"),
+            side(
+                sa.case((kept.single_first_day.is_not(None), 1), else_=0),
+                kept.single_first_day,
+                kept.single_last_day,
+            ).label("one_to_one"),
         ).where(kept.bank_id == scope.bank_id, months, kept.last_day >= earliest)
     ]
     if inside:
@@ -275,6 +283,7 @@ def _window(scope: Scope) -> sa.Subquery:
             sa.func.max(rows.c.last_day).label("last_day"),
             sa.func.sum(rows.c.gave).label("gave"),
             sa.func.sum(rows.c.received).label("received"),
+            sa.func.sum(rows.c.one_to_one).label("one_to_one"),
         )
         .group_by(rows.c.account_id)
         .subquery("window")
@@ -333,4 +342,6 @@ def _days_as_month(scope: Scope, start: dt.date, end: dt.date, bit: int | None =
         (sa.func.max(sides.c.day) if bit is not None else sa.null()).label("last_day"),
         sa.func.sum(sides.c.gave).label("gave"),
         sa.func.sum(sides.c.received).label("received"),
+        # Not worked out from the log: a report cut inside one month counts trades instead.
+        sa.literal(0).label("one_to_one"),
     ).group_by(sides.c.account_id)
