@@ -64,8 +64,14 @@ test: install ## The whole suite on SQLite, then on PostgreSQL (required when CI
 # database work is also covered on SQLite by the functional tests. `make test-browser` runs
 # them on both engines. Within `make test` the PostgreSQL pass also leaves out the tests
 # that touch no database, which the SQLite pass has just run.
+#
+# The SQLite pass also measures which lines of timebank/ the tests run, prints the total and
+# fails under the floor in setup.cfg ([coverage:report] fail_under), which only ever goes up.
+# Afterwards `.venv/bin/coverage report` lists the lines no test runs. `make test TEST_COVERAGE=` leaves
+# the measuring out.
+TEST_COVERAGE ?= --cov --cov-report=
 test-sqlite: install
-	TIMEBANK_TEST_ENGINE=sqlite $(BIN)/pytest $(PARALLEL) --ignore=tests/browser
+	TIMEBANK_TEST_ENGINE=sqlite $(BIN)/pytest $(PARALLEL) $(TEST_COVERAGE) --ignore=tests/browser
 
 test-postgresql: install
 	TIMEBANK_TEST_ENGINE=postgresql $(BIN)/pytest $(PARALLEL) $(ONLY_DATABASE_TESTS)
