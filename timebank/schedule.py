@@ -128,12 +128,16 @@ class JobLocks:
             return True
         for _attempt in range(2):
             try:
-                return self._try(lock_key(job))
+                taken = self._try(lock_key(job))
             except sa.exc.DBAPIError:
                 # A lost connection took its locks with it: start again on a new one.
                 log.warning("Lost the connection holding the job locks; taking them again.")
                 self.release()
-        log.error("%s skipped: could not reach the database to take its lock", job.name)
+                continue
+            if not taken:
+                log.info("%s skipped this turn: another scheduler runs it", job.name)
+            return taken
+        log.error("%s skipped this turn: could not reach the database to take its lock", job.name)
         return False
 
     def _try(self, key: int) -> bool:
@@ -177,7 +181,6 @@ class Scheduler:
         for job in due_jobs(self.jobs, self.last_run, clock()):
             self.last_run[job.name] = clock()
             if not self.locks.take(job):
-                log.info("%s skipped this turn: another scheduler runs it", job.name)
                 continue
             failures += 0 if run_job(job) else 1
             if stopper is not None and stopper.stopping:

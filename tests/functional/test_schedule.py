@@ -118,6 +118,18 @@ def test_on_sqlite_every_scheduler_runs_every_job():
     assert first.take(COUNTING_JOBS[0]) and second.take(COUNTING_JOBS[0])
 
 
+def test_a_scheduler_that_cannot_reach_postgresql_skips_the_turn_and_says_why(caplog):
+    # Nothing listens on port 1: every attempt to connect is refused at once.
+    engine = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:1/timebank")
+    locks = JobLocks(engine)
+    try:
+        assert locks.take(COUNTING_JOBS[0]) is False
+    finally:
+        locks.release()
+        engine.dispose()
+    assert "counting tick skipped this turn: could not reach the database" in caplog.text
+
+
 @pytest.mark.postgres_only
 def test_two_schedulers_taking_the_same_turn_run_each_job_once(app, caplog):
     runs = add_counting_jobs(app)
