@@ -3,19 +3,43 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCKED := $(VENV)/.locked
+# Every package `make install` installs, at the versions every machine gets, with hashes.
+LOCK := requirements/dev.lock
 export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-sqlite test-postgresql test-browser lint format bench clean
+.PHONY: install upgrade lock run test test-sqlite test-postgresql test-browser lint format bench clean
 
-$(STAMP): setup.cfg pyproject.toml
+# The lock is installed as it is, without resolving anything again; then the project itself,
+# built with the locked setuptools. `pip check` stops there when setup.cfg asks for a
+# package the lock lacks (run `make lock`).
+$(LOCKED): $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip wheel setuptools
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	touch $(LOCKED)
+
+$(STAMP): $(LOCKED) setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check || { echo "$(LOCK) does not satisfy setup.cfg: run make lock" >&2; exit 1; }
 	touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the project with its development tools.
+install: $(STAMP) ## Create .venv and install the locked versions of the project's dependencies and development tools, then the project.
+
+# pip-compile from setup.cfg (with the [dev] extra) and requirements/dev.in (the installers).
+# It keeps the versions already in the lock unless told to upgrade.
+COMPILE_LOCK = CUSTOM_COMPILE_COMMAND="make upgrade" $(BIN)/pip-compile --quiet --extra dev \
+	--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+	--output-file $(LOCK) setup.cfg requirements/dev.in
+
+upgrade: $(LOCKED) ## Move the lock to the newest releases setup.cfg allows, and install them.
+	$(COMPILE_LOCK) --upgrade
+	$(MAKE) --no-print-directory install
+
+lock: $(LOCKED) ## Add to the lock what setup.cfg newly asks for, keeping every other version.
+	$(COMPILE_LOCK)
+	$(MAKE) --no-print-directory install
 
 run: install ## Migrate the SQLite database, seed the demo bank on first run, serve on :8000 with the SMS worker and scheduler.
 	$(BIN)/flask db upgrade
@@ -40,8 +64,14 @@ test: install ## The whole suite on SQLite, then on PostgreSQL (required when CI
 # database work is also covered on SQLite by the functional tests. `make test-browser` runs
 # them on both engines. Within `make test` the PostgreSQL pass also leaves out the tests
 # that touch no database, which the SQLite pass has just run.
+#
+# The SQLite pass also measures which lines of timebank/ the tests run, prints the total and
+# fails under the floor in setup.cfg ([coverage:report] fail_under), which only ever goes up.
+# Afterwards `.venv/bin/coverage report` lists the lines no test runs. `make test TEST_COVERAGE=` leaves
+# the measuring out.
+TEST_COVERAGE ?= --cov --cov-report=
 test-sqlite: install
-	TIMEBANK_TEST_ENGINE=sqlite $(BIN)/pytest $(PARALLEL) --ignore=tests/browser
+	TIMEBANK_TEST_ENGINE=sqlite $(BIN)/pytest $(PARALLEL) $(TEST_COVERAGE) --ignore=tests/browser
 
 test-postgresql: install
 	TIMEBANK_TEST_ENGINE=postgresql $(BIN)/pytest $(PARALLEL) $(ONLY_DATABASE_TESTS)

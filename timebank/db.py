@@ -1,12 +1,11 @@
-"""Declarative base, engine settings for SQLite and PostgreSQL, and the unit of work."""
+"""Declarative base, engine settings for SQLite and PostgreSQL, and running prebuilt statements."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
@@ -64,17 +63,6 @@ def configure_engine(engine: sa.Engine, busy_timeout_ms: int = 5000) -> None:
     def _sqlite_begin_immediate(conn: sa.Connection) -> None:
         # Take the write lock up front: two writers never both read-then-write stale rows.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-@contextlib.contextmanager
-def unit_of_work(session: orm.Session) -> Iterator[orm.Session]:
-    """Run a block in one transaction: commit when it finishes, roll back on any error."""
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 P = ParamSpec("P")

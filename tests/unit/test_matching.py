@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import operator
 import random
+import sys
 import time
 
 from hypothesis import given, settings
@@ -346,4 +347,6 @@ def test_ten_thousand_members_are_ranked_in_well_under_a_fifth_of_a_second():
         timings.append(time.perf_counter() - started)
     print("ranked 10,000 members in", ", ".join(f"{took * 1000:.1f}" for took in timings), "ms")
     assert len(ranked) == 10
-    assert min(timings) < 0.2
+    # Under coverage's tracer (make test's SQLite pass) this pure-Python ranking runs about
+    # five times slower; the budget there still catches a ranking grown much slower.
+    assert min(timings) < (0.2 if sys.gettrace() is None else 1.0)

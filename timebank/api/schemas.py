@@ -16,13 +16,6 @@ MAX_ID = 2**31 - 1
 ID = f"int(max={MAX_ID})"
 
 
-class MemberRefSchema(ma.Schema):
-    """A member as another member may name them."""
-
-    id = ma.fields.Integer(required=True)
-    display_name = ma.fields.String(required=True)
-
-
 def plain_text(value: str) -> None:
     """Refuse text a database cannot store: NUL characters and lone surrogates."""
     if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from timebank.ledger import errors
@@ -69,14 +68,6 @@ def request_digest(fields: dict[str, Any]) -> str:
     """Return a stable fingerprint of a write request, to tell a replay from a conflict."""
     canonical = json.dumps(fields, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Limits:
-    """An account's limits in minutes; None means no limit."""
-
-    min_balance: int | None
-    max_balance: int | None
 
 
 def lowest_possible_balance(credits_posted: int, debits_posted: int, debits_pending: int) -> int:

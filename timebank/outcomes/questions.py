@@ -150,11 +150,6 @@ def already_answered() -> str:
     return "Thank you, we already have your answers for now. We will ask again in 6 months."
 
 
-def agreed_thanks() -> str:
-    """Return the reply to YES to the consent question, before the first question."""
-    return "Thank you."
-
-
 def refused() -> str:
     """Return the reply to NO: the member will never be asked again."""
     return "Thank you. We will not ask you these questions again."
