@@ -63,7 +63,7 @@ def upgrade():
     op.execute("DELETE FROM summary_refreshes")
     op.drop_index("ix_summary_month_totals_bank_id_month", table_name="summary_month_totals")
     op.drop_table("summary_month_totals")
-    _create_day_totals()
+    _create_totals("day")
     op.execute("DELETE FROM summary_account_months")
     for column in DIRECTED_DAYS:
         op.add_column("summary_account_months", sa.Column(column, sa.Date(), nullable=True))
@@ -72,50 +72,32 @@ def upgrade():
     )
 
 
-def _create_day_totals():
+def _create_totals(span: str):
+    """Create the totals table by `span` ("day", or "month" as before this revision)."""
+    table = f"summary_{span}_totals"
     op.create_table(
-        "summary_day_totals",
+        table,
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("bank_id", sa.Integer(), nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column(span, sa.Date(), nullable=False),
         sa.Column("skill_category", sa.String(length=60), nullable=True),
         sa.Column("areas", sa.String(length=9), nullable=False),
         sa.Column("minutes", sa.BigInteger(), nullable=False),
         sa.Column("trades", sa.Integer(), nullable=False),
         sa.Column("exchanges", sa.Integer(), nullable=False),
         sa.CheckConstraint(
-            "areas IN ('same', 'different', 'unknown')",
-            name=op.f("ck_summary_day_totals_areas_known"),
+            "areas IN ('same', 'different', 'unknown')", name=op.f(f"ck_{table}_areas_known")
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_summary_day_totals")),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
         prefixes=_unlogged(),
     )
-    op.create_index("ix_summary_day_totals_bank_id_day", "summary_day_totals", ["bank_id", "day"])
+    op.create_index(f"ix_{table}_bank_id_{span}", table, ["bank_id", span])
 
 
 def downgrade():
     op.drop_index("ix_summary_day_totals_bank_id_day", table_name="summary_day_totals")
     op.drop_table("summary_day_totals")
-    op.create_table(
-        "summary_month_totals",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("bank_id", sa.Integer(), nullable=False),
-        sa.Column("month", sa.Date(), nullable=False),
-        sa.Column("skill_category", sa.String(length=60), nullable=True),
-        sa.Column("areas", sa.String(length=9), nullable=False),
-        sa.Column("minutes", sa.BigInteger(), nullable=False),
-        sa.Column("trades", sa.Integer(), nullable=False),
-        sa.Column("exchanges", sa.Integer(), nullable=False),
-        sa.CheckConstraint(
-            "areas IN ('same', 'different', 'unknown')",
-            name=op.f("ck_summary_month_totals_areas_known"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_summary_month_totals")),
-        prefixes=_unlogged(),
-    )
-    op.create_index(
-        "ix_summary_month_totals_bank_id_month", "summary_month_totals", ["bank_id", "month"]
-    )
+    _create_totals("month")
     op.execute("DELETE FROM summary_refreshes")
     op.drop_index(
         "ix_summary_account_pairs_other_account_id", table_name="summary_account_pairs"

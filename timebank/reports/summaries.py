@@ -146,7 +146,7 @@ def bring_up_to_date(session: so.Session, bank_id: int) -> Freshness | None:
     written = _written_since(session, bank_id, kept.upto_seq)
     if len(written) > MOST_TO_CATCH_UP:
         return _rebuild(session, bank_id, upto)
-    touched = _touched(session, written)
+    touched = _touched(written)
     latest = kept.latest_day
     if touched.days:
         latest = max(latest or dt.date.min, max(touched.days))
@@ -278,7 +278,7 @@ def _by_index(session: so.Session) -> typing.Iterator[None]:
         session.execute(sa.text("SET LOCAL enable_seqscan = on"))
 
 
-def _touched(session: so.Session, written: list[_Written]) -> _Touched:
+def _touched(written: list[_Written]) -> _Touched:
     trades = [row for row in written if row.code in EXCHANGE_CODES]
     return _Touched(
         days=frozenset(row.day for row in trades),

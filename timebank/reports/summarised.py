@@ -272,7 +272,7 @@ def _window(scope: Scope) -> sa.Subquery:
         ).where(kept.bank_id == scope.bank_id, months, kept.last_day >= earliest)
     ]
     if inside:
-        parts.append(_days_as_month(scope, tail, period.end, bit=len(period.months()) + 1))
+        parts.append(_month_read(scope, tail, bit=len(period.months()) + 1))
     rows = sa.union_all(*parts).subquery("kept_and_read")
     return (
         sa.select(
@@ -312,16 +312,16 @@ def one_to_one_traders(scope: Scope, accounts: list[int]) -> set[int]:
     return {int(account) for account in scope.session.scalars(query)}
 
 
-def _days_as_month(scope: Scope, start: dt.date, end: dt.date, bit: int | None = None) -> sa.Select:
-    """Sum each account's trades from `start` to `end` (within one month) from the log.
+def _month_read(scope: Scope, month: dt.date, bit: int) -> sa.Select:
+    """Sum each account's trades of `month` up to the period's end, from the transfer log.
 
-    With `bit`, the rows stand for that whole month up to `end` (its bit of the months, its
-    last day); without, they add only what was given and received from `start` on.
+    The rows stand for that month (its `bit` of the months, its last day); gave and received
+    count only the days from the period's start on.
     """
     transfer = transfers()
     one = sa.cast(sa.literal(1), sa.BigInteger)
     in_period = transfer.c.happened_on >= scope.period.start
-    trades = counted_trades(scope.bank_id, start, end)
+    trades = counted_trades(scope.bank_id, month, scope.period.end)
     sides = sa.union_all(
         trades.add_columns(
             transfer.c.credit_account_id.label("account_id"),
@@ -338,8 +338,8 @@ def _days_as_month(scope: Scope, start: dt.date, end: dt.date, bit: int | None =
     ).subquery("sides")
     return sa.select(
         sides.c.account_id,
-        (one.op("<<")(bit) if bit is not None else sa.literal(0, sa.BigInteger)).label("bit"),
-        (sa.func.max(sides.c.day) if bit is not None else sa.null()).label("last_day"),
+        one.op("<<")(bit).label("bit"),
+        sa.func.max(sides.c.day).label("last_day"),
         sa.func.sum(sides.c.gave).label("gave"),
         sa.func.sum(sides.c.received).label("received"),
         # Not worked out from the log: a report cut inside one month counts trades instead.
