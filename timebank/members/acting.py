@@ -10,16 +10,25 @@ from __future__ import annotations
 
 import sqlalchemy.orm as so
 
-from timebank.errors import NotAllowed
+from timebank.errors import NotAllowed, NotFound
 from timebank.members.models import Member
 
 ARTICLES = {"member": "a", "broker": "a", "admin": "an"}
 
 
+class NotOfThisBank(NotAllowed, NotFound):
+    """The acting member belongs to another time bank (or to none).
+
+    It is refused like any other acting member without the right (403, `not_allowed`), and
+    it is also a NotFound: to a member of another bank, this bank's members, requests and
+    referrals do not exist, which is how callers have always been told.
+    """
+
+
 def require_role(actor: Member | None, bank_id: int, role: str, doing: str = "do that") -> Member:
     """Return `actor` when they are an active member of this bank with `role`, or raise."""
     if actor is None or actor.bank_id != bank_id:
-        raise NotAllowed(f"Only {ARTICLES[role]} {role} of this time bank can {doing}.")
+        raise NotOfThisBank(f"Only {ARTICLES[role]} {role} of this time bank can {doing}.")
     if not actor.is_active:
         raise NotAllowed(f"Your membership is not active, so you cannot {doing}.")
     if not actor.has_role(role):
