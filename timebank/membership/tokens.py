@@ -61,7 +61,7 @@ def create_token(
         raise NotFound("There is no such member in this time bank.")
     if partner_id is not None:
         role = "practice"
-        if member.role != "admin":
+        if not member.has_role("admin"):
             raise NotAllowed("Only an admin can make a token for a GP practice.")
         partner = session.scalar(
             sa.select(ReferralPartner).where(
