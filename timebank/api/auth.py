@@ -22,11 +22,12 @@ from timebank.api import rate_limit
 from timebank.api.json_body import SAFE_JSON_PARSER
 from timebank.errors import NotAllowed
 from timebank.extensions import csrf, db
+from timebank.members.models import role_includes
 from timebank.membership.tokens import authenticate, digest_of
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A practice's token is not a member's: it ranks below every member role.
-ROLE_RANK = {"practice": -1, "member": 0, "broker": 1, "admin": 2}
+PRACTICE_ROLE = "practice"
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,9 @@ class Caller:
 
     def at_least(self, role: str) -> bool:
         """Tell whether the caller's role is `role` or above (admin > broker > member)."""
-        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+        if role == PRACTICE_ROLE:
+            return True
+        return self.role != PRACTICE_ROLE and role_includes(self.role, role)
 
 
 def _bearer() -> str | None:

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from timebank.api.auth import api_blueprint, caller
 from timebank.api.pagination import PageArgsSchema, decode_cursor, page, page_schema
-from timebank.clock import utcnow
+from timebank.clock import as_utc, utcnow
 from timebank.errors import InvalidInput, NotAllowed, NotFound, TimeBankError
 from timebank.extensions import db
 from timebank.phones import InvalidPhoneNumber, allowed_mobile
@@ -46,9 +46,7 @@ BROKERS_ONLY = "Brokers only; not given to a practice's token."
 
 def _when(value: dt.datetime | None) -> dt.datetime | None:
     """Give a stored time with its zone (SQLite hands back naive UTC)."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
+    return None if value is None else as_utc(value)
 
 
 class ReferralStepSchema(ma.Schema):

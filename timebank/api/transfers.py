@@ -31,7 +31,7 @@ from timebank.api.auth import Caller, api_blueprint, caller, require_role
 from timebank.api.pagination import PageArgsSchema, decode_cursor, page, page_schema
 from timebank.api.schemas import plain_text
 from timebank.broker.announce import announce_pending
-from timebank.clock import utcnow
+from timebank.clock import as_utc, utcnow
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.extensions import db
 from timebank.ledger import errors
@@ -351,11 +351,6 @@ def _known_skill(session: so.Session, bank_id: int, name: str, who: Caller) -> b
 def state_when_recorded(phase: str) -> str:
     """Return an original transfer's state when it was recorded."""
     return "waiting" if phase == "pending" else "confirmed"
-
-
-def as_utc(stamp: dt.datetime) -> dt.datetime:
-    """Return a stored time as aware UTC (SQLite hands back naive UTC)."""
-    return stamp.replace(tzinfo=dt.UTC) if stamp.tzinfo is None else stamp.astimezone(dt.UTC)
 
 
 # Reading exchanges: one query, with both sides, the resolution and what a reversal undoes.

@@ -71,7 +71,7 @@ from timebank.clock import utcnow
 from timebank.db import run
 from timebank.errors import InvalidInput
 from timebank.ledger.models import Account, Transfer
-from timebank.members.models import Member
+from timebank.members.models import Member, first_name_of
 from timebank.offers.models import Listing
 from timebank.offers.services import listing_in_bank
 from timebank.offers.skills import category_needs_check
@@ -239,7 +239,7 @@ def _asking(
     )
     request = HelpRequest(
         requester_id=requester.id,
-        requester_first_name=_first_name(requester.display_name),
+        requester_first_name=first_name_of(requester.display_name),
         skill_category=listing.skill_category,
         description=f"{listing.title}. {listing.description}",
         slots=slots_or_text(listing.slots, listing.availability),
@@ -360,7 +360,7 @@ def _bounded_candidate(row: _Bound, offers: _Offers | None, asking: _Asking) -> 
     offered = offers or _Offers()
     return Candidate(
         member_id=row.id,
-        first_name=_first_name(row.display_name),
+        first_name=first_name_of(row.display_name),
         active=True,  # the query keeps only members who may be suggested
         opted_out=False,
         blocked=False,
@@ -687,11 +687,6 @@ def blocked_query(bank_id: Bindable[int], requester_id: Bindable[int]) -> sa.Com
             blocks, MemberBlock.blocked_member_id == requester_id
         ),
     )
-
-
-def _first_name(display_name: str) -> str:
-    """Return a member's first name from their display name, as `Member.first_name` does."""
-    return display_name.split()[0] if display_name.strip() else display_name
 
 
 # --- The reference way: everyone read in full ---------------------------------------------

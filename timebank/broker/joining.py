@@ -13,9 +13,10 @@ from collections.abc import Callable
 
 import sqlalchemy.orm as so
 
-from timebank.clock import utcnow
+from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
-from timebank.errors import InvalidInput, NotAllowed, NotFound
+from timebank.errors import InvalidInput, NotFound
+from timebank.members.acting import acting_member
 from timebank.members.models import Member
 from timebank.tenancy.audit import record_action
 from timebank.tenancy.models import TimeBank
@@ -78,14 +79,7 @@ def set_join_date(
     now: Callable[[], dt.datetime] = utcnow,
 ) -> Member:
     """Set the day a member really joined the time bank, keeping the old one and why."""
-    broker = session.get(Member, broker_id)
-    if (
-        broker is None
-        or broker.bank_id != bank_id
-        or broker.status != "active"
-        or broker.role not in ("broker", "admin")
-    ):
-        raise NotAllowed("Only a broker of this time bank can change a join date.")
+    acting_member(session, bank_id, broker_id, "broker", "change a join date")
     member = session.get(Member, member_id)
     if member is None or member.bank_id != bank_id:
         raise NotFound(f"There is no member {member_id} in this time bank.")
@@ -111,6 +105,4 @@ def set_join_date(
 def joined_on(member: Member) -> dt.date:
     """Return the day a member joined, as the reports read it (UTC)."""
     stamp = member.joined_at
-    if stamp.tzinfo is None:  # SQLite hands back naive UTC
-        stamp = stamp.replace(tzinfo=dt.UTC)
-    return stamp.astimezone(dt.UTC).date()
+    return as_utc(stamp).date()

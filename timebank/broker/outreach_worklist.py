@@ -15,11 +15,11 @@ import sqlalchemy.orm as so
 
 from timebank.broker.models import OutreachContact as Contact
 from timebank.broker.models import OutreachFlag
-from timebank.broker.scan import EXCHANGE_PHASES
 from timebank.errors import NotFound
-from timebank.ledger.models import Transfer
-from timebank.ledger.queries import TRADE_CODES, member_account_id
-from timebank.members.models import Member
+from timebank.ledger.models import Transfer, trade_condition
+from timebank.ledger.queries import member_account_id
+from timebank.members.acting import acting_member
+from timebank.members.models import Member, roles_from
 
 # Flags still on the worklist; resolved and cleared ones are history.
 OPEN_STATUSES = ("open", "snoozed")
@@ -75,7 +75,7 @@ def brokers_of(session: so.Session, bank_id: int) -> list[Member]:
             sa.select(Member)
             .where(
                 Member.bank_id == bank_id,
-                Member.role.in_(("broker", "admin")),
+                Member.role.in_(roles_from("broker")),
                 Member.status == "active",
             )
             .order_by(Member.display_name, Member.id)
@@ -122,6 +122,7 @@ def worklist(
     page: int = 1,
 ) -> WorklistPage:
     """Return a page of members with open (or snoozed) flags, the longest-waiting first."""
+    acting_member(session, bank_id, broker_id, "broker", "see the outreach worklist")
     grouped = _worklist_query(bank_id, broker_id, view, "snoozed" if snoozed else "open")
     total = session.scalar(sa.select(sa.func.count()).select_from(grouped.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
@@ -221,8 +222,7 @@ def last_exchange_on(session: so.Session, bank_id: int, member_id: int) -> dt.da
     return session.scalar(
         sa.select(sa.func.max(Transfer.happened_on)).where(
             Transfer.bank_id == bank_id,
-            Transfer.code.in_(TRADE_CODES),
-            Transfer.phase.in_(EXCHANGE_PHASES),
+            trade_condition(Transfer.__table__),
             sa.or_(
                 Transfer.credit_account_id == account_id, Transfer.debit_account_id == account_id
             ),

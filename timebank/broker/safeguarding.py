@@ -20,6 +20,7 @@ from timebank.broker.models import CHECK_KINDS, MemberBlock, MemberCheck
 from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidDetail, InvalidInput, NotFound
+from timebank.members.acting import acting_member
 from timebank.members.models import Member
 from timebank.tenancy.audit import record_action
 
@@ -53,6 +54,7 @@ def record_check(
     today: dt.date | None = None,
 ) -> MemberCheck:
     """Record a safeguarding check a broker has seen for a member."""
+    acting_member(session, bank_id, broker_id, "broker", "work on safeguarding")
     member = _member(session, bank_id, member_id)
     if kind not in CHECK_KINDS:
         raise InvalidDetail("kind", "Choose the kind of check from the list.")
@@ -100,6 +102,7 @@ def withdraw_check(
     now: Callable[[], dt.datetime] = utcnow,
 ) -> MemberCheck:
     """Withdraw a check (recorded in error, or no longer valid); it stays as history."""
+    acting_member(session, bank_id, broker_id, "broker", "work on safeguarding")
     check = session.get(MemberCheck, check_id)
     if check is None or check.bank_id != bank_id:
         raise NotFound("There is no such check in this time bank.")
@@ -163,6 +166,7 @@ def block(
     reason: str = "",
 ) -> MemberBlock:
     """Record that a member does not want to be matched with another one."""
+    acting_member(session, bank_id, broker_id, "broker", "work on safeguarding")
     member = _member(session, bank_id, member_id)
     other = _member(session, bank_id, blocked_member_id)
     if member.id == other.id:
@@ -207,6 +211,7 @@ def block(
 @use_case
 def unblock(session: so.Session, bank_id: int, broker_id: int, block_id: int) -> None:
     """Remove a block: the two members may be matched again."""
+    acting_member(session, bank_id, broker_id, "broker", "work on safeguarding")
     row = session.get(MemberBlock, block_id)
     if row is None or row.bank_id != bank_id:
         raise NotFound("There is no such block in this time bank.")
@@ -267,6 +272,7 @@ def set_do_not_contact(
     session: so.Session, bank_id: int, broker_id: int, member_id: int, do_not_contact: bool
 ) -> Member:
     """Record that a member asked not to be contacted by outreach, or no longer minds."""
+    acting_member(session, bank_id, broker_id, "broker", "work on safeguarding")
     member = _member(session, bank_id, member_id)
     member.do_not_contact = do_not_contact
     action = "do_not_contact_on" if do_not_contact else "do_not_contact_off"

@@ -172,7 +172,7 @@ def _digest(op: str, request: PotDonation | PotGrant, minutes: int, words: str) 
 
 
 def _is_broker(actor: Member) -> bool:
-    return actor.role in ("broker", "admin") and actor.status == "active"
+    return actor.status == "active" and actor.has_role("broker")
 
 
 def _actor(session: so.Session, bank_id: int, member_id: int) -> Member:

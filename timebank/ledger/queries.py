@@ -21,14 +21,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
-from timebank.ledger.models import Account, Transfer
+from timebank.ledger.models import TRADE_CODES, Account, Transfer
 from timebank.members.models import Member, Organisation
 
 EXCHANGE_STATES = ("confirmed", "waiting", "declined")
 DIRECTIONS = ("given", "received")
-# Codes of help given between members; the rest (donations, grants, corrections) are
-# movements a member did not trade for.
-TRADE_CODES = ("exchange", "group")
 
 
 def today_in(timezone: str, now: Callable[[], dt.datetime] = utcnow) -> dt.date:

@@ -27,7 +27,7 @@ from timebank.ledger.posting import (
     movement_for,
     run,
 )
-from timebank.members.models import Member
+from timebank.members.models import Member, role_includes
 from timebank.tenancy.models import TimeBank
 
 
@@ -213,8 +213,16 @@ def _party(context: _Context, member_id: int, *, trading: bool) -> _Party:
     return party
 
 
+def _acting_party(context: _Context, member_id: int) -> _Party:
+    """Return the member recording the exchange; one of another bank may not."""
+    party = context.parties.get(member_id)
+    if party is None:
+        raise errors.NotYourExchange("Only an active member of this time bank can do this.")
+    return party
+
+
 def _is_broker(party: _Party) -> bool:
-    return party.role in ("broker", "admin") and party.status == "active"
+    return party.status == "active" and role_includes(party.role, "broker")
 
 
 def _exchange_day(
@@ -377,7 +385,7 @@ def record_exchange(
         raise errors.IdempotencyConflict(request.transfer_id, "a group exchange")
     giver = _party(context, request.giver_id, trading=True)
     receiver = _party(context, request.receiver_id, trading=True)
-    actor = _party(context, request.recorded_by_id, trading=False)
+    actor = _acting_party(context, request.recorded_by_id)
     if not (_is_broker(actor) or actor.member_id in (giver.member_id, receiver.member_id)):
         raise errors.NotYourExchange("Only the two members or a broker can record this exchange.")
     if minutes > context.bank_max_minutes:
@@ -494,7 +502,7 @@ def record_group_exchange(
         ]
         session.rollback()
         return results
-    actor = _party(context, request.recorded_by_id, trading=False)
+    actor = _acting_party(context, request.recorded_by_id)
     single_giver = len(givers) == 1 and actor.member_id == givers[0]
     single_receiver = len(receivers) == 1 and actor.member_id == receivers[0]
     if not (_is_broker(actor) or single_giver or single_receiver):

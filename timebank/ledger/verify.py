@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.ledger.models import TRADE_CODES, TRADE_PHASES, Account, Transfer, still_pending
+from timebank.ledger.models import Account, Transfer, still_pending, trade_condition
 
 MOVED = ("posted", "post_pending")
 # What each account keeps about its trades, given then received (see `Account`).
@@ -110,7 +110,7 @@ def _check_accounts(session: so.Session, report: VerifyReport) -> None:
 def _recomputed_trades(session: so.Session) -> dict[int, tuple[object, ...]]:
     """Count each account's trades on each side, with the first and last day, from the log."""
     t = Transfer.__table__
-    trade = sa.and_(t.c.code.in_(TRADE_CODES), t.c.phase.in_(TRADE_PHASES))
+    trade = trade_condition(t)
     found: dict[int, list[object]] = {}
     for start, account in ((0, t.c.credit_account_id), (3, t.c.debit_account_id)):
         day = t.c.happened_on

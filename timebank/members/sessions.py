@@ -22,7 +22,14 @@ import sqlalchemy.orm as so
 
 from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
-from timebank.members.models import ROLES, ApiToken, Member, MemberSession, MobileChange, SignInCode
+from timebank.members.models import (
+    ApiToken,
+    Member,
+    MemberSession,
+    MobileChange,
+    SignInCode,
+    roles_up_to,
+)
 
 log = logging.getLogger("timebank.sessions")
 
@@ -247,7 +254,7 @@ def end_member_access(
     )
     if role is not None:
         # A practice token is made by an admin and needs one.
-        kept = ROLES[: ROLES.index(role) + 1]
+        kept = roles_up_to(role)
         tokens = tokens.where(ApiToken.role.not_in(kept))
     revoked = session.execute(
         tokens.values(revoked_at=stamp).execution_options(synchronize_session=False)

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.db import use_case
-from timebank.errors import InvalidDetail, InvalidInput, NotAllowed, NotFound
+from timebank.errors import InvalidDetail, InvalidInput, NotFound
 from timebank.ledger.models import Account
+from timebank.members.acting import acting_member
 from timebank.members.models import Organisation
-from timebank.members.profile import member_of_bank
 from timebank.phones import parse_regions
 from timebank.tenancy.audit import record_action
 from timebank.tenancy.models import TimeBank
@@ -74,8 +74,7 @@ def set_hourly_value(
     session: so.Session, bank_id: int, admin_id: int, pounds: str, source: str
 ) -> TimeBank:
     """Set what reports value one hour of help at, and where that figure comes from."""
-    if not member_of_bank(session, bank_id, admin_id).has_role("admin"):
-        raise NotAllowed("Only an admin can change the value of an hour.")
+    acting_member(session, bank_id, admin_id, "admin", "change the value of an hour")
     pence = parse_pounds(pounds)
     if pence <= 0:
         raise InvalidDetail("pounds", "The value of an hour must be more than £0.")

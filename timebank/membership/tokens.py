@@ -17,7 +17,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.clock import utcnow
+from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.members.models import TOKEN_ROLES, ApiToken, Member
@@ -26,7 +26,6 @@ from timebank.referrals.models import ReferralPartner
 
 TOKEN_PREFIX = "tb_"
 LAST_USED_EVERY = dt.timedelta(minutes=1)
-ROLE_RANK = {"member": 0, "broker": 1, "admin": 2}
 
 
 def digest_of(token: str) -> str:
@@ -62,7 +61,7 @@ def create_token(
         raise NotFound("There is no such member in this time bank.")
     if partner_id is not None:
         role = "practice"
-        if member.role != "admin":
+        if not member.has_role("admin"):
             raise NotAllowed("Only an admin can make a token for a GP practice.")
         partner = session.scalar(
             sa.select(ReferralPartner).where(
@@ -75,7 +74,7 @@ def create_token(
         role = role or member.role
         if role not in TOKEN_ROLES or role == "practice":
             raise InvalidInput("A token's role is member, broker or admin.")
-        if ROLE_RANK[role] > ROLE_RANK.get(member.role, 0):
+        if not member.has_role(role):
             raise NotAllowed(f"A {member.role} cannot make a token with the {role} role.")
     token = _new_token()
     row = ApiToken(
@@ -159,8 +158,8 @@ def authenticate(
     holder = TokenHolder(*found)
     stamp = now()
     last = holder.last_used_at
-    if last is not None and last.tzinfo is None:  # SQLite hands back naive UTC
-        last = last.replace(tzinfo=dt.UTC)
+    if last is not None:
+        last = as_utc(last)
     if last is None or stamp - last >= LAST_USED_EVERY:
         session.execute(_NOTE_USE, {"token_id": holder.id, "stamp": stamp})
         session.commit()

@@ -12,6 +12,7 @@ import sqlalchemy.orm as so
 from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidDetail, InvalidInput, NotAllowed, NotFound
+from timebank.members.acting import acting_member
 from timebank.members.models import Member
 from timebank.offers.models import LISTING_KINDS, TRAVEL_CHOICES, Listing, ListingContact
 from timebank.offers.skills import category_needs_check, skill_categories
@@ -201,6 +202,7 @@ def close_for_broker(
     now: Callable[[], dt.datetime] = utcnow,
 ) -> Listing:
     """Close a member's open offer or request for them, with an audit line naming the broker."""
+    acting_member(session, bank_id, broker_id, "broker", "close a listing for a member")
     listing = listing_in_bank(session, bank_id, listing_id)
     if listing.status != "open":
         raise InvalidInput("This is closed already.")

@@ -10,9 +10,9 @@ import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
 from timebank.db import use_case
-from timebank.errors import InvalidInput, NotAllowed, NotFound
+from timebank.errors import InvalidInput, NotFound
+from timebank.members.acting import acting_member
 from timebank.members.models import Organisation
-from timebank.members.profile import member_of_bank
 from timebank.phones import InvalidPhoneNumber, normalise_mobile
 from timebank.referrals.models import PartnerNumber, ReferralPartner
 
@@ -91,8 +91,7 @@ def _check_organisation(session: so.Session, bank_id: int, organisation_id: int 
 
 
 def _require_admin(session: so.Session, bank_id: int, admin_id: int) -> None:
-    if not member_of_bank(session, bank_id, admin_id).has_role("admin"):
-        raise NotAllowed("Only an admin can change referral partners.")
+    acting_member(session, bank_id, admin_id, "admin", "change referral partners")
 
 
 @use_case

@@ -17,12 +17,13 @@ import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql
 
 from timebank.db import create_scratch  # noqa: F401 (the report modules take it from here)
-from timebank.ledger.models import Transfer
+from timebank.ledger.models import TRADE_CODES, TRADE_PHASES, Transfer
 from timebank.reports.period import add_months_to_first
 
-EXCHANGE_CODES = ("exchange", "group")
-# Posted at once, or a pending exchange the receiver confirmed.
-MOVED_PHASES = ("posted", "post_pending")
+# What counts as a trade is the ledger's: an exchange or group exchange, posted at once or a
+# pending one the receiver confirmed.
+EXCHANGE_CODES = TRADE_CODES
+MOVED_PHASES = TRADE_PHASES
 
 
 def is_postgresql(session: so.Session) -> bool:

@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired, Length
 
 from timebank.errors import NotAllowed, TimeBankError
 from timebank.extensions import db
-from timebank.members.models import ApiToken
+from timebank.members.models import ApiToken, roles_up_to
 from timebank.membership.tokens import create_token, revoke_token, tokens_of
 from timebank.referrals.partners import partner_in_bank
 from timebank.web.access import role_required
@@ -28,7 +28,6 @@ ROLE_CHOICES = {
     "broker": "Broker: also broker pages' work",
     "admin": "Admin: everything you can do",
 }
-ROLE_ORDER = ("member", "broker", "admin")
 
 
 class TokenForm(FlaskForm):
@@ -43,7 +42,7 @@ class TokenForm(FlaskForm):
 
     def offer_roles_up_to(self, role: str) -> None:
         """Offer the member's own role and those below it, highest first; member is chosen."""
-        allowed = ROLE_ORDER[: ROLE_ORDER.index(role) + 1]
+        allowed = roles_up_to(role)
         self.role.choices = [(name, ROLE_CHOICES[name]) for name in reversed(allowed)]
         if not self.role.data:
             self.role.data = "member"  # the least a token can do, unless they choose more

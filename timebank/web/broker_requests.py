@@ -101,7 +101,7 @@ def _suggestions(listing: Listing, asked: set[int]) -> list[tuple[Member, int, s
 def _render_request(listing: Listing, form: SendForm | None = None) -> str:
     bank = current_bank()
     rows = proposals_for_request(db.session(), bank.id, listing.id)
-    is_open = listing.status == "open" and listing.matched_at is None
+    is_open = listing.open_for_matching
     suggestions = _suggestions(listing, {row.helper.id for row in rows}) if is_open else []
     form = form or SendForm()
     form.helpers.choices = [
@@ -354,7 +354,7 @@ def _own_request(listing_id: int) -> Listing:
 @login_required
 def my_helpers(listing_id: int):
     listing = _own_request(listing_id)
-    is_open = listing.status == "open" and listing.matched_at is None
+    is_open = listing.open_for_matching
     suggestions = (
         requester_proposals.requester_suggestions(
             db.session(), listing.bank_id, current_user.id, listing.id

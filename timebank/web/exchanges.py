@@ -22,7 +22,7 @@ from timebank.ledger.queries import (
 )
 from timebank.ledger.recorded import RecordedExchange, recorded_exchange
 from timebank.ledger.services import ExchangeRequest, record_exchange
-from timebank.members.models import Member
+from timebank.members.models import Member, first_name_of
 from timebank.minutes import format_duration
 from timebank.web.access import current_bank, member_in_bank, role_required
 from timebank.web.exchange_blueprint import bp
@@ -237,7 +237,7 @@ def exchange_sentence(exchange: RecordedExchange, viewer_id: int) -> str:
     giver, receiver = exchange.giver_name, exchange.receiver_name
     waiting = exchange.phase == "pending"
     if viewer_id == exchange.giver_id:
-        first = receiver.split()[0]
+        first = first_name_of(receiver)
         then = f"{first} needs to confirm it." if waiting else "It is now in both your balances."
         return f"You gave {receiver} {hours} for {what}. {then}"
     if viewer_id == exchange.receiver_id:

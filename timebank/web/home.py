@@ -86,7 +86,7 @@ def _resolution_id(form: SubmitOnceForm) -> uuid.UUID:
 def _my_waiting_line(transfer_id: uuid.UUID, *, as_receiver: bool) -> ExchangeLine:
     """Return one of my exchanges (one I received when `as_receiver`), or answer 404."""
     line = exchange_line(db.session(), current_bank().id, me().id, transfer_id)
-    if line is None or line.code not in ("exchange", "group") or line.given == as_receiver:
+    if line is None or not line.is_trade or line.given == as_receiver:
         abort(404)
     return line
 
