@@ -22,9 +22,9 @@ import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
 from timebank.ledger.models import Account, Transfer
+from timebank.ledger.states import EXCHANGE_STATES, exchange_state, state_condition
 from timebank.members.models import Member, Organisation
 
-EXCHANGE_STATES = ("confirmed", "waiting", "declined")
 DIRECTIONS = ("given", "received")
 # Codes of help given between members; the rest (donations, grants, corrections) are
 # movements a member did not trade for.
@@ -117,10 +117,9 @@ _other_account = Account.__table__.alias("other_account")
 _other_member = Member.__table__.alias("other_member")
 _other_org = Organisation.__table__.alias("other_org")
 
-_CONFIRMED = sa.or_(_original.c.phase == "posted", _resolution.c.phase == "post_pending")
-_WAITING = sa.and_(_original.c.phase == "pending", _resolution.c.id.is_(None))
-_DECLINED = _resolution.c.phase == "void_pending"
-_STATE_CONDITIONS = {"confirmed": _CONFIRMED, "waiting": _WAITING, "declined": _DECLINED}
+_STATE_CONDITIONS = {
+    state: state_condition(state, _original, _resolution) for state in EXCHANGE_STATES
+}
 
 
 def _other_side(account_id: int) -> sa.ColumnElement[int]:
@@ -167,12 +166,6 @@ def _lines_query(bank_id: int, account_id: int) -> sa.Select:
     )
 
 
-def _state(row: sa.Row) -> str:
-    if row.phase == "posted" or row.resolved_as == "post_pending":
-        return "confirmed"
-    return "declined" if row.resolved_as == "void_pending" else "waiting"
-
-
 def _line(row: sa.Row, account_id: int) -> ExchangeLine:
     confirmed_amount = row.resolved_amount if row.resolved_as == "post_pending" else None
     return ExchangeLine(
@@ -183,7 +176,7 @@ def _line(row: sa.Row, account_id: int) -> ExchangeLine:
         minutes=confirmed_amount or row.amount,
         logged_minutes=row.amount,
         given=row.credit_account_id == account_id,
-        state=_state(row),
+        state=exchange_state(row.phase, row.resolved_as),
         other_member_id=row.other_member_id,
         other_name=row.display_name or row.org_name or "Someone",
         skill_category=row.skill_category,

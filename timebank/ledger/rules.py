@@ -64,6 +64,20 @@ def check_exchange_date(
     return day
 
 
+# The roles a token or session may act with that carry a broker's rights.
+BROKER_ROLES = ("broker", "admin")
+
+
+def broker_rights(member_is_broker: bool, acting_role: str | None = None) -> bool:
+    """Say whether an actor has a broker's rights in a ledger rule.
+
+    A broker has them unless they act with less: an API token may carry only a member's
+    role (`acting_role="member"`), and then its holder may do only what a member may.
+    `None` means the actor acts with their own role.
+    """
+    return member_is_broker and (acting_role is None or acting_role in BROKER_ROLES)
+
+
 def request_digest(fields: dict[str, Any]) -> str:
     """Return a stable fingerprint of a write request, to tell a replay from a conflict."""
     canonical = json.dumps(fields, sort_keys=True, default=str, separators=(",", ":"))
