@@ -228,5 +228,7 @@ def change_listing(args: dict[str, Any], listing_id: int):
 def close_listing(listing_id: int):
     """Close an offer or request: its owner, or a broker; others no longer see it."""
     who = caller()
-    closed = services.close_by_owner_or_broker(db.session(), who.bank_id, who.member_id, listing_id)
+    closed = services.close_by_owner_or_broker(
+        db.session(), who.bank_id, who.member_id, listing_id, acting_role=who.role
+    )
     return _with_owner(closed)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import uuid
-import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ from timebank.clock import utcnow
 from timebank.ledger.models import Account, Transfer
 from timebank.ledger.states import EXCHANGE_STATES, exchange_state, state_condition
 from timebank.members.models import Member, Organisation
+from timebank.tenancy.days import today_in_zone
 
 DIRECTIONS = ("given", "received")
 # Codes of help given between members; the rest (donations, grants, corrections) are
@@ -32,8 +32,8 @@ TRADE_CODES = ("exchange", "group")
 
 
 def today_in(timezone: str, now: Callable[[], dt.datetime] = utcnow) -> dt.date:
-    """Return today's date in a time bank's time zone."""
-    return now().astimezone(zoneinfo.ZoneInfo(timezone)).date()
+    """Return today's date in a time bank's time zone (`tenancy.days`, for the pages)."""
+    return today_in_zone(timezone, now)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,9 @@ from typing import Any
 
 from timebank.ledger import errors
 
+# Whose rights an actor has (their own role, or a token's lesser one) is the members' rule.
+from timebank.members.acting import broker_rights as broker_rights
+
 # Minutes in words belong to the ledger's rules; they are written in `timebank.minutes`,
 # below every package, so that texts and pages can say them too. Named here as well.
 from timebank.minutes import format_clock as format_clock
@@ -62,20 +65,6 @@ def check_exchange_date(
     if not reason.strip():
         raise errors.ExchangeDateNeedsReason(past_days)
     return day
-
-
-# The roles a token or session may act with that carry a broker's rights.
-BROKER_ROLES = ("broker", "admin")
-
-
-def broker_rights(member_is_broker: bool, acting_role: str | None = None) -> bool:
-    """Say whether an actor has a broker's rights in a ledger rule.
-
-    A broker has them unless they act with less: an API token may carry only a member's
-    role (`acting_role="member"`), and then its holder may do only what a member may.
-    `None` means the actor acts with their own role.
-    """
-    return member_is_broker and (acting_role is None or acting_role in BROKER_ROLES)
 
 
 def request_digest(fields: dict[str, Any]) -> str:

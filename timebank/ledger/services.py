@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from timebank.ledger.posting import (
     run,
 )
 from timebank.members.models import Member
+from timebank.tenancy.days import today_in_zone
 from timebank.tenancy.models import TimeBank
 
 
@@ -230,7 +230,7 @@ def _exchange_day(
     stamp: dt.datetime,
 ) -> dt.date:
     """Return the day the exchange happened (today in the bank's zone if none), if allowed."""
-    today = stamp.astimezone(zoneinfo.ZoneInfo(context.bank_timezone)).date()
+    today = today_in_zone(context.bank_timezone, lambda: stamp)
     return rules.check_exchange_date(
         request.happened_on or today,
         today,

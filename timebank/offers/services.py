@@ -12,6 +12,7 @@ import sqlalchemy.orm as so
 from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
 from timebank.errors import Conflict, InvalidDetail, InvalidInput, NotAllowed, NotFound
+from timebank.members.acting import acts_as
 from timebank.members.models import Member
 from timebank.offers.models import LISTING_KINDS, TRAVEL_CHOICES, Listing, ListingContact
 from timebank.offers.skills import category_needs_check, skill_categories
@@ -212,16 +213,22 @@ def close_listing(
 
 @use_case
 def close_by_owner_or_broker(
-    session: so.Session, bank_id: int, actor_id: int, listing_id: int
+    session: so.Session,
+    bank_id: int,
+    actor_id: int,
+    listing_id: int,
+    acting_role: str | None = None,
 ) -> Listing:
-    """Close a listing: the owner closes their own; a broker anyone's, with an audit line."""
+    """Close a listing: the owner closes their own; a broker anyone's, with an audit line.
+
+    `acting_role` is the role the actor acts with when it is less than their own (an API
+    token may carry only a member's role): then they may close only their own.
+    """
     listing = listing_in_bank(session, bank_id, listing_id)
     if listing.member_id == actor_id:
         return close_listing(session, bank_id, actor_id, listing.id)
     actor = session.get(Member, actor_id)
-    if actor is None or actor.bank_id != bank_id or not actor.is_active:
-        raise NotYourListing("Only the member who posted this, or a broker, can close it.")
-    if not actor.has_role("broker"):
+    if actor is None or actor.bank_id != bank_id or not acts_as(actor, "broker", acting_role):
         raise NotYourListing("Only the member who posted this, or a broker, can close it.")
     return close_for_broker(session, bank_id, actor_id, listing.id)
 
