@@ -11,12 +11,10 @@ from typing import Any
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask_smorest import abort
 
 from timebank.api.auth import api_blueprint, caller, require_role
 from timebank.api.pagination import PageArgsSchema, page, page_schema
 from timebank.api.schemas import ID, Text, UtcDateTime, id_cursor
-from timebank.errors import NotAllowed
 from timebank.extensions import db
 from timebank.members.models import Member
 from timebank.members.profile import public_profile
@@ -137,12 +135,6 @@ def _with_owner(listing: Listing) -> dict[str, Any]:
     return _listing(listing, owner)
 
 
-def _still_open(listing: Listing) -> None:
-    """Answer 409 for a closed listing: the request was fine, the listing's state is not."""
-    if listing.status != "open":
-        abort(409, message=f"This {listing.kind} is closed, so it cannot be changed.")
-
-
 def _draft(kind: str, fields: dict[str, Any]) -> services.ListingDraft:
     values = dict(fields)
     values["slots"] = slots_from_values(values.get("slots", []))
@@ -214,10 +206,7 @@ def post_listing(args: dict[str, Any]):
 def change_listing(args: dict[str, Any], listing_id: int):
     """Change one of the caller's own open offers or requests; what is left out stays."""
     who = caller()
-    listing = services.listing_in_bank(db.session(), who.bank_id, listing_id)
-    if listing.member_id != who.member_id:
-        raise NotAllowed("Only the member who posted this can change it.")
-    _still_open(listing)
+    listing = services.own_open_listing(db.session(), who.bank_id, who.member_id, listing_id)
     current = {
         "skill_category": listing.skill_category,
         "title": listing.title,
@@ -239,12 +228,7 @@ def change_listing(args: dict[str, Any], listing_id: int):
 def close_listing(listing_id: int):
     """Close an offer or request: its owner, or a broker; others no longer see it."""
     who = caller()
-    listing = services.listing_in_bank(db.session(), who.bank_id, listing_id)
-    if listing.member_id != who.member_id and not who.at_least("broker"):
-        raise NotAllowed("Only the member who posted this, or a broker, can close it.")
-    _still_open(listing)
-    if listing.member_id == who.member_id:
-        closed = services.close_listing(db.session(), who.bank_id, who.member_id, listing.id)
-    else:
-        closed = services.close_for_broker(db.session(), who.bank_id, who.member_id, listing.id)
+    closed = services.close_by_owner_or_broker(
+        db.session(), who.bank_id, who.member_id, listing_id, acting_role=who.role
+    )
     return _with_owner(closed)

@@ -13,15 +13,10 @@ from typing import Any
 import marshmallow as ma
 
 from timebank.api.auth import api_blueprint, caller, require_role
+from timebank.api.idempotency import with_idempotency_key, write_id
 from timebank.api.schemas import plain_text
-from timebank.api.transfers import (
-    as_utc,
-    member_id_field,
-    minutes_field,
-    not_blank,
-    with_idempotency_key,
-    write_id,
-)
+from timebank.api.transfer_schemas import member_id_field, minutes_field, not_blank
+from timebank.clock import as_utc
 from timebank.extensions import db
 from timebank.ledger.models import Account, Transfer
 from timebank.ledger.pot import (

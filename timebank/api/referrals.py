@@ -22,16 +22,13 @@ import sqlalchemy as sa
 
 from timebank.api.auth import api_blueprint, caller
 from timebank.api.pagination import PageArgsSchema, decode_cursor, page, page_schema
-from timebank.clock import as_utc, utcnow
-from timebank.errors import InvalidInput, NotAllowed, NotFound, TimeBankError
+from timebank.clock import as_utc
+from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.extensions import db
-from timebank.phones import InvalidPhoneNumber, allowed_mobile
-from timebank.referrals.grammar import MAX_REASON, redact_identifiers, reference
+from timebank.referrals.grammar import MAX_REASON, reference
+from timebank.referrals.making import ReferralRequest, refer_patient
 from timebank.referrals.models import REFERRAL_STATUSES, Referral, ReferralPartner
-from timebank.referrals.services import member_with_mobile, open_referral_for, referral_history
-from timebank.referrals.sms import handle_refer
-from timebank.sms.commands import Refer
-from timebank.tenancy.models import TimeBank
+from timebank.referrals.services import member_with_mobile, referral_history
 
 blp = api_blueprint(
     "api_referrals",
@@ -153,11 +150,6 @@ class NewReferralSchema(ReferralSchema):
     reason_redacted = ma.fields.Boolean(
         required=True, metadata={"description": "A long number was removed from the reason."}
     )
-
-
-class AlreadyReferred(TimeBankError):
-    code = "already_referred"
-    status = 409
 
 
 def brokers_or_practice(view: Callable) -> Callable:
@@ -299,17 +291,6 @@ def get_referral(referral_id: int):
     }
 
 
-def _practice_partner() -> ReferralPartner:
-    """Return the caller's practice if it takes referrals; refuse anyone else (403)."""
-    who = caller()
-    if who.role != "practice" or who.partner_id is None:
-        raise NotAllowed("Only a practice's own token can make a referral.")
-    partner = db.session.get(ReferralPartner, who.partner_id)
-    if partner is None or partner.bank_id != who.bank_id or not partner.active:
-        raise NotAllowed("This practice's referrals are paused. Please call the time bank.")
-    return partner
-
-
 @blp.post("/referrals")
 @practice_only
 @blp.arguments(NewReferralArgsSchema(), location="json")
@@ -320,25 +301,9 @@ def make_referral(args: dict[str, Any]):
     We text the patient to ask if they want to be contacted, and tell the brokers. Answers
     the referral as a practice sees it (reference, status and dates).
     """
-    partner = _practice_partner()
-    session = db.session()
-    bank = session.get(TimeBank, partner.bank_id)
-    assert bank is not None
-    try:
-        e164 = allowed_mobile(args["mobile"], bank.allowed_mobile_regions)
-    except InvalidPhoneNumber as error:
-        raise InvalidInput(error.message) from error
-    existing = open_referral_for(session, partner.bank_id, e164)
-    if existing is not None:
-        raise AlreadyReferred(
-            f"That patient already has an open referral, {reference(existing.id)}. "
-            "No new referral was made."
-        )
-    command = Refer(args["mobile"], args["first_name"], args["reason"])
-    handle_refer(session, bank, partner, command, utcnow())
-    made = open_referral_for(session, partner.bank_id, e164)
-    if made is None:  # handle_refer took no referral: the number is not a mobile
-        session.rollback()
-        raise InvalidInput(f"{args['mobile']} is not a mobile number we can text.")
-    session.commit()
-    return _public(made) | {"reason_redacted": redact_identifiers(args["reason"])[1]}
+    who = caller()
+    if who.partner_id is None:  # pragma: no cover - a practice's token always names one
+        raise NotAllowed("Only a practice's own token can make a referral.")
+    request = ReferralRequest(args["mobile"], args["first_name"], args["reason"])
+    made = refer_patient(db.session(), who.bank_id, who.partner_id, request)
+    return _public(made.referral) | {"reason_redacted": made.reason_redacted}

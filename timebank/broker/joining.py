@@ -8,7 +8,6 @@ the old date and the reason, like every other broker action.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Callable
 
 import sqlalchemy.orm as so
@@ -19,6 +18,7 @@ from timebank.errors import InvalidInput, NotFound
 from timebank.members.acting import acting_member
 from timebank.members.models import Member
 from timebank.tenancy.audit import record_action
+from timebank.tenancy.days import today_in_zone
 from timebank.tenancy.models import TimeBank
 
 # Before this no time bank in the UK kept records we could move over: a mistyped year.
@@ -85,7 +85,7 @@ def set_join_date(
         raise NotFound(f"There is no member {member_id} in this time bank.")
     bank = session.get(TimeBank, bank_id)
     assert bank is not None
-    today = now().astimezone(zoneinfo.ZoneInfo(bank.timezone)).date()
+    today = today_in_zone(bank.timezone, now)
     reason = check_join_date(day, today, reason)
     old = joined_on(member)
     member.joined_at = dt.datetime.combine(day, _MIDDAY)

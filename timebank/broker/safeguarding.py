@@ -19,10 +19,11 @@ import sqlalchemy.orm as so
 from timebank.broker.models import CHECK_KINDS, MemberBlock, MemberCheck
 from timebank.clock import utcnow
 from timebank.db import use_case
-from timebank.errors import InvalidDetail, InvalidInput, NotFound
+from timebank.errors import DateInFuture, InvalidDetail, InvalidInput, NotFound
 from timebank.members.acting import acting_member
 from timebank.members.models import Member
 from timebank.tenancy.audit import record_action
+from timebank.tenancy.days import bank_today
 
 REFERENCE_LIMIT = 60
 REASON_LIMIT = 200
@@ -52,14 +53,20 @@ def record_check(
     reference: str = "",
     kind: str = "dbs",
     today: dt.date | None = None,
+    now: Callable[[], dt.datetime] = utcnow,
 ) -> MemberCheck:
-    """Record a safeguarding check a broker has seen for a member."""
+    """Record a safeguarding check a broker has seen for a member.
+
+    The check cannot be dated after `today`: the bank's own date unless a caller gives one.
+    """
     acting_member(session, bank_id, broker_id, "broker", "work on safeguarding")
     member = _member(session, bank_id, member_id)
     if kind not in CHECK_KINDS:
         raise InvalidDetail("kind", "Choose the kind of check from the list.")
-    if today is not None and checked_on > today:
-        raise InvalidDetail("checked_on", "The date of the check cannot be in the future.")
+    if today is None:
+        today = bank_today(session, bank_id, now)
+    if checked_on > today:
+        raise DateInFuture("checked_on", "The date of the check cannot be in the future.")
     if expires_on is not None and expires_on <= checked_on:
         raise InvalidDetail("expires_on", "The check must run out after the date it was done.")
     cleaned = " ".join((reference or "").split())

@@ -60,11 +60,10 @@ class PotGrant:
     reason: str
 
 
-class PotTooLow(errors.LedgerError):
+class PotTooLow(errors.LedgerError, errors.Conflict):
     """A grant is more than the community pot holds."""
 
     code = "pot_too_low"
-    status = 409
 
     def __init__(self, holds: int, minutes: int) -> None:
         held = rules.format_duration(holds) if holds > 0 else "no hours"

@@ -9,6 +9,9 @@ from typing import Any
 
 from timebank.ledger import errors
 
+# Whose rights an actor has (their own role, or a token's lesser one) is the members' rule.
+from timebank.members.acting import broker_rights as broker_rights
+
 # Minutes in words belong to the ledger's rules; they are written in `timebank.minutes`,
 # below every package, so that texts and pages can say them too. Named here as well.
 from timebank.minutes import format_clock as format_clock

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from timebank.ledger.posting import (
     run,
 )
 from timebank.members.models import Member, role_includes
+from timebank.tenancy.days import today_in_zone
 from timebank.tenancy.models import TimeBank
 
 
@@ -60,6 +60,8 @@ class ExchangeRequest:
     skill_category: str | None = None
     # Why a broker dates it further back than members may (see rules.check_exchange_date).
     reason: str = ""
+    # The role the recorder acts with, when less than their own (see rules.broker_rights).
+    acting_role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class GroupExchangeRequest:
     skill_category: str | None = None
     # Why a broker dates it further back than members may (see rules.check_exchange_date).
     reason: str = ""
+    # The role the recorder acts with, when less than their own (see rules.broker_rights).
+    acting_role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -221,8 +225,10 @@ def _acting_party(context: _Context, member_id: int) -> _Party:
     return party
 
 
-def _is_broker(party: _Party) -> bool:
-    return party.status == "active" and role_includes(party.role, "broker")
+def _is_broker(party: _Party, acting_role: str | None = None) -> bool:
+    return rules.broker_rights(
+        party.status == "active" and role_includes(party.role, "broker"), acting_role
+    )
 
 
 def _exchange_day(
@@ -232,12 +238,12 @@ def _exchange_day(
     stamp: dt.datetime,
 ) -> dt.date:
     """Return the day the exchange happened (today in the bank's zone if none), if allowed."""
-    today = stamp.astimezone(zoneinfo.ZoneInfo(context.bank_timezone)).date()
+    today = today_in_zone(context.bank_timezone, lambda: stamp)
     return rules.check_exchange_date(
         request.happened_on or today,
         today,
         context.bank_past_days,
-        by_broker=_is_broker(actor),
+        by_broker=_is_broker(actor, request.acting_role),
         reason=request.reason,
     )
 
@@ -383,11 +389,12 @@ def record_exchange(
         return result
     if context.taken_by_other_kind:
         raise errors.IdempotencyConflict(request.transfer_id, "a group exchange")
+    actor = _acting_party(context, request.recorded_by_id)
+    broker = _is_broker(actor, request.acting_role)
+    if not (broker or actor.member_id in (request.giver_id, request.receiver_id)):
+        raise errors.NotYourExchange("Only the two members or a broker can record this exchange.")
     giver = _party(context, request.giver_id, trading=True)
     receiver = _party(context, request.receiver_id, trading=True)
-    actor = _acting_party(context, request.recorded_by_id)
-    if not (_is_broker(actor) or actor.member_id in (giver.member_id, receiver.member_id)):
-        raise errors.NotYourExchange("Only the two members or a broker can record this exchange.")
     if minutes > context.bank_max_minutes:
         raise errors.ExchangeTooLarge(minutes, context.bank_max_minutes)
     at_once = rules.posts_at_once(actor.member_id == giver.member_id)
@@ -407,7 +414,7 @@ def record_exchange(
         recorded_by_id=actor.member_id,
         digest=digest,
     )
-    with refusals_told_to(actor.member_id, broker=_is_broker(actor)):
+    with refusals_told_to(actor.member_id, broker=broker):
         return commit_or_replay(session, [(new, movement_for(phase, minutes))], also)[0]
 
 
@@ -505,7 +512,8 @@ def record_group_exchange(
     actor = _acting_party(context, request.recorded_by_id)
     single_giver = len(givers) == 1 and actor.member_id == givers[0]
     single_receiver = len(receivers) == 1 and actor.member_id == receivers[0]
-    if not (_is_broker(actor) or single_giver or single_receiver):
+    broker = _is_broker(actor, request.acting_role)
+    if not (broker or single_giver or single_receiver):
         raise errors.NotYourExchange(
             "A group exchange is recorded by a broker or by the one person on its own side."
         )
@@ -532,5 +540,5 @@ def record_group_exchange(
             digest=digest,
         )
         items.append((new, movement_for(phase, minutes)))
-    with refusals_told_to(actor.member_id, broker=_is_broker(actor), show_fit=False):
+    with refusals_told_to(actor.member_id, broker=broker, show_fit=False):
         return commit_or_replay(session, items, also)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy.orm as so
 
 from timebank.errors import NotAllowed, NotFound
-from timebank.members.models import Member
+from timebank.members.models import ROLES, Member, role_includes
 
 ARTICLES = {"member": "a", "broker": "a", "admin": "an"}
 
@@ -41,3 +41,24 @@ def acting_member(
 ) -> Member:
     """Load the acting member and check them with `require_role`."""
     return require_role(session.get(Member, actor_id), bank_id, role, doing)
+
+
+def role_at_least(role: str, wanted: str) -> bool:
+    """Tell whether a role someone acts with includes `wanted`; a token's "practice" does not."""
+    return role in ROLES and role_includes(role, wanted)
+
+
+def acts_as(member: Member, wanted: str, acting_role: str | None = None) -> bool:
+    """Tell whether an active member, acting with `acting_role` (None: their own), has `wanted`.
+
+    A broker's API token may carry only a member's role, so that a phone app acts for them as
+    for any member: the web acts with the member's own role, the API with the token's.
+    """
+    if not member.is_active or not member.has_role(wanted):
+        return False
+    return acting_role is None or role_at_least(acting_role, wanted)
+
+
+def broker_rights(member_is_broker: bool, acting_role: str | None = None) -> bool:
+    """Tell whether someone who is (or is not) a broker acts with a broker's rights."""
+    return member_is_broker and (acting_role is None or role_at_least(acting_role, "broker"))

@@ -18,7 +18,7 @@ import sqlalchemy.orm as so
 
 from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
-from timebank.errors import InvalidInput, TimeBankError
+from timebank.errors import InvalidInput, NotSignedIn
 from timebank.members.models import Member, SignInCode
 from timebank.members.passwords import check_password_rules, hash_password, password_matches
 from timebank.phones import InvalidPhoneNumber, normalise_mobile
@@ -28,14 +28,12 @@ from timebank.sms.outbox import queue_sms
 _DUMMY_HASH = hash_password("not-a-real-password")
 
 
-class SignInFailed(TimeBankError):
+class SignInFailed(NotSignedIn):
     code = "sign_in_failed"
-    status = 401
 
 
-class CodeNotAccepted(TimeBankError):
+class CodeNotAccepted(NotSignedIn):
     code = "code_not_accepted"
-    status = 401
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,6 @@ def record_check(member_id: int):
                     checked_on,
                     expires_on,
                     form.reference.data or "",
-                    today=today_in(current_bank().timezone),
                 )
             except TimeBankError as error:
                 show_error(form, getattr(error, "field", None), error)

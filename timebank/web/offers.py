@@ -169,6 +169,16 @@ def _listing(listing_id: int) -> Listing:
     return services.listing_in_bank(db.session(), current_user.bank_id, listing_id)
 
 
+def _own_open_listing(listing_id: int) -> Listing:
+    """Return a listing the signed-in member may change; any other answers 404."""
+    try:
+        return services.own_open_listing(
+            db.session(), current_user.bank_id, current_user.id, listing_id
+        )
+    except (services.NotYourListing, services.ListingClosed):
+        abort(404)
+
+
 def _show(form: FlaskForm, error: TimeBankError) -> None:
     show_error(form, getattr(error, "field", None), error)
 
@@ -259,9 +269,7 @@ def listing(listing_id: int):
 @bp.route("/offers/<int:listing_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(listing_id: int):
-    item = _listing(listing_id)
-    if item.member_id != current_user.id or item.status != "open":
-        abort(404)
+    item = _own_open_listing(listing_id)
     form = ListingForm(obj=item)
     form.prepare(item.kind, keep_category=item.skill_category)
     if not form.is_submitted():
@@ -310,8 +318,12 @@ def close_question(listing_id: int):
 @bp.post("/offers/<int:listing_id>/close")
 @login_required
 def close(listing_id: int):
-    item = _listing(listing_id)
-    services.close_listing(db.session(), item.bank_id, current_user.id, item.id)
+    try:
+        item = services.close_listing(
+            db.session(), current_user.bank_id, current_user.id, listing_id
+        )
+    except services.NotYourListing:
+        abort(404)  # someone else's listing is not a page of yours
     flash(f"Your {item.kind} is closed. Other members no longer see it.", "success")
     return redirect(url_for("offers.mine"))
 

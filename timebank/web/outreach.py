@@ -17,7 +17,7 @@ from wtforms.validators import InputRequired, Optional
 
 from timebank.broker import outreach_actions, outreach_worklist
 from timebank.broker.models import OutreachFlag
-from timebank.errors import TimeBankError
+from timebank.errors import NotFound, TimeBankError
 from timebank.extensions import db
 from timebank.ledger.queries import balance_summary
 from timebank.phones import format_national
@@ -193,7 +193,7 @@ def _act(flag_id: int, name: str, form: FlaskForm, action, done: str):
         try:
             action(flag)
         except TimeBankError as error:
-            if error.status == 404:
+            if isinstance(error, NotFound):
                 abort(404)
             field = getattr(error, "field", None)
             if field is None or not hasattr(form, field):

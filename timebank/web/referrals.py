@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from timebank.errors import TimeBankError
+from timebank.errors import NotFound, TimeBankError
 from timebank.extensions import db
 from timebank.phones import format_national
 from timebank.referrals import partners, services
@@ -102,7 +102,7 @@ def _act(referral_id: int, action, done: str, *args):
     try:
         action(db.session(), current_user.bank_id, referral_id, *args, current_user.id)
     except TimeBankError as error:
-        if error.status == 404:
+        if isinstance(error, NotFound):
             raise
         flash(error.message, "error")
     else:

@@ -23,7 +23,11 @@ from werkzeug.exceptions import HTTPException
 from timebank.errors import TimeBankError
 from timebank.extensions import csrf, db, limiter
 from timebank.responses.headers import SECURITY_HEADERS
-from timebank.responses.problems import problem, problem_from_http
+from timebank.responses.problems import (
+    problem,
+    problem_from_error,
+    problem_from_http,
+)
 from timebank.sms.backends import make_backend
 from timebank.sms.outbox import send_queued
 from timebank.web.sessions import sign_out_ended_session
@@ -197,7 +201,7 @@ def _other_http_error(error: HTTPException):
 def _time_bank_error(error: TimeBankError):
     db.session.rollback()
     if _is_api():
-        return problem(error.status, error.code, error.message)
+        return problem_from_error(error)
     if _wants_json():
         return jsonify(error=error.code, message=error.message), error.status
     status = error.status if error.status in ERROR_TITLES else 400
