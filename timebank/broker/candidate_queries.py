@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import NamedTuple, TypeAlias, TypeVar
+from typing import Any, NamedTuple, TypeAlias, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -67,7 +67,7 @@ _REQUESTER = sa.bindparam("requester_id", type_=sa.Integer)
 @functools.cache
 def bounds_statement(
     *, only_category: bool, needs_check: bool, area_given: bool, nearby: tuple[str, ...]
-) -> sa.Select:
+) -> sa.Select[Any]:
     """Build the query of members who may be suggested, highest possible score first.
 
     The bound counts in full what offers would tell (category, words, times) and the best
@@ -123,7 +123,7 @@ def bounds_statement(
     return query if offering is None else query.where(Member.id.in_(offering))
 
 
-def _offering(bank_id: Bindable[int], category: Bindable[str]) -> sa.Select:
+def _offering(bank_id: Bindable[int], category: Bindable[str]) -> sa.Select[Any]:
     """Build the query of the members with an open offer in the category."""
     return sa.select(Listing.member_id).where(
         Listing.bank_id == bank_id,
@@ -213,7 +213,7 @@ def proposal_counts(
     bank_id: Bindable[int],
     waiting_since: Bindable[dt.datetime],
     judged_since: Bindable[dt.datetime],
-    helpers: sa.Select | None = None,
+    helpers: sa.Select[Any] | None = None,
 ) -> sa.Subquery:
     """Per helper: proposals sent since `judged_since`, those answered, those still waiting.
 
@@ -243,7 +243,7 @@ def proposal_windows(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
-def met_query(bank_id: Bindable[int], requester_id: Bindable[int]) -> sa.Select:
+def met_query(bank_id: Bindable[int], requester_id: Bindable[int]) -> sa.Select[Any]:
     """Build the query of the members whose account has any transfer with the requester's."""
     mine = (
         sa.select(Account.id)
@@ -267,7 +267,7 @@ def met_query(bank_id: Bindable[int], requester_id: Bindable[int]) -> sa.Select:
     )
 
 
-def blocked_query(bank_id: Bindable[int], requester_id: Bindable[int]) -> sa.CompoundSelect:
+def blocked_query(bank_id: Bindable[int], requester_id: Bindable[int]) -> sa.CompoundSelect[Any]:
     """Build the query of the members the requester blocked and those who blocked them."""
     blocks = MemberBlock.bank_id == bank_id
     return sa.union(
@@ -280,7 +280,7 @@ def blocked_query(bank_id: Bindable[int], requester_id: Bindable[int]) -> sa.Com
     )
 
 
-def members_query(bank_id: int, requester_id: int) -> sa.Select:
+def members_query(bank_id: int, requester_id: int) -> sa.Select[Any]:
     """Build the query of every other member with their opt-out and balance."""
     return (
         sa.select(

@@ -29,6 +29,7 @@ import datetime as dt
 import heapq
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -342,7 +343,7 @@ def _full_candidate(
     opted_out: bool,
     balance: int,
     offered: Offers,
-    proposed: sa.Row | None,
+    proposed: sa.Row[Any] | None,
     *,
     met: bool,
     blocked: bool,

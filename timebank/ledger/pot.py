@@ -21,6 +21,7 @@ import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
 from timebank.db import use_case
+from timebank.errors import InvalidInput
 from timebank.ledger import errors, rules
 from timebank.ledger.models import Account
 from timebank.ledger.posting import NewTransfer, movement_for
@@ -75,7 +76,7 @@ class PotTooLow(errors.LedgerError):
         self.holds, self.minutes = holds, minutes
 
 
-class ReasonNeeded(errors.LedgerError, errors.InvalidInput):
+class ReasonNeeded(errors.LedgerError, InvalidInput):
     code = "reason_needed"
 
     def __init__(self) -> None:

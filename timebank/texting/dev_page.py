@@ -21,6 +21,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -138,7 +139,7 @@ def _remembered_words() -> dict[str, str]:
 
 
 @bp.route("/sms", methods=["GET", "POST"])
-def sms_outbox():
+def sms_outbox() -> ResponseReturnValue:
     banks = _banks()
     form = _form(banks)
     if banks and form.validate_on_submit():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
@@ -72,7 +73,7 @@ def _own_tokens_page(form: TokenForm):
 
 @bp.route("/profile/tokens", methods=["GET", "POST"])
 @login_required
-def tokens():
+def tokens() -> ResponseReturnValue:
     form = TokenForm()
     form.offer_roles_up_to(current_user.role)
     if form.validate_on_submit():
@@ -94,7 +95,7 @@ def tokens():
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")
 @login_required
-def revoke(token_id: int):
+def revoke(token_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     row = revoke_token(db.session(), current_user.bank_id, current_user.id, token_id)
@@ -117,7 +118,7 @@ def _partner_tokens(bank_id: int, partner_id: int) -> list[ApiToken]:
 
 @bp.route("/admin/partners/<int:partner_id>/tokens", methods=["GET", "POST"])
 @role_required("admin")
-def partner_tokens(partner_id: int):
+def partner_tokens(partner_id: int) -> ResponseReturnValue:
     session = db.session()
     partner = partner_in_bank(session, current_user.bank_id, partner_id)
     form = PracticeTokenForm()
@@ -148,7 +149,7 @@ def partner_tokens(partner_id: int):
 
 @bp.post("/admin/partners/<int:partner_id>/tokens/<int:token_id>/revoke")
 @role_required("admin")
-def revoke_partner_token(partner_id: int, token_id: int):
+def revoke_partner_token(partner_id: int, token_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     session = db.session()

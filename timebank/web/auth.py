@@ -19,6 +19,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
@@ -203,7 +204,7 @@ _per_address = limiter.shared_limit(
 @_per_address
 @_limit("SIGN_IN_RATE_LIMIT", _address_and_identifier_key)
 @_limit("SIGN_IN_IDENTIFIER_RATE_LIMIT", _identifier_key)
-def sign_in():
+def sign_in() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("home.home"))
     banks = _banks()
@@ -227,7 +228,7 @@ def sign_in():
 @_per_address
 @_limit("CODE_REQUEST_RATE_LIMIT", _address_and_mobile_key)
 @_limit("CODE_REQUEST_MOBILE_RATE_LIMIT", _mobile_key)
-def request_code():
+def request_code() -> ResponseReturnValue:
     banks = _banks()
     form = CodeRequestForm()
     form.offer_banks(banks)
@@ -247,7 +248,7 @@ def request_code():
 
 @bp.route("/sign-in/code/enter", methods=["GET", "POST"])
 @_per_address
-def enter_code():
+def enter_code() -> ResponseReturnValue:
     token = session.get("code_token")
     if not token:
         return redirect(url_for("auth.request_code"))
@@ -271,7 +272,7 @@ def enter_code():
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 @_limit("SIGN_IN_RATE_LIMIT", _member_key)
-def new_password():
+def new_password() -> ResponseReturnValue:
     by_code = _fresh_code_sign_in()
     if not by_code and current_user.password_hash is None:
         # No password to prove who they are with: a fresh code by text does it.
@@ -303,7 +304,7 @@ def new_password():
 
 
 @bp.post("/sign-out")
-def sign_out():
+def sign_out() -> ResponseReturnValue:
     sessions.end()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, TextAreaField
@@ -114,7 +115,7 @@ def _outreach_count() -> dict[str, object]:
 
 @bp.get("/broker/outreach")
 @role_required("broker")
-def worklist():
+def worklist() -> ResponseReturnValue:
     view = request.args.get("show", "all")
     view = view if view in outreach_worklist.WORKLIST_VIEWS else "all"
     snoozed = request.args.get("snoozed") == "1"
@@ -182,7 +183,7 @@ def _case_page(flag: OutreachFlag, status: int = 200, **given: FlaskForm):
 
 @bp.get("/broker/outreach/<int:flag_id>")
 @role_required("broker")
-def case(flag_id: int):
+def case(flag_id: int) -> ResponseReturnValue:
     return _case_page(_flag(flag_id))
 
 
@@ -211,7 +212,7 @@ def _act(flag_id: int, name: str, form: FlaskForm, action, done: str):
 
 @bp.post("/broker/outreach/<int:flag_id>/assign")
 @role_required("broker")
-def assign(flag_id: int):
+def assign(flag_id: int) -> ResponseReturnValue:
     form = AssignForm(prefix="assign")
     names = {
         str(b.id): b.display_name
@@ -232,7 +233,7 @@ def assign(flag_id: int):
 
 @bp.post("/broker/outreach/<int:flag_id>/assign-me")
 @role_required("broker")
-def assign_me(flag_id: int):
+def assign_me(flag_id: int) -> ResponseReturnValue:
     return _act(
         flag_id,
         "action",
@@ -246,7 +247,7 @@ def assign_me(flag_id: int):
 
 @bp.post("/broker/outreach/<int:flag_id>/contact")
 @role_required("broker")
-def contact(flag_id: int):
+def contact(flag_id: int) -> ResponseReturnValue:
     form = ContactForm(prefix="contact")
     outcome = form.outcome.data or None
     done = "Contact recorded."
@@ -271,7 +272,7 @@ def contact(flag_id: int):
 
 @bp.post("/broker/outreach/<int:flag_id>/snooze")
 @role_required("broker")
-def snooze(flag_id: int):
+def snooze(flag_id: int) -> ResponseReturnValue:
     form = SnoozeForm(prefix="snooze")
     until = form.until.data
     return _act(
@@ -287,7 +288,7 @@ def snooze(flag_id: int):
 
 @bp.post("/broker/outreach/<int:flag_id>/resolve")
 @role_required("broker")
-def resolve(flag_id: int):
+def resolve(flag_id: int) -> ResponseReturnValue:
     form = ResolveForm(prefix="resolve")
     return _act(
         flag_id,
@@ -302,7 +303,7 @@ def resolve(flag_id: int):
 
 @bp.post("/broker/outreach/<int:flag_id>/nudge")
 @role_required("broker")
-def nudge(flag_id: int):
+def nudge(flag_id: int) -> ResponseReturnValue:
     form = NudgeForm(prefix="nudge")
     return _act(
         flag_id,
@@ -317,7 +318,7 @@ def nudge(flag_id: int):
 
 @bp.get("/broker/outreach/<int:flag_id>/do-not-contact")
 @role_required("broker")
-def do_not_contact_question(flag_id: int):
+def do_not_contact_question(flag_id: int) -> ResponseReturnValue:
     """Ask "Are you sure?" first; the page's button posts to `do_not_contact`."""
     flag = _flag(flag_id)
     member = member_in_bank(flag.member_id)
@@ -337,7 +338,7 @@ def do_not_contact_question(flag_id: int):
 
 @bp.post("/broker/outreach/<int:flag_id>/do-not-contact")
 @role_required("broker")
-def do_not_contact(flag_id: int):
+def do_not_contact(flag_id: int) -> ResponseReturnValue:
     form = ActionForm()
     return _act(
         flag_id,
