@@ -221,7 +221,7 @@ def activity_query(
     offers = _open_offers(bank_id)
     lonely = _often_lonely(bank_id)
 
-    def day(stamp: sa.ColumnElement[typing.Any]) -> sa.ColumnElement[typing.Any]:
+    def day(stamp: sa.SQLColumnExpression[typing.Any]) -> sa.SQLColumnExpression[typing.Any]:
         if local_zone is None:
             return stamp
         return sa.cast(sa.func.timezone(local_zone, stamp), sa.Date)

@@ -64,7 +64,7 @@ class ActionForm(FlaskForm):
     """Only the CSRF token: the button is the action."""
 
 
-def _own_tokens_page(form: TokenForm):
+def _own_tokens_page(form: TokenForm) -> str:
     tokens = tokens_of(db.session(), current_user.bank_id, current_user.id)
     return render_template(
         "api_tokens/tokens.html", form=form, tokens=tokens, revoke_form=ActionForm()

@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_limiter import RouteLimit
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
@@ -116,8 +117,9 @@ CODE_SIGN_IN_AT = "code_sign_in_at"
 
 def _fresh_code_sign_in() -> bool:
     """Tell whether the member signed in here by text code a few minutes ago."""
-    minutes = current_app.config["PASSWORD_CHANGE_AFTER_CODE_MINUTES"]
-    return time.time() - session.get(CODE_SIGN_IN_AT, 0) < minutes * 60
+    minutes: int = current_app.config["PASSWORD_CHANGE_AFTER_CODE_MINUTES"]
+    signed_in_at: float = session.get(CODE_SIGN_IN_AT, 0)
+    return time.time() - signed_in_at < minutes * 60
 
 
 def _safe_next(default: str) -> str:
@@ -184,7 +186,7 @@ def _counts(response: Response) -> bool:
     return request.endpoint == "auth.request_code" or response.status_code != 302
 
 
-def _limit(setting: str, key_func: Callable[[], str]):
+def _limit(setting: str, key_func: Callable[[], str]) -> RouteLimit:
     return limiter.limit(
         _setting(setting), methods=["POST"], key_func=key_func, deduct_when=_counts
     )

@@ -116,7 +116,7 @@ def _page(person: Member, **forms: Any) -> str:
     )
 
 
-def _back(person: Member, message: str, category: str = "success") -> Any:
+def _back(person: Member, message: str, category: str = "success") -> ResponseReturnValue:
     flash(message, category)
     return redirect(url_for("broker_members.member", member_id=person.id))
 
@@ -215,7 +215,7 @@ def _find_others(person: Member, words: str) -> list[Member]:
     return list(db.session().scalars(query.order_by(Member.display_name).limit(MOST_MATCHES + 1)))
 
 
-def _named_other(person: Member, form: BlockForm):
+def _named_other(person: Member, form: BlockForm) -> Member | str:
     """Return the one other member the block form names, or the page to show instead."""
     if not form.validate_on_submit():
         return _page(person, block_form=form)

@@ -183,7 +183,9 @@ def grant() -> ResponseReturnValue:
     return _record(GrantForm(), "grant_form", write)
 
 
-def _record(form: Any, form_name: str, write: Callable[[uuid.UUID, Member, int, Any], str]) -> Any:
+def _record(
+    form: Any, form_name: str, write: Callable[[uuid.UUID, Member, int, Any], str]
+) -> ResponseReturnValue:
     """Check a gift or grant form, record it through `write`, and say what was recorded."""
     if not form.validate_on_submit():
         return _page(**{form_name: form}), 422
@@ -202,7 +204,7 @@ def _record(form: Any, form_name: str, write: Callable[[uuid.UUID, Member, int, 
     return _done(what)
 
 
-def _done(what: str) -> Any:
+def _done(what: str) -> ResponseReturnValue:
     held = pot_balance(db.session(), current_bank().id).balance
     holds = format_duration(held) if held > 0 else "no hours"
     flash(f"Recorded: {what} The pot now holds {holds}.", "success")

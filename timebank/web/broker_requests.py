@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -178,7 +179,7 @@ def _back_to(proposal: Proposal) -> Response:
     return redirect(url_for(".request_page", listing_id=proposal.request_id))
 
 
-def _flash_result(action, success: str) -> None:
+def _flash_result(action: Callable[[], object], success: str) -> None:
     """Run a service call; flash `success`, or the service's own words when it refuses."""
     try:
         action()

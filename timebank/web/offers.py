@@ -205,7 +205,7 @@ def mine() -> ResponseReturnValue:
     )
 
 
-def _post(kind: str):
+def _post(kind: str) -> ResponseReturnValue:
     form = ListingForm()
     form.prepare(kind)
     if form.validate_on_submit():

@@ -44,7 +44,7 @@ class AnswersForm(FlaskForm):
     )
 
 
-def _page(form: AnswersForm | None = None):
+def _page(form: AnswersForm | None = None) -> str:
     state = web_state(db.session(), current_user, utcnow())
     return render_template(
         "outcomes/questions.html", state=state, form=form or AnswersForm(), choice=ChoiceForm()

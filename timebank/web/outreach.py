@@ -5,7 +5,7 @@ Members never see these pages: flags are about them, for the people who support 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -162,7 +162,7 @@ def _forms(flag: OutreachFlag, **given: FlaskForm) -> dict[str, FlaskForm]:
     return forms
 
 
-def _case_page(flag: OutreachFlag, status: int = 200, **given: FlaskForm):
+def _case_page(flag: OutreachFlag, status: int = 200, **given: FlaskForm) -> tuple[str, int]:
     session = db.session()
     member = member_in_bank(flag.member_id)
     open_flags = outreach_worklist.member_flags(session, flag.bank_id, member.id)
@@ -187,7 +187,13 @@ def case(flag_id: int) -> ResponseReturnValue:
     return _case_page(_flag(flag_id))
 
 
-def _act(flag_id: int, name: str, form: FlaskForm, action, done: str):
+def _act(
+    flag_id: int,
+    name: str,
+    form: FlaskForm,
+    action: Callable[[OutreachFlag], object],
+    done: str,
+) -> ResponseReturnValue:
     """Run one broker action from a form, then show the member's page with what happened."""
     flag = _flag(flag_id)
     if form.validate_on_submit():

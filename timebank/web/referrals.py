@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -95,7 +97,9 @@ def referral(referral_id: int) -> ResponseReturnValue:
     )
 
 
-def _act(referral_id: int, action, done: str, *args):
+def _act(
+    referral_id: int, action: Callable[..., object], done: str, *args: int
+) -> ResponseReturnValue:
     """Run one broker action from a button, then show the referral with what happened."""
     form = ActionForm()
     if not form.validate_on_submit():
