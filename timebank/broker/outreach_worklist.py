@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -135,7 +136,7 @@ def worklist(
     return WorklistPage(_entries(session, bank_id, rows, snoozed), total, page, pages)
 
 
-def _worklist_query(bank_id: int, broker_id: int, view: str, status: str) -> sa.Select:
+def _worklist_query(bank_id: int, broker_id: int, view: str, status: str) -> sa.Select[Any]:
     flag = OutreachFlag
     query = (
         sa.select(
@@ -156,7 +157,7 @@ def _worklist_query(bank_id: int, broker_id: int, view: str, status: str) -> sa.
 
 
 def _entries(
-    session: so.Session, bank_id: int, rows: Sequence[sa.Row], snoozed: bool
+    session: so.Session, bank_id: int, rows: Sequence[sa.Row[Any]], snoozed: bool
 ) -> list[WorklistEntry]:
     members = [row.member_id for row in rows]
     people = {row.assigned_to_id for row in rows if row.assigned_to_id} | set(members)

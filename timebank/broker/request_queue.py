@@ -9,6 +9,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -99,7 +100,7 @@ def open_requests(
     ]
 
 
-def _rows(session: so.Session, query: sa.Select) -> list[ProposalRow]:
+def _rows(session: so.Session, query: sa.Select[Any]) -> list[ProposalRow]:
     helper, requester = so.aliased(Member), so.aliased(Member)
     found = session.execute(
         query.add_columns(helper, Listing, requester)

@@ -206,7 +206,7 @@ def _sum_trades(
 
 def activity_query(
     bank_id: int, trades: sa.Table, local_zone: str | None = None, *, sums: bool = False
-) -> sa.Select:
+) -> sa.Select[typing.Any]:
     """Build the statement that reads each member's activity, ordered by member.
 
     `trades` holds each account's count of trades in the rhythm window (`_count_window`):
@@ -219,7 +219,7 @@ def activity_query(
     offers = _open_offers(bank_id)
     lonely = _often_lonely(bank_id)
 
-    def day(stamp: typing.Any) -> sa.ColumnElement[typing.Any]:
+    def day(stamp: sa.SQLColumnExpression[typing.Any]) -> sa.SQLColumnExpression[typing.Any]:
         if local_zone is None:
             return stamp
         return sa.cast(sa.func.timezone(local_zone, stamp), sa.Date)
@@ -331,7 +331,7 @@ def _often_lonely(bank_id: int) -> sa.Subquery:
 
 
 def _activity(
-    row: sa.Row, day: Callable[[typing.Any], typing.Any], window_start: dt.date
+    row: sa.Row[typing.Any], day: Callable[[typing.Any], typing.Any], window_start: dt.date
 ) -> MemberActivity:
     # Unpacked by position, in `activity_query`'s order: a hundred thousand rows read
     # several times faster than by name. `day` turns a stored time into the bank's day.

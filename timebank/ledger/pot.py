@@ -21,6 +21,7 @@ import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
 from timebank.db import use_case
+from timebank.errors import Conflict, InvalidInput
 from timebank.ledger import errors, rules
 from timebank.ledger.models import Account
 from timebank.ledger.posting import NewTransfer, movement_for
@@ -60,7 +61,7 @@ class PotGrant:
     reason: str
 
 
-class PotTooLow(errors.LedgerError, errors.Conflict):
+class PotTooLow(errors.LedgerError, Conflict):
     """A grant is more than the community pot holds."""
 
     code = "pot_too_low"
@@ -74,7 +75,7 @@ class PotTooLow(errors.LedgerError, errors.Conflict):
         self.holds, self.minutes = holds, minutes
 
 
-class ReasonNeeded(errors.LedgerError, errors.InvalidInput):
+class ReasonNeeded(errors.LedgerError, InvalidInput):
     code = "reason_needed"
 
     def __init__(self) -> None:

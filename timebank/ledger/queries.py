@@ -15,6 +15,7 @@ import math
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -126,7 +127,7 @@ def _other_side(account_id: int) -> sa.ColumnElement[int]:
     )
 
 
-def _lines_query(bank_id: int, account_id: int) -> sa.Select:
+def _lines_query(bank_id: int, account_id: int) -> sa.Select[Any]:
     """Build the query of every exchange of one account, with its state and the other side."""
     return (
         sa.select(
@@ -163,7 +164,7 @@ def _lines_query(bank_id: int, account_id: int) -> sa.Select:
     )
 
 
-def _line(row: sa.Row, account_id: int) -> ExchangeLine:
+def _line(row: sa.Row[Any], account_id: int) -> ExchangeLine:
     confirmed_amount = row.resolved_amount if row.resolved_as == "post_pending" else None
     return ExchangeLine(
         id=row.id,
@@ -189,7 +190,7 @@ def _month_range(year: int, month: int) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def _filtered(query: sa.Select, account_id: int, filters: HistoryFilters) -> sa.Select:
+def _filtered(query: sa.Select[Any], account_id: int, filters: HistoryFilters) -> sa.Select[Any]:
     if filters.month is not None:
         start, end = _month_range(*filters.month)
         query = query.where(_original.c.happened_on >= start, _original.c.happened_on < end)
@@ -352,7 +353,7 @@ def _choice(member_id: int, name: str, area: str | None, show_area: bool) -> Mem
     return MemberChoice(member_id, name, area if show_area and area else None)
 
 
-def _partners_query(bank_id: int, account_id: int) -> sa.Select:
+def _partners_query(bank_id: int, account_id: int) -> sa.Select[Any]:
     """Build the query of the members this account traded with, with their last exchange."""
     return (
         sa.select(

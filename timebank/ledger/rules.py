@@ -22,7 +22,7 @@ from timebank.minutes import format_duration as format_duration
 ABSOLUTE_MAX_MINUTES = 24 * 60 * 31
 
 
-def check_minutes(value: Any) -> int:
+def check_minutes(value: object) -> int:
     """Return `value` as a whole, positive number of minutes or raise InvalidAmount."""
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():

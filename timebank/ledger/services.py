@@ -7,12 +7,13 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
-from timebank.db import use_case
+from timebank.db import run, use_case
 from timebank.ledger import errors, rules
 from timebank.ledger.claims import claim_write
 from timebank.ledger.models import Account, Transfer
@@ -24,7 +25,6 @@ from timebank.ledger.posting import (
     explain_refusal,
     lock_accounts,
     movement_for,
-    run,
 )
 from timebank.members.models import Member, role_includes
 from timebank.tenancy.days import today_in_zone
@@ -118,7 +118,7 @@ def _result(row: Transfer | NewTransfer, replayed: bool) -> TransferResult:
     )
 
 
-def _context_query(wanted_members: sa.ColumnElement[bool]) -> sa.Select:
+def _context_query(wanted_members: sa.ColumnElement[bool]) -> sa.Select[Any]:
     """Build the query behind `_load_context`: every input is a bound parameter."""
     banks, members, accounts = TimeBank.__table__, Member.__table__, Account.__table__
     transfers = Transfer.__table__

@@ -49,7 +49,9 @@ def _recomputed_counters(session: so.Session) -> dict[int, tuple[int, int, int, 
     open_pending = still_pending(t)
     names = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
 
-    def moves(account: sa.ColumnElement, slot: int, where: sa.ColumnElement) -> sa.Select:
+    def moves(
+        account: sa.ColumnElement[typing.Any], slot: int, where: sa.ColumnElement[typing.Any]
+    ) -> sa.Select[typing.Any]:
         # Label every column: SQLAlchemy folds repeated identical expressions into one.
         amounts = [
             (t.c.amount if i == slot else sa.literal(0)).label(name) for i, name in enumerate(names)
@@ -203,7 +205,7 @@ def _check_resolution_targets(session: so.Session, report: VerifyReport) -> None
         report.problems.extend(_misfit_words(row))
 
 
-def _misfit_words(row: sa.Row) -> list[str]:
+def _misfit_words(row: sa.Row[typing.Any]) -> list[str]:
     """Say in words how a resolution does not fit the pending transfer it names."""
     head = f"Transfer {row.id} resolves transfer {row.pending_id}"
     if row.p_id is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import typing
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -40,7 +39,9 @@ def first_name_of(display_name: str) -> str:
     return display_name.split()[0] if display_name.strip() else display_name
 
 
-def is_not_staff(role: typing.Any) -> sa.ColumnElement[bool]:
+def is_not_staff(
+    role: sa.ColumnElement[str] | so.QueryableAttribute[str],
+) -> sa.ColumnElement[bool]:
     """Return the condition that a role column is a member's, not a broker's or admin's."""
     return role == MEMBER_ROLE
 

@@ -16,6 +16,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -168,7 +169,7 @@ def _end_sessions(
             synchronize_session=False
         )
     )
-    return result.rowcount  # type: ignore[attr-defined]
+    return cast(sa.CursorResult[Any], result).rowcount
 
 
 @use_case
@@ -258,7 +259,7 @@ def end_member_access(
         tokens = tokens.where(ApiToken.role.not_in(kept))
     revoked = session.execute(
         tokens.values(revoked_at=stamp).execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount  # type: ignore[attr-defined]  # DML gives a CursorResult; typed as Result
     log.info(
         "Member %s (%s): %d sessions ended, %d tokens revoked", member_id, reason, ended, revoked
     )
@@ -284,7 +285,7 @@ def purge_sessions(
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return result.rowcount  # type: ignore[attr-defined]
+    return cast(sa.CursorResult[Any], result).rowcount
 
 
 @dataclass(frozen=True)
@@ -306,7 +307,7 @@ def purge_expired_codes(
             sa.delete(model)
             .where(model.expires_at < cutoff)
             .execution_options(synchronize_session=False)
-        ).rowcount  # type: ignore[attr-defined]
+        ).rowcount  # type: ignore[attr-defined]  # DML gives a CursorResult; typed as Result
         for model in (SignInCode, MobileChange)
     ]
     session.commit()

@@ -134,7 +134,9 @@ def _clean_name(rows: list[SkillCategory], name: str, keep: SkillCategory | None
     return cleaned
 
 
-def _audit(session: so.Session, row: SkillCategory, actor_id: int, action: str, detail: str):
+def _audit(
+    session: so.Session, row: SkillCategory, actor_id: int, action: str, detail: str
+) -> None:
     record_action(session, row.bank_id, actor_id, action, subject=f"skill:{row.id}", detail=detail)
 
 

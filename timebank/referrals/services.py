@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -285,7 +286,7 @@ def _guarded_move(session: so.Session, referral: Referral, old: str, new: str) -
         .values(status=new)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return cast(sa.CursorResult[Any], result).rowcount == 1
 
 
 def _expire_invitations(session: so.Session, bank: TimeBank, now: dt.datetime) -> int:

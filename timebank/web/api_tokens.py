@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
@@ -62,7 +63,7 @@ class ActionForm(FlaskForm):
     """Only the CSRF token: the button is the action."""
 
 
-def _own_tokens_page(form: TokenForm):
+def _own_tokens_page(form: TokenForm) -> str:
     tokens = tokens_of(db.session(), current_user.bank_id, current_user.id)
     return render_template(
         "api_tokens/tokens.html", form=form, tokens=tokens, revoke_form=ActionForm()
@@ -71,7 +72,7 @@ def _own_tokens_page(form: TokenForm):
 
 @bp.route("/profile/tokens", methods=["GET", "POST"])
 @login_required
-def tokens():
+def tokens() -> ResponseReturnValue:
     form = TokenForm()
     form.offer_roles_up_to(current_user.role)
     if form.validate_on_submit():
@@ -93,7 +94,7 @@ def tokens():
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")
 @login_required
-def revoke(token_id: int):
+def revoke(token_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     row = revoke_token(db.session(), current_user.bank_id, current_user.id, token_id)
@@ -116,7 +117,7 @@ def _partner_tokens(bank_id: int, partner_id: int) -> list[ApiToken]:
 
 @bp.route("/admin/partners/<int:partner_id>/tokens", methods=["GET", "POST"])
 @role_required("admin")
-def partner_tokens(partner_id: int):
+def partner_tokens(partner_id: int) -> ResponseReturnValue:
     session = db.session()
     partner = partner_in_bank(session, current_user.bank_id, partner_id)
     form = PracticeTokenForm()
@@ -147,7 +148,7 @@ def partner_tokens(partner_id: int):
 
 @bp.post("/admin/partners/<int:partner_id>/tokens/<int:token_id>/revoke")
 @role_required("admin")
-def revoke_partner_token(partner_id: int, token_id: int):
+def revoke_partner_token(partner_id: int, token_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     session = db.session()

@@ -19,6 +19,8 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
+from flask_limiter import RouteLimit
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
@@ -115,8 +117,9 @@ CODE_SIGN_IN_AT = "code_sign_in_at"
 
 def _fresh_code_sign_in() -> bool:
     """Tell whether the member signed in here by text code a few minutes ago."""
-    minutes = current_app.config["PASSWORD_CHANGE_AFTER_CODE_MINUTES"]
-    return time.time() - session.get(CODE_SIGN_IN_AT, 0) < minutes * 60
+    minutes: int = current_app.config["PASSWORD_CHANGE_AFTER_CODE_MINUTES"]
+    signed_in_at: float = session.get(CODE_SIGN_IN_AT, 0)
+    return time.time() - signed_in_at < minutes * 60
 
 
 def _safe_next(default: str) -> str:
@@ -183,7 +186,7 @@ def _counts(response: Response) -> bool:
     return request.endpoint == "auth.request_code" or response.status_code != 302
 
 
-def _limit(setting: str, key_func: Callable[[], str]):
+def _limit(setting: str, key_func: Callable[[], str]) -> RouteLimit:
     return limiter.limit(
         _setting(setting), methods=["POST"], key_func=key_func, deduct_when=_counts
     )
@@ -203,7 +206,7 @@ _per_address = limiter.shared_limit(
 @_per_address
 @_limit("SIGN_IN_RATE_LIMIT", _address_and_identifier_key)
 @_limit("SIGN_IN_IDENTIFIER_RATE_LIMIT", _identifier_key)
-def sign_in():
+def sign_in() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("home.home"))
     banks = _banks()
@@ -227,7 +230,7 @@ def sign_in():
 @_per_address
 @_limit("CODE_REQUEST_RATE_LIMIT", _address_and_mobile_key)
 @_limit("CODE_REQUEST_MOBILE_RATE_LIMIT", _mobile_key)
-def request_code():
+def request_code() -> ResponseReturnValue:
     banks = _banks()
     form = CodeRequestForm()
     form.offer_banks(banks)
@@ -247,7 +250,7 @@ def request_code():
 
 @bp.route("/sign-in/code/enter", methods=["GET", "POST"])
 @_per_address
-def enter_code():
+def enter_code() -> ResponseReturnValue:
     token = session.get("code_token")
     if not token:
         return redirect(url_for("auth.request_code"))
@@ -271,7 +274,7 @@ def enter_code():
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 @_limit("SIGN_IN_RATE_LIMIT", _member_key)
-def new_password():
+def new_password() -> ResponseReturnValue:
     by_code = _fresh_code_sign_in()
     if not by_code and current_user.password_hash is None:
         # No password to prove who they are with: a fresh code by text does it.
@@ -303,7 +306,7 @@ def new_password():
 
 
 @bp.post("/sign-out")
-def sign_out():
+def sign_out() -> ResponseReturnValue:
     sessions.end()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))

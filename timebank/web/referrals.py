@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
@@ -62,7 +65,7 @@ def _page_values() -> dict[str, object]:
 
 @bp.get("/broker/referrals")
 @role_required("broker")
-def queue():
+def queue() -> ResponseReturnValue:
     status = request.args.get("status") or None
     if status is not None and status not in REFERRAL_STATUSES:
         status = None
@@ -72,7 +75,7 @@ def queue():
 
 @bp.get("/broker/referrals/<int:referral_id>")
 @role_required("broker")
-def referral(referral_id: int):
+def referral(referral_id: int) -> ResponseReturnValue:
     session = db.session()
     found = services.referral_in_bank(session, current_user.bank_id, referral_id)
     partner = (
@@ -94,7 +97,9 @@ def referral(referral_id: int):
     )
 
 
-def _act(referral_id: int, action, done: str, *args):
+def _act(
+    referral_id: int, action: Callable[..., object], done: str, *args: int
+) -> ResponseReturnValue:
     """Run one broker action from a button, then show the referral with what happened."""
     form = ActionForm()
     if not form.validate_on_submit():
@@ -112,13 +117,13 @@ def _act(referral_id: int, action, done: str, *args):
 
 @bp.post("/broker/referrals/<int:referral_id>/contacted")
 @role_required("broker")
-def contacted(referral_id: int):
+def contacted(referral_id: int) -> ResponseReturnValue:
     return _act(referral_id, services.mark_contacted, "Marked as contacted.")
 
 
 @bp.post("/broker/referrals/<int:referral_id>/link")
 @role_required("broker")
-def link(referral_id: int):
+def link(referral_id: int) -> ResponseReturnValue:
     member_id = request.form.get("member_id", type=int)
     if member_id is None:
         abort(400)
@@ -128,7 +133,7 @@ def link(referral_id: int):
 
 @bp.route("/broker/referrals/<int:referral_id>/close", methods=["GET", "POST"])
 @role_required("broker")
-def close(referral_id: int):
+def close(referral_id: int) -> ResponseReturnValue:
     found = services.referral_in_bank(db.session(), current_user.bank_id, referral_id)
     form = CloseForm()
     if form.validate_on_submit():
@@ -149,14 +154,14 @@ def close(referral_id: int):
 
 @bp.get("/admin/partners")
 @role_required("admin")
-def partner_list():
+def partner_list() -> ResponseReturnValue:
     found = partners.list_partners(db.session(), current_user.bank_id)
     return render_template("referrals/partners.html", partners=found)
 
 
 @bp.route("/admin/partners/new", methods=["GET", "POST"])
 @role_required("admin")
-def new_partner():
+def new_partner() -> ResponseReturnValue:
     form = PartnerForm()
     practices = partners.gp_practices(db.session(), current_user.bank_id)
     form.organisation.choices = [("", "None")] + [(str(org.id), org.name) for org in practices]
@@ -179,7 +184,7 @@ def new_partner():
 
 @bp.route("/admin/partners/<int:partner_id>", methods=["GET", "POST"])
 @role_required("admin")
-def partner(partner_id: int):
+def partner(partner_id: int) -> ResponseReturnValue:
     session = db.session()
     found = partners.partner_in_bank(session, current_user.bank_id, partner_id)
     form = NumberForm()
@@ -205,7 +210,7 @@ def partner(partner_id: int):
 
 @bp.post("/admin/partners/<int:partner_id>/numbers/<int:number_id>/remove")
 @role_required("admin")
-def remove_number(partner_id: int, number_id: int):
+def remove_number(partner_id: int, number_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     e164 = partners.remove_partner_number(
@@ -217,7 +222,7 @@ def remove_number(partner_id: int, number_id: int):
 
 @bp.post("/admin/partners/<int:partner_id>/active")
 @role_required("admin")
-def set_active(partner_id: int):
+def set_active(partner_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     active = request.form.get("active") == "yes"
