@@ -61,7 +61,7 @@ def _moment(stamp: dt.datetime | None) -> str | None:
         return None
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=dt.UTC)
-    return stamp.astimezone(dt.UTC).isoformat(timespec="seconds")
+    return stamp.astimezone(dt.UTC).isoformat()
 
 
 def _organisation_ref(organisation_id: int) -> str:
