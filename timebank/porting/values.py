@@ -72,13 +72,13 @@ def parse_minutes(text: str, allow_negative: bool = False) -> int:
         return sign * (int(clock.group(1)) * 60 + int(clock.group(2)))
     if not DECIMAL_HOURS.match(unsigned):
         raise BadValue(
-            f"{cleaned or 'an empty cell'} is not a number of hours "
+            f"{text.strip() or 'an empty cell'} is not a number of hours "
             "(write 1.5 or 1:30 for an hour and a half)"
         )
     try:
         hours = Decimal(unsigned.replace(",", "."))
     except InvalidOperation:
-        raise BadValue(f"{cleaned} is not a number of hours") from None
+        raise BadValue(f"{text.strip()} is not a number of hours") from None
     return sign * int((hours * 60).to_integral_value())
 
 
