@@ -182,7 +182,7 @@ def test_one_bad_row_stops_the_whole_import(session, bank):
          "exchanges.csv row 2: 03/04/2024 could be read two ways (3 April or 4 March); "
          "write dates as year-month-day, for example 2025-04-03"),
         ("id,date,giver,receiver,hours\ne1,2024-04-03,m1,m9,1\n",
-         "exchanges.csv row 2: receiver m9 is not in members.csv (nor imported before)"),
+         "exchanges.csv row 2: receiver m9 is not in the members file (nor imported before)"),
         ("id,date,giver,receiver,hours\ne1,2024-04-03,m1,m2,1\ne1,2024-04-04,m2,m1,1\n",
          "exchanges.csv row 3: the id e1 is also on row 2"),
         ("id,date,giver,receiver,hours\ne1,2024-04-03,m1,m2,an hour\n",

@@ -203,7 +203,7 @@ def _check_listings(checked: CheckedPlan, facts: BankFacts, names: dict[str, str
 
 
 def _missing(source_id: str, what: str) -> str:
-    return f"{what} {source_id} is not in members.csv (nor imported before)"
+    return f"{what} {source_id} is not in the members file (nor imported before)"
 
 
 def _check_exchanges(checked: CheckedPlan, facts: BankFacts, names: dict[str, str]) -> None:
