@@ -22,7 +22,7 @@ MEMBERS = """N,Username,Email,Date of birth,Phone,Alt. phone,Address,Created at,
 POSTS = """Id,Title,Description,Category,Type,User,N,Created at,Updated at,Tags
 101,Clases de guitarra,"Guitar lessons for beginners, at my home",Education,Offer,Maria Lopez,1,2019-03-05 09:00:00 UTC,2019-03-05 09:00:00 UTC,music
 102,Help moving furniture,,Home,Inquiry,Jose Garcia,2,2020-02-01 10:00:00 UTC,2020-02-01 10:00:00 UTC,
-"""
+"""  # noqa: E501
 TRANSFERS = """date,from,from ID,to,to ID,post,post ID,reason,quantity
 2019-04-01 17:00:00 UTC,Jose Garcia,2,Maria Lopez,1,Clases de guitarra,101,First lesson,1.5
 2019-04-08 17:00:00 UTC,Jose Garcia,2,Maria Lopez,1,Clases de guitarra,101,,1.5
