@@ -216,10 +216,15 @@ def _check_exchanges(checked: CheckedPlan, facts: BankFacts, names: dict[str, st
             checked.plan.problem(exchange.where, words)
             continue
         checked.exchanges.append(exchange)
-        checked.lines.append(
-            f"{exchange.where}: {exchange.day}, {_name(names, exchange.giver)} gave "
-            f"{_name(names, exchange.receiver)} {hours_text(exchange.minutes)} ({exchange.code})"
-        )
+        checked.lines.append(f"{exchange.where}: {_describe_exchange(exchange, names)}")
+
+
+def _describe_exchange(exchange: PlannedExchange, names: dict[str, str]) -> str:
+    giver, receiver = _name(names, exchange.giver), _name(names, exchange.receiver)
+    hours = hours_text(exchange.minutes)
+    if exchange.code in ("exchange", "group"):
+        return f"{exchange.day}, {giver} gave {receiver} {hours} ({exchange.code})"
+    return f"{exchange.day}, {hours} from {receiver} to {giver} ({exchange.code})"
 
 
 def _exchange_problem(exchange: PlannedExchange, accounts: set[str], ids: set[str]) -> str:
