@@ -77,6 +77,23 @@ class KnownAccounts:
     limited: set[int] = field(default_factory=set)
 
 
+def _copy_rows(session: so.Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows without ids to return: COPY on PostgreSQL, executemany on SQLite."""
+    if not rows:
+        return
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        _insert_many(session, table, rows, returning=False)
+        return
+    columns = list(rows[0])
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor:
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[column] for column in columns])
+
+
 def write_plan(
     session: so.Session,
     bank: TimeBank,
@@ -95,7 +112,7 @@ def write_plan(
     _set_counters(session, bank, moves, known.limited)
     for mark in marks:
         mark.update(bank_id=bank.id, source=checked.plan.source, imported_at=now)
-    _insert_many(session, cast(sa.Table, ImportedRow.__table__), marks, returning=False)
+    _copy_rows(session, cast(sa.Table, ImportedRow.__table__), marks)
 
 
 def _write_members(
@@ -195,21 +212,21 @@ def _write_transfers(
 ) -> dict[int, AccountMoves]:
     """Insert the historic exchanges (oldest first) and the opening balances."""
     source = checked.plan.source
-    rows = [_exchange_row(bank.id, source, known, e) for e in checked.exchanges]
-    rows += [_opening_row(bank.id, source, known, o) for o in checked.openings]
+    rows_by_source = [_exchange_row(bank.id, source, known, e) for e in checked.exchanges]
+    openings = [_opening_row(bank.id, source, known, o) for o in checked.openings]
+    rows = rows_by_source + openings
     rows.sort(key=lambda row: (row["happened_on"], row["recorded_at"]))
     table = cast(sa.Table, Transfer.__table__)
-    for start in range(0, len(rows), BATCH):
-        session.execute(sa.insert(table), rows[start : start + BATCH])
-        progress(f"Posted {min(start + BATCH, len(rows))} of {len(rows)} historic transfers.")
-    for exchange in checked.exchanges:
-        transfer_id = stable_id(bank.id, source, "exchange", exchange.source_id)
+    step = BATCH * 10
+    for start in range(0, len(rows), step):
+        _copy_rows(session, table, rows[start : start + step])
+        progress(f"Posted {min(start + step, len(rows))} of {len(rows)} historic transfers.")
+    for exchange, row in zip(checked.exchanges, rows_by_source, strict=True):
         marks.append(
-            {"kind": "exchange", "source_id": exchange.source_id, "target": str(transfer_id)}
+            {"kind": "exchange", "source_id": exchange.source_id, "target": str(row["id"])}
         )
-    for opening in checked.openings:
-        transfer_id = stable_id(bank.id, source, "balance", opening.account)
-        marks.append({"kind": "balance", "source_id": opening.account, "target": str(transfer_id)})
+    for opening, row in zip(checked.openings, openings, strict=True):
+        marks.append({"kind": "balance", "source_id": opening.account, "target": str(row["id"])})
     return _moves_of(rows)
 
 
