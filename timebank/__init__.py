@@ -77,6 +77,7 @@ def register_commands(app: Flask) -> None:
     from timebank.members.cli import sessions_cli
     from timebank.membership.cli import bank_cli
     from timebank.outcomes.cli import outcomes_cli
+    from timebank.porting.cli import export_command, import_command
     from timebank.referrals.cli import referrals_cli
     from timebank.reports.cli import reports_cli
     from timebank.schedule import schedule_cli
@@ -93,3 +94,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(reports_cli)
     app.cli.add_command(sessions_cli)
     app.cli.add_command(outcomes_cli)
+    bank_cli.add_command(import_command)
+    bank_cli.add_command(export_command)

@@ -12,6 +12,7 @@ from timebank.members.models import (
 )
 from timebank.offers.models import Listing, ListingContact, SkillCategory
 from timebank.outcomes.models import OutcomeConsent, OutcomeRound
+from timebank.porting.models import ImportedRow
 from timebank.referrals.models import PartnerNumber, Referral, ReferralEvent, ReferralPartner
 from timebank.reports.models import (
     AccountMonth,
@@ -33,6 +34,7 @@ __all__ = [
     "MemberBlock",
     "MemberCheck",
     "DayTotal",
+    "ImportedRow",
     "OutreachContact",
     "OutreachFlag",
     "Proposal",

@@ -12,6 +12,7 @@ from timebank.web import (
     admin,
     api_tokens,
     auth,
+    bank_moves,
     broker,
     broker_members,
     broker_pot,
@@ -41,6 +42,7 @@ def register_web(app: Flask) -> None:
     """Attach the web blueprints and the sign-in and security hooks they rely on."""
     security.init_app(app)
     long_urls.init_app(app)
+    bank_moves.init_app(app)
     auth.init_app(app)
     for module in (
         public,
@@ -51,6 +53,7 @@ def register_web(app: Flask) -> None:
         profile,
         broker,
         admin,
+        bank_moves,
         referrals,
         broker_requests,
         broker_members,
