@@ -82,7 +82,7 @@ def sign_in_with_password(
     return member
 
 
-def _digest(token: str, code: str) -> str:
+def code_digest(token: str, code: str) -> str:
     return hmac.new(token.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
@@ -116,7 +116,7 @@ def request_sign_in_code(
             member_id=member.id if known and member else None,
             purpose=purpose,
             # A typed code is always six digits, so it never matches a longer secret.
-            code_hash=_digest(token, code if known else secrets.token_hex(16)),
+            code_hash=code_digest(token, code if known else secrets.token_hex(16)),
             created_at=stamp,
             expires_at=stamp + dt.timedelta(minutes=policy.minutes),
         )
@@ -162,7 +162,7 @@ def sign_in_with_code(
         raise CodeNotAccepted(CODE_NOT_USABLE)
     assert row is not None
     member = session.get(Member, row.member_id) if row.member_id is not None else None
-    right = hmac.compare_digest(row.code_hash, _digest(token, typed))
+    right = hmac.compare_digest(row.code_hash, code_digest(token, typed))
     if not right or member is None:
         row.failed_attempts += 1
         left = policy.attempts - row.failed_attempts

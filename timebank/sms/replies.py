@@ -307,3 +307,11 @@ def introduction(
     if not meeting:
         return head + tail
     return _fit(head + " First meeting ", meeting, "." + tail)
+
+
+def admin_invitation(code: str, bank: str, url: str, hours: int) -> str:
+    """Return the text that invites a time bank's admin to sign in with a one-time code."""
+    return (
+        f"{code} is your code to sign in to {_name(bank, 30)} as its admin. "
+        f"Open {url} and type it. It lasts {hours} hours and works once."
+    )
