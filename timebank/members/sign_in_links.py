@@ -22,6 +22,7 @@ from timebank.members.models import Member, SignInCode
 from timebank.members.signin import CodeNotAccepted, code_digest
 from timebank.sms import replies
 from timebank.sms.outbox import queue_sms
+from timebank.tenancy.suspension import refuse_if_suspended
 
 LINK_NOT_USABLE = (
     "That sign-in link has expired or was already used. Ask whoever invited you for a new one."
@@ -113,6 +114,7 @@ def sign_in_with_link(
     ):
         session.rollback()
         raise CodeNotAccepted(LINK_NOT_USABLE)
+    refuse_if_suspended(session, row.bank_id)
     member = session.get(Member, row.member_id) if row.member_id is not None else None
     # A texted code is six digits: never accept one here, where no guess is rate limited.
     right = len(secret) > 6 and hmac.compare_digest(row.code_hash, code_digest(token, secret))

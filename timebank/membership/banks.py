@@ -118,21 +118,28 @@ def start_time_bank(
     admin_name: str,
     admin_mobile: str,
     plan: InvitationPlan,
+    by: str,
     **settings: Any,
 ) -> StartedBank:
-    """Create a time bank with its first admin, and invite the admin: all or nothing."""
+    """Create a time bank with its first admin, and invite the admin: all or nothing.
+
+    `by` says who did it, for the bank's audit trail ("flask bank create", an operator).
+    """
     if not (admin_mobile or "").strip():
         raise InvalidDetail("admin_mobile", "Give the first admin's mobile number.")
     bank = stage_time_bank(session, name, slug, **settings)
     admin = stage_member(session, bank.id, admin_name, admin_mobile, role="admin")
     invitation = _stage_invitation(session, bank, admin, plan)
+    detail = f"{by}; first admin {admin.display_name}"
+    record_action(session, bank.id, None, "bank_created", member_id=admin.id,
+                  subject=f"bank:{bank.id}", detail=detail)  # fmt: skip
     session.commit()
     return StartedBank(bank, admin, invitation)
 
 
 @use_case
 def invite_admin(
-    session: so.Session, slug: str, plan: InvitationPlan, mobile: str | None = None
+    session: so.Session, slug: str, plan: InvitationPlan, by: str, mobile: str | None = None
 ) -> StartedBank:
     """Give an admin of the bank a new one-time way in: the admin with `mobile`, or the first."""
     bank = session.scalar(sa.select(TimeBank).where(TimeBank.slug == slug))
@@ -149,6 +156,9 @@ def invite_admin(
     if admin is None or admin.mobile_e164 is None:
         raise NotFound(f"{bank.name} has no active admin with that mobile number.")
     invitation = _stage_invitation(session, bank, admin, plan)
+    how = "texted a code" if invitation.texted else "made a sign-in link"
+    record_action(session, bank.id, None, "admin_invited", member_id=admin.id,
+                  subject=f"bank:{bank.id}", detail=f"{by}; {how}")  # fmt: skip
     session.commit()
     return StartedBank(bank, admin, invitation)
 

@@ -83,6 +83,7 @@ def create_command(
             admin_name,
             admin_mobile,
             invitation_plan(),
+            "flask bank create",
             overdraft_minutes=-60 * overdraft_hours,
             max_exchange_minutes=60 * largest_exchange_hours,
             confirm_days=confirm_days,
@@ -102,7 +103,7 @@ def create_command(
 def invite_command(slug: str, mobile: str | None) -> None:
     """Give a time bank's admin a new one-time sign-in code or link."""
     try:
-        started = invite_admin(db.session(), slug, invitation_plan(), mobile)
+        started = invite_admin(db.session(), slug, invitation_plan(), "flask bank invite", mobile)
     except TimeBankError as error:
         raise click.ClickException(error.message) from None
     _say_how_admin_gets_in(started)

@@ -315,3 +315,11 @@ def admin_invitation(code: str, bank: str, url: str, hours: int) -> str:
         f"{code} is your code to sign in to {_name(bank, 30)} as its admin. "
         f"Open {url} and type it. It lasts {hours} hours and works once."
     )
+
+
+def bank_suspended(bank: str) -> str:
+    """Return the reply to any text to a suspended time bank."""
+    return (
+        f"{_name(bank, 30)} is suspended for now, so texts to it do nothing. "
+        "Please contact the people who run your time bank."
+    )

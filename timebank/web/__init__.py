@@ -22,6 +22,7 @@ from timebank.web import (
     home,
     long_urls,
     offers,
+    operators,
     outcomes,
     outreach,
     profile,
@@ -58,6 +59,7 @@ def register_web(app: Flask) -> None:
         skills_admin,
         outreach,
         outcomes,
+        operators,
     ):
         app.register_blueprint(module.bp)
     reports.init_app(app)
