@@ -24,6 +24,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # Sign-in codes sent by SMS: how long they last and how many wrong guesses they take.
 SIGN_IN_CODE_MINUTES = 10
 SIGN_IN_CODE_ATTEMPTS = 5
+# A new admin's one-time way in (a code by text, or a printed sign-in link) lasts this long:
+# long enough to see the text, short enough that a forgotten one soon stops working.
+INVITATION_HOURS = 24
 # After signing in with a code, a member may choose a new password without typing the old
 # one for this many minutes (once); after that, changing it needs the current password.
 PASSWORD_CHANGE_AFTER_CODE_MINUTES = 15

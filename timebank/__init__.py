@@ -76,6 +76,7 @@ def register_commands(app: Flask) -> None:
     from timebank.ledger.cli import ledger_cli
     from timebank.members.cli import sessions_cli
     from timebank.membership.cli import bank_cli
+    from timebank.operators.cli import platform_cli
     from timebank.outcomes.cli import outcomes_cli
     from timebank.porting.cli import export_command, import_command
     from timebank.referrals.cli import referrals_cli
@@ -87,6 +88,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(referrals_cli)
     app.cli.add_command(bank_cli)
+    app.cli.add_command(platform_cli)
     app.cli.add_command(schedule_cli)
     app.cli.add_command(sms_cli)
     app.cli.add_command(broker_cli)

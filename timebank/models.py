@@ -11,6 +11,7 @@ from timebank.members.models import (
     SignInCode,
 )
 from timebank.offers.models import Listing, ListingContact, SkillCategory
+from timebank.operators.models import Operator, OperatorSession
 from timebank.outcomes.models import OutcomeConsent, OutcomeRound
 from timebank.porting.models import ImportedRow
 from timebank.referrals.models import PartnerNumber, Referral, ReferralEvent, ReferralPartner
@@ -51,6 +52,8 @@ __all__ = [
     "Member",
     "MemberSession",
     "MobileChange",
+    "Operator",
+    "OperatorSession",
     "Organisation",
     "OutboxMessage",
     "OutcomeConsent",

@@ -1,7 +1,7 @@
 """Imported rows: where each imported member, listing and exchange came from
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-07 23:30:00.000000
 
 `flask bank import` and the admin's upload page keep, for each row they bring in, its
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

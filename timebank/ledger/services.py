@@ -29,6 +29,7 @@ from timebank.ledger.posting import (
 from timebank.members.models import Member, role_includes
 from timebank.tenancy.days import today_in_zone
 from timebank.tenancy.models import TimeBank
+from timebank.tenancy.suspension import BankSuspended, suspended_words
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,8 @@ def _context_query(wanted_members: sa.ColumnElement[bool]) -> sa.Select[Any]:
             other_kind,
             banks.c.timezone,
             banks.c.exchange_past_days,
+            banks.c.suspended_at,
+            banks.c.name,
             members.c.id,
             members.c.display_name,
             members.c.status,
@@ -200,9 +203,11 @@ def _load_context(
         bank_timezone=rows[0][3],
         bank_past_days=rows[0][4],
     )
+    if rows[0][5] is not None:
+        raise BankSuspended(suspended_words(rows[0][6]))
     for row in rows:
-        if row[5] is not None:
-            context.parties[row[5]] = _Party(*row[5:])
+        if row[7] is not None:
+            context.parties[row[7]] = _Party(*row[7:])
     return context
 
 

@@ -31,6 +31,7 @@ from timebank.members.models import (
     SignInCode,
     roles_up_to,
 )
+from timebank.tenancy.models import TimeBank
 
 log = logging.getLogger("timebank.sessions")
 
@@ -119,20 +120,22 @@ def check_session(
     if not session_id:
         return Check(None, "signed_out")
     found = session.execute(
-        sa.select(MemberSession, Member)
+        sa.select(MemberSession, Member, TimeBank.suspended_at)
         .join(
             Member,
             sa.and_(Member.bank_id == MemberSession.bank_id, Member.id == MemberSession.member_id),
         )
+        .join(TimeBank, TimeBank.id == MemberSession.bank_id)
         .where(MemberSession.digest == digest_of(session_id))
     ).first()
     if found is None or found[0].member_id != member_id:
         return Check(None, "signed_out")
-    row, member = found
+    row, member, bank_suspended_at = found
     if row.ended_at is not None:
         return Check(None, row.ended_reason)
     stamp = now()
-    reason = _why_it_ends(row, member, limits, stamp)
+    # A bank suspended just as this session opened: the suspension ended the others.
+    reason = "suspended" if bank_suspended_at else _why_it_ends(row, member, limits, stamp)
     if reason is not None:
         _end(row, reason, stamp)
         session.commit()
@@ -168,6 +171,17 @@ def _end_sessions(
         query.values(ended_at=stamp, ended_reason=reason).execution_options(
             synchronize_session=False
         )
+    )
+    return cast(sa.CursorResult[Any], result).rowcount
+
+
+def end_bank_sessions(session: so.Session, bank_id: int, stamp: dt.datetime) -> int:
+    """End every open session in a time bank, in the caller's transaction (a suspension)."""
+    result = session.execute(
+        sa.update(MemberSession)
+        .where(MemberSession.bank_id == bank_id, MemberSession.ended_at.is_(None))
+        .values(ended_at=stamp, ended_reason="suspended")
+        .execution_options(synchronize_session=False)
     )
     return cast(sa.CursorResult[Any], result).rowcount
 

@@ -23,6 +23,8 @@ from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.members.models import TOKEN_ROLES, ApiToken, Member
 from timebank.offers.models import SkillCategory
 from timebank.referrals.models import ReferralPartner
+from timebank.tenancy.models import TimeBank
+from timebank.tenancy.suspension import BankSuspended, suspended_words
 
 TOKEN_PREFIX = "tb_"
 LAST_USED_EVERY = dt.timedelta(minutes=1)
@@ -108,6 +110,7 @@ class TokenHolder(NamedTuple):
 _tokens = ApiToken.__table__
 _members = Member.__table__
 _skills = SkillCategory.__table__
+_banks = TimeBank.__table__
 # Built once, in Core: every API request runs it, and a statement built afresh costs more
 # to construct and to key for the compiled cache than the query takes in the database.
 _LIVE_TOKEN = (
@@ -121,11 +124,14 @@ _LIVE_TOKEN = (
         # Read with the token, not cached: an admin's edit of the list counts at once, and
         # most banks keep the defaults, so a write then needs no query of its own to check.
         sa.exists().where(_skills.c.bank_id == _tokens.c.bank_id).label("own_skill_categories"),
+        _banks.c.name.label("bank_name"),
+        _banks.c.suspended_at,
     )
     .join(
         _members,
         sa.and_(_members.c.bank_id == _tokens.c.bank_id, _members.c.id == _tokens.c.member_id),
     )
+    .join(_banks, _banks.c.id == _tokens.c.bank_id)
     .where(
         _tokens.c.digest == sa.bindparam("digest"),
         _tokens.c.revoked_at.is_(None),
@@ -155,7 +161,10 @@ def authenticate(
     found = session.connection().execute(_LIVE_TOKEN, {"digest": digest_of(token)}).first()
     if found is None:
         return None
-    holder = TokenHolder(*found)
+    *columns, bank_name, suspended_at = found
+    if suspended_at is not None:
+        raise BankSuspended(suspended_words(bank_name))
+    holder = TokenHolder(*columns)
     stamp = now()
     last = holder.last_used_at
     if last is not None:

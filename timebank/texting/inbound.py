@@ -190,6 +190,9 @@ def _act_on(session: so.Session, text: _Text, command: commands.Command) -> Outc
     if isinstance(command, commands.OptIn):
         record_opt_in(session, bank.id, sender, text.now)
         return Outcome("opt_in", None)
+    if bank.suspended_at is not None:
+        # Nothing a suspended bank's texts ask is done; the words are not kept.
+        return Outcome("suspended", replies.bank_suspended(bank.name), keep=False)
     member = _member_for(session, bank.id, sender)
     # A practice's REFER is looked for first, in case its phone is also a member's.
     if member is None or isinstance(command, commands.Refer):

@@ -23,6 +23,7 @@ from timebank.web import (
     home,
     long_urls,
     offers,
+    operators,
     outcomes,
     outreach,
     profile,
@@ -61,6 +62,7 @@ def register_web(app: Flask) -> None:
         skills_admin,
         outreach,
         outcomes,
+        operators,
     ):
         app.register_blueprint(module.bp)
     reports.init_app(app)

@@ -28,7 +28,7 @@ from wtforms.validators import InputRequired
 
 from timebank.errors import TimeBankError
 from timebank.extensions import db, limiter, login_manager
-from timebank.members import signin
+from timebank.members import sign_in_links, signin
 from timebank.members.models import Member
 from timebank.phones import normalise_mobile
 from timebank.tenancy.models import TimeBank
@@ -113,6 +113,8 @@ class ChangePasswordForm(CurrentPassword, NewPasswordForm):
 
 # When this browser's member last signed in with a code by text (seconds since the epoch).
 CODE_SIGN_IN_AT = "code_sign_in_at"
+# Set when this browser came from an invitation text, whose code lasts longer.
+INVITED_BY_TEXT = "invited_by_text"
 
 
 def _fresh_code_sign_in() -> bool:
@@ -244,6 +246,7 @@ def request_code() -> ResponseReturnValue:
             show_error(form, "mobile", error)
         else:
             session["code_token"] = token
+            session.pop(INVITED_BY_TEXT, None)
             return redirect(url_for("auth.enter_code"))
     return render_template("auth/request_code.html", form=form, many_banks=len(banks) > 1)
 
@@ -268,7 +271,38 @@ def enter_code() -> ResponseReturnValue:
             flash("You are signed in. Now choose a password for next time.", "success")
             return redirect(url_for("auth.new_password"))
     minutes = current_app.config["SIGN_IN_CODE_MINUTES"]
-    return render_template("auth/enter_code.html", form=form, minutes=minutes)
+    invited = session.get(INVITED_BY_TEXT, False)
+    return render_template("auth/enter_code.html", form=form, minutes=minutes, invited=invited)
+
+
+@bp.get("/sign-in/code/<token>")
+def code_from_text(token: str):
+    """Open the code page for the code request an invitation text names."""
+    session["code_token"] = token
+    session[INVITED_BY_TEXT] = True
+    return redirect(url_for("auth.enter_code"))
+
+
+class LinkForm(FlaskForm):
+    pass
+
+
+@bp.route("/sign-in/link/<key>", methods=["GET", "POST"])
+@_per_address
+def sign_in_link(key: str):
+    """Sign in with a one-time link; only the button's POST uses it, never a link preview."""
+    form = LinkForm()
+    if form.validate_on_submit():
+        try:
+            member = sign_in_links.sign_in_with_link(db.session(), key)
+        except TimeBankError as error:
+            show_error(form, None, error)
+        else:
+            _start_session(member)
+            session[CODE_SIGN_IN_AT] = time.time()
+            flash("You are signed in. Now choose a password for next time.", "success")
+            return redirect(url_for("auth.new_password"))
+    return render_template("auth/sign_in_link.html", form=form)
 
 
 @bp.route("/password", methods=["GET", "POST"])
