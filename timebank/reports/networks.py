@@ -159,24 +159,15 @@ def networks_section(scope: Scope, pairs: sa.Table, activity: sa.Table) -> Secti
     members = sum(sizes.values())
     guard = scope.guard
     share = round(100 * mix.across / mix.known, 1) if mix.known else None
-    mixed = mixing(scope)
-    mixed_share = round(100 * mixed.mixed / mixed.referred, 1) if mixed.referred else None
     figures = (
         Figure("median_partners", "Different people a member has exchanged with (middle value)",
                guard.derived(median_of(sizes), members), "count", DEFINITIONS["median_partners"]),
-        Figure("new_connections", "New connections (pairs of members)",
-               guard.count(sum(by_month.values())), "count", DEFINITIONS["new_connections"]),
+        _new_connections(scope, by_month),
         Figure("cross_area_exchanges", "Giver and receiver pairs between areas",
                guard.count(mix.across), "count", DEFINITIONS["cross_area_exchanges"]),
         Figure("cross_area_share", "Share of giver and receiver pairs between areas",
                guard.derived(share, mix.known), "percent", DEFINITIONS["cross_area_share"]),
-        Figure("referred_pairs", "Giver and receiver pairs with a referred member",
-               guard.count(mixed.referred), "people", DEFINITIONS["referred_pairs"]),
-        Figure("mixed_pairs", "Of those, with a member who was not referred",
-               guard.count(mixed.mixed), "people", DEFINITIONS["mixed_pairs"]),
-        Figure("mixing_share", "Share of referred members' pairs made with others",
-               guard.derived(mixed_share, mixed.referred), "percent",
-               DEFINITIONS["mixing_share"]),
+        *_mixing_figures(scope),
     )  # fmt: skip
     distribution = Table(
         "partners_distribution",
@@ -200,3 +191,34 @@ def networks_section(scope: Scope, pairs: sa.Table, activity: sa.Table) -> Secti
         chart_columns=("new_connections",),
     )
     return Section("networks", "Networks", figures, (distribution, growth))
+
+
+def networks_summary(scope: Scope, pairs: sa.Table) -> Section:
+    """Build the networks section with only the figures a summary page compares."""
+    figures = (_new_connections(scope, new_connections(scope, pairs)), *_mixing_figures(scope))
+    return Section("networks", "Networks", figures)
+
+
+def _new_connections(scope: Scope, by_month: dict[int, int]) -> Figure:
+    return Figure(
+        "new_connections",
+        "New connections (pairs of members)",
+        scope.guard.count(sum(by_month.values())),
+        "count",
+        DEFINITIONS["new_connections"],
+    )
+
+
+def _mixing_figures(scope: Scope) -> tuple[Figure, ...]:
+    """Return the mixing figures: referred members' pairs, those with others, and the share."""
+    guard = scope.guard
+    mixed = mixing(scope)
+    share = round(100 * mixed.mixed / mixed.referred, 1) if mixed.referred else None
+    return (
+        Figure("referred_pairs", "Giver and receiver pairs with a referred member",
+               guard.count(mixed.referred), "people", DEFINITIONS["referred_pairs"]),
+        Figure("mixed_pairs", "Of those, with a member who was not referred",
+               guard.count(mixed.mixed), "people", DEFINITIONS["mixed_pairs"]),
+        Figure("mixing_share", "Share of referred members' pairs made with others",
+               guard.derived(share, mixed.referred), "percent", DEFINITIONS["mixing_share"]),
+    )  # fmt: skip
