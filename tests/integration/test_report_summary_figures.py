@@ -1,4 +1,4 @@
-"""The previous period on a summary page, built with only its figures, says what a whole report says.
+"""A summary page's previous period, built with only its figures, says what a whole report says.
 
 A summary page compares a period with the one before; that one is built with only the figures
 the page shows (`build.build_summary_figures`). On random ledgers, for whole months and for

@@ -11,19 +11,15 @@ from collections import Counter
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
-from timebank.ledger.models import Account
-from timebank.members.models import Member, is_not_staff
-from timebank.referrals.models import Referral
+from timebank.members.models import is_not_staff
 from timebank.reports.definitions import DEFINITIONS
+from timebank.reports.mixing import mixing
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import (
-    counted_trades,
     median,
     month_number,
     number_of_month,
-    transfers,
 )
 from timebank.reports.tables import Column, Figure, Section, Table
 
@@ -43,14 +39,6 @@ class AreaMix:
 
     known: int
     across: int
-
-
-@dataclass(frozen=True)
-class Mixing:
-    """The period's giver and receiver pairs with a referred member, and those mixed."""
-
-    referred: int
-    mixed: int
 
 
 def circle_sizes(scope: Scope, activity: sa.Table) -> Counter[int]:
@@ -94,46 +82,6 @@ def area_mix(scope: Scope, pairs: sa.Table, activity: sa.Table) -> AreaMix:
     )
     known, across = scope.session.execute(query).one()
     return AreaMix(int(known), int(across))
-
-
-def mixing(scope: Scope) -> Mixing:
-    """Count the period's pairs with a referred member, and those made with a member who was not.
-
-    Referred: a referral partner (such as a GP practice) referred them and they joined.
-    Read from the transfer log, for either way of building a report: referred members'
-    trades are few, and found through the accounts' indexes.
-    """
-    transfer = transfers()
-    referred = sa.select(Referral.member_id).where(
-        Referral.bank_id == scope.bank_id,
-        Referral.partner_id.is_not(None),
-        Referral.member_id.is_not(None),
-    )
-    giver, receiver = so.aliased(Member, name="giver"), so.aliased(Member, name="receiver")
-    giver_account = so.aliased(Account, name="giver_account")
-    receiver_account = so.aliased(Account, name="receiver_account")
-    gave, got = giver.id.in_(referred), receiver.id.in_(referred)
-    # Through the accounts' own indexes: only referred members' trades are read.
-    accounts = sa.select(Account.id).where(Account.member_id.in_(referred))
-    theirs = sa.or_(
-        transfer.c.credit_account_id.in_(accounts), transfer.c.debit_account_id.in_(accounts)
-    )
-    mixed = sa.or_(
-        sa.and_(gave, ~got, is_not_staff(receiver.role)),
-        sa.and_(got, ~gave, is_not_staff(giver.role)),
-    )
-    query = (
-        counted_trades(scope.bank_id, scope.period.start, scope.period.end)
-        .add_columns(sa.func.count(), sa.func.count(sa.case((mixed, 1))))
-        .select_from(transfer)
-        .join(giver_account, giver_account.id == transfer.c.credit_account_id)
-        .join(giver, giver.id == giver_account.member_id)
-        .join(receiver_account, receiver_account.id == transfer.c.debit_account_id)
-        .join(receiver, receiver.id == receiver_account.member_id)
-        .where(theirs)
-    )
-    total, with_others = scope.session.execute(query).one()
-    return Mixing(int(total), int(with_others))
 
 
 def median_of(sizes: Counter[int]) -> float | None:
