@@ -180,9 +180,10 @@ def test_whole_month_reports_from_summaries_equal_reports_from_the_ledger(sessio
     assert session.scalar(sa.select(sa.func.count()).select_from(DayTotal)) > 0
 
 
-# The only reads of the log a report from summaries makes: group exchanges and referred
-# members' trades, each found through its own index, few next to all trades.
-INDEXED_READS = ("group_sessions", "mixing")
+# The only reads of the log a report from summaries makes: group exchanges, referred
+# members' trades on the days of a month the period cuts into, and their trades with other
+# referred members or staff: each found through its own index, few next to all trades.
+INDEXED_READS = ("group_sessions", "_from_log", "_trades_between")
 
 
 @pytest.mark.parametrize(

@@ -369,6 +369,17 @@ def membership_section(scope: Scope, activity: sa.Table) -> Section:
     )
 
 
+def membership_summary(scope: Scope, activity: sa.Table) -> Section:
+    """Build the members section with only the figures a summary page compares."""
+    figures = (
+        _figure(scope, "members_at_end", "Members at the end of the period", members_at_end(scope)),
+        _figure(scope, "people_helped", "People helped", people_helped(scope, activity)),
+        _figure(scope, "active_members", "Active members", active_at_end(scope, activity)),
+        _figure(scope, "new_members", "New members", new_members(scope)),
+    )  # fmt: skip
+    return Section("members", "Members", figures)
+
+
 def _figure(scope: Scope, key: str, label: str, value: int) -> Figure:
     return Figure(key, label, scope.guard.count(value), "people", DEFINITIONS[key])
 

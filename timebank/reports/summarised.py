@@ -87,13 +87,19 @@ def area_mix(scope: Scope) -> AreaMix:
 
 
 def pairs(scope: Scope) -> sa.Table:
-    """Fill the pairs scratch table: every pair who first exchanged by the period's end."""
+    """Fill the pairs scratch table: the pairs who first exchanged in the period.
+
+    Only new connections read it when the figures come from the summaries (the accounts'
+    sums and the mix of areas have kept rows of their own), so earlier pairs are left out.
+    """
     pair = AccountPair
     query = sa.select(
         pair.one_account_id.label("one"),
         pair.other_account_id.label("other"),
         pair.first_day.label("first_day"),
-    ).where(pair.bank_id == scope.bank_id, pair.first_day <= scope.period.end)
+    ).where(
+        pair.bank_id == scope.bank_id, pair.first_day.between(scope.period.start, scope.period.end)
+    )
     return create_scratch(scope.session, PAIRS_TABLE, query)
 
 
