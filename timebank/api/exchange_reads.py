@@ -38,7 +38,7 @@ _receiver_org = Organisation.__table__.alias("receiver_org")
 NEWEST_FIRST = (_t.c.happened_on.desc(), _t.c.recorded_at.desc(), _t.c.id.desc())
 
 
-def exchanges_query(bank_id: int) -> sa.Select:
+def exchanges_query(bank_id: int) -> sa.Select[Any]:
     """Build the query of the bank's exchanges (original transfers) as the API shows them."""
     return (
         sa.select(
@@ -107,7 +107,7 @@ def happened_between(first: dt.date | None, last: dt.date | None) -> list[sa.Col
     return conditions
 
 
-def exchange_body(row: sa.Row, *, as_recorded: bool = False) -> dict[str, Any]:
+def exchange_body(row: sa.Row[Any], *, as_recorded: bool = False) -> dict[str, Any]:
     """Turn a row of `exchanges_query` into the API's shape: now, or as first recorded."""
     if as_recorded:
         state, minutes, reason = state_when_recorded(row.phase), row.amount, row.reason
@@ -134,23 +134,23 @@ def exchange_body(row: sa.Row, *, as_recorded: bool = False) -> dict[str, Any]:
     }
 
 
-def named_body(row: sa.Row) -> dict[str, Any]:
+def named_body(row: sa.Row[Any]) -> dict[str, Any]:
     """Return an exchange as it is now, with both sides named."""
     return exchange_body(row) | {"giver_name": row.giver_name, "receiver_name": row.receiver_name}
 
 
-def exchange_row(session: so.Session, bank_id: int, transfer_id: uuid.UUID) -> sa.Row | None:
+def exchange_row(session: so.Session, bank_id: int, transfer_id: uuid.UUID) -> sa.Row[Any] | None:
     """Return one exchange of this bank, or None."""
     return session.execute(exchanges_query(bank_id).where(_t.c.id == transfer_id)).first()
 
 
-def group_rows(session: so.Session, bank_id: int, group_id: uuid.UUID) -> list[sa.Row]:
+def group_rows(session: so.Session, bank_id: int, group_id: uuid.UUID) -> list[sa.Row[Any]]:
     """Return the transfers of one group exchange of this bank, in no set order."""
     query = exchanges_query(bank_id).where(_t.c.group_id == group_id, _t.c.code == "group")
     return list(session.execute(query).all())
 
 
-def sees(row: sa.Row) -> bool:
+def sees(row: sa.Row[Any]) -> bool:
     """Tell whether the caller may see this exchange: a broker, or one of its people."""
     who = caller()
     return who.at_least("broker") or who.member_id in (
@@ -160,7 +160,7 @@ def sees(row: sa.Row) -> bool:
     )
 
 
-def visible_exchange(session: so.Session, transfer_id: uuid.UUID) -> sa.Row:
+def visible_exchange(session: so.Session, transfer_id: uuid.UUID) -> sa.Row[Any]:
     """Return an exchange the caller may see, or raise NotFound."""
     row = exchange_row(session, caller().bank_id, transfer_id)
     if row is None or not sees(row):

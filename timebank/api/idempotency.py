@@ -68,7 +68,8 @@ def with_idempotency_key(view: Callable[..., Any]) -> Callable[..., Any]:
     def checked(*args: Any, **kwargs: Any) -> Any:
         return view(*args, key=idempotency_key(), **kwargs)
 
-    return Blueprint.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])(checked)
+    documented: Callable[..., Any] = Blueprint.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])(checked)
+    return documented
 
 
 def write_id(body_id: uuid.UUID | None, key: str | None, purpose: str) -> uuid.UUID:

@@ -102,7 +102,9 @@ def _first_answer(
 @blp.arguments(TransferCreateSchema(), location="json")
 @blp.response(201, RecordedTransferSchema)
 @blp.alt_response(200, schema=RecordedTransferSchema, description="A replay: the first answer.")
-def create_transfer(args: dict[str, Any], key: str | None):
+def create_transfer(
+    args: dict[str, Any], key: str | None
+) -> dict[str, Any] | tuple[dict[str, Any], int]:
     """Record that one member gave another some minutes of help.
 
     Logged by the giver it waits for the receiver to confirm; logged by the receiver, or by
@@ -150,7 +152,7 @@ def create_transfer(args: dict[str, Any], key: str | None):
 @require_role("member")
 @blp.arguments(TransferListArgsSchema(), location="query")
 @blp.response(200, TransferPageSchema)
-def list_transfers(args: dict[str, Any]):
+def list_transfers(args: dict[str, Any]) -> dict[str, Any]:
     """List a member's exchanges, newest first, a page at a time.
 
     Your own unless you are a broker and give `member_id`. Narrow by the day of the help
@@ -179,7 +181,7 @@ def list_transfers(args: dict[str, Any]):
 @blp.get("/transfers/<uuid:transfer_id>")
 @require_role("member")
 @blp.response(200, TransferSchema)
-def get_transfer(transfer_id: uuid.UUID):
+def get_transfer(transfer_id: uuid.UUID) -> dict[str, Any]:
     """Return one exchange: one of your own, or any in the bank for a broker."""
     return named_body(visible_exchange(db.session(), transfer_id))
 
@@ -192,7 +194,9 @@ def get_transfer(transfer_id: uuid.UUID):
 @with_idempotency_key
 @blp.arguments(ConfirmSchema(), location="json")
 @blp.response(200, TransferSchema)
-def confirm_transfer(args: dict[str, Any], transfer_id: uuid.UUID, key: str | None):
+def confirm_transfer(
+    args: dict[str, Any], transfer_id: uuid.UUID, key: str | None
+) -> dict[str, Any]:
     """Confirm an exchange waiting for you (the receiver; or a broker), for fewer minutes if so.
 
     Send an `id` (UUID) or an `Idempotency-Key` header, as when recording: sending the same
@@ -218,7 +222,9 @@ def confirm_transfer(args: dict[str, Any], transfer_id: uuid.UUID, key: str | No
 @with_idempotency_key
 @blp.arguments(DeclineSchema(), location="json")
 @blp.response(200, TransferSchema)
-def decline_transfer(args: dict[str, Any], transfer_id: uuid.UUID, key: str | None):
+def decline_transfer(
+    args: dict[str, Any], transfer_id: uuid.UUID, key: str | None
+) -> dict[str, Any]:
     """Decline an exchange waiting for you, or withdraw one you logged, with a reason.
 
     Send an `id` (UUID) or an `Idempotency-Key` header, as when recording: sending the same
@@ -246,7 +252,9 @@ def decline_transfer(args: dict[str, Any], transfer_id: uuid.UUID, key: str | No
 @blp.arguments(ReverseSchema(), location="json")
 @blp.response(201, TransferSchema)
 @blp.alt_response(200, schema=TransferSchema, description="A replay: the reversal already made.")
-def reverse_exchange(args: dict[str, Any], transfer_id: uuid.UUID, key: str | None):
+def reverse_exchange(
+    args: dict[str, Any], transfer_id: uuid.UUID, key: str | None
+) -> tuple[dict[str, Any], int]:
     """Correct a confirmed exchange (brokers): a new transfer moves its hours back, once.
 
     A reason is required. Send an `id` (UUID) or an `Idempotency-Key` header for the
