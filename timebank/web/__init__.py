@@ -12,6 +12,7 @@ from timebank.web import (
     admin,
     api_tokens,
     auth,
+    bank_settings,
     broker,
     broker_members,
     broker_pot,
@@ -60,6 +61,7 @@ def register_web(app: Flask) -> None:
         outreach,
         outcomes,
         operators,
+        bank_settings,
     ):
         app.register_blueprint(module.bp)
     reports.init_app(app)
