@@ -24,6 +24,7 @@ from timebank.web import (
     long_urls,
     offers,
     operators,
+    organisations,
     outcomes,
     outreach,
     profile,
@@ -62,6 +63,7 @@ def register_web(app: Flask) -> None:
         outcomes,
         operators,
         bank_settings,
+        organisations,
     ):
         app.register_blueprint(module.bp)
     reports.init_app(app)
