@@ -27,6 +27,7 @@ BLUEPRINT_MODULES = (
     "timebank.api.evidence",
     "timebank.api.members",
     "timebank.api.accounts",
+    "timebank.api.organisations",
     "timebank.api.listings",
     "timebank.api.suggestions",
     "timebank.api.outreach",

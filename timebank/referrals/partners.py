@@ -15,6 +15,7 @@ from timebank.members.acting import acting_member
 from timebank.members.models import Organisation
 from timebank.phones import InvalidPhoneNumber, normalise_mobile
 from timebank.referrals.models import PartnerNumber, ReferralPartner
+from timebank.tenancy.audit import record_action
 
 
 class PartnerDetailError(InvalidInput):
@@ -171,5 +172,22 @@ def set_partner_active(
     _require_admin(session, bank_id, admin_id)
     partner = partner_in_bank(session, bank_id, partner_id)
     partner.active = active
+    session.commit()
+    return partner
+
+
+@use_case
+def link_partner_account(
+    session: so.Session, bank_id: int, admin_id: int, partner_id: int, organisation_id: int | None
+) -> ReferralPartner:
+    """Link a referral partner to its GP practice's hour account, or unlink it (None)."""
+    _require_admin(session, bank_id, admin_id)
+    partner = partner_in_bank(session, bank_id, partner_id)
+    _check_organisation(session, bank_id, organisation_id)
+    if partner.organisation_id != organisation_id:
+        partner.organisation_id = organisation_id
+        detail = f"organisation:{organisation_id}" if organisation_id else "unlinked"
+        record_action(session, bank_id, admin_id, "partner_account_linked",
+                      subject=f"partner:{partner.id}", detail=detail)  # fmt: skip
     session.commit()
     return partner

@@ -13,6 +13,7 @@ from timebank.web import (
     api_tokens,
     auth,
     bank_moves,
+    bank_settings,
     broker,
     broker_members,
     broker_pot,
@@ -24,6 +25,7 @@ from timebank.web import (
     long_urls,
     offers,
     operators,
+    organisations,
     outcomes,
     outreach,
     profile,
@@ -63,6 +65,8 @@ def register_web(app: Flask) -> None:
         outreach,
         outcomes,
         operators,
+        bank_settings,
+        organisations,
     ):
         app.register_blueprint(module.bp)
     reports.init_app(app)

@@ -205,7 +205,38 @@ def partner(partner_id: int) -> ResponseReturnValue:
         form=form,
         remove_form=ActionForm(),
         national=format_national,
+        account_form=_account_form(found.organisation_id),
     )
+
+
+class AccountForm(FlaskForm):
+    organisation = SelectField("Its GP practice's hour account", validators=[Optional()])
+
+
+def _account_form(organisation_id: int | None) -> AccountForm:
+    form = AccountForm(organisation=str(organisation_id or ""))
+    practices = partners.gp_practices(db.session(), current_user.bank_id)
+    form.organisation.choices = [("", "None")] + [(str(org.id), org.name) for org in practices]
+    return form
+
+
+@bp.post("/admin/partners/<int:partner_id>/account")
+@role_required("admin")
+def link_account(partner_id: int):
+    form = _account_form(None)
+    if not form.validate_on_submit():
+        abort(400)
+    org_id = int(form.organisation.data) if form.organisation.data else None
+    try:
+        found = partners.link_partner_account(
+            db.session(), current_user.bank_id, current_user.id, partner_id, org_id
+        )
+    except TimeBankError as error:
+        flash(error.message, "error")
+    else:
+        word = "is linked to its hour account" if org_id else "has no hour account linked"
+        flash(f"{found.name} {word}.", "success")
+    return redirect(url_for("referrals.partner", partner_id=partner_id))
 
 
 @bp.post("/admin/partners/<int:partner_id>/numbers/<int:number_id>/remove")
