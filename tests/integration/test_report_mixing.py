@@ -9,11 +9,13 @@ figures both from the summaries and straight from the transfer log.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 
 from tests.factories import member_joined, record_help
 from tests.integration.test_report_meaning import LONG_AGO, figure, refer
+from timebank.ledger.resolutions import reverse_transfer
 from timebank.reports.build import build_report
 
 
@@ -30,8 +32,13 @@ def ledger(session, bank, practice):
     record_help(session, ray, rita, 30, dt.date(2026, 1, 20))  # both referred: not mixed
     record_help(session, dee, rita, 30, dt.date(2026, 1, 25))  # with staff: not mixed
     record_help(session, ann, bob, 60, dt.date(2026, 1, 26))  # nobody referred
+    # Logged twice and undone: neither copy counts.
+    twice = record_help(session, bob, rita, 60, dt.date(2026, 1, 22))
+    reverse_transfer(session, bank.id, twice, uuid.uuid4(), dee.id, "Logged twice")
     record_help(session, bob, ray, 60, dt.date(2026, 2, 3))  # mixed
     record_help(session, rita, dee, 30, dt.date(2026, 2, 10))  # with staff: not mixed
+    wrong = record_help(session, ann, ray, 45, dt.date(2026, 2, 12))
+    reverse_transfer(session, bank.id, wrong, uuid.uuid4(), dee.id, "Wrong member")
     record_help(session, ray, rita, 30, dt.date(2026, 2, 20))  # both referred: not mixed
     record_help(session, ann, ray, 60, dt.date(2026, 3, 15))  # mixed, after the periods
     return bank

@@ -15,12 +15,13 @@ log in full, for the referred members' trades of those days.
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from timebank.ledger.models import Account
+from timebank.ledger.models import RESOLVED_TRADE, TRADE_CODES, TRADE_PHASES, Account
 from timebank.members.models import MEMBER_ROLE, Member
 from timebank.referrals.models import Referral
 from timebank.reports.models import AccountMonth, AccountPair, SummaryRefresh
@@ -81,34 +82,29 @@ def mixing(scope: Scope) -> Mixing:
 
 
 def _accounts(scope: Scope) -> _Accounts:
-    """Return the bank's referred members', staff's and unowned accounts."""
-    referred = sa.select(Referral.member_id).where(
-        Referral.bank_id == scope.bank_id,
-        Referral.partner_id.is_not(None),
-        Referral.member_id.is_not(None),
-    )
-    query = (
-        sa.select(Account.id, Member.id.in_(referred), Member.role, Account.member_id)
-        .outerjoin(Member, Member.id == Account.member_id)
-        .where(
-            Account.bank_id == scope.bank_id,
-            sa.or_(
-                Account.member_id.is_(None),
-                Member.role != MEMBER_ROLE,
-                Account.member_id.in_(referred),
-            ),
+    """Return the bank's referred members', staff's and unowned accounts (three small reads)."""
+    referred = sa.select(Account.id).where(
+        Account.member_id.in_(
+            sa.select(Referral.member_id).where(
+                Referral.bank_id == scope.bank_id,
+                Referral.partner_id.is_not(None),
+                Referral.member_id.is_not(None),
+            )
         )
     )
-    referred_ids, staff, unowned = set(), set(), set()
-    for account, is_referred, role, member in scope.session.execute(query):
-        if member is None:
-            unowned.add(int(account))
-            continue
-        if is_referred:
-            referred_ids.add(int(account))
-        if role != MEMBER_ROLE:
-            staff.add(int(account))
-    return _Accounts(frozenset(referred_ids), frozenset(staff), frozenset(unowned))
+    staff = (
+        sa.select(Account.id)
+        .join(Member, Member.id == Account.member_id)
+        .where(Member.bank_id == scope.bank_id, Member.role != MEMBER_ROLE)
+    )
+    unowned = sa.select(Account.id).where(
+        Account.bank_id == scope.bank_id, Account.member_id.is_(None)
+    )
+    found = [
+        frozenset(int(account) for account in scope.session.scalars(query))
+        for query in (referred, staff, unowned)
+    ]
+    return _Accounts(*found)
 
 
 def _parts(scope: Scope) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
@@ -151,21 +147,74 @@ def _trades_between(
 
 
 def _from_log(scope: Scope, accounts: _Accounts, start: dt.date, end: dt.date) -> Mixing:
-    """Count the referred members' trades from `start` to `end` from the transfer log."""
+    """Count the referred members' trades from `start` to `end` from the transfer log.
+
+    Every trade of those days whose giver or receiver was referred, less those a reversal
+    undid: the first part is read from the index of trades by day alone, without the
+    transfers themselves; the few reversed ones are found through the reversals.
+    """
+    found = Mixing(0, 0)
+    for rows, sign in ((_day_trades(scope, accounts, start, end), 1),
+                       (_reversed_trades(scope, accounts, start, end), -1)):  # fmt: skip
+        for giver, receiver, n in rows:
+            one = accounts.counted(giver, receiver)
+            found += Mixing(sign * n * one.referred, sign * n * one.mixed)
+    return found
+
+
+def _theirs(scope: Scope, table: sa.FromClause, referred: frozenset[int]) -> typing.Any:
+    """Return the condition that a trade's giver or receiver is one of `referred`."""
+    giver, receiver = table.c.credit_account_id, table.c.debit_account_id
+    return sa.or_(any_of(scope.session, giver, referred), any_of(scope.session, receiver, referred))
+
+
+def _day_trades(
+    scope: Scope, accounts: _Accounts, start: dt.date, end: dt.date
+) -> list[tuple[int, int, int]]:
+    """Count the days' trades with a referred side per giver and receiver, reversed or not."""
     transfer = transfers()
     giver, receiver = transfer.c.credit_account_id, transfer.c.debit_account_id
-    mine = accounts.referred
     query = (
-        counted_trades(scope.bank_id, start, end)
-        .add_columns(giver, receiver, sa.func.count())
-        .where(sa.or_(any_of(scope.session, giver, mine), any_of(scope.session, receiver, mine)))
+        sa.select(giver, receiver, sa.func.count())
+        .where(
+            transfer.c.bank_id == scope.bank_id,
+            transfer.c.happened_on.between(start, end),
+            # In the words of the index of trades by day, so it is read from that alone.
+            sa.text(RESOLVED_TRADE),
+            _theirs(scope, transfer, accounts.referred),
+        )
         .group_by(giver, receiver)
     )
-    found = Mixing(0, 0)
-    for a, b, n in scope.session.execute(query):
-        one = accounts.counted(int(a), int(b))
-        found += Mixing(one.referred * int(n), one.mixed * int(n))
-    return found
+    return [(int(a), int(b), int(n)) for a, b, n in scope.session.execute(query)]
+
+
+def _reversed_trades(
+    scope: Scope, accounts: _Accounts, start: dt.date, end: dt.date
+) -> list[tuple[int, int, int]]:
+    """Count the days' trades with a referred side that a reversal undid.
+
+    A reversal moves the same minutes back between the same two accounts, so the reversals
+    with a referred side are picked first, and only their trades are looked up.
+    """
+    transfer = transfers()
+    reversal = transfer.alias("reversal")
+    giver, receiver = transfer.c.credit_account_id, transfer.c.debit_account_id
+    query = (
+        sa.select(giver, receiver, sa.func.count())
+        .select_from(reversal)
+        .join(transfer, transfer.c.id == reversal.c.reverses_id)
+        .where(
+            reversal.c.bank_id == scope.bank_id,
+            reversal.c.reverses_id.is_not(None),
+            _theirs(scope, reversal, accounts.referred),
+            transfer.c.happened_on.between(start, end),
+            transfer.c.code.in_(TRADE_CODES),
+            transfer.c.phase.in_(TRADE_PHASES),
+            _theirs(scope, transfer, accounts.referred),
+        )
+        .group_by(giver, receiver)
+    )
+    return [(int(a), int(b), int(n)) for a, b, n in scope.session.execute(query)]
 
 
 def _from_months(scope: Scope, accounts: _Accounts, first: dt.date, last: dt.date) -> Mixing:
@@ -202,16 +251,20 @@ def _from_months(scope: Scope, accounts: _Accounts, first: dt.date, last: dt.dat
 def _odd_pairs(
     scope: Scope, referred: frozenset[int], odd: frozenset[int], first: dt.date, last: dt.date
 ) -> set[tuple[int, int]]:
-    """Return the kept pairs of a referred account with another odd one, trading in the months."""
+    """Return the kept pairs of a referred account with another odd one, trading in the months.
+
+    Found from each referred account through the pairs' two indexes (as the lower account,
+    then as the higher), not by reading every pair.
+    """
     pair = AccountPair
     one, other = pair.one_account_id, pair.other_account_id
-    query = sa.select(one, other).where(
-        pair.bank_id == scope.bank_id,
-        pair.first_day <= last,
-        pair.last_day >= first,
-        sa.or_(
-            sa.and_(any_of(scope.session, one, referred), any_of(scope.session, other, odd)),
-            sa.and_(any_of(scope.session, other, referred), any_of(scope.session, one, odd)),
+    when = (pair.bank_id == scope.bank_id, pair.first_day <= last, pair.last_day >= first)
+    query = sa.union(
+        sa.select(one, other).where(
+            *when, any_of(scope.session, one, referred), any_of(scope.session, other, odd)
+        ),
+        sa.select(one, other).where(
+            *when, any_of(scope.session, other, referred), any_of(scope.session, one, odd)
         ),
     )
     return {(int(a), int(b)) for a, b in scope.session.execute(query)}
