@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import cast
@@ -144,7 +145,15 @@ def _known_accounts(session: so.Session, bank: TimeBank, source: str) -> KnownAc
     )
     for kind, account_id in own:
         accounts[POT if kind == "community_pot" else BANK] = account_id
-    return KnownAccounts(members=members, accounts=accounts)
+    exchanges = session.execute(
+        sa.select(ImportedRow.source_id, ImportedRow.target).where(
+            ImportedRow.bank_id == bank.id,
+            ImportedRow.source == source,
+            ImportedRow.kind == "exchange",
+        )
+    )
+    known = {source_id: uuid.UUID(target) for source_id, target in exchanges}
+    return KnownAccounts(members=members, accounts=accounts, exchanges=known)
 
 
 def _account_ids(
