@@ -307,6 +307,9 @@ def _opening_row(
     )
 
 
+# Imported transfers were not requested through the API: no request of a client's can
+# match this digest, so reusing one of their ids is always a conflict, never a replay.
+IMPORTED_DIGEST = hashlib.sha256(b"imported history").hexdigest()
 SOURCE_WORDS = {"template": "the imported files", "timeoverflow": "TimeOverflow"}
 
 
@@ -321,13 +324,12 @@ def _transfer_row(
     recorded_at: dt.datetime | None,
     **details: Any,
 ) -> dict[str, Any]:
-    digest = hashlib.sha256(f"import:{transfer_id}".encode()).hexdigest()
     return {
         "id": transfer_id, "bank_id": bank_id, "debit_account_id": debit,
         "credit_account_id": credit, "amount": minutes, "code": code, "phase": "posted",
         "happened_on": day,
         "recorded_at": recorded_at or dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC),
-        "recorded_by_id": None, "request_digest": digest, "pending_id": None,
+        "recorded_by_id": None, "request_digest": IMPORTED_DIGEST, "pending_id": None,
         "reverses_id": None, "group_id": None, "description": "", "skill_category": None,
         "reason": None,
     } | details  # fmt: skip
