@@ -90,8 +90,9 @@ def import_files(
     progress: Progress = lambda _words: None,
 ) -> ImportOutcome:
     """Check the files against the bank and, with `commit` and no problems, write them all."""
-    bank = bank_by_slug(session, slug)
+    # Read the files before the first query: on SQLite a transaction takes the write lock.
     plan = plan_from_files(files)
+    bank = bank_by_slug(session, slug)
     progress(f"Read {len(plan.members)} members, {len(plan.listings)} listings, "
              f"{len(plan.exchanges)} exchanges and {len(plan.balances)} balances.")  # fmt: skip
     known = _known_accounts(session, bank, plan.source)
