@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import time
 import zipfile
 
 import pytest
@@ -166,3 +168,15 @@ def test_the_example_files_can_be_downloaded_and_imported(client, session, bank,
     assert "This would add 5 members, 2 listings, 4 exchanges, 1 opening balances" in text(checked)
     assert client.get("/admin/import/examples/secrets.txt").status_code == 404
     assert session.scalar(sa.select(sa.func.count()).where(Transfer.bank_id == bank.id)) == 0
+
+
+def test_checked_files_left_for_a_day_are_deleted_by_the_next_upload(app, client, bank, admin):
+    sign_in_as(client, admin)
+    stale = os.path.join(app.instance_path, "imports", "0" * 32)
+    os.makedirs(stale)
+    a_day_ago = time.time() - 24 * 60 * 60 - 60
+    os.utime(stale, (a_day_ago, a_day_ago))
+
+    upload(client, ("members.csv", MEMBERS))
+
+    assert not os.path.exists(stale)

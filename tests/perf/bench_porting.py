@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from tests.databases import create_postgres_database, drop_postgres_database, migrate
 from tests.perf.bench_ledger import describe_machine, say
 from tests.perf.ledger_load import ledger_session
+from timebank.porting.values import hours_text
 
 START = dt.date(2023, 1, 1)
 DAYS = 3 * 365
@@ -54,10 +55,7 @@ def template_files(
         exchange_rows.append(
             f"x{n},{day},{giver},{receiver},{minutes // 60}:{minutes % 60:02d},{CATEGORIES[n % 4]}"
         )
-    balance_rows = ["account,hours"] + [
-        f"{ref},{'-' if balance[ref] < 0 else ''}{abs(balance[ref]) // 60}:{abs(balance[ref]) % 60:02d}"
-        for ref in people
-    ]
+    balance_rows = ["account,hours"] + [f"{ref},{hours_text(balance[ref])}" for ref in people]
     files = [
         (name, ("\n".join(rows) + "\n").encode())
         for name, rows in (
@@ -83,8 +81,13 @@ def measure(url: str, members: int, exchanges: int) -> dict[str, float]:
     with ledger_session(url) as session:
         bank = create_time_bank(session, "Bench Import Bank", "bench-import")
         started = time.perf_counter()
-        outcome = import_files(session, bank.slug, files, commit=True,
-                               progress=lambda words: print(f"{time.perf_counter() - started:6.1f} s  {words}", file=sys.stderr, flush=True))  # fmt: skip
+        cpu = time.process_time()
+
+        def progress(words: str) -> None:
+            print(f"{time.perf_counter() - started:6.1f} s  {words}", file=sys.stderr, flush=True)
+
+        outcome = import_files(session, bank.slug, files, commit=True, progress=progress)
+        say(f"import_cpu_s={time.process_time() - cpu:.1f}")
         imported = time.perf_counter() - started
         if not outcome.committed:
             raise SystemExit(f"The import did not commit: {outcome.problems[:5]}")

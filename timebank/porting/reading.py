@@ -74,5 +74,7 @@ def read_table(name: str, data: bytes) -> Table:
     for number, cells in enumerate(lines[1:], start=2):
         if not any(cell.strip() for cell in cells):
             continue
-        rows.append((number, [unguard(cell.strip()) for cell in cells]))
+        stripped = [cell.strip() for cell in cells]
+        # Only cells our own export guarded start with an apostrophe: most need no work.
+        rows.append((number, [unguard(c) if c[:1] == "'" else c for c in stripped]))
     return Table(name=name, header=header, rows=rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import cast
@@ -89,8 +90,9 @@ def import_files(
     progress: Progress = lambda _words: None,
 ) -> ImportOutcome:
     """Check the files against the bank and, with `commit` and no problems, write them all."""
-    bank = bank_by_slug(session, slug)
+    # Read the files before the first query: on SQLite a transaction takes the write lock.
     plan = plan_from_files(files)
+    bank = bank_by_slug(session, slug)
     progress(f"Read {len(plan.members)} members, {len(plan.listings)} listings, "
              f"{len(plan.exchanges)} exchanges and {len(plan.balances)} balances.")  # fmt: skip
     known = _known_accounts(session, bank, plan.source)
@@ -144,7 +146,15 @@ def _known_accounts(session: so.Session, bank: TimeBank, source: str) -> KnownAc
     )
     for kind, account_id in own:
         accounts[POT if kind == "community_pot" else BANK] = account_id
-    return KnownAccounts(members=members, accounts=accounts)
+    exchanges = session.execute(
+        sa.select(ImportedRow.source_id, ImportedRow.target).where(
+            ImportedRow.bank_id == bank.id,
+            ImportedRow.source == source,
+            ImportedRow.kind == "exchange",
+        )
+    )
+    known = {source_id: uuid.UUID(target) for source_id, target in exchanges}
+    return KnownAccounts(members=members, accounts=accounts, exchanges=known)
 
 
 def _account_ids(

@@ -30,6 +30,11 @@ UTC_WORDS = (" UTC", " GMT", "Z")
 def parse_day(text: str) -> dt.date:
     """Return the day a cell gives as YYYY-MM-DD (a time after it is allowed and dropped)."""
     cleaned = text.strip()
+    if len(cleaned) == 10 and ISO_DAY.match(cleaned):
+        try:
+            return dt.date.fromisoformat(cleaned)
+        except ValueError:
+            raise BadValue(f"{cleaned} is not a real date") from None
     if SLASHED_DAY.match(cleaned):
         raise BadValue(
             f"{cleaned} could be read two ways (3 April or 4 March); "
@@ -89,9 +94,14 @@ def hours_text(minutes: int) -> str:
     return f"{sign}{whole}:{rest:02d}"
 
 
+MESSY_SPACE = re.compile(r"\s\s|[\t\r\n\f\v]")
+
+
 def parse_text(text: str, longest: int, what: str, required: bool = False) -> str:
     """Return a cell's text with spaces tidied, checking its length."""
-    words = " ".join(text.split())
+    words = text.strip()
+    if MESSY_SPACE.search(words):
+        words = " ".join(words.split())
     if required and not words:
         raise BadValue(f"the {what} is missing")
     if len(words) > longest:

@@ -45,11 +45,6 @@ class AccountMoves:
     received: list[dt.date] = field(default_factory=list)
 
 
-def stable_id(bank_id: int, source: str, kind: str, source_id: str) -> uuid.UUID:
-    """Return the same uuid for the same imported row, so a retry cannot post it twice."""
-    return uuid.uuid5(NAMESPACE, f"{bank_id}:{source}:{kind}:{source_id}")
-
-
 def _insert_many(
     session: so.Session, table: sa.Table, rows: Sequence[dict[str, Any]], returning: bool = True
 ) -> list[int]:
@@ -73,8 +68,32 @@ class KnownAccounts:
 
     members: dict[str, int]
     accounts: dict[str, int]
-    # Accounts opened by this import that take the bank's limits once their history is in.
-    limited: set[int] = field(default_factory=set)
+    # Exchanges' source ids and their transfers' ids here: imported before, and in this import.
+    exchanges: dict[str, uuid.UUID] = field(default_factory=dict)
+
+
+def _new_ids(session: so.Session, table: sa.Table, count: int) -> list[int]:
+    """Reserve `count` ids for rows of `table` this transaction is about to copy in."""
+    if count == 0:
+        return []
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        query = sa.text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"
+        )
+        return [row[0] for row in conn.execute(query, {"table": table.name, "count": count})]
+    # SQLite: the transaction began with BEGIN IMMEDIATE, so no other writer can take these.
+    highest = conn.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
+    return list(range(highest + 1, highest + 1 + count))
+
+
+def _insert_with_ids(session: so.Session, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Give each row a new id, copy them all in, and return the ids in order."""
+    ids = _new_ids(session, table, len(rows))
+    for row, new_id in zip(rows, ids, strict=True):
+        row["id"] = new_id
+    _copy_rows(session, table, rows)
+    return ids
 
 
 def _copy_rows(session: so.Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -94,6 +113,18 @@ def _copy_rows(session: so.Session, table: sa.Table, rows: Sequence[dict[str, An
                 copy.write_row([row[column] for column in columns])
 
 
+def _analyse(session: so.Session, *tables: str) -> None:
+    """Refresh PostgreSQL's statistics of tables that just gained many rows.
+
+    The foreign keys of the next COPY look each row up in these tables. With statistics
+    from when they were nearly empty, the planner scans them whole for every row (10,000
+    listings took 20 s); after ANALYZE it uses their unique indexes.
+    """
+    if session.connection().dialect.name == "postgresql":
+        for table in tables:
+            session.execute(sa.text(f"ANALYZE {table}"))
+
+
 def write_plan(
     session: so.Session,
     bank: TimeBank,
@@ -104,12 +135,22 @@ def write_plan(
     """Write everything `checked` would create, with a mark for each imported row."""
     now = dt.datetime.now(dt.UTC)
     marks: list[dict[str, Any]] = []
-    _write_members(session, bank, checked, known, marks, now)
+    new_accounts = _write_members(session, bank, checked, known, marks, now)
+    _analyse(session, "members", "organisations")
     progress(f"Added {len(checked.members)} members and organisations.")
     _write_listings(session, bank, checked, known, marks, now)
     progress(f"Added {len(checked.listings)} offers and requests.")
-    moves = _write_transfers(session, bank, checked, known, marks, progress)
-    _set_counters(session, bank, moves, known.limited)
+    rows = _transfer_rows(bank, checked, known, marks)
+    moves = _moves_of(rows)
+    # New accounts go in with their final counters, before the transfers that name them.
+    for row in new_accounts:
+        row.update(
+            _counted(row, moves.pop(row["id"], AccountMoves()), bank, row["member_id"] is not None)
+        )
+    _copy_rows(session, cast(sa.Table, Account.__table__), new_accounts)
+    _analyse(session, "accounts")
+    _copy_transfers(session, rows, progress)
+    _set_counters(session, bank, moves)
     for mark in marks:
         mark.update(bank_id=bank.id, source=checked.plan.source, imported_at=now)
     _copy_rows(session, cast(sa.Table, ImportedRow.__table__), marks)
@@ -122,7 +163,8 @@ def _write_members(
     known: KnownAccounts,
     marks: list[dict[str, Any]],
     now: dt.datetime,
-) -> None:
+) -> list[dict[str, Any]]:
+    """Copy in the new members and organisations; return their accounts' rows, not yet in."""
     people = [m for m in checked.members if m.kind == "member"]
     groups = [m for m in checked.members if m.kind != "member"]
     member_rows = [
@@ -137,12 +179,12 @@ def _write_members(
         }
         for m in people
     ]  # fmt: skip
-    member_ids = _insert_many(session, cast(sa.Table, Member.__table__), member_rows)
+    member_ids = _insert_with_ids(session, cast(sa.Table, Member.__table__), member_rows)
     org_rows = [
         {"bank_id": bank.id, "name": g.name, "kind": g.kind, "created_at": g.joined_at or now}
         for g in groups
     ]
-    org_ids = _insert_many(session, cast(sa.Table, Organisation.__table__), org_rows)
+    org_ids = _insert_with_ids(session, cast(sa.Table, Organisation.__table__), org_rows)
     account_rows = [
         _account_row(bank, member_id=i, is_open=m.status == "active", opened=m.joined_at or now)
         for m, i in zip(people, member_ids, strict=True)
@@ -150,8 +192,9 @@ def _write_members(
         _account_row(bank, organisation_id=i, opened=g.joined_at or now)
         for g, i in zip(groups, org_ids, strict=True)
     ]
-    account_ids = _insert_many(session, cast(sa.Table, Account.__table__), account_rows)
-    known.limited.update(account_ids[: len(people)])
+    account_ids = _new_ids(session, cast(sa.Table, Account.__table__), len(account_rows))
+    for account, account_id in zip(account_rows, account_ids, strict=True):
+        account["id"] = account_id
     for person, member_id in zip(people, member_ids, strict=True):
         known.members[person.source_id] = member_id
         marks.append({"kind": "member", "source_id": person.source_id, "target": str(member_id)})
@@ -159,6 +202,7 @@ def _write_members(
         marks.append({"kind": "organisation", "source_id": group.source_id, "target": str(org_id)})
     for planned, account_id in zip([*people, *groups], account_ids, strict=True):
         known.accounts[planned.source_id] = account_id
+    return account_rows
 
 
 def _account_row(
@@ -174,7 +218,8 @@ def _account_row(
         # Members' limits are set with the counters, once the history is in (_set_counters).
         "min_balance": None, "max_balance": None,
         "debits_posted": 0, "credits_posted": 0, "debits_pending": 0, "credits_pending": 0,
-        "trades_given": 0, "trades_received": 0,
+        "trades_given": 0, "first_given_on": None, "last_given_on": None,
+        "trades_received": 0, "first_received_on": None, "last_received_on": None,
     }  # fmt: skip
 
 
@@ -197,37 +242,40 @@ def _write_listings(
         }
         for listing in checked.listings
     ]  # fmt: skip
-    ids = _insert_many(session, cast(sa.Table, Listing.__table__), rows)
+    ids = _insert_with_ids(session, cast(sa.Table, Listing.__table__), rows)
     for listing, listing_id in zip(checked.listings, ids, strict=True):
         marks.append({"kind": "listing", "source_id": listing.source_id, "target": str(listing_id)})
 
 
-def _write_transfers(
-    session: so.Session,
+def _transfer_rows(
     bank: TimeBank,
     checked: CheckedPlan,
     known: KnownAccounts,
     marks: list[dict[str, Any]],
-    progress: Progress,
-) -> dict[int, AccountMoves]:
-    """Insert the historic exchanges (oldest first) and the opening balances."""
+) -> list[dict[str, Any]]:
+    """Return the historic exchanges and the opening balances as transfer rows, oldest first."""
     source = checked.plan.source
-    rows_by_source = [_exchange_row(bank.id, source, known, e) for e in checked.exchanges]
+    for exchange in checked.exchanges:
+        known.exchanges[exchange.source_id] = uuid.uuid4()
+    exchanges = [_exchange_row(bank.id, source, known, e) for e in checked.exchanges]
     openings = [_opening_row(bank.id, source, known, o) for o in checked.openings]
-    rows = rows_by_source + openings
-    rows.sort(key=lambda row: (row["happened_on"], row["recorded_at"]))
-    table = cast(sa.Table, Transfer.__table__)
-    step = BATCH * 10
-    for start in range(0, len(rows), step):
-        _copy_rows(session, table, rows[start : start + step])
-        progress(f"Posted {min(start + step, len(rows))} of {len(rows)} historic transfers.")
-    for exchange, row in zip(checked.exchanges, rows_by_source, strict=True):
+    for exchange, row in zip(checked.exchanges, exchanges, strict=True):
         marks.append(
             {"kind": "exchange", "source_id": exchange.source_id, "target": str(row["id"])}
         )
     for opening, row in zip(checked.openings, openings, strict=True):
         marks.append({"kind": "balance", "source_id": opening.account, "target": str(row["id"])})
-    return _moves_of(rows)
+    rows = exchanges + openings
+    rows.sort(key=lambda row: (row["happened_on"], row["recorded_at"]))
+    return rows
+
+
+def _copy_transfers(session: so.Session, rows: list[dict[str, Any]], progress: Progress) -> None:
+    table = cast(sa.Table, Transfer.__table__)
+    step = BATCH * 10
+    for start in range(0, len(rows), step):
+        _copy_rows(session, table, rows[start : start + step])
+        progress(f"Posted {min(start + step, len(rows))} of {len(rows)} historic transfers.")
 
 
 def _exchange_row(
@@ -236,7 +284,7 @@ def _exchange_row(
     reverses = exchange.reverses
     return _transfer_row(
         bank_id,
-        transfer_id=stable_id(bank_id, source, "exchange", exchange.source_id),
+        transfer_id=known.exchanges[exchange.source_id],
         debit=known.accounts[exchange.receiver],
         credit=known.accounts[exchange.giver],
         minutes=exchange.minutes,
@@ -246,7 +294,7 @@ def _exchange_row(
         description=exchange.description,
         skill_category=exchange.category,
         reason=exchange.reason,
-        reverses_id=stable_id(bank_id, source, "exchange", reverses) if reverses else None,
+        reverses_id=known.exchanges[reverses] if reverses else None,
         group_id=uuid.uuid5(NAMESPACE, f"{bank_id}:{source}:group:{exchange.group}")
         if exchange.group
         else None,
@@ -261,7 +309,7 @@ def _opening_row(
     debit, credit = (pot, account) if opening.minutes > 0 else (account, pot)
     return _transfer_row(
         bank_id,
-        transfer_id=stable_id(bank_id, source, "balance", opening.account),
+        transfer_id=uuid.uuid4(),
         debit=debit,
         credit=credit,
         minutes=abs(opening.minutes),
@@ -273,6 +321,9 @@ def _opening_row(
     )
 
 
+# Imported transfers were not requested through the API: no request of a client's can
+# match this digest, so reusing one of their ids is always a conflict, never a replay.
+IMPORTED_DIGEST = hashlib.sha256(b"imported history").hexdigest()
 SOURCE_WORDS = {"template": "the imported files", "timeoverflow": "TimeOverflow"}
 
 
@@ -287,13 +338,12 @@ def _transfer_row(
     recorded_at: dt.datetime | None,
     **details: Any,
 ) -> dict[str, Any]:
-    digest = hashlib.sha256(f"import:{transfer_id}".encode()).hexdigest()
     return {
         "id": transfer_id, "bank_id": bank_id, "debit_account_id": debit,
         "credit_account_id": credit, "amount": minutes, "code": code, "phase": "posted",
         "happened_on": day,
         "recorded_at": recorded_at or dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC),
-        "recorded_by_id": None, "request_digest": digest, "pending_id": None,
+        "recorded_by_id": None, "request_digest": IMPORTED_DIGEST, "pending_id": None,
         "reverses_id": None, "group_id": None, "description": "", "skill_category": None,
         "reason": None,
     } | details  # fmt: skip
@@ -319,19 +369,17 @@ _COUNTER_COLUMNS = (
 )  # fmt: skip
 
 
-def _set_counters(
-    session: so.Session, bank: TimeBank, moves: dict[int, AccountMoves], limited: set[int]
-) -> None:
-    """Add the moves to each touched account and set limits the history fits within."""
+def _set_counters(session: so.Session, bank: TimeBank, moves: dict[int, AccountMoves]) -> None:
+    """Add the moves to accounts that were there before, moving limits the history passes."""
     table = cast(sa.Table, Account.__table__)
-    touched = sorted(set(moves) | limited)
+    touched = sorted(moves)
     updates = []
     for start in range(0, len(touched), BATCH):
         ids = touched[start : start + BATCH]
         query = sa.select(*(table.c[name] for name in _COUNTER_COLUMNS)).where(table.c.id.in_(ids))
         for row in session.execute(query).mappings():
-            updates.append(_counted(dict(row), moves.get(row["id"], AccountMoves()), bank,
-                                    row["id"] in limited))  # fmt: skip
+            counted = _counted(dict(row), moves[row["id"]], bank, limited=False)
+            updates.append({f"b_{name}": value for name, value in counted.items()})
     if updates:
         stmt = (
             sa.update(table)
@@ -345,6 +393,8 @@ def _set_counters(
 def _counted(
     row: dict[str, Any], move: AccountMoves, bank: TimeBank, limited: bool
 ) -> dict[str, Any]:
+    """Return an account's counters with `move` added; `limited` gives it the bank's limits."""
+    row = dict(row)
     row["debits_posted"] += move.debits
     row["credits_posted"] += move.credits
     for kind, days in (("given", move.given), ("received", move.received)):
@@ -361,4 +411,4 @@ def _counted(
         row["min_balance"] = lowest
     if row["max_balance"] is not None and highest > row["max_balance"]:
         row["max_balance"] = highest
-    return {f"b_{name}": value for name, value in row.items()}
+    return row

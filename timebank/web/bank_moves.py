@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import time
 from importlib import resources
 
 from flask import (
@@ -46,6 +47,7 @@ MOST_FILES = 4
 MOST_UPLOAD = MOST_FILES * MOST_BYTES + 1024 * 1024
 EXAMPLES = tuple(f"{kind}.csv" for kind in COLUMNS)
 SHOWN_LINES = 500
+STAGED_FOR_SECONDS = 24 * 60 * 60
 
 
 class UploadForm(FlaskForm):
@@ -125,6 +127,7 @@ def _staging_root() -> str:
 def _stage(files: list[tuple[str, bytes]]) -> str:
     """Keep the checked files until the admin commits them; return their folder's name."""
     _discard_staged()
+    _discard_stale()
     name = secrets.token_hex(16)
     folder = os.path.join(_staging_root(), name)
     os.makedirs(folder, mode=0o700)
@@ -139,6 +142,18 @@ def _discard_staged() -> None:
     staged = session.pop("import_staged", None)
     if staged:
         shutil.rmtree(os.path.join(_staging_root(), staged["name"]), ignore_errors=True)
+
+
+def _discard_stale() -> None:
+    """Delete files checked more than a day ago that nobody imported (they hold members' data)."""
+    root = _staging_root()
+    if not os.path.isdir(root):
+        return
+    cutoff = time.time() - STAGED_FOR_SECONDS
+    for entry in os.listdir(root):
+        folder = os.path.join(root, entry)
+        if os.path.getmtime(folder) < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _staged_files(name: str) -> list[tuple[str, bytes]] | None:
