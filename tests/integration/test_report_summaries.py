@@ -358,6 +358,9 @@ MID_MONTH_PERIODS = (
     (dt.date(2025, 12, 15), dt.date(2026, 3, 14)),
     (dt.date(2026, 2, 2), dt.date(2026, 4, 29)),
     (dt.date(2026, 3, 31), dt.date(2026, 4, 1)),
+    # Starting inside a month and ending after the latest exchange (partners so far).
+    (dt.date(2026, 2, 17), dt.date(2026, 5, 16)),
+    (dt.date(2025, 11, 9), dt.date(2026, 6, 8)),
 )
 
 

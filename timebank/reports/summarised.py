@@ -113,7 +113,7 @@ def accounts(scope: Scope) -> sa.Table:
     quick = _accounts_so_far(scope)
     if quick is not None:
         return create_scratch(scope.session, ACCOUNTS_TABLE, quick)
-    partners = _partners(scope)
+    partners = _partners_so_far(scope) if _reaches_latest(scope) else _partners(scope)
     window = _window(scope)
     query = (
         sa.select(
@@ -177,6 +177,30 @@ def _accounts_so_far(scope: Scope) -> sa.Select | None:
         .join(Account, Account.id == total.account_id)
         .join(Member, Member.id == Account.member_id)
         .where(total.bank_id == scope.bank_id)
+    )
+
+
+def _reaches_latest(scope: Scope) -> bool:
+    """Return True when the period ends on or after the latest exchange kept."""
+    latest = latest_day(scope)
+    return latest is not None and scope.period.end >= latest
+
+
+def _partners_so_far(scope: Scope) -> sa.Subquery:
+    """Take each account's partners from its totals so far (all its pairs, one row each).
+
+    Only for a period that reaches the latest exchange: every pair then first exchanged by
+    its end, so these are the pairs `_partners` would count.
+    """
+    total = AccountTotal
+    return (
+        sa.select(
+            total.account_id.label("account_id"),
+            # A count, as `_partners` gives, for the same statement's cached plans.
+            sa.cast(total.partners, sa.BigInteger).label("partners"),
+        )
+        .where(total.bank_id == scope.bank_id)
+        .subquery("partners")
     )
 
 
