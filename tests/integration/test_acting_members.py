@@ -45,10 +45,11 @@ from timebank.ledger.services import (
     record_group_exchange,
 )
 from timebank.members.models import Member
-from timebank.membership import banks, signup
+from timebank.membership import bank_settings, banks, organisations, signup
 from timebank.membership.services import set_member_status
 from timebank.offers import services as offers
 from timebank.offers import skills
+from timebank.porting import services as porting
 from timebank.referrals import partners
 from timebank.referrals import services as referrals
 from timebank.referrals.models import Referral
@@ -328,6 +329,58 @@ def _plain(action: Callable[..., object], *args: Any) -> Prepare:
     return lambda w: lambda by: action(w.session, w.bank_id, by, *args)
 
 
+def _reverse_exchange(w: World) -> Call:
+    exchange_id = w.pending()
+    resolutions.confirm_pending(w.session, w.bank_id, exchange_id, uuid.uuid4(), w.jane.id)
+    return lambda by: resolutions.reverse_exchange_hours(
+        w.session, w.bank_id, exchange_id, uuid.uuid4(), by, "Logged twice"
+    )
+
+
+def _close_someone_elses(w: World) -> Call:
+    listing_id = w.request()
+    return lambda by: offers.close_by_owner_or_broker(w.session, w.bank_id, by, listing_id)
+
+
+def _link_partner_account(w: World) -> Call:
+    partner_id = w.partner()
+    practice = organisations.open_organisation_account(
+        w.session, w.bank_id, w.admin.id, "Lee Surgery", "gp_practice"
+    )
+    return lambda by: partners.link_partner_account(
+        w.session, w.bank_id, by, partner_id, practice.id
+    )
+
+
+def _change_settings(w: World) -> Call:
+    form = bank_settings.SettingsForm(
+        name="Renamed Time Bank",
+        overdraft_hours="20",
+        max_balance_hours="",
+        largest_exchange_hours="12",
+        confirm_days="7",
+        exchange_past_days="60",
+        on_expiry="confirm",
+        timezone="Europe/London",
+        sms_number="",
+        sms_sender="",
+        reply_days="14",
+        retention_days="365",
+        mobile_countries="GB",
+    )
+    return lambda by: bank_settings.change_bank_settings(w.session, w.bank_id, by, form)
+
+
+def _import_files(w: World) -> Call:
+    members = (
+        b"id,name,kind,mobile,email,role,status,area,joined_at,left_at,skills,help_wanted,"
+        b"availability\n1,Ola Brown,member,07956 100321,,member,active,,2024-03-01,,,,\n"
+    )
+    return lambda by: porting.import_by_admin(
+        w.session, w.bank_id, by, [("members.csv", members)], commit=True
+    )
+
+
 # The service (module.name), the role it needs, and how to call it.
 CASES: dict[str, tuple[str, Prepare]] = {
     "timebank.broker.exchange_links.link_exchange": ("broker", _link_exchange),
@@ -423,6 +476,16 @@ CASES: dict[str, tuple[str, Prepare]] = {
     ),
     "timebank.referrals.services.link_member": ("broker", _link_member),
     "timebank.referrals.services.close_referral": ("broker", _close_referral),
+    "timebank.ledger.resolutions.reverse_exchange_hours": ("broker", _reverse_exchange),
+    "timebank.offers.services.close_by_owner_or_broker": ("broker", _close_someone_elses),
+    "timebank.referrals.partners.link_partner_account": ("admin", _link_partner_account),
+    "timebank.membership.bank_settings.change_bank_settings": ("admin", _change_settings),
+    "timebank.membership.organisations.open_organisation_account": (
+        "admin",
+        _plain(organisations.open_organisation_account, "Oak Lunch Club", "community_group"),
+    ),
+    "timebank.porting.services.import_by_admin": ("admin", _import_files),
+    "timebank.porting.services.bank_slug_for_admin": ("admin", _plain(porting.bank_slug_for_admin)),
 }
 
 

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.db import use_case
-from timebank.errors import InvalidDetail, InvalidInput, NotAllowed, NotFound
+from timebank.errors import InvalidDetail, InvalidInput, NotFound
 from timebank.ledger.models import Account
-from timebank.members.profile import member_of_bank
+from timebank.members.acting import acting_member
 from timebank.phones import country_name, normalise_mobile, parse_regions
 from timebank.tenancy.audit import record_action
 from timebank.tenancy.models import EXPIRY_ACTIONS, TimeBank
@@ -200,8 +200,7 @@ def change_bank_settings(
     session: so.Session, bank_id: int, admin_id: int, form: SettingsForm
 ) -> list[str]:
     """Save the settings an admin changed, all or none, and return each change in words."""
-    if not member_of_bank(session, bank_id, admin_id).has_role("admin"):
-        raise NotAllowed("Only an admin can change the time bank's settings.")
+    acting_member(session, bank_id, admin_id, "admin", "change the time bank's settings")
     bank = session.get(TimeBank, bank_id, with_for_update=True)
     if bank is None:
         raise NotFound("There is no such time bank.")

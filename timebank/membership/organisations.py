@@ -8,10 +8,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.db import use_case
-from timebank.errors import InvalidDetail, NotAllowed
+from timebank.errors import InvalidDetail
 from timebank.ledger.models import Account
+from timebank.members.acting import acting_member
 from timebank.members.models import Organisation
-from timebank.members.profile import member_of_bank
 from timebank.tenancy.audit import record_action
 
 # The kinds an admin may open; the community pot and the bank's own account come with the bank.
@@ -51,8 +51,7 @@ def open_organisation_account(
     session: so.Session, bank_id: int, admin_id: int, name: str, kind: str
 ) -> OrganisationAccount:
     """Open an hour account for a GP practice or community group of the bank (admins)."""
-    if not member_of_bank(session, bank_id, admin_id).has_role("admin"):
-        raise NotAllowed("Only an admin can open an organisation's account.")
+    acting_member(session, bank_id, admin_id, "admin", "open an organisation's account")
     if kind not in OPEN_KINDS:
         raise InvalidDetail("kind", "Choose a GP practice or a community group.")
     clean = " ".join((name or "").split())

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.db import use_case
-from timebank.errors import NotAllowed, NotFound
+from timebank.errors import NotFound
 from timebank.ledger.models import Account
+from timebank.members.acting import acting_member
 from timebank.members.models import Member, Organisation
-from timebank.members.profile import member_of_bank
 from timebank.porting import timeoverflow
 from timebank.porting.checks import BankFacts, CheckedPlan, check_plan
 from timebank.porting.errors import FileRefused
@@ -205,8 +205,7 @@ def _bank_facts(
 
 
 def _admin_bank(session: so.Session, bank_id: int, admin_id: int) -> TimeBank:
-    if not member_of_bank(session, bank_id, admin_id).has_role("admin"):
-        raise NotAllowed("Only an admin can import or export the whole time bank.")
+    acting_member(session, bank_id, admin_id, "admin", "import or export the whole time bank")
     bank = session.get(TimeBank, bank_id)
     if bank is None:
         raise NotFound("There is no such time bank.")
