@@ -42,7 +42,7 @@ blp = api_blueprint(
 MAX_PEOPLE = 100
 
 
-def _people(description: str) -> ma.fields.List:
+def _people(description: str) -> ma.fields.List[Any]:
     return ma.fields.List(
         member_id_field(),
         required=True,
@@ -93,7 +93,9 @@ def _unique(ids: Sequence[int]) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def _group_body(group_id: uuid.UUID, pairs: list[dict[str, Any]], head: dict[str, Any]) -> dict:
+def _group_body(
+    group_id: uuid.UUID, pairs: list[dict[str, Any]], head: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "id": group_id,
         "giver_ids": _unique([p["giver_id"] for p in pairs]),
@@ -169,7 +171,9 @@ def _stored_group(group_id: uuid.UUID, *, as_recorded: bool) -> dict[str, Any] |
 @blp.arguments(GroupExchangeCreateSchema(), location="json")
 @blp.response(201, GroupExchangeSchema)
 @blp.alt_response(200, schema=GroupExchangeSchema, description="A replay: the first answer.")
-def create_group_exchange(args: dict[str, Any], key: str | None):
+def create_group_exchange(
+    args: dict[str, Any], key: str | None
+) -> dict[str, Any] | tuple[dict[str, Any], int]:
     """Record a group exchange: the same minutes for each giver and receiver, all or nothing.
 
     One giver and several receivers, or several givers and one receiver; nobody twice.
@@ -213,7 +217,7 @@ def create_group_exchange(args: dict[str, Any], key: str | None):
 @blp.get("/group-exchanges/<uuid:group_id>")
 @require_role("member")
 @blp.response(200, GroupExchangeSchema)
-def get_group_exchange(group_id: uuid.UUID):
+def get_group_exchange(group_id: uuid.UUID) -> dict[str, Any]:
     """Return a group exchange you took part in or recorded (any in the bank for a broker)."""
     body = _stored_group(group_id, as_recorded=False)
     if body is None:

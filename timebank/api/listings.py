@@ -34,7 +34,7 @@ SLOTS_DESCRIPTION = (
 )
 
 
-def _slots_field(**kwargs: Any) -> ma.fields.List:
+def _slots_field(**kwargs: Any) -> ma.fields.List[Any]:
     return ma.fields.List(
         ma.fields.String(validate=ma.validate.OneOf(SLOT_VALUES)),
         validate=ma.validate.Length(max=len(SLOT_VALUES)),
@@ -145,7 +145,7 @@ def _draft(kind: str, fields: dict[str, Any]) -> services.ListingDraft:
 @require_role("member")
 @blp.arguments(ListingListArgsSchema(), location="query")
 @blp.response(200, ListingPageSchema)
-def list_listings(args: dict[str, Any]):
+def list_listings(args: dict[str, Any]) -> dict[str, Any]:
     """List the time bank's offers and requests, newest first (open ones unless asked)."""
     who = caller()
     query = (
@@ -181,7 +181,7 @@ def list_listings(args: dict[str, Any]):
 @blp.get(f"/listings/<{ID}:listing_id>")
 @require_role("member")
 @blp.response(200, ListingSchema)
-def get_listing(listing_id: int):
+def get_listing(listing_id: int) -> dict[str, Any]:
     """Return one offer or request of the time bank."""
     return _with_owner(services.listing_in_bank(db.session(), caller().bank_id, listing_id))
 
@@ -190,7 +190,7 @@ def get_listing(listing_id: int):
 @require_role("member")
 @blp.arguments(NewListingSchema(), location="json")
 @blp.response(201, ListingSchema)
-def post_listing(args: dict[str, Any]):
+def post_listing(args: dict[str, Any]) -> dict[str, Any]:
     """Post an offer or a request of the caller's own, for the other members to see."""
     who = caller()
     fields = dict(args)
@@ -203,7 +203,7 @@ def post_listing(args: dict[str, Any]):
 @require_role("member")
 @blp.arguments(ListingChangesSchema(), location="json", required=False)
 @blp.response(200, ListingSchema)
-def change_listing(args: dict[str, Any], listing_id: int):
+def change_listing(args: dict[str, Any], listing_id: int) -> dict[str, Any]:
     """Change one of the caller's own open offers or requests; what is left out stays."""
     who = caller()
     listing = services.own_open_listing(db.session(), who.bank_id, who.member_id, listing_id)
@@ -225,7 +225,7 @@ def change_listing(args: dict[str, Any], listing_id: int):
 @blp.post(f"/listings/<{ID}:listing_id>/close")
 @require_role("member")
 @blp.response(200, ListingSchema)
-def close_listing(listing_id: int):
+def close_listing(listing_id: int) -> dict[str, Any]:
     """Close an offer or request: its owner, or a broker; others no longer see it."""
     who = caller()
     closed = services.close_by_owner_or_broker(

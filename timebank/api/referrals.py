@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import marshmallow as ma
 import sqlalchemy as sa
@@ -29,6 +29,9 @@ from timebank.referrals.grammar import MAX_REASON, reference
 from timebank.referrals.making import ReferralRequest, refer_patient
 from timebank.referrals.models import REFERRAL_STATUSES, Referral, ReferralPartner
 from timebank.referrals.services import member_with_mobile, referral_history
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 blp = api_blueprint(
     "api_referrals",
@@ -152,11 +155,11 @@ class NewReferralSchema(ReferralSchema):
     )
 
 
-def brokers_or_practice(view: Callable) -> Callable:
+def brokers_or_practice(view: Callable[P, R]) -> Callable[P, R]:
     """Let brokers (and admins) and practices' tokens through, before the input is read."""
 
     @functools.wraps(view)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
         who = caller()
         if who.role != "practice" and not who.at_least("broker"):
             raise NotAllowed("Referrals are for brokers, and for a practice's own token.")
@@ -165,11 +168,11 @@ def brokers_or_practice(view: Callable) -> Callable:
     return guarded
 
 
-def practice_only(view: Callable) -> Callable:
+def practice_only(view: Callable[P, R]) -> Callable[P, R]:
     """Let only a practice's token through, before the input is read."""
 
     @functools.wraps(view)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
         if caller().role != "practice":
             raise NotAllowed("Only a practice's own token can make a referral.")
         return view(*args, **kwargs)
@@ -210,7 +213,7 @@ def _for_broker(referral: Referral, partner_name: str | None) -> dict[str, Any]:
     }
 
 
-def _with_partner() -> sa.Select:
+def _with_partner() -> sa.Select[tuple[Referral, str]]:
     # A purged referral is kept only for reports' counts: nobody reads it here.
     return (
         sa.select(Referral, ReferralPartner.name)
@@ -238,7 +241,7 @@ def _after(cursor: str | None) -> int | None:
 @brokers_or_practice
 @blp.arguments(ReferralListArgsSchema(), location="query")
 @blp.response(200, ReferralPageSchema)
-def list_referrals(args: dict[str, Any]):
+def list_referrals(args: dict[str, Any]) -> dict[str, Any]:
     """List referrals, oldest first; a practice's token sees only its own.
 
     Filter by `status` and `partner_id`. Brokers get every field; a practice gets the
@@ -264,7 +267,7 @@ def list_referrals(args: dict[str, Any]):
 @blp.get("/referrals/<int:referral_id>")
 @brokers_or_practice
 @blp.response(200, ReferralDetailSchema)
-def get_referral(referral_id: int):
+def get_referral(referral_id: int) -> dict[str, Any]:
     """Return one referral: in full with its steps for brokers, its status for a practice."""
     partner_scope = _partner_scope()
     who = caller()
@@ -295,7 +298,7 @@ def get_referral(referral_id: int):
 @practice_only
 @blp.arguments(NewReferralArgsSchema(), location="json")
 @blp.response(201, NewReferralSchema)
-def make_referral(args: dict[str, Any]):
+def make_referral(args: dict[str, Any]) -> dict[str, Any]:
     """Refer a patient, as the practice's token: as texting REFER does.
 
     We text the patient to ask if they want to be contacted, and tell the brokers. Answers

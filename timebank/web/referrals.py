@@ -222,7 +222,7 @@ def _account_form(organisation_id: int | None) -> AccountForm:
 
 @bp.post("/admin/partners/<int:partner_id>/account")
 @role_required("admin")
-def link_account(partner_id: int):
+def link_account(partner_id: int) -> ResponseReturnValue:
     form = _account_form(None)
     if not form.validate_on_submit():
         abort(400)
