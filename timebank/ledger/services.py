@@ -396,10 +396,14 @@ def record_exchange(
         raise errors.IdempotencyConflict(request.transfer_id, "a group exchange")
     actor = _acting_party(context, request.recorded_by_id)
     broker = _is_broker(actor, request.acting_role)
-    if not (broker or actor.member_id in (request.giver_id, request.receiver_id)):
+    may_record = broker or actor.member_id in (request.giver_id, request.receiver_id)
+    if not may_record and not {request.giver_id, request.receiver_id} <= context.parties.keys():
+        # Someone who may not record this learns nothing of who is not in the bank.
         raise errors.NotYourExchange("Only the two members or a broker can record this exchange.")
     giver = _party(context, request.giver_id, trading=True)
     receiver = _party(context, request.receiver_id, trading=True)
+    if not may_record:
+        raise errors.NotYourExchange("Only the two members or a broker can record this exchange.")
     if minutes > context.bank_max_minutes:
         raise errors.ExchangeTooLarge(minutes, context.bank_max_minutes)
     at_once = rules.posts_at_once(actor.member_id == giver.member_id)
