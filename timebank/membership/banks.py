@@ -67,8 +67,6 @@ def stage_time_bank(session: so.Session, name: str, slug: str, **settings: Any) 
         raise InvalidInput(f"Unknown settings: {', '.join(sorted(unknown))}.")
     if "mobile_regions" in settings:
         settings["mobile_regions"] = ",".join(parse_regions(settings["mobile_regions"]))
-    if settings.get("sms_number"):
-        settings["sms_number"] = free_sms_number(session, settings["sms_number"])
     bank = TimeBank(name=name.strip(), slug=slug, **settings)
     session.add(bank)
     session.flush()
@@ -127,6 +125,8 @@ def start_time_bank(
     """
     if not (admin_mobile or "").strip():
         raise InvalidDetail("admin_mobile", "Give the first admin's mobile number.")
+    if settings.get("sms_number"):
+        settings["sms_number"] = free_sms_number(session, settings["sms_number"])
     bank = stage_time_bank(session, name, slug, **settings)
     admin = stage_member(session, bank.id, admin_name, admin_mobile, role="admin")
     invitation = _stage_invitation(session, bank, admin, plan)
