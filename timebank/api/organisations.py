@@ -69,7 +69,7 @@ def _body(account: OrganisationAccount) -> dict[str, Any]:
 @blp.get("/organisations")
 @require_role("admin")
 @blp.response(200, OrganisationListSchema)
-def list_organisations():
+def list_organisations() -> dict[str, Any]:
     """List the bank's GP practice and community group accounts, with their balances."""
     found = organisation_accounts(db.session(), caller().bank_id)
     return {"items": [_body(account) for account in found]}
@@ -79,7 +79,7 @@ def list_organisations():
 @require_role("admin")
 @blp.arguments(NewOrganisationSchema(), location="json")
 @blp.response(201, OrganisationSchema)
-def open_organisation(args: dict[str, Any]):
+def open_organisation(args: dict[str, Any]) -> dict[str, Any]:
     """Open an hour account for a GP practice or a community group."""
     who = caller()
     return _body(
@@ -93,7 +93,7 @@ def open_organisation(args: dict[str, Any]):
 @require_role("admin")
 @blp.arguments(PartnerAccountSchema(), location="json")
 @blp.response(200, PartnerLinkSchema)
-def link_account(args: dict[str, Any], partner_id: int):
+def link_account(args: dict[str, Any], partner_id: int) -> dict[str, Any]:
     """Link a referral partner to its GP practice's hour account (null unlinks it)."""
     who = caller()
     partner = link_partner_account(

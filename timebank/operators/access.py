@@ -118,7 +118,8 @@ def operator_of_session(
     ).first()
     if found is None or found[0].ended_at is not None:
         return None
-    row, operator = found
+    row: OperatorSession = found[0]
+    operator: Operator = found[1]
     stamp = now()
     if (
         operator.removed_at is not None

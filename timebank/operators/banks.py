@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -43,7 +44,7 @@ def _members_by_bank(session: so.Session) -> dict[int, int]:
     return {bank_id: count for bank_id, count in session.execute(query)}
 
 
-def _trades_since(since: dt.date) -> sa.Select:
+def _trades_since(since: dt.date) -> sa.Select[Any]:
     return sa.select(Transfer.bank_id, Transfer.credit_account_id, Transfer.debit_account_id).where(
         sa.text(RESOLVED_TRADE), Transfer.happened_on >= since
     )

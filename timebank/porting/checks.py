@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from timebank.errors import InvalidInput
 from timebank.phones import allowed_mobile
@@ -87,7 +88,7 @@ def check_plan(plan: ImportPlan, facts: BankFacts) -> CheckedPlan:
     return checked
 
 
-def _new_rows(checked: CheckedPlan, facts: BankFacts, kind: str, rows: Iterable[_Row]) -> list:
+def _new_rows(checked: CheckedPlan, facts: BankFacts, kind: str, rows: Iterable[_Row]) -> list[Any]:
     """Return the rows not imported before, noting duplicated ids."""
     seen: dict[str, Where] = {}
     fresh = []

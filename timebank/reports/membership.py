@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -43,7 +44,8 @@ COHORT_MONTHS = (3, 6, 12)
 
 def _traded_in(months: typing.Any, first_bit: typing.Any) -> sa.ColumnElement[bool]:
     """Return the condition that `months` has any of the three bits from `first_bit` on."""
-    return months.op(">>")(first_bit).op("&")(THREE_MONTHS) != 0
+    condition: sa.ColumnElement[bool] = months.op(">>")(first_bit).op("&")(THREE_MONTHS) != 0
+    return condition
 
 
 def active_at_end(scope: Scope, activity: sa.Table) -> int:
@@ -69,7 +71,7 @@ def people_helped(scope: Scope, activity: sa.Table) -> int:
     return int(scope.session.scalar(query) or 0)
 
 
-def _members_on(scope: Scope, day: dt.date) -> sa.Select:
+def _members_on(scope: Scope, day: dt.date) -> sa.Select[Any]:
     """Select the bank's members at the end of `day`: joined by then and not left by then.
 
     Applicants still waiting and staff are not members; suspended members still are. A
@@ -282,7 +284,7 @@ def active_by_month(scope: Scope, activity: sa.Table) -> list[int]:
     return [int(count) for count in found]
 
 
-def _members_on_days(scope: Scope, column: typing.Any) -> sa.Select:
+def _members_on_days(scope: Scope, column: typing.Any) -> sa.Select[Any]:
     return sa.select(sa.func.count(Member.id)).where(
         Member.bank_id == scope.bank_id,
         is_not_staff(Member.role),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -137,7 +138,7 @@ def accounts(scope: Scope) -> sa.Table:
     return create_scratch(scope.session, ACCOUNTS_TABLE, query)
 
 
-def _accounts_so_far(scope: Scope) -> sa.Select | None:
+def _accounts_so_far(scope: Scope) -> sa.Select[Any] | None:
     """Select the accounts' sums from their totals so far, if the period reaches that far.
 
     When the period ends on or after the latest exchange, everything so far is everything up
@@ -287,7 +288,7 @@ def _window(scope: Scope) -> sa.Subquery:
     months: sa.ColumnElement[bool] = kept.month.between(first_of_month(earliest), period.end)
     if inside:
         months = sa.and_(months, kept.month < tail)
-    parts: list[sa.Select] = [
+    parts: list[sa.Select[Any]] = [
         sa.select(
             kept.account_id.label("account_id"),
             bit.label("bit"),
@@ -342,7 +343,7 @@ def one_to_one_traders(scope: Scope, accounts: list[int]) -> set[int]:
     return {int(account) for account in scope.session.scalars(query)}
 
 
-def _month_read(scope: Scope, month: dt.date, bit: int) -> sa.Select:
+def _month_read(scope: Scope, month: dt.date, bit: int) -> sa.Select[Any]:
     """Sum each account's trades of `month` up to the period's end, from the transfer log.
 
     The rows stand for that month (its `bit` of the months, its last day); gave and received

@@ -276,7 +276,7 @@ def enter_code() -> ResponseReturnValue:
 
 
 @bp.get("/sign-in/code/<token>")
-def code_from_text(token: str):
+def code_from_text(token: str) -> ResponseReturnValue:
     """Open the code page for the code request an invitation text names."""
     session["code_token"] = token
     session[INVITED_BY_TEXT] = True
@@ -289,7 +289,7 @@ class LinkForm(FlaskForm):
 
 @bp.route("/sign-in/link/<key>", methods=["GET", "POST"])
 @_per_address
-def sign_in_link(key: str):
+def sign_in_link(key: str) -> ResponseReturnValue:
     """Sign in with a one-time link; only the button's POST uses it, never a link preview."""
     form = LinkForm()
     if form.validate_on_submit():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
@@ -73,7 +74,7 @@ def _filled(bank: TimeBank) -> BankSettingsForm:
 
 @bp.route("/admin/settings", methods=["GET", "POST"])
 @role_required("admin")
-def settings():
+def settings() -> ResponseReturnValue:
     bank = current_bank()
     form = _filled(bank)
     if form.validate_on_submit():

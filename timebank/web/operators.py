@@ -22,6 +22,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -80,7 +81,7 @@ def _sign_in_key() -> str:
     key_func=_sign_in_key,
     deduct_when=lambda response: response.status_code != 302,
 )
-def sign_in():
+def sign_in() -> ResponseReturnValue:
     form = SignInForm()
     if form.validate_on_submit():
         try:
@@ -95,7 +96,7 @@ def sign_in():
 
 
 @bp.post("/sign-out")
-def sign_out():
+def sign_out() -> ResponseReturnValue:
     access.end_operator_session(db.session(), session.pop(OPERATOR_KEY, None))
     session.clear()
     flash("You have signed out.", "success")
@@ -108,7 +109,7 @@ class ButtonForm(FlaskForm):
 
 @bp.get("")
 @operator_required
-def banks_page():
+def banks_page() -> ResponseReturnValue:
     rows = banks.banks_at_a_glance(db.session())
     return render_template(
         "platform/banks.html", rows=rows, operator=_operator(), form=ButtonForm()
@@ -128,7 +129,8 @@ class NewBankForm(FlaskForm):
 
 
 def _public(endpoint: str, **values: Any) -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+    base: str = current_app.config["PUBLIC_BASE_URL"]
+    return base.rstrip("/") + url_for(endpoint, **values)
 
 
 def _plan() -> InvitationPlan:
@@ -137,7 +139,7 @@ def _plan() -> InvitationPlan:
     )
 
 
-def _invited_page(started: StartedBank, created: bool):
+def _invited_page(started: StartedBank, created: bool) -> ResponseReturnValue:
     key = started.invitation.link_key
     admin = started.admin
     return render_template(
@@ -152,7 +154,7 @@ def _invited_page(started: StartedBank, created: bool):
 
 @bp.route("/banks/new", methods=["GET", "POST"])
 @operator_required
-def new_bank():
+def new_bank() -> ResponseReturnValue:
     form = NewBankForm()
     if form.validate_on_submit():
         try:
@@ -182,7 +184,7 @@ def _bank(bank_id: int) -> TimeBank:
 
 @bp.post("/banks/<int:bank_id>/invite")
 @operator_required
-def invite(bank_id: int):
+def invite(bank_id: int) -> ResponseReturnValue:
     form = ButtonForm()
     if not form.validate_on_submit():
         abort(400)
@@ -203,7 +205,7 @@ class SuspendForm(FlaskForm):
 
 @bp.route("/banks/<int:bank_id>/suspend", methods=["GET", "POST"])
 @operator_required
-def suspend(bank_id: int):
+def suspend(bank_id: int) -> ResponseReturnValue:
     bank = _bank(bank_id)
     form = SuspendForm()
     if form.validate_on_submit():
@@ -219,7 +221,7 @@ def suspend(bank_id: int):
 
 @bp.post("/banks/<int:bank_id>/resume")
 @operator_required
-def resume(bank_id: int):
+def resume(bank_id: int) -> ResponseReturnValue:
     form = ButtonForm()
     if not form.validate_on_submit():
         abort(400)

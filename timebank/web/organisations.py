@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
@@ -32,7 +33,7 @@ class OrganisationForm(FlaskForm):
 
 @bp.route("/admin/organisations", methods=["GET", "POST"])
 @role_required("admin")
-def accounts():
+def accounts() -> ResponseReturnValue:
     form = OrganisationForm()
     if form.validate_on_submit():
         try:
