@@ -249,6 +249,7 @@ TABLES = {
     "api_tokens": "4f53cda18c2baa0c",
     "broker_actions": "6313746fc894ad7d",
     "exchange_sms_codes": "4f53cda18c2baa0c",
+    "imported_rows": "4f53cda18c2baa0c",
     "listing_contacts": "4f53cda18c2baa0c",
     "listings": "382c5fb86b490daa",
     "member_blocks": "ffa0e17cd54ac921",
@@ -256,6 +257,8 @@ TABLES = {
     "member_sessions": "4f53cda18c2baa0c",
     "members": "c241452c62467f17",
     "mobile_changes": "4f53cda18c2baa0c",
+    "operator_sessions": "4f53cda18c2baa0c",
+    "operators": "4f53cda18c2baa0c",
     "organisations": "d9129a35da40034c",
     "outcome_consents": "4f53cda18c2baa0c",
     "outcome_rounds": "4f53cda18c2baa0c",
@@ -277,7 +280,8 @@ TABLES = {
     "summary_accounts": "4f53cda18c2baa0c",
     "summary_day_totals": "4f53cda18c2baa0c",
     "summary_refreshes": "4f53cda18c2baa0c",
-    "time_banks": "cda2547bf45950b0",
+    # Its rows gained the empty suspended_at column (migration 0018): the demo is unchanged.
+    "time_banks": "a60bae215e02af4e",
 }
 TRANSFERS_ON_SQLITE = "d861ccabb9679b34"
 TRANSFERS_ON_POSTGRESQL = "6efbe8f8c72adbd2"
