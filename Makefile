@@ -90,11 +90,12 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install ## Ledger posting path against pgbench tpcb-like, then the broker's matching and dormancy scan at full size, then a year's report page for 100,000 members and 5,000,000 transfers, then creating transfers over HTTP through gunicorn, on the local PostgreSQL.
+bench: install ## Ledger posting path against pgbench tpcb-like, then the broker's matching and dormancy scan at full size, then a year's report page for 100,000 members and 5,000,000 transfers, then creating transfers over HTTP through gunicorn, then importing and exporting 10,000 members and 200,000 historic exchanges, on the local PostgreSQL.
 	$(BIN)/python -m tests.perf.bench_ledger
 	$(BIN)/python -m tests.perf.bench_broker
 	$(BIN)/python -m tests.perf.bench_report
 	$(BIN)/python -m tests.perf.bench_api
+	$(BIN)/python -m tests.perf.bench_porting
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache .hypothesis test-output

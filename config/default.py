@@ -9,7 +9,7 @@ DATABASE_URL = None
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 SQLALCHEMY_TRACK_MODIFICATIONS = False
-SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
 
 PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 LOG_LEVEL = "INFO"
@@ -24,6 +24,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # Sign-in codes sent by SMS: how long they last and how many wrong guesses they take.
 SIGN_IN_CODE_MINUTES = 10
 SIGN_IN_CODE_ATTEMPTS = 5
+# A new admin's one-time way in (a code by text, or a printed sign-in link) lasts this long:
+# long enough to see the text, short enough that a forgotten one soon stops working.
+INVITATION_HOURS = 24
 # After signing in with a code, a member may choose a new password without typing the old
 # one for this many minutes (once); after that, changing it needs the current password.
 PASSWORD_CHANGE_AFTER_CODE_MINUTES = 15

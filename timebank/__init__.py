@@ -76,7 +76,9 @@ def register_commands(app: Flask) -> None:
     from timebank.ledger.cli import ledger_cli
     from timebank.members.cli import sessions_cli
     from timebank.membership.cli import bank_cli
+    from timebank.operators.cli import platform_cli
     from timebank.outcomes.cli import outcomes_cli
+    from timebank.porting.cli import export_command, import_command
     from timebank.referrals.cli import referrals_cli
     from timebank.reports.cli import reports_cli
     from timebank.schedule import schedule_cli
@@ -86,6 +88,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(referrals_cli)
     app.cli.add_command(bank_cli)
+    app.cli.add_command(platform_cli)
     app.cli.add_command(schedule_cli)
     app.cli.add_command(sms_cli)
     app.cli.add_command(broker_cli)
@@ -93,3 +96,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(reports_cli)
     app.cli.add_command(sessions_cli)
     app.cli.add_command(outcomes_cli)
+    bank_cli.add_command(import_command)
+    bank_cli.add_command(export_command)

@@ -11,5 +11,11 @@ def utcnow() -> dt.datetime:
 
 
 def as_utc(stamp: dt.datetime) -> dt.datetime:
-    """Return a stored time as aware UTC: SQLite hands times back without a zone, all UTC."""
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+    """Return a time as aware UTC: a time without a zone is taken as UTC already.
+
+    SQLite hands stored times back without a zone, and they are all UTC. A time with another
+    zone becomes the same moment in UTC.
+    """
+    if stamp.tzinfo is None:
+        return stamp.replace(tzinfo=dt.UTC)
+    return stamp.astimezone(dt.UTC)

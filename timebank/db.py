@@ -33,7 +33,7 @@ def one_of(column: str, values: tuple[str, ...]) -> str:
 
 def database_url(settings: dict[str, Any], instance_path: str) -> str:
     """Return the SQLAlchemy URL: TIMEBANK_DATABASE_URL, or SQLite under instance/."""
-    url = settings.get("DATABASE_URL")
+    url: str | None = settings.get("DATABASE_URL")
     if not url:
         return "sqlite:///" + os.path.join(instance_path, "timebank.sqlite3")
     if url.startswith("postgres://"):
@@ -88,7 +88,7 @@ def use_case(fn: Callable[P, R]) -> Callable[P, R]:
 
 
 def create_scratch(
-    session: orm.Session, name: str, query: sa.Select, *, analyse: bool = True
+    session: orm.Session, name: str, query: sa.Select[Any], *, analyse: bool = True
 ) -> sa.Table:
     """Fill a temporary table `name` from `query` in one statement; return it to select from.
 
@@ -146,7 +146,8 @@ def run(
     cursor = _cursor(conn)
     try:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows: Sequence[Any] = cursor.fetchall()
+        return rows
     except conn.dialect.loaded_dbapi.Error as exc:
         raise sa.exc.DBAPIError.instance(sql, params, exc, conn.dialect.loaded_dbapi.Error) from exc
 

@@ -11,7 +11,9 @@ from timebank.members.models import (
     SignInCode,
 )
 from timebank.offers.models import Listing, ListingContact, SkillCategory
+from timebank.operators.models import Operator, OperatorSession
 from timebank.outcomes.models import OutcomeConsent, OutcomeRound
+from timebank.porting.models import ImportedRow
 from timebank.referrals.models import PartnerNumber, Referral, ReferralEvent, ReferralPartner
 from timebank.reports.models import (
     AccountMonth,
@@ -33,6 +35,7 @@ __all__ = [
     "MemberBlock",
     "MemberCheck",
     "DayTotal",
+    "ImportedRow",
     "OutreachContact",
     "OutreachFlag",
     "Proposal",
@@ -49,6 +52,8 @@ __all__ = [
     "Member",
     "MemberSession",
     "MobileChange",
+    "Operator",
+    "OperatorSession",
     "Organisation",
     "OutboxMessage",
     "OutcomeConsent",

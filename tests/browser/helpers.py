@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from timebank.demo.seed import DEMO_PASSWORD, MEMBERS, mobile_number
+from timebank.demo.history import mobile_number
+from timebank.demo.story import DEMO_PASSWORD, MEMBERS
 
 __all__ = [
     "DEMO_PASSWORD",

@@ -28,7 +28,8 @@ def room_for_dorothy(live_server) -> None:
     limit for the exchange this test logs. If so, Joyce records (through the service) that
     Dorothy helped her for the missing minutes, before any balance is read.
     """
-    from timebank.demo.seed import DEMO_SLUG, find_bank
+    from timebank.demo.readback import find_bank
+    from timebank.demo.story import DEMO_SLUG
     from timebank.extensions import db
     from timebank.ledger.services import ExchangeRequest, record_exchange
     from timebank.members.models import Member

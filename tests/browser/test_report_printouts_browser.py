@@ -17,7 +17,7 @@ import pytest
 from tests.browser.conftest import LiveServer, serving
 from tests.browser.helpers import GRACE, check_axe, save_screenshot, sign_in
 from tests.browser.quarter_bank import SECOND_PRACTICE, seed_quarter_bank
-from timebank.demo.seed import GP_PRACTICE
+from timebank.demo.story import GP_PRACTICE
 from timebank.reports.period import Period
 
 LAPTOP = {"width": 1366, "height": 768}

@@ -21,7 +21,7 @@ def newcomer(live_server) -> DemoPerson:
     This is the most recently joined active member without a password (Nadia Haddad in
     the seed). No other browser test signs in as them: this test gives them a password.
     """
-    from timebank.demo.seed import national_format
+    from timebank.demo.readback import national_format
     from timebank.extensions import db
     from timebank.members.models import Member
 

@@ -152,6 +152,18 @@ MATRIX: dict[tuple[str, str], Row] = {
         },
     ),
     ("GET", "/api/v1/accounts"): Row(BROKERS_ONLY, other_bank=None),
+    # Organisation accounts, and linking a practice's to its referral partner: admins only.
+    ("GET", "/api/v1/organisations"): Row(answers(broker=403), other_bank=None),
+    ("POST", "/api/v1/organisations"): Row(
+        answers(broker=403, admin=201),
+        body=lambda ids: {"name": "Lewisham Gardeners", "kind": "community_group"},
+        other_bank=None,
+    ),
+    ("PUT", "/api/v1/referral-partners/{partner_id}/account"): Row(
+        answers(broker=403),
+        path=lambda ids: {"partner_id": ids["partner"]},
+        body=lambda ids: {"organisation_id": None},
+    ),
     # Offers and requests: every member; only the owner changes one, a broker may close it.
     ("GET", "/api/v1/listings"): Row(MEMBERS_ONLY, other_bank=None),
     ("POST", "/api/v1/listings"): Row(
@@ -312,7 +324,16 @@ def test_ids_in_paths_are_what_the_matrix_fills_in():
             row.path(
                 {
                     key: 1
-                    for key in ("sam", "listing", "flag", "pending", "posted", "group", "referral")
+                    for key in (
+                        "sam",
+                        "listing",
+                        "flag",
+                        "pending",
+                        "posted",
+                        "group",
+                        "referral",
+                        "partner",
+                    )
                 }
             )
         )

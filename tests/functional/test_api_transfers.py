@@ -697,8 +697,11 @@ def history(session, joyce, sam, ravi):
     """Eleven exchanges of Sam's over five days, three sharing one moment, and one of Ravi's."""
     made = []
     stamp = utcnow()
+    # Dated by the day of the earliest moment below, so no exchange is dated after the day
+    # it was recorded on, even when the test runs in the minutes after midnight.
+    today = (stamp - dt.timedelta(minutes=10)).date()
     for index in range(11):
-        day = TODAY - dt.timedelta(days=index % 5)
+        day = today - dt.timedelta(days=index % 5)
         giver, receiver = (joyce, sam) if index % 2 else (sam, joyce)
         at = stamp if index < 3 else stamp - dt.timedelta(minutes=index)
         result = record_exchange(
@@ -710,7 +713,7 @@ def history(session, joyce, sam, ravi):
                 receiver_id=receiver.id,
                 minutes=10 + index,
                 recorded_by_id=giver.id if index % 3 == 0 else receiver.id,
-                happened_on=TODAY if index < 3 else day,
+                happened_on=today if index < 3 else day,
             ),
             now=lambda at=at: at,
         )

@@ -87,6 +87,7 @@ def records(session, bank, broker, admin, practice):
         "token_id": token.id,
         "action": "hide",
         "table_key": "exchanges_by_month",
+        "name": "members.csv",
         "requester": requester,
         "helper": helper,
     }

@@ -10,17 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import TimeBankFactory
-from timebank.demo.seed import (
-    AREAS,
-    DEMO_PASSWORD,
-    SKILL_CATEGORIES,
-    DemoSummary,
-    SignIn,
-    demo_sign_ins,
-    find_bank,
-    seed_demo_bank,
-    summarise_bank,
-)
+from timebank.demo.readback import DemoSummary, SignIn, demo_sign_ins, find_bank, summarise_bank
+from timebank.demo.seed import seed_demo_bank
+from timebank.demo.story import AREAS, DEMO_PASSWORD, SKILL_CATEGORIES
 from timebank.ledger.models import Account, Transfer
 from timebank.ledger.resolutions import expire_pending
 from timebank.ledger.verify import verify_ledger

@@ -59,16 +59,21 @@ def test_ledger_expire_confirms_old_pending_exchanges(app, session, bank):
     assert "Confirmed 1" in result.output
 
 
+FIRST_ADMIN = ("--admin-name", "Ada Lovelace", "--admin-mobile", "07956 000001")
+
+
 def test_bank_create_and_list(app):
     runner = app.test_cli_runner()
-    created = runner.invoke(args=["bank", "create", "lewisham", "Lewisham Time Bank"])
+    created = runner.invoke(args=["bank", "create", "lewisham", "Lewisham Time Bank", *FIRST_ADMIN])
     assert created.exit_code == 0, created.output
     listed = runner.invoke(args=["bank", "list"])
     assert "lewisham" in listed.output and "Lewisham Time Bank" in listed.output
 
 
 def test_bank_create_explains_a_bad_short_name(app):
-    result = app.test_cli_runner().invoke(args=["bank", "create", "Bad Slug!", "Name"])
+    result = app.test_cli_runner().invoke(
+        args=["bank", "create", "Bad Slug!", "Name", *FIRST_ADMIN]
+    )
     assert result.exit_code != 0
     assert "lower-case letters" in result.output
 

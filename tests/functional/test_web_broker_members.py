@@ -146,7 +146,8 @@ def test_broker_marks_a_member_as_asking_not_to_be_contacted(client, session, ba
 
 def test_members_get_403_and_another_banks_member_is_404(client, session, bank, broker):
     joyce = MemberFactory(bank=bank)
-    stranger = MemberFactory(bank=TimeBankFactory())
+    # A broker of the other bank: only a broker may record a check, even on themselves.
+    stranger = MemberFactory(bank=TimeBankFactory(), role="broker")
     check = safeguarding.record_check(
         session, stranger.bank_id, stranger.id, stranger.id, dt.date(2026, 1, 1)
     )

@@ -13,10 +13,10 @@ from tests.factories import ListingFactory, MemberFactory, TimeBankFactory
 from timebank.broker import candidates
 from timebank.broker.candidates import (
     gather_candidates,
-    parse_slots,
     reference_suggestions,
     suggest_helpers,
 )
+from timebank.broker.free_times import parse_slots
 from timebank.broker.models import MemberBlock, MemberCheck, Proposal
 from timebank.errors import InvalidInput, NotFound
 from timebank.ledger.services import ExchangeRequest, record_exchange

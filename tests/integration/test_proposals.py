@@ -20,7 +20,6 @@ from timebank.sms.models import ExchangeCode, OutboxMessage
 from timebank.sms.optouts import record_opt_out
 from timebank.tenancy.models import BrokerAction
 
-TODAY = dt.date.today()
 
 
 @pytest.fixture
@@ -158,7 +157,7 @@ def add_check(session, bank, member, broker, expires_on=None, withdrawn=False):
             bank_id=bank.id,
             member_id=member.id,
             kind="dbs",
-            checked_on=TODAY - dt.timedelta(days=400),
+            checked_on=dt.date.today() - dt.timedelta(days=400),
             expires_on=expires_on,
             recorded_by_id=broker.id,
             withdrawn_at=dt.datetime.now(dt.UTC) if withdrawn else None,
@@ -173,14 +172,14 @@ def test_a_request_that_needs_a_check_refuses_members_without_a_current_one(
     visit = ListingFactory(member=jane, kind="request", title="Company at home")
     session.get(Listing, visit.id).needs_check = True
     session.commit()
-    add_check(session, bank, sam, broker, expires_on=TODAY - dt.timedelta(days=1))
+    add_check(session, bank, sam, broker, expires_on=dt.date.today() - dt.timedelta(days=1))
     add_check(session, bank, ola, broker, withdrawn=True)
 
     for helper in (sam, ola):
         with pytest.raises(InvalidInput, match="no current DBS check"):
             send(session, bank, broker, visit, [helper])
 
-    add_check(session, bank, sam, broker, expires_on=TODAY)
+    add_check(session, bank, sam, broker, expires_on=dt.date.today())
     assert [p.helper_id for p in send(session, bank, broker, visit, [sam])] == [sam.id]
 
 

@@ -391,7 +391,8 @@ def test_purge_empties_unconverted_referrals_after_retention_and_keeps_converted
 
 
 def test_the_demo_bank_takes_referrals_from_its_gp_practice_at_every_stage(session):
-    from timebank.demo.seed import GP_PRACTICE, seed_demo_bank
+    from timebank.demo.seed import seed_demo_bank
+    from timebank.demo.story import GP_PRACTICE
     from timebank.ledger.verify import verify_ledger
 
     bank = seed_demo_bank(session, today=dt.date(2025, 3, 31))

@@ -180,9 +180,10 @@ def test_whole_month_reports_from_summaries_equal_reports_from_the_ledger(sessio
     assert session.scalar(sa.select(sa.func.count()).select_from(DayTotal)) > 0
 
 
-# The only reads of the log a report from summaries makes: group exchanges and referred
-# members' trades, each found through its own index, few next to all trades.
-INDEXED_READS = ("group_sessions", "mixing")
+# The only reads of the log a report from summaries makes: group exchanges, referred
+# members' trades on the days of a month the period cuts into, and their trades with other
+# referred members or staff: each found through its own index, few next to all trades.
+INDEXED_READS = ("group_sessions", "_from_log", "_trades_between")
 
 
 @pytest.mark.parametrize(
@@ -357,6 +358,9 @@ MID_MONTH_PERIODS = (
     (dt.date(2025, 12, 15), dt.date(2026, 3, 14)),
     (dt.date(2026, 2, 2), dt.date(2026, 4, 29)),
     (dt.date(2026, 3, 31), dt.date(2026, 4, 1)),
+    # Starting inside a month and ending after the latest exchange (partners so far).
+    (dt.date(2026, 2, 17), dt.date(2026, 5, 16)),
+    (dt.date(2025, 11, 9), dt.date(2026, 6, 8)),
 )
 
 

@@ -75,7 +75,8 @@ def test_checks_refuse_dates_that_make_no_sense(session, bank, broker):
 
 
 def test_checks_and_blocks_stay_inside_their_own_bank(session, bank, broker):
-    stranger = MemberFactory(bank=TimeBankFactory())
+    # A broker of the other bank: only a broker may record a check, even on themselves.
+    stranger = MemberFactory(bank=TimeBankFactory(), role="broker")
     joyce = MemberFactory(bank=bank)
     with pytest.raises(NotFound):
         safeguarding.record_check(session, bank.id, broker.id, stranger.id, dt.date(2026, 1, 1))

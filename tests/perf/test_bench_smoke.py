@@ -134,3 +134,14 @@ def test_the_report_bench_fails_when_the_page_leaves_out_a_headline_figure():
     bench_report.page_shows("<p>1,234 exchanges</p><p>56 new members</p>", report)
     with pytest.raises(bench_report.BenchFailed, match="new_members"):
         bench_report.page_shows("<p>1,234 exchanges</p>", report)
+
+
+@pytest.mark.postgres_only
+def test_the_porting_bench_imports_and_exports_a_small_bank_that_verifies(postgres_url):
+    from tests.perf import bench_porting
+
+    migrate(postgres_url)
+
+    seconds = bench_porting.measure(postgres_url, members=50, exchanges=400)
+
+    assert seconds["import"] > 0 and seconds["export"] > 0

@@ -392,10 +392,13 @@ def test_a_broker_logs_an_old_exchange_for_others_on_the_web_with_a_reason(app, 
 
 def test_a_bank_is_created_with_its_own_limit_and_ninety_by_default(app, session):
     runner = app.test_cli_runner()
+    admin = ["--admin-name", "Ada Lovelace", "--admin-mobile", "07956 000001"]
     for slug, extra in (("plain", []), ("strict", ["--exchange-past-days", "30"])):
-        result = runner.invoke(args=["bank", "create", slug, slug.title(), *extra])
+        result = runner.invoke(args=["bank", "create", slug, slug.title(), *admin, *extra])
         assert result.exit_code == 0, result.output
-    refused = runner.invoke(args=["bank", "create", "odd", "Odd", "--exchange-past-days", "0"])
+    refused = runner.invoke(
+        args=["bank", "create", "odd", "Odd", *admin, "--exchange-past-days", "0"]
+    )
     assert refused.exit_code != 0
     session.rollback()
     limits = dict(session.execute(sa.select(TimeBank.slug, TimeBank.exchange_past_days)).all())

@@ -78,6 +78,7 @@ TEXTS = {
     "introduction without a meeting": replies.introduction(
         BANK, "Sam", "gardening", False, "", "Grace 07123 456789"
     ),
+    "bank suspended": replies.bank_suspended(LONG_BANK),
 }
 
 
@@ -146,3 +147,11 @@ def test_an_introduction_tells_the_helper_who_when_where_and_who_to_call():
 def test_a_long_meeting_place_is_shortened_but_the_broker_stays():
     body = TEXTS["introduction with a long place"]
     assert "..." in body and body.endswith("Questions? Grace Okonkwo 07123 456789")
+
+
+def test_an_admin_invitation_is_gsm7_and_at_most_two_segments():
+    # It carries a link to the code page (a 43-character token), so it may take two.
+    url = "https://timebank.example.org/sign-in/code/" + "A" * 43
+    body = replies.admin_invitation("123456", LONG_BANK, url, 24)
+    assert is_gsm7(body) and segment_count(body) <= 2
+    assert body.startswith("123456 is your code to sign in to ")

@@ -27,6 +27,7 @@ BLUEPRINT_MODULES = (
     "timebank.api.evidence",
     "timebank.api.members",
     "timebank.api.accounts",
+    "timebank.api.organisations",
     "timebank.api.listings",
     "timebank.api.suggestions",
     "timebank.api.outreach",
@@ -56,7 +57,7 @@ class TimeBankApi(Api):
 
     def _register_responses(self) -> None:
         for status in http.HTTPStatus:
-            response: dict = {"description": status.phrase}
+            response: dict[str, object] = {"description": status.phrase}
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
                 prepare_response(response, self.spec, PROBLEM_TYPE)

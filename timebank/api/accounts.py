@@ -51,7 +51,7 @@ def _account(account: Account, member: Member) -> dict[str, Any]:
 @blp.get("/me/balance")
 @require_role("member")
 @blp.response(200, BalanceSchema)
-def my_balance():
+def my_balance() -> dict[str, Any]:
     """Return the caller's balance, limits and the minutes waiting to be confirmed."""
     who = caller()
     return balance_body(who.member_id, balance_summary(db.session(), who.bank_id, who.member_id))
@@ -60,7 +60,7 @@ def my_balance():
 @blp.get(f"/members/<{ID}:member_id>/balance")
 @require_role("member")
 @blp.response(200, BalanceSchema)
-def member_balance(member_id: int):
+def member_balance(member_id: int) -> dict[str, Any]:
     """Return a member's balance: brokers see anyone's, a member only their own."""
     who = caller()
     if member_id != who.member_id and not who.at_least("broker"):
@@ -73,7 +73,7 @@ def member_balance(member_id: int):
 @require_role("broker")
 @blp.arguments(PageArgsSchema(), location="query")
 @blp.response(200, AccountPageSchema)
-def list_accounts(args: dict[str, Any]):
+def list_accounts(args: dict[str, Any]) -> dict[str, Any]:
     """List every member's hour account with its balance, by account id (brokers)."""
     query = (
         sa.select(Account, Member)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import ParamSpec, TypeVar
 
 from flask import abort, current_app, g, request
 from flask_limiter.util import get_remote_address
@@ -22,11 +22,15 @@ from timebank.api import rate_limit
 from timebank.api.json_body import SAFE_JSON_PARSER
 from timebank.errors import NotAllowed
 from timebank.extensions import csrf, db
+from timebank.members.models import role_includes
 from timebank.membership.tokens import authenticate, digest_of
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A practice's token is not a member's: it ranks below every member role.
-ROLE_RANK = {"practice": -1, "member": 0, "broker": 1, "admin": 2}
+PRACTICE_ROLE = "practice"
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,9 @@ class Caller:
 
     def at_least(self, role: str) -> bool:
         """Tell whether the caller's role is `role` or above (admin > broker > member)."""
-        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+        if role == PRACTICE_ROLE:
+            return True
+        return self.role != PRACTICE_ROLE and role_includes(self.role, role)
 
 
 def _bearer() -> str | None:
@@ -80,15 +86,16 @@ def load_caller() -> None:
 
 def caller() -> Caller:
     """Return the caller `load_caller` found (every API view runs after it)."""
-    return g.caller
+    found: Caller = g.caller
+    return found
 
 
-def require_role(role: str) -> Callable:
+def require_role(role: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorate a view so only callers of `role` or above reach it (403 otherwise)."""
 
-    def decorate(view: Callable) -> Callable:
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(view)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
             if not caller().at_least(role):
                 raise NotAllowed(f"This needs the {role} role.")
             return view(*args, **kwargs)

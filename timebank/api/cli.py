@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from timebank.errors import TimeBankError
 from timebank.extensions import db
-from timebank.members.models import ApiToken
+from timebank.members.models import ROLES, ApiToken
 from timebank.membership.tokens import create_token, revoke_token
 from timebank.tenancy.models import TimeBank
 
@@ -32,7 +32,7 @@ def _bank(slug: str) -> TimeBank:
 @click.argument("slug")
 @click.argument("member_id", type=int)
 @click.argument("name")
-@click.option("--role", type=click.Choice(["member", "broker", "admin"]), help="At most theirs.")
+@click.option("--role", type=click.Choice(ROLES), help="At most theirs.")
 @click.option("--partner", "partner_id", type=int, help="A GP practice's token (admins only).")
 def create_command(
     slug: str, member_id: int, name: str, role: str | None, partner_id: int | None

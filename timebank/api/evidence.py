@@ -158,7 +158,7 @@ def as_json(report: Report) -> dict[str, Any]:
 @require_role("broker")
 @blp.arguments(ReportArgsSchema(), location="query")
 @blp.response(200, ReportSchema)
-def report(args: dict[str, Any]):
+def report(args: dict[str, Any]) -> dict[str, Any]:
     """Return the time bank's report for a period: exchanges, members, networks and more.
 
     The same figures as the report pages, each with its definition. `view=funder` protects
@@ -173,7 +173,7 @@ def report(args: dict[str, Any]):
 @brokers_or_practice
 @blp.arguments(PracticeArgsSchema(), location="query")
 @blp.response(200, ReportSchema)
-def practice_report(args: dict[str, Any]):
+def practice_report(args: dict[str, Any]) -> dict[str, Any]:
     """Return what became of one GP practice's referrals in a period, exactly.
 
     A practice's token always gets its own practice; brokers name one with `partner_id`.

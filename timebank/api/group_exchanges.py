@@ -16,19 +16,11 @@ from typing import Any
 import marshmallow as ma
 
 from timebank.api.auth import api_blueprint, caller, require_role
-from timebank.api.transfers import (
-    RecordFieldsSchema,
-    as_utc,
-    check_details,
-    exchange_body,
-    group_rows,
-    member_id_field,
-    state_when_recorded,
-    with_idempotency_key,
-    write_id,
-)
+from timebank.api.exchange_reads import check_details, exchange_body, group_rows
+from timebank.api.idempotency import with_idempotency_key, write_id
+from timebank.api.transfer_schemas import RecordFieldsSchema, member_id_field
 from timebank.broker.announce import announce_pending
-from timebank.clock import utcnow
+from timebank.clock import as_utc, utcnow
 from timebank.errors import NotFound
 from timebank.extensions import db
 from timebank.ledger import errors
@@ -39,6 +31,7 @@ from timebank.ledger.services import (
     group_transfer_id,
     record_group_exchange,
 )
+from timebank.ledger.states import state_when_recorded
 
 blp = api_blueprint(
     "api_group_exchanges",
@@ -49,7 +42,7 @@ blp = api_blueprint(
 MAX_PEOPLE = 100
 
 
-def _people(description: str) -> ma.fields.List:
+def _people(description: str) -> ma.fields.List[Any]:
     return ma.fields.List(
         member_id_field(),
         required=True,
@@ -100,7 +93,9 @@ def _unique(ids: Sequence[int]) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def _group_body(group_id: uuid.UUID, pairs: list[dict[str, Any]], head: dict[str, Any]) -> dict:
+def _group_body(
+    group_id: uuid.UUID, pairs: list[dict[str, Any]], head: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "id": group_id,
         "giver_ids": _unique([p["giver_id"] for p in pairs]),
@@ -176,7 +171,9 @@ def _stored_group(group_id: uuid.UUID, *, as_recorded: bool) -> dict[str, Any] |
 @blp.arguments(GroupExchangeCreateSchema(), location="json")
 @blp.response(201, GroupExchangeSchema)
 @blp.alt_response(200, schema=GroupExchangeSchema, description="A replay: the first answer.")
-def create_group_exchange(args: dict[str, Any], key: str | None):
+def create_group_exchange(
+    args: dict[str, Any], key: str | None
+) -> dict[str, Any] | tuple[dict[str, Any], int]:
     """Record a group exchange: the same minutes for each giver and receiver, all or nothing.
 
     One giver and several receivers, or several givers and one receiver; nobody twice.
@@ -187,10 +184,6 @@ def create_group_exchange(args: dict[str, Any], key: str | None):
     who = caller()
     group_id = write_id(args["id"], key, "group-exchanges")
     givers, receivers = args["giver_ids"], args["receiver_ids"]
-    if not who.at_least("broker") and [who.member_id] not in (givers, receivers):
-        raise errors.NotYourExchange(
-            "A group exchange is recorded by a broker or by the one person on its own side."
-        )
     session = db.session()
     claim_write(session, group_id)  # before any check: a retry waits for the original
     check_details(session, who.bank_id, args, group_transfer_id(group_id, 0))
@@ -208,6 +201,7 @@ def create_group_exchange(args: dict[str, Any], key: str | None):
             description=args["note"],
             skill_category=args["skill_category"],
             reason=args["reason"],
+            acting_role=who.role,
         ),
         now=lambda: stamp,
         also=announce_pending,
@@ -223,7 +217,7 @@ def create_group_exchange(args: dict[str, Any], key: str | None):
 @blp.get("/group-exchanges/<uuid:group_id>")
 @require_role("member")
 @blp.response(200, GroupExchangeSchema)
-def get_group_exchange(group_id: uuid.UUID):
+def get_group_exchange(group_id: uuid.UUID) -> dict[str, Any]:
     """Return a group exchange you took part in or recorded (any in the bank for a broker)."""
     body = _stored_group(group_id, as_recorded=False)
     if body is None:

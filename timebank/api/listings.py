@@ -11,12 +11,10 @@ from typing import Any
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask_smorest import abort
 
 from timebank.api.auth import api_blueprint, caller, require_role
 from timebank.api.pagination import PageArgsSchema, page, page_schema
 from timebank.api.schemas import ID, Text, UtcDateTime, id_cursor
-from timebank.errors import NotAllowed
 from timebank.extensions import db
 from timebank.members.models import Member
 from timebank.members.profile import public_profile
@@ -36,7 +34,7 @@ SLOTS_DESCRIPTION = (
 )
 
 
-def _slots_field(**kwargs: Any) -> ma.fields.List:
+def _slots_field(**kwargs: Any) -> ma.fields.List[Any]:
     return ma.fields.List(
         ma.fields.String(validate=ma.validate.OneOf(SLOT_VALUES)),
         validate=ma.validate.Length(max=len(SLOT_VALUES)),
@@ -137,12 +135,6 @@ def _with_owner(listing: Listing) -> dict[str, Any]:
     return _listing(listing, owner)
 
 
-def _still_open(listing: Listing) -> None:
-    """Answer 409 for a closed listing: the request was fine, the listing's state is not."""
-    if listing.status != "open":
-        abort(409, message=f"This {listing.kind} is closed, so it cannot be changed.")
-
-
 def _draft(kind: str, fields: dict[str, Any]) -> services.ListingDraft:
     values = dict(fields)
     values["slots"] = slots_from_values(values.get("slots", []))
@@ -153,7 +145,7 @@ def _draft(kind: str, fields: dict[str, Any]) -> services.ListingDraft:
 @require_role("member")
 @blp.arguments(ListingListArgsSchema(), location="query")
 @blp.response(200, ListingPageSchema)
-def list_listings(args: dict[str, Any]):
+def list_listings(args: dict[str, Any]) -> dict[str, Any]:
     """List the time bank's offers and requests, newest first (open ones unless asked)."""
     who = caller()
     query = (
@@ -189,7 +181,7 @@ def list_listings(args: dict[str, Any]):
 @blp.get(f"/listings/<{ID}:listing_id>")
 @require_role("member")
 @blp.response(200, ListingSchema)
-def get_listing(listing_id: int):
+def get_listing(listing_id: int) -> dict[str, Any]:
     """Return one offer or request of the time bank."""
     return _with_owner(services.listing_in_bank(db.session(), caller().bank_id, listing_id))
 
@@ -198,7 +190,7 @@ def get_listing(listing_id: int):
 @require_role("member")
 @blp.arguments(NewListingSchema(), location="json")
 @blp.response(201, ListingSchema)
-def post_listing(args: dict[str, Any]):
+def post_listing(args: dict[str, Any]) -> dict[str, Any]:
     """Post an offer or a request of the caller's own, for the other members to see."""
     who = caller()
     fields = dict(args)
@@ -211,13 +203,10 @@ def post_listing(args: dict[str, Any]):
 @require_role("member")
 @blp.arguments(ListingChangesSchema(), location="json", required=False)
 @blp.response(200, ListingSchema)
-def change_listing(args: dict[str, Any], listing_id: int):
+def change_listing(args: dict[str, Any], listing_id: int) -> dict[str, Any]:
     """Change one of the caller's own open offers or requests; what is left out stays."""
     who = caller()
-    listing = services.listing_in_bank(db.session(), who.bank_id, listing_id)
-    if listing.member_id != who.member_id:
-        raise NotAllowed("Only the member who posted this can change it.")
-    _still_open(listing)
+    listing = services.own_open_listing(db.session(), who.bank_id, who.member_id, listing_id)
     current = {
         "skill_category": listing.skill_category,
         "title": listing.title,
@@ -236,15 +225,10 @@ def change_listing(args: dict[str, Any], listing_id: int):
 @blp.post(f"/listings/<{ID}:listing_id>/close")
 @require_role("member")
 @blp.response(200, ListingSchema)
-def close_listing(listing_id: int):
+def close_listing(listing_id: int) -> dict[str, Any]:
     """Close an offer or request: its owner, or a broker; others no longer see it."""
     who = caller()
-    listing = services.listing_in_bank(db.session(), who.bank_id, listing_id)
-    if listing.member_id != who.member_id and not who.at_least("broker"):
-        raise NotAllowed("Only the member who posted this, or a broker, can close it.")
-    _still_open(listing)
-    if listing.member_id == who.member_id:
-        closed = services.close_listing(db.session(), who.bank_id, who.member_id, listing.id)
-    else:
-        closed = services.close_for_broker(db.session(), who.bank_id, who.member_id, listing.id)
+    closed = services.close_by_owner_or_broker(
+        db.session(), who.bank_id, who.member_id, listing_id, acting_role=who.role
+    )
     return _with_owner(closed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 import sqlalchemy as sa
 
@@ -28,7 +30,7 @@ class MeSchema(ma.Schema):
 
 @blp.get("/me")
 @blp.response(200, MeSchema)
-def me():
+def me() -> dict[str, Any]:
     """Return the caller: their member id and name, time bank and role."""
     who = caller()
     row = db.session.execute(

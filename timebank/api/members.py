@@ -140,7 +140,7 @@ def _details(member: Member) -> dict[str, Any]:
 @require_role("broker")
 @blp.arguments(MemberListArgsSchema(), location="query")
 @blp.response(200, MemberPageSchema)
-def list_members(args: dict[str, Any]):
+def list_members(args: dict[str, Any]) -> dict[str, Any]:
     """List the time bank's members by id, found by name, status or role (brokers)."""
     query = sa.select(Member).where(Member.bank_id == caller().bank_id)
     for word in args["q"].split()[:MOST_SEARCH_WORDS]:
@@ -162,7 +162,7 @@ def list_members(args: dict[str, Any]):
 @blp.get(f"/members/<{ID}:member_id>")
 @require_role("broker")
 @blp.response(200, MemberDetailSchema)
-def get_member(member_id: int):
+def get_member(member_id: int) -> dict[str, Any]:
     """Return what a broker may see of a member: contact details, skills and balance."""
     return _details(member_of_bank(db.session(), caller().bank_id, member_id))
 
@@ -171,7 +171,7 @@ def get_member(member_id: int):
 @require_role("broker")
 @blp.arguments(NewMemberSchema(), location="json")
 @blp.response(201, MemberDetailSchema)
-def add_member(args: dict[str, Any]):
+def add_member(args: dict[str, Any]) -> dict[str, Any]:
     """Sign up a new active member, with their consent; they get a welcome text (brokers)."""
     who = caller()
     sign_in_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("auth.request_code")
@@ -183,7 +183,7 @@ def add_member(args: dict[str, Any]):
 @require_role("admin")
 @blp.arguments(MemberStatusSchema(), location="json")
 @blp.response(200, MemberDetailSchema)
-def change_status(args: dict[str, Any], member_id: int):
+def change_status(args: dict[str, Any], member_id: int) -> dict[str, Any]:
     """Set a member active, suspended or left; only active members can exchange (admins)."""
     bank_id = caller().bank_id
     member = member_of_bank(db.session(), bank_id, member_id)
@@ -196,7 +196,7 @@ def change_status(args: dict[str, Any], member_id: int):
 @require_role("admin")
 @blp.arguments(MemberRoleSchema(), location="json")
 @blp.response(200, MemberDetailSchema)
-def change_role(args: dict[str, Any], member_id: int):
+def change_role(args: dict[str, Any], member_id: int) -> dict[str, Any]:
     """Make a member a member, broker or admin; it signs them out everywhere (admins).
 
     Their tokens acting above the new role are revoked. The only admin of a time bank
@@ -213,7 +213,7 @@ def change_role(args: dict[str, Any], member_id: int):
 @require_role("broker")
 @blp.arguments(JoinDateSchema(), location="json")
 @blp.response(200, MemberDetailSchema)
-def change_join_date(args: dict[str, Any], member_id: int):
+def change_join_date(args: dict[str, Any], member_id: int) -> dict[str, Any]:
     """Set the day a member really joined, with a reason, e.g. moved over from paper (brokers).
 
     The reports count them as a new member on that day. The old date and the reason are kept

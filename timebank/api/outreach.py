@@ -143,7 +143,7 @@ def _on_worklist(flag_id: int) -> None:
 @require_role("broker")
 @blp.arguments(OutreachFlagListArgsSchema(), location="query")
 @blp.response(200, OutreachFlagPageSchema)
-def list_flags(args: dict[str, Any]):
+def list_flags(args: dict[str, Any]) -> dict[str, Any]:
     """List outreach flags by id, filtered by status and by who they are assigned to."""
     who = caller()
     query = (
@@ -174,7 +174,7 @@ def list_flags(args: dict[str, Any]):
 @blp.get(f"/outreach/flags/<{ID}:flag_id>")
 @require_role("broker")
 @blp.response(200, OutreachFlagDetailSchema)
-def get_flag(flag_id: int):
+def get_flag(flag_id: int) -> dict[str, Any]:
     """Return an outreach flag and the latest tries to reach its member."""
     return _details(flag_id)
 
@@ -183,7 +183,7 @@ def get_flag(flag_id: int):
 @require_role("broker")
 @blp.arguments(OutreachAssignSchema(), location="json", required=False)
 @blp.response(200, OutreachFlagDetailSchema)
-def assign_flag(args: dict[str, Any], flag_id: int):
+def assign_flag(args: dict[str, Any], flag_id: int) -> dict[str, Any]:
     """Give the member's outreach (all their open flags) to a broker: the caller by default."""
     who = caller()
     to_broker = args["broker_id"] or who.member_id
@@ -196,7 +196,7 @@ def assign_flag(args: dict[str, Any], flag_id: int):
 @require_role("broker")
 @blp.arguments(NewOutreachContactSchema(), location="json")
 @blp.response(201, OutreachContactSchema)
-def add_contact(args: dict[str, Any], flag_id: int):
+def add_contact(args: dict[str, Any], flag_id: int) -> dict[str, Any]:
     """Record a try at reaching the member; an outcome that ends the outreach resolves it."""
     who = caller()
     _on_worklist(flag_id)
@@ -212,7 +212,7 @@ def add_contact(args: dict[str, Any], flag_id: int):
 @require_role("broker")
 @blp.arguments(OutreachSnoozeSchema(), location="json")
 @blp.response(200, OutreachFlagDetailSchema)
-def snooze_flag(args: dict[str, Any], flag_id: int):
+def snooze_flag(args: dict[str, Any], flag_id: int) -> dict[str, Any]:
     """Put the member's outreach aside until a day within the next year."""
     who = caller()
     _on_worklist(flag_id)
@@ -224,7 +224,7 @@ def snooze_flag(args: dict[str, Any], flag_id: int):
 @require_role("broker")
 @blp.arguments(OutreachResolveSchema(), location="json")
 @blp.response(200, OutreachFlagDetailSchema)
-def resolve_flag(args: dict[str, Any], flag_id: int):
+def resolve_flag(args: dict[str, Any], flag_id: int) -> dict[str, Any]:
     """Take the member off the worklist with how it ended: re_engaged, paused or left."""
     who = caller()
     _on_worklist(flag_id)

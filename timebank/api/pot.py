@@ -13,15 +13,10 @@ from typing import Any
 import marshmallow as ma
 
 from timebank.api.auth import api_blueprint, caller, require_role
+from timebank.api.idempotency import with_idempotency_key, write_id
 from timebank.api.schemas import plain_text
-from timebank.api.transfers import (
-    as_utc,
-    member_id_field,
-    minutes_field,
-    not_blank,
-    with_idempotency_key,
-    write_id,
-)
+from timebank.api.transfer_schemas import member_id_field, minutes_field, not_blank
+from timebank.clock import as_utc
 from timebank.extensions import db
 from timebank.ledger.models import Account, Transfer
 from timebank.ledger.pot import (
@@ -118,7 +113,7 @@ def _answer(result: TransferResult) -> tuple[dict[str, Any], int]:
 @blp.get("/pot")
 @require_role("broker")
 @blp.response(200, PotSchema)
-def get_pot():
+def get_pot() -> dict[str, Any]:
     """Return what the community pot holds, in minutes (brokers)."""
     pot = pot_balance(db.session(), caller().bank_id)
     return {"account_id": pot.account_id, "balance_minutes": pot.balance}
@@ -130,7 +125,7 @@ def get_pot():
 @blp.arguments(DonationCreateSchema(), location="json")
 @blp.response(201, PotTransferSchema)
 @blp.alt_response(200, schema=PotTransferSchema, description="A replay: the first answer.")
-def create_donation(args: dict[str, Any], key: str | None):
+def create_donation(args: dict[str, Any], key: str | None) -> tuple[dict[str, Any], int]:
     """Record that a member gave some of their hours to the community pot (brokers).
 
     The member must be active, and the gift cannot take them below their overdraft limit
@@ -151,7 +146,7 @@ def create_donation(args: dict[str, Any], key: str | None):
 @blp.arguments(GrantCreateSchema(), location="json")
 @blp.response(201, PotTransferSchema)
 @blp.alt_response(200, schema=PotTransferSchema, description="A replay: the first answer.")
-def create_grant(args: dict[str, Any], key: str | None):
+def create_grant(args: dict[str, Any], key: str | None) -> tuple[dict[str, Any], int]:
     """Record that the community pot gave some hours to a member, with a reason (brokers).
 
     The pot gives only what it holds: more answers 409 `pot_too_low`. The member must be

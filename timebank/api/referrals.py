@@ -15,23 +15,23 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import marshmallow as ma
 import sqlalchemy as sa
 
 from timebank.api.auth import api_blueprint, caller
 from timebank.api.pagination import PageArgsSchema, decode_cursor, page, page_schema
-from timebank.clock import utcnow
-from timebank.errors import InvalidInput, NotAllowed, NotFound, TimeBankError
+from timebank.clock import as_utc
+from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.extensions import db
-from timebank.phones import InvalidPhoneNumber, allowed_mobile
-from timebank.referrals.grammar import MAX_REASON, redact_identifiers, reference
+from timebank.referrals.grammar import MAX_REASON, reference
+from timebank.referrals.making import ReferralRequest, refer_patient
 from timebank.referrals.models import REFERRAL_STATUSES, Referral, ReferralPartner
-from timebank.referrals.services import member_with_mobile, open_referral_for, referral_history
-from timebank.referrals.sms import handle_refer
-from timebank.sms.commands import Refer
-from timebank.tenancy.models import TimeBank
+from timebank.referrals.services import member_with_mobile, referral_history
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 blp = api_blueprint(
     "api_referrals",
@@ -46,9 +46,7 @@ BROKERS_ONLY = "Brokers only; not given to a practice's token."
 
 def _when(value: dt.datetime | None) -> dt.datetime | None:
     """Give a stored time with its zone (SQLite hands back naive UTC)."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
+    return None if value is None else as_utc(value)
 
 
 class ReferralStepSchema(ma.Schema):
@@ -157,16 +155,11 @@ class NewReferralSchema(ReferralSchema):
     )
 
 
-class AlreadyReferred(TimeBankError):
-    code = "already_referred"
-    status = 409
-
-
-def brokers_or_practice(view: Callable) -> Callable:
+def brokers_or_practice(view: Callable[P, R]) -> Callable[P, R]:
     """Let brokers (and admins) and practices' tokens through, before the input is read."""
 
     @functools.wraps(view)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
         who = caller()
         if who.role != "practice" and not who.at_least("broker"):
             raise NotAllowed("Referrals are for brokers, and for a practice's own token.")
@@ -175,11 +168,11 @@ def brokers_or_practice(view: Callable) -> Callable:
     return guarded
 
 
-def practice_only(view: Callable) -> Callable:
+def practice_only(view: Callable[P, R]) -> Callable[P, R]:
     """Let only a practice's token through, before the input is read."""
 
     @functools.wraps(view)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
         if caller().role != "practice":
             raise NotAllowed("Only a practice's own token can make a referral.")
         return view(*args, **kwargs)
@@ -220,7 +213,7 @@ def _for_broker(referral: Referral, partner_name: str | None) -> dict[str, Any]:
     }
 
 
-def _with_partner() -> sa.Select:
+def _with_partner() -> sa.Select[tuple[Referral, str]]:
     # A purged referral is kept only for reports' counts: nobody reads it here.
     return (
         sa.select(Referral, ReferralPartner.name)
@@ -248,7 +241,7 @@ def _after(cursor: str | None) -> int | None:
 @brokers_or_practice
 @blp.arguments(ReferralListArgsSchema(), location="query")
 @blp.response(200, ReferralPageSchema)
-def list_referrals(args: dict[str, Any]):
+def list_referrals(args: dict[str, Any]) -> dict[str, Any]:
     """List referrals, oldest first; a practice's token sees only its own.
 
     Filter by `status` and `partner_id`. Brokers get every field; a practice gets the
@@ -274,7 +267,7 @@ def list_referrals(args: dict[str, Any]):
 @blp.get("/referrals/<int:referral_id>")
 @brokers_or_practice
 @blp.response(200, ReferralDetailSchema)
-def get_referral(referral_id: int):
+def get_referral(referral_id: int) -> dict[str, Any]:
     """Return one referral: in full with its steps for brokers, its status for a practice."""
     partner_scope = _partner_scope()
     who = caller()
@@ -301,46 +294,19 @@ def get_referral(referral_id: int):
     }
 
 
-def _practice_partner() -> ReferralPartner:
-    """Return the caller's practice if it takes referrals; refuse anyone else (403)."""
-    who = caller()
-    if who.role != "practice" or who.partner_id is None:
-        raise NotAllowed("Only a practice's own token can make a referral.")
-    partner = db.session.get(ReferralPartner, who.partner_id)
-    if partner is None or partner.bank_id != who.bank_id or not partner.active:
-        raise NotAllowed("This practice's referrals are paused. Please call the time bank.")
-    return partner
-
-
 @blp.post("/referrals")
 @practice_only
 @blp.arguments(NewReferralArgsSchema(), location="json")
 @blp.response(201, NewReferralSchema)
-def make_referral(args: dict[str, Any]):
+def make_referral(args: dict[str, Any]) -> dict[str, Any]:
     """Refer a patient, as the practice's token: as texting REFER does.
 
     We text the patient to ask if they want to be contacted, and tell the brokers. Answers
     the referral as a practice sees it (reference, status and dates).
     """
-    partner = _practice_partner()
-    session = db.session()
-    bank = session.get(TimeBank, partner.bank_id)
-    assert bank is not None
-    try:
-        e164 = allowed_mobile(args["mobile"], bank.allowed_mobile_regions)
-    except InvalidPhoneNumber as error:
-        raise InvalidInput(error.message) from error
-    existing = open_referral_for(session, partner.bank_id, e164)
-    if existing is not None:
-        raise AlreadyReferred(
-            f"That patient already has an open referral, {reference(existing.id)}. "
-            "No new referral was made."
-        )
-    command = Refer(args["mobile"], args["first_name"], args["reason"])
-    handle_refer(session, bank, partner, command, utcnow())
-    made = open_referral_for(session, partner.bank_id, e164)
-    if made is None:  # handle_refer took no referral: the number is not a mobile
-        session.rollback()
-        raise InvalidInput(f"{args['mobile']} is not a mobile number we can text.")
-    session.commit()
-    return _public(made) | {"reason_redacted": redact_identifiers(args["reason"])[1]}
+    who = caller()
+    if who.partner_id is None:  # pragma: no cover - a practice's token always names one
+        raise NotAllowed("Only a practice's own token can make a referral.")
+    request = ReferralRequest(args["mobile"], args["first_name"], args["reason"])
+    made = refer_patient(db.session(), who.bank_id, who.partner_id, request)
+    return _public(made.referral) | {"reason_redacted": made.reason_redacted}

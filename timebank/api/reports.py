@@ -11,7 +11,8 @@ import marshmallow as ma
 from timebank.api.auth import api_blueprint, caller, require_role
 from timebank.errors import InvalidInput
 from timebank.extensions import db
-from timebank.reports.figures import ACTIVE_DAYS, DEFINITIONS, bank_figures
+from timebank.reports.definitions import ACTIVE_DAYS
+from timebank.reports.figures import DEFINITIONS, bank_figures
 
 blp = api_blueprint(
     "api_reports", __name__, "Report figures: evidence that falls out of normal use."
@@ -82,7 +83,7 @@ class FiguresSchema(ma.Schema):
 @require_role("broker")
 @blp.arguments(FiguresArgsSchema(), location="query")
 @blp.response(200, FiguresSchema)
-def figures(args: dict[str, Any]):
+def figures(args: dict[str, Any]) -> dict[str, Any]:
     """Return the hours exchanged, exchanges, active and new members for a period.
 
     Also the period's exchanges by kind of help. Each figure's definition comes with it.

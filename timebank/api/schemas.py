@@ -8,6 +8,7 @@ from typing import Any
 import marshmallow as ma
 
 from timebank.api.pagination import decode_cursor
+from timebank.clock import as_utc
 from timebank.errors import InvalidInput
 
 # Ids are 32-bit integers in every table; larger numbers in a path or cursor are nobody's.
@@ -35,8 +36,8 @@ class UtcDateTime(ma.fields.DateTime):
     """A moment in ISO 8601 with its offset; SQLite's naive times are UTC."""
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
-        if isinstance(value, dt.datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
+        if isinstance(value, dt.datetime):
+            value = as_utc(value)
         return super()._serialize(value, attr, obj, **kwargs)
 
 

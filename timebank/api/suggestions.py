@@ -68,7 +68,7 @@ def _for_requester(suggestion: Any) -> dict[str, Any]:
 @require_role("member")
 @blp.arguments(SuggestionArgsSchema(), location="query")
 @blp.response(200, SuggestionListSchema)
-def suggestions(args: dict[str, Any], listing_id: int):
+def suggestions(args: dict[str, Any], listing_id: int) -> dict[str, Any]:
     """Suggest helpers for a request, best first: in full for brokers, or for its requester.
 
     The requester sees at most five, and not members already asked about the request, as

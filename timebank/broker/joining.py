@@ -8,16 +8,17 @@ the old date and the reason, like every other broker action.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Callable
 
 import sqlalchemy.orm as so
 
-from timebank.clock import utcnow
+from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
-from timebank.errors import InvalidInput, NotAllowed, NotFound
+from timebank.errors import InvalidInput, NotFound
+from timebank.members.acting import acting_member
 from timebank.members.models import Member
 from timebank.tenancy.audit import record_action
+from timebank.tenancy.days import today_in_zone
 from timebank.tenancy.models import TimeBank
 
 # Before this no time bank in the UK kept records we could move over: a mistyped year.
@@ -78,20 +79,13 @@ def set_join_date(
     now: Callable[[], dt.datetime] = utcnow,
 ) -> Member:
     """Set the day a member really joined the time bank, keeping the old one and why."""
-    broker = session.get(Member, broker_id)
-    if (
-        broker is None
-        or broker.bank_id != bank_id
-        or broker.status != "active"
-        or broker.role not in ("broker", "admin")
-    ):
-        raise NotAllowed("Only a broker of this time bank can change a join date.")
+    acting_member(session, bank_id, broker_id, "broker", "change a join date")
     member = session.get(Member, member_id)
     if member is None or member.bank_id != bank_id:
         raise NotFound(f"There is no member {member_id} in this time bank.")
     bank = session.get(TimeBank, bank_id)
     assert bank is not None
-    today = now().astimezone(zoneinfo.ZoneInfo(bank.timezone)).date()
+    today = today_in_zone(bank.timezone, now)
     reason = check_join_date(day, today, reason)
     old = joined_on(member)
     member.joined_at = dt.datetime.combine(day, _MIDDAY)
@@ -111,6 +105,4 @@ def set_join_date(
 def joined_on(member: Member) -> dt.date:
     """Return the day a member joined, as the reports read it (UTC)."""
     stamp = member.joined_at
-    if stamp.tzinfo is None:  # SQLite hands back naive UTC
-        stamp = stamp.replace(tzinfo=dt.UTC)
-    return stamp.astimezone(dt.UTC).date()
+    return as_utc(stamp).date()

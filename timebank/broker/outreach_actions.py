@@ -18,8 +18,9 @@ from timebank.broker.models import OutreachContact as Contact
 from timebank.broker.outreach_worklist import flag_in_bank, member_flags
 from timebank.clock import utcnow
 from timebank.db import use_case
-from timebank.errors import InvalidInput, NotAllowed
+from timebank.errors import InvalidInput
 from timebank.ledger.queries import today_in
+from timebank.members.acting import acting_member
 from timebank.members.models import Member
 from timebank.members.profile import member_of_bank
 from timebank.sms import replies
@@ -60,9 +61,7 @@ class Case:
 
 def _case(session: so.Session, bank_id: int, flag_id: int, broker_id: int) -> Case:
     """Check the broker and the flag belong to the bank and the member still needs outreach."""
-    broker = member_of_bank(session, bank_id, broker_id)
-    if not broker.has_role("broker"):
-        raise NotAllowed("Only a broker can work on outreach.")
+    broker = acting_member(session, bank_id, broker_id, "broker", "work on outreach")
     flag = flag_in_bank(session, bank_id, flag_id)
     member = member_of_bank(session, bank_id, flag.member_id)
     flags = member_flags(session, bank_id, member.id)
@@ -229,9 +228,9 @@ def member_do_not_contact(
 
 def nudge_text(session: so.Session, bank_id: int, flag_id: int, broker_id: int) -> str:
     """Return the nudge a broker starts from: the bank's own wording, or the built-in one."""
+    broker = acting_member(session, bank_id, broker_id, "broker", "work on outreach")
     flag = flag_in_bank(session, bank_id, flag_id)
     member = member_of_bank(session, bank_id, flag.member_id)
-    broker = member_of_bank(session, bank_id, broker_id)
     bank = session.get(TimeBank, bank_id)
     assert bank is not None
     if not (bank.nudge_template or "").strip():

@@ -9,17 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.broker.models import OutreachContact as Contact
 from timebank.broker.models import OutreachFlag
-from timebank.broker.scan import EXCHANGE_PHASES
 from timebank.errors import NotFound
-from timebank.ledger.models import Transfer
-from timebank.ledger.queries import TRADE_CODES, member_account_id
-from timebank.members.models import Member
+from timebank.ledger.models import Transfer, trade_condition
+from timebank.ledger.queries import member_account_id
+from timebank.members.acting import acting_member
+from timebank.members.models import Member, roles_from
 
 # Flags still on the worklist; resolved and cleared ones are history.
 OPEN_STATUSES = ("open", "snoozed")
@@ -75,7 +76,7 @@ def brokers_of(session: so.Session, bank_id: int) -> list[Member]:
             sa.select(Member)
             .where(
                 Member.bank_id == bank_id,
-                Member.role.in_(("broker", "admin")),
+                Member.role.in_(roles_from("broker")),
                 Member.status == "active",
             )
             .order_by(Member.display_name, Member.id)
@@ -122,6 +123,7 @@ def worklist(
     page: int = 1,
 ) -> WorklistPage:
     """Return a page of members with open (or snoozed) flags, the longest-waiting first."""
+    acting_member(session, bank_id, broker_id, "broker", "see the outreach worklist")
     grouped = _worklist_query(bank_id, broker_id, view, "snoozed" if snoozed else "open")
     total = session.scalar(sa.select(sa.func.count()).select_from(grouped.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
@@ -134,7 +136,7 @@ def worklist(
     return WorklistPage(_entries(session, bank_id, rows, snoozed), total, page, pages)
 
 
-def _worklist_query(bank_id: int, broker_id: int, view: str, status: str) -> sa.Select:
+def _worklist_query(bank_id: int, broker_id: int, view: str, status: str) -> sa.Select[Any]:
     flag = OutreachFlag
     query = (
         sa.select(
@@ -155,7 +157,7 @@ def _worklist_query(bank_id: int, broker_id: int, view: str, status: str) -> sa.
 
 
 def _entries(
-    session: so.Session, bank_id: int, rows: Sequence[sa.Row], snoozed: bool
+    session: so.Session, bank_id: int, rows: Sequence[sa.Row[Any]], snoozed: bool
 ) -> list[WorklistEntry]:
     members = [row.member_id for row in rows]
     people = {row.assigned_to_id for row in rows if row.assigned_to_id} | set(members)
@@ -221,8 +223,7 @@ def last_exchange_on(session: so.Session, bank_id: int, member_id: int) -> dt.da
     return session.scalar(
         sa.select(sa.func.max(Transfer.happened_on)).where(
             Transfer.bank_id == bank_id,
-            Transfer.code.in_(TRADE_CODES),
-            Transfer.phase.in_(EXCHANGE_PHASES),
+            trade_condition(Transfer.__table__),
             sa.or_(
                 Transfer.credit_account_id == account_id, Transfer.debit_account_id == account_id
             ),

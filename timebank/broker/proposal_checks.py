@@ -12,9 +12,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.broker.models import MemberBlock, MemberCheck, Proposal
-from timebank.errors import InvalidInput, NotAllowed, NotFound
+from timebank.errors import InvalidInput, NotFound
+from timebank.members.acting import acting_member
 from timebank.members.models import Member
-from timebank.members.profile import member_of_bank
 from timebank.offers.models import Listing
 from timebank.offers.skills import category_needs_check
 from timebank.sms.optouts import is_opted_out
@@ -48,11 +48,8 @@ def proposal_in_bank(session: so.Session, bank_id: int, proposal_id: int) -> Pro
 
 
 def broker_in_bank(session: so.Session, bank_id: int, broker_id: int) -> Member:
-    """Return an active broker of this bank, or raise NotAllowed (NotFound if not a member)."""
-    broker = member_of_bank(session, bank_id, broker_id)
-    if not (broker.is_active and broker.has_role("broker")):
-        raise NotAllowed("Only a broker of this time bank can do that.")
-    return broker
+    """Return an active broker of this bank, or raise NotAllowed."""
+    return acting_member(session, bank_id, broker_id, "broker")
 
 
 def request_in_bank(session: so.Session, bank_id: int, request_id: int) -> Listing:
@@ -66,11 +63,11 @@ def request_in_bank(session: so.Session, bank_id: int, request_id: int) -> Listi
 def open_request_in_bank(session: so.Session, bank_id: int, request_id: int) -> Listing:
     """Return a request of this bank still waiting for a helper, or say why it is not."""
     listing = request_in_bank(session, bank_id, request_id)
+    if listing.open_for_matching:
+        return listing
     if listing.matched_at is not None:
         raise InvalidInput("This request is already matched with a helper.")
-    if listing.status != "open":
-        raise InvalidInput("This request is closed, so no one can be asked about it.")
-    return listing
+    raise InvalidInput("This request is closed, so no one can be asked about it.")
 
 
 def require_step(proposal: Proposal, *steps: str) -> None:

@@ -9,6 +9,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -17,7 +18,7 @@ from timebank.broker.introductions import meeting_words
 from timebank.broker.models import PROPOSAL_STATUSES, Proposal
 from timebank.clock import as_utc, utcnow
 from timebank.members.models import Member
-from timebank.offers.models import Listing
+from timebank.offers.models import Listing, open_request
 from timebank.tenancy.models import TimeBank
 
 # How the proposal statuses read on the pages.
@@ -75,9 +76,7 @@ def open_requests(
         .join(Member, Member.id == Listing.member_id)
         .where(
             Listing.bank_id == bank_id,
-            Listing.kind == "request",
-            Listing.status == "open",
-            Listing.matched_at.is_(None),
+            open_request(),
             Member.erased_at.is_(None),
         )
         .order_by(Listing.created_at, Listing.id)
@@ -101,7 +100,7 @@ def open_requests(
     ]
 
 
-def _rows(session: so.Session, query: sa.Select) -> list[ProposalRow]:
+def _rows(session: so.Session, query: sa.Select[Any]) -> list[ProposalRow]:
     helper, requester = so.aliased(Member), so.aliased(Member)
     found = session.execute(
         query.add_columns(helper, Listing, requester)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.broker.candidates import suggest_helpers
+from timebank.broker.matching import Suggestion
 from timebank.broker.models import Proposal
 from timebank.broker.proposal_checks import open_request_in_bank, request_in_bank
 from timebank.broker.proposals import add_proposals
@@ -32,7 +33,7 @@ def requester_suggestions(
     member_id: int,
     request_id: int,
     now: Callable[[], dt.datetime] = utcnow,
-) -> list:
+) -> list[Suggestion]:
     """Return up to five helpers for the member's own open request, worded for them.
 
     Members already asked about the request are left out.

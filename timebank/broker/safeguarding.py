@@ -19,9 +19,11 @@ import sqlalchemy.orm as so
 from timebank.broker.models import CHECK_KINDS, MemberBlock, MemberCheck
 from timebank.clock import utcnow
 from timebank.db import use_case
-from timebank.errors import InvalidDetail, InvalidInput, NotFound
+from timebank.errors import DateInFuture, InvalidDetail, InvalidInput, NotFound
+from timebank.members.acting import acting_member
 from timebank.members.models import Member
 from timebank.tenancy.audit import record_action
+from timebank.tenancy.days import bank_today
 
 REFERENCE_LIMIT = 60
 REASON_LIMIT = 200
@@ -51,13 +53,20 @@ def record_check(
     reference: str = "",
     kind: str = "dbs",
     today: dt.date | None = None,
+    now: Callable[[], dt.datetime] = utcnow,
 ) -> MemberCheck:
-    """Record a safeguarding check a broker has seen for a member."""
+    """Record a safeguarding check a broker has seen for a member.
+
+    The check cannot be dated after `today`: the bank's own date unless a caller gives one.
+    """
+    acting_member(session, bank_id, broker_id, "broker", "work on safeguarding")
     member = _member(session, bank_id, member_id)
     if kind not in CHECK_KINDS:
         raise InvalidDetail("kind", "Choose the kind of check from the list.")
-    if today is not None and checked_on > today:
-        raise InvalidDetail("checked_on", "The date of the check cannot be in the future.")
+    if today is None:
+        today = bank_today(session, bank_id, now)
+    if checked_on > today:
+        raise DateInFuture("checked_on", "The date of the check cannot be in the future.")
     if expires_on is not None and expires_on <= checked_on:
         raise InvalidDetail("expires_on", "The check must run out after the date it was done.")
     cleaned = " ".join((reference or "").split())
@@ -100,6 +109,7 @@ def withdraw_check(
     now: Callable[[], dt.datetime] = utcnow,
 ) -> MemberCheck:
     """Withdraw a check (recorded in error, or no longer valid); it stays as history."""
+    acting_member(session, bank_id, broker_id, "broker", "work on safeguarding")
     check = session.get(MemberCheck, check_id)
     if check is None or check.bank_id != bank_id:
         raise NotFound("There is no such check in this time bank.")
@@ -163,6 +173,7 @@ def block(
     reason: str = "",
 ) -> MemberBlock:
     """Record that a member does not want to be matched with another one."""
+    acting_member(session, bank_id, broker_id, "broker", "work on safeguarding")
     member = _member(session, bank_id, member_id)
     other = _member(session, bank_id, blocked_member_id)
     if member.id == other.id:
@@ -207,6 +218,7 @@ def block(
 @use_case
 def unblock(session: so.Session, bank_id: int, broker_id: int, block_id: int) -> None:
     """Remove a block: the two members may be matched again."""
+    acting_member(session, bank_id, broker_id, "broker", "work on safeguarding")
     row = session.get(MemberBlock, block_id)
     if row is None or row.bank_id != bank_id:
         raise NotFound("There is no such block in this time bank.")
@@ -267,6 +279,7 @@ def set_do_not_contact(
     session: so.Session, bank_id: int, broker_id: int, member_id: int, do_not_contact: bool
 ) -> Member:
     """Record that a member asked not to be contacted by outreach, or no longer minds."""
+    acting_member(session, bank_id, broker_id, "broker", "work on safeguarding")
     member = _member(session, bank_id, member_id)
     member.do_not_contact = do_not_contact
     action = "do_not_contact_on" if do_not_contact else "do_not_contact_off"

@@ -42,7 +42,7 @@ from timebank.db import create_scratch
 from timebank.errors import InvalidInput
 from timebank.ledger.models import RESOLVED_TRADE, Account, Transfer
 from timebank.ledger.queries import today_in
-from timebank.members.models import Member, is_not_staff
+from timebank.members.models import Member, first_name_of, is_not_staff
 from timebank.offers.models import Listing, ListingContact
 from timebank.outcomes.models import OutcomeRound
 from timebank.outcomes.questions import OFTEN_LONELY
@@ -53,8 +53,6 @@ BATCH_SIZE = 1000
 # The per-account sums of one scan; dropped at the end of the transaction on PostgreSQL, and
 # by the next scan on the same connection on SQLite.
 TRADES_TABLE = "dormancy_trades"
-# Resolving phases that move hours: posted at once, or a pending exchange confirmed.
-EXCHANGE_PHASES = ("posted", "post_pending")
 # An account with no overdraft limit is never near it; the rule compares against this.
 NO_LIMIT = -(10**15)
 
@@ -208,7 +206,7 @@ def _sum_trades(
 
 def activity_query(
     bank_id: int, trades: sa.Table, local_zone: str | None = None, *, sums: bool = False
-) -> sa.Select:
+) -> sa.Select[typing.Any]:
     """Build the statement that reads each member's activity, ordered by member.
 
     `trades` holds each account's count of trades in the rhythm window (`_count_window`):
@@ -221,7 +219,7 @@ def activity_query(
     offers = _open_offers(bank_id)
     lonely = _often_lonely(bank_id)
 
-    def day(stamp: typing.Any) -> sa.ColumnElement[typing.Any]:
+    def day(stamp: sa.SQLColumnExpression[typing.Any]) -> sa.SQLColumnExpression[typing.Any]:
         if local_zone is None:
             return stamp
         return sa.cast(sa.func.timezone(local_zone, stamp), sa.Date)
@@ -333,7 +331,7 @@ def _often_lonely(bank_id: int) -> sa.Subquery:
 
 
 def _activity(
-    row: sa.Row, day: Callable[[typing.Any], typing.Any], window_start: dt.date
+    row: sa.Row[typing.Any], day: Callable[[typing.Any], typing.Any], window_start: dt.date
 ) -> MemberActivity:
     # Unpacked by position, in `activity_query`'s order: a hundred thousand rows read
     # several times faster than by name. `day` turns a stored time into the bank's day.
@@ -362,7 +360,7 @@ def _activity(
     given, received, in_window = given or 0, received or 0, in_window or 0
     return MemberActivity(
         member_id=member_id,
-        first_name=first_word(display_name),
+        first_name=first_name_of(display_name),
         status=status,
         do_not_contact=bool(do_not_contact),
         joined_on=day(joined_at),
@@ -411,8 +409,3 @@ def _optional_local_date(stamp: dt.datetime | None, zone: zoneinfo.ZoneInfo) -> 
 def local_date(stamp: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.date:
     """Return the day a stored time fell on in the time bank's time zone."""
     return as_utc(stamp).astimezone(zone).date()
-
-
-def first_word(display_name: str) -> str:
-    """Return a member's first name from their display name, as `Member.first_name` does."""
-    return display_name.split()[0] if display_name.strip() else display_name

@@ -9,7 +9,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from timebank.demo.seed import demo_sign_ins, find_bank, seed_demo_bank, summarise_bank
+from timebank.demo.readback import demo_sign_ins, find_bank, summarise_bank
+from timebank.demo.seed import seed_demo_bank
 from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.ledger.verify import verify_ledger

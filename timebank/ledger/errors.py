@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from timebank.errors import InvalidInput, NotAllowed, NotFound, TimeBankError
+from timebank.errors import Conflict, InvalidInput, NotAllowed, NotFound, TimeBankError
 from timebank.minutes import format_clock, format_duration
 
 
@@ -91,16 +91,15 @@ class UnknownAccount(LedgerError, NotFound):
     code = "unknown_account"
 
 
-class AccountClosed(LedgerError):
+class AccountClosed(LedgerError, Conflict):
     code = "account_closed"
-    status = 409
 
 
 class MemberNotActive(AccountClosed):
     code = "member_not_active"
 
 
-class BalanceLimitReached(LedgerError):
+class BalanceLimitReached(LedgerError, Conflict):
     """A transfer would take an account past one of its limits.
 
     What a person is told depends on who they are (`told_to`): a broker sees the holder's
@@ -109,7 +108,6 @@ class BalanceLimitReached(LedgerError):
     does not fit, never another member's balance.
     """
 
-    status = 409
     # How each reader is told which way the holder's balance would go past the limit.
     moves = ""
     others_cannot = ""
@@ -198,33 +196,29 @@ class TransferNotFound(LedgerError, NotFound):
         super().__init__(f"There is no exchange {transfer_id} in this time bank.")
 
 
-class NotPending(LedgerError):
+class NotPending(LedgerError, Conflict):
     code = "not_pending"
-    status = 409
 
     def __init__(self) -> None:
         super().__init__("This exchange is not waiting for confirmation.")
 
 
-class AlreadyResolved(LedgerError):
+class AlreadyResolved(LedgerError, Conflict):
     code = "already_resolved"
-    status = 409
 
     def __init__(self) -> None:
         super().__init__("This exchange has already been confirmed or declined.")
 
 
-class AlreadyReversed(LedgerError):
+class AlreadyReversed(LedgerError, Conflict):
     code = "already_reversed"
-    status = 409
 
     def __init__(self) -> None:
         super().__init__("This exchange has already been reversed.")
 
 
-class CannotReverse(LedgerError):
+class CannotReverse(LedgerError, Conflict):
     code = "cannot_reverse"
-    status = 409
 
 
 class ConfirmTooMuch(LedgerError, InvalidInput):
@@ -237,9 +231,8 @@ class ConfirmTooMuch(LedgerError, InvalidInput):
         )
 
 
-class IdempotencyConflict(LedgerError):
+class IdempotencyConflict(LedgerError, Conflict):
     code = "idempotency_conflict"
-    status = 409
 
     def __init__(self, transfer_id: object, used_for: str = "a different exchange") -> None:
         super().__init__(
@@ -252,9 +245,8 @@ class NotYourExchange(LedgerError, NotAllowed):
     code = "not_your_exchange"
 
 
-class WriteInProgress(LedgerError):
+class WriteInProgress(LedgerError, Conflict):
     code = "in_progress"
-    status = 409
 
     def __init__(self) -> None:
         super().__init__(

@@ -34,6 +34,11 @@ def is_trade(code: str, phase: str) -> bool:
     return code in TRADE_CODES and phase in TRADE_PHASES
 
 
+def trade_condition(transfer: sa.FromClause) -> sa.ColumnElement[bool]:
+    """Return the condition that a row of `transfer` is a trade (RESOLVED_TRADE, as a clause)."""
+    return sa.and_(transfer.c.code.in_(TRADE_CODES), transfer.c.phase.in_(TRADE_PHASES))
+
+
 class Account(Base):
     __tablename__ = "accounts"
     __table_args__ = (

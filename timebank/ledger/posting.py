@@ -266,7 +266,8 @@ def account_name(session: so.Session, account_id: int) -> str:
     ).first()
     if row is None:
         return f"Account {account_id}"
-    return row[0] or row[1]
+    name: str = row[0] or row[1]
+    return name
 
 
 class DuplicateTransferId(Exception):

@@ -21,6 +21,7 @@ import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
 from timebank.db import use_case
+from timebank.errors import Conflict, InvalidInput
 from timebank.ledger import errors, rules
 from timebank.ledger.models import Account
 from timebank.ledger.posting import NewTransfer, movement_for
@@ -60,11 +61,10 @@ class PotGrant:
     reason: str
 
 
-class PotTooLow(errors.LedgerError):
+class PotTooLow(errors.LedgerError, Conflict):
     """A grant is more than the community pot holds."""
 
     code = "pot_too_low"
-    status = 409
 
     def __init__(self, holds: int, minutes: int) -> None:
         held = rules.format_duration(holds) if holds > 0 else "no hours"
@@ -75,7 +75,7 @@ class PotTooLow(errors.LedgerError):
         self.holds, self.minutes = holds, minutes
 
 
-class ReasonNeeded(errors.LedgerError, errors.InvalidInput):
+class ReasonNeeded(errors.LedgerError, InvalidInput):
     code = "reason_needed"
 
     def __init__(self) -> None:
@@ -172,7 +172,7 @@ def _digest(op: str, request: PotDonation | PotGrant, minutes: int, words: str) 
 
 
 def _is_broker(actor: Member) -> bool:
-    return actor.role in ("broker", "admin") and actor.status == "active"
+    return actor.status == "active" and actor.has_role("broker")
 
 
 def _actor(session: so.Session, bank_id: int, member_id: int) -> Member:

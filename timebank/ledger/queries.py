@@ -13,27 +13,25 @@ from __future__ import annotations
 import datetime as dt
 import math
 import uuid
-import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
-from timebank.ledger.models import Account, Transfer
+from timebank.ledger.models import TRADE_CODES, Account, Transfer
+from timebank.ledger.states import EXCHANGE_STATES, exchange_state, state_condition
 from timebank.members.models import Member, Organisation
+from timebank.tenancy.days import today_in_zone
 
-EXCHANGE_STATES = ("confirmed", "waiting", "declined")
 DIRECTIONS = ("given", "received")
-# Codes of help given between members; the rest (donations, grants, corrections) are
-# movements a member did not trade for.
-TRADE_CODES = ("exchange", "group")
 
 
 def today_in(timezone: str, now: Callable[[], dt.datetime] = utcnow) -> dt.date:
-    """Return today's date in a time bank's time zone."""
-    return now().astimezone(zoneinfo.ZoneInfo(timezone)).date()
+    """Return today's date in a time bank's time zone (`tenancy.days`, for the pages)."""
+    return today_in_zone(timezone, now)
 
 
 @dataclass(frozen=True)
@@ -117,10 +115,9 @@ _other_account = Account.__table__.alias("other_account")
 _other_member = Member.__table__.alias("other_member")
 _other_org = Organisation.__table__.alias("other_org")
 
-_CONFIRMED = sa.or_(_original.c.phase == "posted", _resolution.c.phase == "post_pending")
-_WAITING = sa.and_(_original.c.phase == "pending", _resolution.c.id.is_(None))
-_DECLINED = _resolution.c.phase == "void_pending"
-_STATE_CONDITIONS = {"confirmed": _CONFIRMED, "waiting": _WAITING, "declined": _DECLINED}
+_STATE_CONDITIONS = {
+    state: state_condition(state, _original, _resolution) for state in EXCHANGE_STATES
+}
 
 
 def _other_side(account_id: int) -> sa.ColumnElement[int]:
@@ -130,7 +127,7 @@ def _other_side(account_id: int) -> sa.ColumnElement[int]:
     )
 
 
-def _lines_query(bank_id: int, account_id: int) -> sa.Select:
+def _lines_query(bank_id: int, account_id: int) -> sa.Select[Any]:
     """Build the query of every exchange of one account, with its state and the other side."""
     return (
         sa.select(
@@ -167,13 +164,7 @@ def _lines_query(bank_id: int, account_id: int) -> sa.Select:
     )
 
 
-def _state(row: sa.Row) -> str:
-    if row.phase == "posted" or row.resolved_as == "post_pending":
-        return "confirmed"
-    return "declined" if row.resolved_as == "void_pending" else "waiting"
-
-
-def _line(row: sa.Row, account_id: int) -> ExchangeLine:
+def _line(row: sa.Row[Any], account_id: int) -> ExchangeLine:
     confirmed_amount = row.resolved_amount if row.resolved_as == "post_pending" else None
     return ExchangeLine(
         id=row.id,
@@ -183,7 +174,7 @@ def _line(row: sa.Row, account_id: int) -> ExchangeLine:
         minutes=confirmed_amount or row.amount,
         logged_minutes=row.amount,
         given=row.credit_account_id == account_id,
-        state=_state(row),
+        state=exchange_state(row.phase, row.resolved_as),
         other_member_id=row.other_member_id,
         other_name=row.display_name or row.org_name or "Someone",
         skill_category=row.skill_category,
@@ -199,7 +190,7 @@ def _month_range(year: int, month: int) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def _filtered(query: sa.Select, account_id: int, filters: HistoryFilters) -> sa.Select:
+def _filtered(query: sa.Select[Any], account_id: int, filters: HistoryFilters) -> sa.Select[Any]:
     if filters.month is not None:
         start, end = _month_range(*filters.month)
         query = query.where(_original.c.happened_on >= start, _original.c.happened_on < end)
@@ -362,7 +353,7 @@ def _choice(member_id: int, name: str, area: str | None, show_area: bool) -> Mem
     return MemberChoice(member_id, name, area if show_area and area else None)
 
 
-def _partners_query(bank_id: int, account_id: int) -> sa.Select:
+def _partners_query(bank_id: int, account_id: int) -> sa.Select[Any]:
     """Build the query of the members this account traded with, with their last exchange."""
     return (
         sa.select(

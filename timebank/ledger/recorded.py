@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -44,7 +45,7 @@ _giver = Member.__table__.alias("giver")
 _receiver = Member.__table__.alias("receiver")
 
 
-def _recorded_query(bank_id: int) -> sa.Select:
+def _recorded_query(bank_id: int) -> sa.Select[Any]:
     return (
         sa.select(
             _original.c.id,
@@ -68,7 +69,7 @@ def _recorded_query(bank_id: int) -> sa.Select:
     )
 
 
-def _recorded(row: sa.Row) -> RecordedExchange:
+def _recorded(row: sa.Row[Any]) -> RecordedExchange:
     return RecordedExchange(
         id=row.id,
         giver_id=row.giver_id,

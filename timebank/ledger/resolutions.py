@@ -108,10 +108,12 @@ def confirm_pending(
     minutes: int | None = None,
     now: Callable[[], dt.datetime] = utcnow,
     also: AlsoDo | None = None,
+    acting_role: str | None = None,
 ) -> TransferResult:
     """Confirm a pending exchange, for the logged minutes or fewer; the hours then move.
 
-    `also` runs in the same transaction when the confirmation is first recorded.
+    `also` runs in the same transaction when the confirmation is first recorded;
+    `acting_role` is the role the actor acts with, when less than their own.
     """
     digest = rules.request_digest(
         {"op": "confirm", "bank": bank_id, "pending": pending_id, "by": actor_id, "m": minutes}
@@ -120,7 +122,8 @@ def confirm_pending(
         return done
     loaded = _load(session, bank_id, pending_id, actor_id)
     assert loaded.actor is not None
-    if not (loaded.actor.has_role("broker") or loaded.actor.id == loaded.receiver_member_id):
+    broker = rules.broker_rights(loaded.actor.has_role("broker"), acting_role)
+    if not (broker or loaded.actor.id == loaded.receiver_member_id):
         raise errors.NotYourExchange(
             "Only the person who received the help, or a broker, can confirm."
         )
@@ -132,7 +135,7 @@ def confirm_pending(
         raise errors.ConfirmTooMuch(amount, logged)
     new = _resolution(loaded, resolution_id, "post_pending", amount, digest, actor_id, None, now())
     move = movement_for("post_pending", amount, logged)
-    with refusals_told_to(actor_id, broker=loaded.actor.has_role("broker")):
+    with refusals_told_to(actor_id, broker=broker):
         return commit_or_replay(session, [(new, move)], also)[0]
 
 
@@ -145,8 +148,12 @@ def decline_pending(
     actor_id: int,
     reason: str = "",
     now: Callable[[], dt.datetime] = utcnow,
+    acting_role: str | None = None,
 ) -> TransferResult:
-    """Decline a pending exchange (or withdraw one you logged); the reserved hours are freed."""
+    """Decline a pending exchange (or withdraw one you logged); the reserved hours are freed.
+
+    `acting_role` is the role the actor acts with, when less than their own.
+    """
     digest = rules.request_digest(
         {"op": "decline", "bank": bank_id, "pending": pending_id, "by": actor_id, "why": reason}
     )
@@ -155,7 +162,8 @@ def decline_pending(
     loaded = _load(session, bank_id, pending_id, actor_id)
     assert loaded.actor is not None
     parties = (loaded.receiver_member_id, loaded.giver_member_id)
-    if not (loaded.actor.has_role("broker") or loaded.actor.id in parties):
+    broker = rules.broker_rights(loaded.actor.has_role("broker"), acting_role)
+    if not (broker or loaded.actor.id in parties):
         raise errors.NotYourExchange(
             "Only the two members, or a broker, can decline this exchange."
         )
@@ -225,6 +233,34 @@ def reverse_transfer(
     move = Movement(posted=original.amount, pending=0, require_open=False)
     with refusals_told_to(actor_id, broker=True):
         return commit_or_replay(session, [(new, move)])[0]
+
+
+def transfer_that_moved(session: so.Session, bank_id: int, exchange_id: uuid.UUID) -> uuid.UUID:
+    """Return the transfer that moved an exchange's hours: its confirmation if it waited."""
+    confirmation = session.scalar(
+        sa.select(Transfer.id).where(
+            Transfer.bank_id == bank_id,
+            Transfer.pending_id == exchange_id,
+            Transfer.phase == "post_pending",
+        )
+    )
+    return confirmation or exchange_id
+
+
+def reverse_exchange_hours(
+    session: so.Session,
+    bank_id: int,
+    exchange_id: uuid.UUID,
+    reversal_id: uuid.UUID,
+    actor_id: int,
+    reason: str,
+) -> TransferResult:
+    """Correct a confirmed exchange (brokers): move back the hours it moved, once.
+
+    An exchange that waited first moved its hours in its confirmation: that is undone.
+    """
+    moved_by = transfer_that_moved(session, bank_id, exchange_id)
+    return reverse_transfer(session, bank_id, moved_by, reversal_id, actor_id, reason)
 
 
 @dataclass

@@ -9,6 +9,9 @@ from typing import Any
 
 from timebank.ledger import errors
 
+# Whose rights an actor has (their own role, or a token's lesser one) is the members' rule.
+from timebank.members.acting import broker_rights as broker_rights
+
 # Minutes in words belong to the ledger's rules; they are written in `timebank.minutes`,
 # below every package, so that texts and pages can say them too. Named here as well.
 from timebank.minutes import format_clock as format_clock
@@ -19,7 +22,7 @@ from timebank.minutes import format_duration as format_duration
 ABSOLUTE_MAX_MINUTES = 24 * 60 * 31
 
 
-def check_minutes(value: Any) -> int:
+def check_minutes(value: object) -> int:
     """Return `value` as a whole, positive number of minutes or raise InvalidAmount."""
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():

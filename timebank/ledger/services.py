@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
-from timebank.db import use_case
+from timebank.db import run, use_case
 from timebank.ledger import errors, rules
 from timebank.ledger.claims import claim_write
 from timebank.ledger.models import Account, Transfer
@@ -25,10 +25,11 @@ from timebank.ledger.posting import (
     explain_refusal,
     lock_accounts,
     movement_for,
-    run,
 )
-from timebank.members.models import Member
+from timebank.members.models import Member, role_includes
+from timebank.tenancy.days import today_in_zone
 from timebank.tenancy.models import TimeBank
+from timebank.tenancy.suspension import BankSuspended, suspended_words
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class ExchangeRequest:
     skill_category: str | None = None
     # Why a broker dates it further back than members may (see rules.check_exchange_date).
     reason: str = ""
+    # The role the recorder acts with, when less than their own (see rules.broker_rights).
+    acting_role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class GroupExchangeRequest:
     skill_category: str | None = None
     # Why a broker dates it further back than members may (see rules.check_exchange_date).
     reason: str = ""
+    # The role the recorder acts with, when less than their own (see rules.broker_rights).
+    acting_role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,7 @@ def _result(row: Transfer | NewTransfer, replayed: bool) -> TransferResult:
     )
 
 
-def _context_query(wanted_members: sa.ColumnElement[bool]) -> sa.Select:
+def _context_query(wanted_members: sa.ColumnElement[bool]) -> sa.Select[Any]:
     """Build the query behind `_load_context`: every input is a bound parameter."""
     banks, members, accounts = TimeBank.__table__, Member.__table__, Account.__table__
     transfers = Transfer.__table__
@@ -136,6 +141,8 @@ def _context_query(wanted_members: sa.ColumnElement[bool]) -> sa.Select:
             other_kind,
             banks.c.timezone,
             banks.c.exchange_past_days,
+            banks.c.suspended_at,
+            banks.c.name,
             members.c.id,
             members.c.display_name,
             members.c.status,
@@ -196,9 +203,11 @@ def _load_context(
         bank_timezone=rows[0][3],
         bank_past_days=rows[0][4],
     )
+    if rows[0][5] is not None:
+        raise BankSuspended(suspended_words(rows[0][6]))
     for row in rows:
-        if row[5] is not None:
-            context.parties[row[5]] = _Party(*row[5:])
+        if row[7] is not None:
+            context.parties[row[7]] = _Party(*row[7:])
     return context
 
 
@@ -213,8 +222,18 @@ def _party(context: _Context, member_id: int, *, trading: bool) -> _Party:
     return party
 
 
-def _is_broker(party: _Party) -> bool:
-    return party.role in ("broker", "admin") and party.status == "active"
+def _acting_party(context: _Context, member_id: int) -> _Party:
+    """Return the member recording the exchange; one of another bank may not."""
+    party = context.parties.get(member_id)
+    if party is None:
+        raise errors.NotYourExchange("Only an active member of this time bank can do this.")
+    return party
+
+
+def _is_broker(party: _Party, acting_role: str | None = None) -> bool:
+    return rules.broker_rights(
+        party.status == "active" and role_includes(party.role, "broker"), acting_role
+    )
 
 
 def _exchange_day(
@@ -224,12 +243,12 @@ def _exchange_day(
     stamp: dt.datetime,
 ) -> dt.date:
     """Return the day the exchange happened (today in the bank's zone if none), if allowed."""
-    today = stamp.astimezone(zoneinfo.ZoneInfo(context.bank_timezone)).date()
+    today = today_in_zone(context.bank_timezone, lambda: stamp)
     return rules.check_exchange_date(
         request.happened_on or today,
         today,
         context.bank_past_days,
-        by_broker=_is_broker(actor),
+        by_broker=_is_broker(actor, request.acting_role),
         reason=request.reason,
     )
 
@@ -375,10 +394,15 @@ def record_exchange(
         return result
     if context.taken_by_other_kind:
         raise errors.IdempotencyConflict(request.transfer_id, "a group exchange")
+    actor = _acting_party(context, request.recorded_by_id)
+    broker = _is_broker(actor, request.acting_role)
+    may_record = broker or actor.member_id in (request.giver_id, request.receiver_id)
+    if not may_record and not {request.giver_id, request.receiver_id} <= context.parties.keys():
+        # Someone who may not record this learns nothing of who is not in the bank.
+        raise errors.NotYourExchange("Only the two members or a broker can record this exchange.")
     giver = _party(context, request.giver_id, trading=True)
     receiver = _party(context, request.receiver_id, trading=True)
-    actor = _party(context, request.recorded_by_id, trading=False)
-    if not (_is_broker(actor) or actor.member_id in (giver.member_id, receiver.member_id)):
+    if not may_record:
         raise errors.NotYourExchange("Only the two members or a broker can record this exchange.")
     if minutes > context.bank_max_minutes:
         raise errors.ExchangeTooLarge(minutes, context.bank_max_minutes)
@@ -399,7 +423,7 @@ def record_exchange(
         recorded_by_id=actor.member_id,
         digest=digest,
     )
-    with refusals_told_to(actor.member_id, broker=_is_broker(actor)):
+    with refusals_told_to(actor.member_id, broker=broker):
         return commit_or_replay(session, [(new, movement_for(phase, minutes))], also)[0]
 
 
@@ -494,10 +518,11 @@ def record_group_exchange(
         ]
         session.rollback()
         return results
-    actor = _party(context, request.recorded_by_id, trading=False)
+    actor = _acting_party(context, request.recorded_by_id)
     single_giver = len(givers) == 1 and actor.member_id == givers[0]
     single_receiver = len(receivers) == 1 and actor.member_id == receivers[0]
-    if not (_is_broker(actor) or single_giver or single_receiver):
+    broker = _is_broker(actor, request.acting_role)
+    if not (broker or single_giver or single_receiver):
         raise errors.NotYourExchange(
             "A group exchange is recorded by a broker or by the one person on its own side."
         )
@@ -524,5 +549,5 @@ def record_group_exchange(
             digest=digest,
         )
         items.append((new, movement_for(phase, minutes)))
-    with refusals_told_to(actor.member_id, broker=_is_broker(actor), show_fit=False):
+    with refusals_told_to(actor.member_id, broker=broker, show_fit=False):
         return commit_or_replay(session, items, also)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.ledger.models import TRADE_CODES, TRADE_PHASES, Account, Transfer, still_pending
+from timebank.ledger.models import Account, Transfer, still_pending, trade_condition
 
 MOVED = ("posted", "post_pending")
 # What each account keeps about its trades, given then received (see `Account`).
@@ -49,7 +49,9 @@ def _recomputed_counters(session: so.Session) -> dict[int, tuple[int, int, int, 
     open_pending = still_pending(t)
     names = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
 
-    def moves(account: sa.ColumnElement, slot: int, where: sa.ColumnElement) -> sa.Select:
+    def moves(
+        account: sa.ColumnElement[typing.Any], slot: int, where: sa.ColumnElement[typing.Any]
+    ) -> sa.Select[typing.Any]:
         # Label every column: SQLAlchemy folds repeated identical expressions into one.
         amounts = [
             (t.c.amount if i == slot else sa.literal(0)).label(name) for i, name in enumerate(names)
@@ -110,7 +112,7 @@ def _check_accounts(session: so.Session, report: VerifyReport) -> None:
 def _recomputed_trades(session: so.Session) -> dict[int, tuple[object, ...]]:
     """Count each account's trades on each side, with the first and last day, from the log."""
     t = Transfer.__table__
-    trade = sa.and_(t.c.code.in_(TRADE_CODES), t.c.phase.in_(TRADE_PHASES))
+    trade = trade_condition(t)
     found: dict[int, list[object]] = {}
     for start, account in ((0, t.c.credit_account_id), (3, t.c.debit_account_id)):
         day = t.c.happened_on
@@ -203,7 +205,7 @@ def _check_resolution_targets(session: so.Session, report: VerifyReport) -> None
         report.problems.extend(_misfit_words(row))
 
 
-def _misfit_words(row: sa.Row) -> list[str]:
+def _misfit_words(row: sa.Row[typing.Any]) -> list[str]:
     """Say in words how a resolution does not fit the pending transfer it names."""
     head = f"Transfer {row.id} resolves transfer {row.pending_id}"
     if row.p_id is None:

@@ -101,7 +101,9 @@ def pending_mobile_change(
     return newest
 
 
-def _tell_old_number(session: so.Session, bank: TimeBank, member: Member, old: str, now) -> None:
+def _tell_old_number(
+    session: so.Session, bank: TimeBank, member: Member, old: str, now: dt.datetime
+) -> None:
     ending = member.mobile_e164[-3:] if member.mobile_e164 else ""
     body = (
         f"Your mobile number with {bank.name} is now the one ending {ending}. If you did not"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import typing
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -20,7 +19,29 @@ ORGANISATION_KINDS = ("community_pot", "bank", "gp_practice", "community_group")
 MEMBER_ROLE = "member"
 
 
-def is_not_staff(role: typing.Any) -> sa.ColumnElement[bool]:
+def role_includes(role: str, needed: str) -> bool:
+    """Return True when `role` may do what `needed` may (admin > broker > member)."""
+    return ROLES.index(role) >= ROLES.index(needed)
+
+
+def roles_up_to(role: str) -> tuple[str, ...]:
+    """Return the roles `role` includes, lowest first: a broker's are member and broker."""
+    return ROLES[: ROLES.index(role) + 1]
+
+
+def roles_from(role: str) -> tuple[str, ...]:
+    """Return the roles that include `role`: from broker, broker and admin."""
+    return ROLES[ROLES.index(role) :]
+
+
+def first_name_of(display_name: str) -> str:
+    """Return the first word of a display name, for friendly messages (all of it if blank)."""
+    return display_name.split()[0] if display_name.strip() else display_name
+
+
+def is_not_staff(
+    role: sa.ColumnElement[str] | so.QueryableAttribute[str],
+) -> sa.ColumnElement[bool]:
     """Return the condition that a role column is a member's, not a broker's or admin's."""
     return role == MEMBER_ROLE
 
@@ -85,11 +106,11 @@ class Member(Base):
     @property
     def first_name(self) -> str:
         """Return the first word of the display name, for friendly messages."""
-        return self.display_name.split()[0] if self.display_name.strip() else self.display_name
+        return first_name_of(self.display_name)
 
     def has_role(self, role: str) -> bool:
         """Return True when this member's role includes `role` (admin > broker > member)."""
-        return ROLES.index(self.role) >= ROLES.index(role)
+        return role_includes(self.role, role)
 
     def __repr__(self) -> str:
         return f"<Member {self.id} {self.display_name!r}>"

@@ -16,13 +16,22 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
-from timebank.members.models import ROLES, ApiToken, Member, MemberSession, MobileChange, SignInCode
+from timebank.members.models import (
+    ApiToken,
+    Member,
+    MemberSession,
+    MobileChange,
+    SignInCode,
+    roles_up_to,
+)
+from timebank.tenancy.models import TimeBank
 
 log = logging.getLogger("timebank.sessions")
 
@@ -111,20 +120,22 @@ def check_session(
     if not session_id:
         return Check(None, "signed_out")
     found = session.execute(
-        sa.select(MemberSession, Member)
+        sa.select(MemberSession, Member, TimeBank.suspended_at)
         .join(
             Member,
             sa.and_(Member.bank_id == MemberSession.bank_id, Member.id == MemberSession.member_id),
         )
+        .join(TimeBank, TimeBank.id == MemberSession.bank_id)
         .where(MemberSession.digest == digest_of(session_id))
     ).first()
     if found is None or found[0].member_id != member_id:
         return Check(None, "signed_out")
-    row, member = found
+    row, member, bank_suspended_at = found
     if row.ended_at is not None:
         return Check(None, row.ended_reason)
     stamp = now()
-    reason = _why_it_ends(row, member, limits, stamp)
+    # A bank suspended just as this session opened: the suspension ended the others.
+    reason = "suspended" if bank_suspended_at else _why_it_ends(row, member, limits, stamp)
     if reason is not None:
         _end(row, reason, stamp)
         session.commit()
@@ -161,7 +172,18 @@ def _end_sessions(
             synchronize_session=False
         )
     )
-    return result.rowcount  # type: ignore[attr-defined]
+    return cast(sa.CursorResult[Any], result).rowcount
+
+
+def end_bank_sessions(session: so.Session, bank_id: int, stamp: dt.datetime) -> int:
+    """End every open session in a time bank, in the caller's transaction (a suspension)."""
+    result = session.execute(
+        sa.update(MemberSession)
+        .where(MemberSession.bank_id == bank_id, MemberSession.ended_at.is_(None))
+        .values(ended_at=stamp, ended_reason="suspended")
+        .execution_options(synchronize_session=False)
+    )
+    return cast(sa.CursorResult[Any], result).rowcount
 
 
 @use_case
@@ -247,11 +269,11 @@ def end_member_access(
     )
     if role is not None:
         # A practice token is made by an admin and needs one.
-        kept = ROLES[: ROLES.index(role) + 1]
+        kept = roles_up_to(role)
         tokens = tokens.where(ApiToken.role.not_in(kept))
     revoked = session.execute(
         tokens.values(revoked_at=stamp).execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount  # type: ignore[attr-defined]  # DML gives a CursorResult; typed as Result
     log.info(
         "Member %s (%s): %d sessions ended, %d tokens revoked", member_id, reason, ended, revoked
     )
@@ -277,7 +299,7 @@ def purge_sessions(
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return result.rowcount  # type: ignore[attr-defined]
+    return cast(sa.CursorResult[Any], result).rowcount
 
 
 @dataclass(frozen=True)
@@ -299,7 +321,7 @@ def purge_expired_codes(
             sa.delete(model)
             .where(model.expires_at < cutoff)
             .execution_options(synchronize_session=False)
-        ).rowcount  # type: ignore[attr-defined]
+        ).rowcount  # type: ignore[attr-defined]  # DML gives a CursorResult; typed as Result
         for model in (SignInCode, MobileChange)
     ]
     session.commit()

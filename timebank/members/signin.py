@@ -18,24 +18,23 @@ import sqlalchemy.orm as so
 
 from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
-from timebank.errors import InvalidInput, TimeBankError
+from timebank.errors import InvalidInput, NotSignedIn
 from timebank.members.models import Member, SignInCode
 from timebank.members.passwords import check_password_rules, hash_password, password_matches
 from timebank.phones import InvalidPhoneNumber, normalise_mobile
 from timebank.sms.outbox import queue_sms
+from timebank.tenancy.suspension import refuse_if_suspended
 
 # Verified when the identifier is unknown, so both answers take as long.
 _DUMMY_HASH = hash_password("not-a-real-password")
 
 
-class SignInFailed(TimeBankError):
+class SignInFailed(NotSignedIn):
     code = "sign_in_failed"
-    status = 401
 
 
-class CodeNotAccepted(TimeBankError):
+class CodeNotAccepted(NotSignedIn):
     code = "code_not_accepted"
-    status = 401
 
 
 @dataclass(frozen=True)
@@ -68,6 +67,7 @@ def sign_in_with_password(
     now: Callable[[], dt.datetime] = utcnow,
 ) -> Member:
     """Return the member these details belong to, or raise SignInFailed in general words."""
+    refuse_if_suspended(session, bank_id)
     member = find_by_identifier(session, bank_id, identifier)
     stored = member.password_hash if member and member.password_hash else _DUMMY_HASH
     matches = password_matches(stored, password or "")
@@ -82,7 +82,7 @@ def sign_in_with_password(
     return member
 
 
-def _digest(token: str, code: str) -> str:
+def code_digest(token: str, code: str) -> str:
     return hmac.new(token.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
@@ -101,6 +101,7 @@ def request_sign_in_code(
     A number that is no active member's gets a code row too, with no member and no text,
     that no code can match: every later step then answers and counts as for a member.
     """
+    refuse_if_suspended(session, bank_id)
     e164 = normalise_mobile(mobile)
     token = secrets.token_urlsafe(32)
     member = session.scalar(
@@ -116,7 +117,7 @@ def request_sign_in_code(
             member_id=member.id if known and member else None,
             purpose=purpose,
             # A typed code is always six digits, so it never matches a longer secret.
-            code_hash=_digest(token, code if known else secrets.token_hex(16)),
+            code_hash=code_digest(token, code if known else secrets.token_hex(16)),
             created_at=stamp,
             expires_at=stamp + dt.timedelta(minutes=policy.minutes),
         )
@@ -161,8 +162,9 @@ def sign_in_with_code(
         session.rollback()
         raise CodeNotAccepted(CODE_NOT_USABLE)
     assert row is not None
+    refuse_if_suspended(session, row.bank_id)
     member = session.get(Member, row.member_id) if row.member_id is not None else None
-    right = hmac.compare_digest(row.code_hash, _digest(token, typed))
+    right = hmac.compare_digest(row.code_hash, code_digest(token, typed))
     if not right or member is None:
         row.failed_attempts += 1
         left = policy.attempts - row.failed_attempts

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.clock import utcnow
+from timebank.clock import as_utc, utcnow
 from timebank.csvfile import Cell, csv_text
 from timebank.db import use_case
 from timebank.errors import InvalidInput
@@ -92,8 +92,7 @@ def _when(stamp: dt.datetime | dt.date | None) -> str:
     if stamp is None:
         return ""
     if isinstance(stamp, dt.datetime):
-        aware = stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
-        return aware.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return as_utc(stamp).strftime("%Y-%m-%d %H:%M UTC")
     return stamp.isoformat()
 
 

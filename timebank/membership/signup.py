@@ -10,9 +10,10 @@ import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
 from timebank.db import use_case
-from timebank.errors import InvalidDetail, NotAllowed
-from timebank.members.models import Member
-from timebank.members.profile import clean_mobile, clean_name, clean_text, member_of_bank
+from timebank.errors import InvalidDetail
+from timebank.members.acting import acting_member
+from timebank.members.models import Member, first_name_of
+from timebank.members.profile import clean_mobile, clean_name, clean_text
 from timebank.membership.services import stage_member
 from timebank.outcomes.consent import agree_in
 from timebank.sms.gsm import to_gsm7
@@ -52,8 +53,7 @@ def sign_up_member(
     now: Callable[[], dt.datetime] = utcnow,
 ) -> Member:
     """Add an active member who agreed to the bank keeping their details, and welcome them."""
-    if not member_of_bank(session, bank_id, broker_id).has_role("broker"):
-        raise NotAllowed("Only a broker can sign up new members.")
+    acting_member(session, bank_id, broker_id, "broker", "sign up new members")
     name = clean_name(details.name, field="name")
     mobile = clean_mobile(session, bank_id, details.mobile)
     texts = {
@@ -61,7 +61,7 @@ def sign_up_member(
         for field in ("area", "skills", "help_wanted")
     }
     if not details.consent:
-        first = name.split()[0]
+        first = first_name_of(name)
         raise InvalidDetail(
             "consent", f"Ask {first} if they agree to the time bank keeping these details."
         )

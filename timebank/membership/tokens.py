@@ -17,16 +17,17 @@ from typing import NamedTuple
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.clock import utcnow
+from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput, NotAllowed, NotFound
 from timebank.members.models import TOKEN_ROLES, ApiToken, Member
 from timebank.offers.models import SkillCategory
 from timebank.referrals.models import ReferralPartner
+from timebank.tenancy.models import TimeBank
+from timebank.tenancy.suspension import BankSuspended, suspended_words
 
 TOKEN_PREFIX = "tb_"
 LAST_USED_EVERY = dt.timedelta(minutes=1)
-ROLE_RANK = {"member": 0, "broker": 1, "admin": 2}
 
 
 def digest_of(token: str) -> str:
@@ -62,7 +63,7 @@ def create_token(
         raise NotFound("There is no such member in this time bank.")
     if partner_id is not None:
         role = "practice"
-        if member.role != "admin":
+        if not member.has_role("admin"):
             raise NotAllowed("Only an admin can make a token for a GP practice.")
         partner = session.scalar(
             sa.select(ReferralPartner).where(
@@ -75,7 +76,7 @@ def create_token(
         role = role or member.role
         if role not in TOKEN_ROLES or role == "practice":
             raise InvalidInput("A token's role is member, broker or admin.")
-        if ROLE_RANK[role] > ROLE_RANK.get(member.role, 0):
+        if not member.has_role(role):
             raise NotAllowed(f"A {member.role} cannot make a token with the {role} role.")
     token = _new_token()
     row = ApiToken(
@@ -109,6 +110,7 @@ class TokenHolder(NamedTuple):
 _tokens = ApiToken.__table__
 _members = Member.__table__
 _skills = SkillCategory.__table__
+_banks = TimeBank.__table__
 # Built once, in Core: every API request runs it, and a statement built afresh costs more
 # to construct and to key for the compiled cache than the query takes in the database.
 _LIVE_TOKEN = (
@@ -122,11 +124,14 @@ _LIVE_TOKEN = (
         # Read with the token, not cached: an admin's edit of the list counts at once, and
         # most banks keep the defaults, so a write then needs no query of its own to check.
         sa.exists().where(_skills.c.bank_id == _tokens.c.bank_id).label("own_skill_categories"),
+        _banks.c.name.label("bank_name"),
+        _banks.c.suspended_at,
     )
     .join(
         _members,
         sa.and_(_members.c.bank_id == _tokens.c.bank_id, _members.c.id == _tokens.c.member_id),
     )
+    .join(_banks, _banks.c.id == _tokens.c.bank_id)
     .where(
         _tokens.c.digest == sa.bindparam("digest"),
         _tokens.c.revoked_at.is_(None),
@@ -156,11 +161,14 @@ def authenticate(
     found = session.connection().execute(_LIVE_TOKEN, {"digest": digest_of(token)}).first()
     if found is None:
         return None
-    holder = TokenHolder(*found)
+    *columns, bank_name, suspended_at = found
+    if suspended_at is not None:
+        raise BankSuspended(suspended_words(bank_name))
+    holder = TokenHolder(*columns)
     stamp = now()
     last = holder.last_used_at
-    if last is not None and last.tzinfo is None:  # SQLite hands back naive UTC
-        last = last.replace(tzinfo=dt.UTC)
+    if last is not None:
+        last = as_utc(last)
     if last is None or stamp - last >= LAST_USED_EVERY:
         session.execute(_NOTE_USE, {"token_id": holder.id, "stamp": stamp})
         session.commit()

@@ -64,8 +64,20 @@ class Listing(Base):
         sa.DateTime(timezone=True), default=utcnow
     )
 
+    @property
+    def open_for_matching(self) -> bool:
+        """Say whether this is a request still waiting for a helper (as `open_request`)."""
+        return self.kind == "request" and self.status == "open" and self.matched_at is None
+
     def __repr__(self) -> str:
         return f"<Listing {self.id} {self.kind} {self.title!r}>"
+
+
+def open_request() -> sa.ColumnElement[bool]:
+    """Return the condition that a listing is a request still waiting for a helper."""
+    return sa.and_(
+        Listing.kind == "request", Listing.status == "open", Listing.matched_at.is_(None)
+    )
 
 
 class ListingContact(Base):

@@ -11,7 +11,8 @@ import sqlalchemy.orm as so
 
 from timebank.clock import as_utc, utcnow
 from timebank.db import use_case
-from timebank.errors import InvalidDetail, InvalidInput, NotAllowed, NotFound
+from timebank.errors import Conflict, InvalidDetail, InvalidInput, NotAllowed, NotFound
+from timebank.members.acting import acting_member, acts_as
 from timebank.members.models import Member
 from timebank.offers.models import LISTING_KINDS, TRAVEL_CHOICES, Listing, ListingContact
 from timebank.offers.skills import category_needs_check, skill_categories
@@ -29,6 +30,25 @@ MESSAGE_LIMIT = 500
 CONTACT_GAP = dt.timedelta(days=1)
 # Keep the listing's title short in a text so the whole message fits one SMS.
 TITLE_IN_TEXT = 45
+
+
+class NotYourListing(NotAllowed, NotFound):
+    """Only the member who posted a listing (or, to close it, a broker) may change it.
+
+    A refusal (403 on the API), and also a NotFound: to anyone else, the page for changing
+    someone's listing does not exist, and the web answers 404.
+    """
+
+    code = "not_your_listing"
+
+
+class ListingClosed(Conflict):
+    """A closed listing cannot be changed or closed again."""
+
+    code = "listing_closed"
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"This {kind} is closed, so it cannot be changed.")
 
 
 class AlreadyContacted(InvalidInput):
@@ -117,14 +137,13 @@ def listing_in_bank(session: so.Session, bank_id: int, listing_id: int) -> Listi
     return listing
 
 
-def _own_open_listing(
-    session: so.Session, bank_id: int, member_id: int, listing_id: int
-) -> Listing:
+def own_open_listing(session: so.Session, bank_id: int, member_id: int, listing_id: int) -> Listing:
+    """Return a listing the member may change: their own, still open; else raise why not."""
     listing = listing_in_bank(session, bank_id, listing_id)
     if listing.member_id != member_id:
-        raise NotFound("There is no such offer or request.")
+        raise NotYourListing("Only the member who posted this can change it.")
     if listing.status != "open":
-        raise InvalidInput("This is closed, so it cannot be changed.")
+        raise ListingClosed(listing.kind)
     return listing
 
 
@@ -162,7 +181,7 @@ def update_listing(
     now: Callable[[], dt.datetime] = utcnow,
 ) -> Listing:
     """Change one of the member's own open offers or requests (not its kind)."""
-    listing = _own_open_listing(session, bank_id, member_id, listing_id)
+    listing = own_open_listing(session, bank_id, member_id, listing_id)
     fields = clean_draft(
         session,
         bank_id,
@@ -185,11 +204,33 @@ def close_listing(
     now: Callable[[], dt.datetime] = utcnow,
 ) -> Listing:
     """Close one of the member's own offers or requests: others no longer see it."""
-    listing = _own_open_listing(session, bank_id, member_id, listing_id)
+    listing = own_open_listing(session, bank_id, member_id, listing_id)
     listing.status = "closed"
     listing.updated_at = now()
     session.commit()
     return listing
+
+
+@use_case
+def close_by_owner_or_broker(
+    session: so.Session,
+    bank_id: int,
+    actor_id: int,
+    listing_id: int,
+    acting_role: str | None = None,
+) -> Listing:
+    """Close a listing: the owner closes their own; a broker anyone's, with an audit line.
+
+    `acting_role` is the role the actor acts with when it is less than their own (an API
+    token may carry only a member's role): then they may close only their own.
+    """
+    listing = listing_in_bank(session, bank_id, listing_id)
+    if listing.member_id == actor_id:
+        return close_listing(session, bank_id, actor_id, listing.id)
+    actor = session.get(Member, actor_id)
+    if actor is None or actor.bank_id != bank_id or not acts_as(actor, "broker", acting_role):
+        raise NotYourListing("Only the member who posted this, or a broker, can close it.")
+    return close_for_broker(session, bank_id, actor_id, listing.id)
 
 
 @use_case
@@ -201,9 +242,10 @@ def close_for_broker(
     now: Callable[[], dt.datetime] = utcnow,
 ) -> Listing:
     """Close a member's open offer or request for them, with an audit line naming the broker."""
+    acting_member(session, bank_id, broker_id, "broker", "close a listing for a member")
     listing = listing_in_bank(session, bank_id, listing_id)
     if listing.status != "open":
-        raise InvalidInput("This is closed already.")
+        raise ListingClosed(listing.kind)
     listing.status = "closed"
     listing.updated_at = now()
     record_action(

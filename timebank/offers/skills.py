@@ -14,6 +14,7 @@ import sqlalchemy.orm as so
 
 from timebank.db import use_case
 from timebank.errors import InvalidInput, NotFound
+from timebank.members.acting import acting_member
 from timebank.offers.models import Listing, SkillCategory
 from timebank.tenancy.audit import record_action
 
@@ -133,7 +134,9 @@ def _clean_name(rows: list[SkillCategory], name: str, keep: SkillCategory | None
     return cleaned
 
 
-def _audit(session: so.Session, row: SkillCategory, actor_id: int, action: str, detail: str):
+def _audit(
+    session: so.Session, row: SkillCategory, actor_id: int, action: str, detail: str
+) -> None:
     record_action(session, row.bank_id, actor_id, action, subject=f"skill:{row.id}", detail=detail)
 
 
@@ -142,6 +145,7 @@ def add_category(
     session: so.Session, bank_id: int, actor_id: int, name: str, needs_check: bool = False
 ) -> SkillCategory:
     """Add a kind of help at the end of the bank's list."""
+    acting_member(session, bank_id, actor_id, "admin", "change the kinds of help")
     rows = _own_rows(session, bank_id)
     row = SkillCategory(
         bank_id=bank_id,
@@ -165,6 +169,7 @@ def rename_category(
 
     Closed listings and recorded exchanges keep the name they were given at the time.
     """
+    acting_member(session, bank_id, actor_id, "admin", "change the kinds of help")
     rows = _own_rows(session, bank_id)
     row = _find(rows, name)
     cleaned = _clean_name(rows, new_name, keep=row)
@@ -184,6 +189,7 @@ def move_category(
     session: so.Session, bank_id: int, actor_id: int, name: str, up: bool
 ) -> SkillCategory:
     """Move a kind of help one place up or down the list."""
+    acting_member(session, bank_id, actor_id, "admin", "change the kinds of help")
     rows = _own_rows(session, bank_id)
     row = _find(rows, name)
     at = rows.index(row)
@@ -202,6 +208,7 @@ def set_category_shown(
     session: so.Session, bank_id: int, actor_id: int, name: str, shown: bool
 ) -> SkillCategory:
     """Hide a kind of help from new listings and exchanges, or show it again."""
+    acting_member(session, bank_id, actor_id, "admin", "change the kinds of help")
     rows = _own_rows(session, bank_id)
     row = _find(rows, name)
     if not shown and sum(1 for r in rows if r.active) <= 1 and row.active:
@@ -217,6 +224,7 @@ def set_category_needs_check(
     session: so.Session, bank_id: int, actor_id: int, name: str, needs_check: bool
 ) -> SkillCategory:
     """Say whether help of this kind needs a helper with a current safeguarding check."""
+    acting_member(session, bank_id, actor_id, "admin", "change the kinds of help")
     row = _find(_own_rows(session, bank_id), name)
     row.needs_check = needs_check
     action = "skill_needs_check" if needs_check else "skill_no_check"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -52,7 +53,7 @@ class AskSummary:
         return words
 
 
-def _reachable(bank_id: int) -> sa.Select:
+def _reachable(bank_id: int) -> sa.Select[Any]:
     """Members who may be texted at all: active, not staff, a mobile, texts on, no STOP."""
     opted_out = sa.select(OptOut.e164).where(OptOut.bank_id == bank_id, OptOut.opted_out)
     return (

@@ -10,11 +10,12 @@ import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
 from timebank.db import use_case
-from timebank.errors import InvalidInput, NotAllowed, NotFound
+from timebank.errors import InvalidInput, NotFound
+from timebank.members.acting import acting_member
 from timebank.members.models import Organisation
-from timebank.members.profile import member_of_bank
 from timebank.phones import InvalidPhoneNumber, normalise_mobile
 from timebank.referrals.models import PartnerNumber, ReferralPartner
+from timebank.tenancy.audit import record_action
 
 
 class PartnerDetailError(InvalidInput):
@@ -91,8 +92,7 @@ def _check_organisation(session: so.Session, bank_id: int, organisation_id: int 
 
 
 def _require_admin(session: so.Session, bank_id: int, admin_id: int) -> None:
-    if not member_of_bank(session, bank_id, admin_id).has_role("admin"):
-        raise NotAllowed("Only an admin can change referral partners.")
+    acting_member(session, bank_id, admin_id, "admin", "change referral partners")
 
 
 @use_case
@@ -172,5 +172,22 @@ def set_partner_active(
     _require_admin(session, bank_id, admin_id)
     partner = partner_in_bank(session, bank_id, partner_id)
     partner.active = active
+    session.commit()
+    return partner
+
+
+@use_case
+def link_partner_account(
+    session: so.Session, bank_id: int, admin_id: int, partner_id: int, organisation_id: int | None
+) -> ReferralPartner:
+    """Link a referral partner to its GP practice's hour account, or unlink it (None)."""
+    _require_admin(session, bank_id, admin_id)
+    partner = partner_in_bank(session, bank_id, partner_id)
+    _check_organisation(session, bank_id, organisation_id)
+    if partner.organisation_id != organisation_id:
+        partner.organisation_id = organisation_id
+        detail = f"organisation:{organisation_id}" if organisation_id else "unlinked"
+        record_action(session, bank_id, admin_id, "partner_account_linked",
+                      subject=f"partner:{partner.id}", detail=detail)  # fmt: skip
     session.commit()
     return partner

@@ -10,15 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from timebank.clock import utcnow
 from timebank.db import use_case
-from timebank.errors import InvalidInput, NotAllowed, NotFound
-from timebank.ledger.models import Account, Transfer
-from timebank.members.models import Member
+from timebank.errors import InvalidInput, NotFound
+from timebank.ledger.models import Account, Transfer, trade_condition
+from timebank.members.acting import acting_member
+from timebank.members.models import Member, roles_from
 from timebank.members.profile import member_of_bank
 from timebank.referrals.grammar import reference
 from timebank.referrals.models import Referral, ReferralEvent, ReferralPartner
@@ -88,7 +90,7 @@ def tell_brokers(
     brokers = session.scalars(
         sa.select(Member).where(
             Member.bank_id == bank_id,
-            Member.role.in_(("broker", "admin")),
+            Member.role.in_(roles_from("broker")),
             Member.status == "active",
             Member.mobile_e164.is_not(None),
             Member.sms_notifications.is_(True),
@@ -127,8 +129,7 @@ def referral_in_bank(session: so.Session, bank_id: int, referral_id: int) -> Ref
 def _broker_referral(
     session: so.Session, bank_id: int, referral_id: int, broker_id: int
 ) -> Referral:
-    if not member_of_bank(session, bank_id, broker_id).has_role("broker"):
-        raise NotAllowed("Only a broker can work on referrals.")
+    acting_member(session, bank_id, broker_id, "broker", "work on referrals")
     return referral_in_bank(session, bank_id, referral_id)
 
 
@@ -285,7 +286,7 @@ def _guarded_move(session: so.Session, referral: Referral, old: str, new: str) -
         .values(status=new)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return cast(sa.CursorResult[Any], result).rowcount == 1
 
 
 def _expire_invitations(session: so.Session, bank: TimeBank, now: dt.datetime) -> int:
@@ -314,8 +315,7 @@ def _has_posted_exchange(session: so.Session, bank_id: int, member_id: int) -> b
         sa.select(Transfer.id)
         .where(
             Transfer.bank_id == bank_id,
-            Transfer.phase.in_(("posted", "post_pending")),
-            Transfer.code.in_(("exchange", "group")),
+            trade_condition(Transfer.__table__),
             sa.or_(
                 Transfer.debit_account_id.in_(account.scalar_subquery()),
                 Transfer.credit_account_id.in_(account.scalar_subquery()),

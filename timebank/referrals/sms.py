@@ -11,13 +11,19 @@ import datetime as dt
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.phones import InvalidPhoneNumber, allowed_mobile, mobiles_allowed
-from timebank.referrals.grammar import redact_identifiers, reference, tidy_first_name
+from timebank.referrals.grammar import reference, tidy_first_name
+from timebank.referrals.making import (
+    AlreadyReferred,
+    NotTextableMobile,
+    ReferralRequest,
+    make_referral,
+    new_referral,
+    textable_mobile,
+)
 from timebank.referrals.models import PartnerNumber, Referral, ReferralPartner
 from timebank.referrals.services import move, open_referral_for, tell_brokers
 from timebank.sms import replies
 from timebank.sms.commands import Command, Join, Refer
-from timebank.sms.outbox import queue_sms
 from timebank.tenancy.models import TimeBank
 
 
@@ -40,43 +46,6 @@ def partner_for_number(session: so.Session, bank_id: int, e164: str) -> Referral
     )
 
 
-def _textable_mobile(raw: str, bank: TimeBank) -> str | None:
-    """Return the patient's number in E.164 if it is a mobile the bank can text, else None.
-
-    Only mobiles of the countries the bank allows (UK by default): never a landline, a
-    premium or personal number, or a satellite phone.
-    """
-    try:
-        return allowed_mobile(raw, bank.allowed_mobile_regions)
-    except InvalidPhoneNumber:
-        return None
-
-
-def _new_referral(
-    session: so.Session,
-    bank: TimeBank,
-    partner_id: int | None,
-    e164: str,
-    first_name: str,
-    reason: str,
-    now: dt.datetime,
-) -> Referral:
-    referral = Referral(
-        bank_id=bank.id,
-        partner_id=partner_id,
-        patient_e164=e164,
-        first_name=first_name,
-        reason=reason,
-        status="received",
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(referral)
-    session.flush()  # the reference quoted in texts is the id
-    move(session, referral, "received", now)
-    return referral
-
-
 def handle_refer(
     session: so.Session,
     bank: TimeBank,
@@ -84,33 +53,39 @@ def handle_refer(
     command: Refer,
     now: dt.datetime,
 ) -> str:
-    """Record a partner's referral, invite the patient, tell brokers; return the reply."""
-    e164 = _textable_mobile(command.mobile, bank)
-    if e164 is None:
-        return replies.referral_bad_number(
-            command.mobile, mobiles_allowed(bank.allowed_mobile_regions)
-        )
-    existing = open_referral_for(session, bank.id, e164)
-    if existing is not None:
-        return replies.referral_already_open(reference(existing.id))
-    reason, removed = redact_identifiers(command.reason)
-    first_name = tidy_first_name(command.first_name)
-    referral = _new_referral(session, bank, partner.id, e164, first_name, reason, now)
-    invitation = replies.referral_invitation(first_name, partner.name, bank.name)
-    text = queue_sms(session, bank.id, e164, invitation, "referral_invitation", now=lambda: now)
-    text.referral_id = referral.id
-    referral.invited_at = now
-    move(session, referral, "invited", now)
-    tell_brokers(session, bank.id, referral, partner.name)
-    ref = reference(referral.id)
-    return replies.referral_received_redacted(ref) if removed else replies.referral_received(ref)
+    """Make a partner's referral (`make_referral`) and return the practice's reply."""
+    request = ReferralRequest(command.mobile, command.first_name, command.reason)
+    try:
+        made = make_referral(session, bank.id, partner.id, request, now)
+    except (NotTextableMobile, AlreadyReferred) as refusal:
+        return refusal_reply(refusal)
+    ref = reference(made.referral.id)
+    if made.reason_redacted:
+        return replies.referral_received_redacted(ref)
+    return replies.referral_received(ref)
+
+
+def refusal_reply(refusal: NotTextableMobile | AlreadyReferred) -> str:
+    """Return the practice's reply text for a referral that was refused."""
+    if isinstance(refusal, AlreadyReferred):
+        return replies.referral_already_open(refusal.reference)
+    return replies.referral_bad_number(refusal.mobile, refusal.wanted)
+
+
+def _patient_number(session: so.Session, bank_id: int, raw: str) -> str | None:
+    bank = session.get(TimeBank, bank_id)
+    if bank is None:
+        return None
+    try:
+        return textable_mobile(raw, bank)
+    except NotTextableMobile:
+        return None
 
 
 def referral_about(session: so.Session, bank_id: int, sender: str, command: Command) -> int | None:
     """Return the referral a text is about: the patient's for a REFER, else the sender's."""
     if isinstance(command, Refer):
-        bank = session.get(TimeBank, bank_id)
-        e164 = _textable_mobile(command.mobile, bank) if bank is not None else None
+        e164 = _patient_number(session, bank_id, command.mobile)
     else:
         e164 = sender
     if e164 is None:
@@ -138,7 +113,7 @@ def handle_join(
             # Texting JOIN after a practice's invitation is as clear a yes as YES.
             _answer(session, existing, True, now)
         return replies.join_thanks(first_name or existing.first_name, bank.name)
-    referral = _new_referral(session, bank, None, from_e164, first_name, "", now)
+    referral = new_referral(session, bank, None, from_e164, first_name, "", now)
     referral.answered_at = now
     move(session, referral, "consented", now, note="Texted JOIN")
     tell_brokers(session, bank.id, referral, None)

@@ -18,8 +18,8 @@ from timebank.errors import NotFound
 from timebank.referrals.models import ReferralPartner
 from timebank.reports.definitions import DEFINITIONS
 from timebank.reports.exchanges import exchanges_section, group_sessions, tallies, totals
-from timebank.reports.membership import membership_section
-from timebank.reports.networks import networks_section
+from timebank.reports.membership import membership_section, membership_summary
+from timebank.reports.networks import networks_section, networks_summary
 from timebank.reports.outcome_answers import outcomes_section
 from timebank.reports.outreach_figures import outreach_section
 from timebank.reports.pairs import sum_accounts, sum_pairs
@@ -30,7 +30,7 @@ from timebank.reports.scratch import prepare
 from timebank.reports.summaries import bring_up_to_date
 from timebank.reports.supply import supply_section
 from timebank.reports.suppression import Guard, protect
-from timebank.reports.tables import Report
+from timebank.reports.tables import Report, Section
 from timebank.reports.value import value_section
 from timebank.tenancy.models import TimeBank
 
@@ -108,10 +108,44 @@ def build_report(
         outcomes_section(scope),
         value_section(scope, found.minutes, found.exchanges),
     )
+    return _report(bank, Period(start, end), audience, sections)
+
+
+def build_summary_figures(
+    session: so.Session,
+    bank_id: int,
+    start: dt.date,
+    end: dt.date,
+    audience: str = "broker",
+    direct: bool = False,
+) -> Report:
+    """Return the bank's report for the period with only the figures a summary page shows.
+
+    Each figure it has is worked out exactly as `build_report` works it out (and protected
+    the same way); the rest (members' circles, retention, offers, outreach, outcomes) are
+    left out, so the previous period a summary compares with costs less than a whole report.
+    """
+    scope, bank = _scope(session, bank_id, Period(start, end), audience, direct)
+    groups = group_sessions(scope)
+    found = totals(tallies(scope), groups)
+    pairs = sum_pairs(scope)
+    activity = sum_accounts(scope, pairs)
+    sections = (
+        exchanges_section(scope, found, groups, activity),
+        membership_summary(scope, activity),
+        networks_summary(scope, pairs),
+        referrals_section(scope),
+        value_section(scope, found.minutes, found.exchanges),
+    )
+    return _report(bank, Period(start, end), audience, sections)
+
+
+def _report(bank: _Bank, period: Period, audience: str, sections: tuple[Section, ...]) -> Report:
+    """Return the report of these sections as its audience may see it."""
     report = Report(
         bank_name=bank.name,
-        start=start,
-        end=end,
+        start=period.start,
+        end=period.end,
         audience=audience,
         sections=sections,
         definitions=dict(DEFINITIONS),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from timebank.extensions import db
 reports_cli = AppGroup("reports", help="Reports and the summaries they read.")
 
 
-def _banks(slug: str | None, every_bank: bool) -> list[sa.Row]:
+def _banks(slug: str | None, every_bank: bool) -> list[sa.Row[Any]]:
     from timebank.tenancy.models import TimeBank
 
     if (slug is None) == (not every_bank):

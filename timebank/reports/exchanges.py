@@ -11,6 +11,7 @@ from __future__ import annotations
 import typing
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -68,7 +69,7 @@ class ExchangeTotals:
     credited: int = 0
 
 
-def _grouped(scope: Scope) -> sa.Select:
+def _grouped(scope: Scope) -> sa.Select[Any]:
     """Sum the period's trades per day and kind of help (one pass, no joins)."""
     transfer = transfers()
     # By day, not month: the database groups dates far faster than it works out months.

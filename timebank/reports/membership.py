@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -43,7 +44,8 @@ COHORT_MONTHS = (3, 6, 12)
 
 def _traded_in(months: typing.Any, first_bit: typing.Any) -> sa.ColumnElement[bool]:
     """Return the condition that `months` has any of the three bits from `first_bit` on."""
-    return months.op(">>")(first_bit).op("&")(THREE_MONTHS) != 0
+    condition: sa.ColumnElement[bool] = months.op(">>")(first_bit).op("&")(THREE_MONTHS) != 0
+    return condition
 
 
 def active_at_end(scope: Scope, activity: sa.Table) -> int:
@@ -69,7 +71,7 @@ def people_helped(scope: Scope, activity: sa.Table) -> int:
     return int(scope.session.scalar(query) or 0)
 
 
-def _members_on(scope: Scope, day: dt.date) -> sa.Select:
+def _members_on(scope: Scope, day: dt.date) -> sa.Select[Any]:
     """Select the bank's members at the end of `day`: joined by then and not left by then.
 
     Applicants still waiting and staff are not members; suspended members still are. A
@@ -117,9 +119,10 @@ def previous_period_activity(scope: Scope) -> tuple[int, int]:
     before = previous(scope.period)
     sides: sa.Subquery | None = None
     if scope.summaries and not (_inside_a_month(before) or _inside_a_month(scope.period)):
-        sides = _bits_traded(scope, before)
-        if sides is None:
-            sides = _months_traded(scope, before)
+        marks = _bits_traded(scope, before)
+        if marks is not None:
+            return _members_marked(scope, marks)
+        sides = _months_traded(scope, before)
     if sides is None:
         sides = _days_traded(scope, before)
     per_member = (
@@ -139,6 +142,22 @@ def previous_period_activity(scope: Scope) -> tuple[int, int]:
     query = sa.select(
         sa.func.count(sa.case((per_member.c.before == 1, 1))),
         sa.func.count(sa.case((both, 1))),
+    )
+    earlier_count, still = scope.session.execute(query).one()
+    return int(earlier_count), int(still)
+
+
+def _members_marked(scope: Scope, marks: sa.Subquery) -> tuple[int, int]:
+    """Count the members marked as trading before, and of them those marked in the period too."""
+    query = (
+        sa.select(
+            sa.func.count(sa.case((marks.c.before == 1, 1))),
+            sa.func.count(sa.case((sa.and_(marks.c.before == 1, marks.c.now == 1), 1))),
+        )
+        .select_from(marks)
+        .join(Account, Account.id == marks.c.account_id)
+        .join(Member, Member.id == Account.member_id)
+        .where(is_not_staff(Member.role))
     )
     earlier_count, still = scope.session.execute(query).one()
     return int(earlier_count), int(still)
@@ -166,12 +185,13 @@ def _days_traded(scope: Scope, before: Period) -> sa.Subquery:
 
 
 def _bits_traded(scope: Scope, before: Period) -> sa.Subquery | None:
-    """Select whether each account traded before and in the period, from its totals so far.
+    """Select whether each account traded before (1 or 0) and in the period, from its totals.
 
     An account's totals mark the months it traded in (see `AccountTotal.recent_months`), so
     the months lying wholly before or wholly in the period are one test each; the few months
-    cut by a start or end day are read from the kept months, as in `_months_traded`. None
-    when the months reach further back than the totals do.
+    cut by a start or end day are read from the kept months, as in `_months_traded`. Only
+    accounts that traded in one or the other have a row. None when the months reach further
+    back than the totals do.
     """
     kept = scope.session.get(SummaryRefresh, scope.bank_id)
     if kept is None or kept.latest_day is None:
@@ -202,12 +222,13 @@ def _bits_traded(scope: Scope, before: Period) -> sa.Subquery | None:
         bits = total.recent_months.op("&")(sa.cast(sa.literal(mask), sa.BigInteger))
         return sa.case((bits != 0, 1), else_=0)
 
+    either = total.recent_months.op("&")(sa.cast(sa.literal(masks[0] | masks[1]), sa.BigInteger))
     parts = [
         sa.select(
             total.account_id.label("account_id"),
             marked(masks[0]).label("before"),
             marked(masks[1]).label("now"),
-        ).where(total.bank_id == scope.bank_id)
+        ).where(total.bank_id == scope.bank_id, either != 0)
     ]
     if cut:
         parts.append(
@@ -216,7 +237,7 @@ def _bits_traded(scope: Scope, before: Period) -> sa.Subquery | None:
             )
         )
     both = sa.union_all(*parts).subquery("marks")
-    per_account = (
+    return (
         sa.select(
             both.c.account_id,
             sa.func.max(both.c.before).label("before"),
@@ -225,13 +246,6 @@ def _bits_traded(scope: Scope, before: Period) -> sa.Subquery | None:
         .group_by(both.c.account_id)
         .subquery("per_account")
     )
-    # In the shape of the other ways: a row "earlier" 1 if it traded before, 0 if in it.
-    return sa.union_all(
-        sa.select(per_account.c.account_id, sa.literal(1).label("earlier")).where(
-            per_account.c.before == 1
-        ),
-        sa.select(per_account.c.account_id, sa.literal(0)).where(per_account.c.now == 1),
-    ).subquery("sides")
 
 
 def _months_traded(scope: Scope, before: Period) -> sa.Subquery:
@@ -270,7 +284,7 @@ def active_by_month(scope: Scope, activity: sa.Table) -> list[int]:
     return [int(count) for count in found]
 
 
-def _members_on_days(scope: Scope, column: typing.Any) -> sa.Select:
+def _members_on_days(scope: Scope, column: typing.Any) -> sa.Select[Any]:
     return sa.select(sa.func.count(Member.id)).where(
         Member.bank_id == scope.bank_id,
         is_not_staff(Member.role),
@@ -367,6 +381,17 @@ def membership_section(scope: Scope, activity: sa.Table) -> Section:
             _retention_table(scope, activity),
         ),  # fmt: skip
     )
+
+
+def membership_summary(scope: Scope, activity: sa.Table) -> Section:
+    """Build the members section with only the figures a summary page compares."""
+    figures = (
+        _figure(scope, "members_at_end", "Members at the end of the period", members_at_end(scope)),
+        _figure(scope, "people_helped", "People helped", people_helped(scope, activity)),
+        _figure(scope, "active_members", "Active members", active_at_end(scope, activity)),
+        _figure(scope, "new_members", "New members", new_members(scope)),
+    )  # fmt: skip
+    return Section("members", "Members", figures)
 
 
 def _figure(scope: Scope, key: str, label: str, value: int) -> Figure:

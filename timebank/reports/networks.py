@@ -11,19 +11,15 @@ from collections import Counter
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
-from timebank.ledger.models import Account
-from timebank.members.models import Member, is_not_staff
-from timebank.referrals.models import Referral
+from timebank.members.models import is_not_staff
 from timebank.reports.definitions import DEFINITIONS
+from timebank.reports.mixing import mixing
 from timebank.reports.scope import Scope, month_column
 from timebank.reports.scratch import (
-    counted_trades,
     median,
     month_number,
     number_of_month,
-    transfers,
 )
 from timebank.reports.tables import Column, Figure, Section, Table
 
@@ -43,14 +39,6 @@ class AreaMix:
 
     known: int
     across: int
-
-
-@dataclass(frozen=True)
-class Mixing:
-    """The period's giver and receiver pairs with a referred member, and those mixed."""
-
-    referred: int
-    mixed: int
 
 
 def circle_sizes(scope: Scope, activity: sa.Table) -> Counter[int]:
@@ -96,46 +84,6 @@ def area_mix(scope: Scope, pairs: sa.Table, activity: sa.Table) -> AreaMix:
     return AreaMix(int(known), int(across))
 
 
-def mixing(scope: Scope) -> Mixing:
-    """Count the period's pairs with a referred member, and those made with a member who was not.
-
-    Referred: a referral partner (such as a GP practice) referred them and they joined.
-    Read from the transfer log, for either way of building a report: referred members'
-    trades are few, and found through the accounts' indexes.
-    """
-    transfer = transfers()
-    referred = sa.select(Referral.member_id).where(
-        Referral.bank_id == scope.bank_id,
-        Referral.partner_id.is_not(None),
-        Referral.member_id.is_not(None),
-    )
-    giver, receiver = so.aliased(Member, name="giver"), so.aliased(Member, name="receiver")
-    giver_account = so.aliased(Account, name="giver_account")
-    receiver_account = so.aliased(Account, name="receiver_account")
-    gave, got = giver.id.in_(referred), receiver.id.in_(referred)
-    # Through the accounts' own indexes: only referred members' trades are read.
-    accounts = sa.select(Account.id).where(Account.member_id.in_(referred))
-    theirs = sa.or_(
-        transfer.c.credit_account_id.in_(accounts), transfer.c.debit_account_id.in_(accounts)
-    )
-    mixed = sa.or_(
-        sa.and_(gave, ~got, is_not_staff(receiver.role)),
-        sa.and_(got, ~gave, is_not_staff(giver.role)),
-    )
-    query = (
-        counted_trades(scope.bank_id, scope.period.start, scope.period.end)
-        .add_columns(sa.func.count(), sa.func.count(sa.case((mixed, 1))))
-        .select_from(transfer)
-        .join(giver_account, giver_account.id == transfer.c.credit_account_id)
-        .join(giver, giver.id == giver_account.member_id)
-        .join(receiver_account, receiver_account.id == transfer.c.debit_account_id)
-        .join(receiver, receiver.id == receiver_account.member_id)
-        .where(theirs)
-    )
-    total, with_others = scope.session.execute(query).one()
-    return Mixing(int(total), int(with_others))
-
-
 def median_of(sizes: Counter[int]) -> float | None:
     """Return the middle circle size of the members counted in `sizes`."""
     return median([float(size) for size, count in sizes.items() for _ in range(count)])
@@ -159,24 +107,15 @@ def networks_section(scope: Scope, pairs: sa.Table, activity: sa.Table) -> Secti
     members = sum(sizes.values())
     guard = scope.guard
     share = round(100 * mix.across / mix.known, 1) if mix.known else None
-    mixed = mixing(scope)
-    mixed_share = round(100 * mixed.mixed / mixed.referred, 1) if mixed.referred else None
     figures = (
         Figure("median_partners", "Different people a member has exchanged with (middle value)",
                guard.derived(median_of(sizes), members), "count", DEFINITIONS["median_partners"]),
-        Figure("new_connections", "New connections (pairs of members)",
-               guard.count(sum(by_month.values())), "count", DEFINITIONS["new_connections"]),
+        _new_connections(scope, by_month),
         Figure("cross_area_exchanges", "Giver and receiver pairs between areas",
                guard.count(mix.across), "count", DEFINITIONS["cross_area_exchanges"]),
         Figure("cross_area_share", "Share of giver and receiver pairs between areas",
                guard.derived(share, mix.known), "percent", DEFINITIONS["cross_area_share"]),
-        Figure("referred_pairs", "Giver and receiver pairs with a referred member",
-               guard.count(mixed.referred), "people", DEFINITIONS["referred_pairs"]),
-        Figure("mixed_pairs", "Of those, with a member who was not referred",
-               guard.count(mixed.mixed), "people", DEFINITIONS["mixed_pairs"]),
-        Figure("mixing_share", "Share of referred members' pairs made with others",
-               guard.derived(mixed_share, mixed.referred), "percent",
-               DEFINITIONS["mixing_share"]),
+        *_mixing_figures(scope),
     )  # fmt: skip
     distribution = Table(
         "partners_distribution",
@@ -200,3 +139,34 @@ def networks_section(scope: Scope, pairs: sa.Table, activity: sa.Table) -> Secti
         chart_columns=("new_connections",),
     )
     return Section("networks", "Networks", figures, (distribution, growth))
+
+
+def networks_summary(scope: Scope, pairs: sa.Table) -> Section:
+    """Build the networks section with only the figures a summary page compares."""
+    figures = (_new_connections(scope, new_connections(scope, pairs)), *_mixing_figures(scope))
+    return Section("networks", "Networks", figures)
+
+
+def _new_connections(scope: Scope, by_month: dict[int, int]) -> Figure:
+    return Figure(
+        "new_connections",
+        "New connections (pairs of members)",
+        scope.guard.count(sum(by_month.values())),
+        "count",
+        DEFINITIONS["new_connections"],
+    )
+
+
+def _mixing_figures(scope: Scope) -> tuple[Figure, ...]:
+    """Return the mixing figures: referred members' pairs, those with others, and the share."""
+    guard = scope.guard
+    mixed = mixing(scope)
+    share = round(100 * mixed.mixed / mixed.referred, 1) if mixed.referred else None
+    return (
+        Figure("referred_pairs", "Giver and receiver pairs with a referred member",
+               guard.count(mixed.referred), "people", DEFINITIONS["referred_pairs"]),
+        Figure("mixed_pairs", "Of those, with a member who was not referred",
+               guard.count(mixed.mixed), "people", DEFINITIONS["mixed_pairs"]),
+        Figure("mixing_share", "Share of referred members' pairs made with others",
+               guard.derived(share, mixed.referred), "percent", DEFINITIONS["mixing_share"]),
+    )  # fmt: skip

@@ -9,6 +9,7 @@ Every cell is a count of people, protected as the report's other counts of peopl
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -75,7 +76,7 @@ def _table(
     definition: str,
     question: str,
     labels: list[str],
-    label_of,
+    label_of: Callable[[int], str],
 ) -> Table:
     guard = scope.guard
     columns = [Column("answer", "Answer", "text")]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -56,7 +57,7 @@ def outreach_counts(scope: Scope) -> OutreachCounts:
 
 def _contacts(
     scope: Scope, by_end: dt.datetime, flagged_in_period: sa.ColumnElement[bool]
-) -> list[sa.Row]:
+) -> list[sa.Row[Any]]:
     """Return the contacts made by the period's end with members flagged in the period."""
     flagged = sa.select(OutreachFlag.member_id).where(
         OutreachFlag.bank_id == scope.bank_id, flagged_in_period

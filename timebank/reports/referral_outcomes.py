@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -49,7 +50,7 @@ class Outcomes:
         self.days_to_first_exchange.extend(other.days_to_first_exchange)
 
 
-def _referrals(scope: Scope, partner_id: int | None) -> sa.Select:
+def _referrals(scope: Scope, partner_id: int | None) -> sa.Select[Any]:
     by_end = day_start(scope.period.end + dt.timedelta(days=1))
     said_yes = (
         sa.exists()
@@ -75,7 +76,7 @@ def _referrals(scope: Scope, partner_id: int | None) -> sa.Select:
     return query
 
 
-def _trading_days(scope: Scope, referred: sa.Select) -> dict[int, list[dt.date]]:
+def _trading_days(scope: Scope, referred: sa.Select[Any]) -> dict[int, list[dt.date]]:
     """Return each referred member's exchange days up to the period's end, in order."""
     members = referred.with_only_columns(Referral.member_id).where(Referral.member_id.is_not(None))
     sides = _summed_days(scope, members) if scope.summaries else _counted_days(scope, members)
@@ -85,7 +86,7 @@ def _trading_days(scope: Scope, referred: sa.Select) -> dict[int, list[dt.date]]
     return {member_id: sorted(found) for member_id, found in days.items()}
 
 
-def _counted_days(scope: Scope, members: sa.Select) -> list[sa.Select]:
+def _counted_days(scope: Scope, members: sa.Select[Any]) -> list[sa.Select[Any]]:
     """Select the members' exchange days up to the period's end, from the ledger."""
     transfer = transfers()
     return [
@@ -97,7 +98,7 @@ def _counted_days(scope: Scope, members: sa.Select) -> list[sa.Select]:
     ]
 
 
-def _summed_days(scope: Scope, members: sa.Select) -> list[sa.Select]:
+def _summed_days(scope: Scope, members: sa.Select[Any]) -> list[sa.Select[Any]]:
     """Select the first and last trading day of each of the members' months, from summaries.
 
     They answer the same questions as every day would: the first exchange is the earliest

@@ -11,18 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 import typing
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql
 
-from timebank.db import create_scratch  # noqa: F401 (the report modules take it from here)
-from timebank.ledger.models import Transfer
+from timebank.db import create_scratch as create_scratch  # the report modules take it here
+from timebank.ledger.models import TRADE_CODES, TRADE_PHASES, Transfer
 from timebank.reports.period import add_months_to_first
 
-EXCHANGE_CODES = ("exchange", "group")
-# Posted at once, or a pending exchange the receiver confirmed.
-MOVED_PHASES = ("posted", "post_pending")
+# What counts as a trade is the ledger's: an exchange or group exchange, posted at once or a
+# pending one the receiver confirmed.
+EXCHANGE_CODES = TRADE_CODES
+MOVED_PHASES = TRADE_PHASES
 
 
 def is_postgresql(session: so.Session) -> bool:
@@ -39,7 +41,7 @@ def prepare(session: so.Session) -> None:
         session.execute(sa.text("SET LOCAL work_mem = '256MB'"))
 
 
-def counted_trades(bank_id: int, start: dt.date | None, end: dt.date) -> sa.Select:
+def counted_trades(bank_id: int, start: dt.date | None, end: dt.date) -> sa.Select[Any]:
     """Select the bank's counted exchanges that happened from `start` (None: ever) to `end`.
 
     Counted: an exchange or group exchange whose hours moved (posted at once, or confirmed)

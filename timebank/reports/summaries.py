@@ -24,6 +24,7 @@ import time
 import typing
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -350,7 +351,7 @@ def _merge_day_totals(
     session.flush()
 
 
-def _counted_up_to(session: so.Session, bank_id: int, bound: int) -> sa.Select:
+def _counted_up_to(session: so.Session, bank_id: int, bound: int) -> sa.Select[Any]:
     """Select the bank's counted exchanges as the ledger stood when transfer `bound` was written.
 
     As `scratch.counted_trades`, counting only transfers up to `bound` and only reversals up
@@ -640,7 +641,7 @@ def _day_totals(session: so.Session, bank_id: int) -> sa.Insert:
     )
 
 
-def _day_totals_select(session: so.Session, bank_id: int, trades: sa.Select) -> sa.Select:
+def _day_totals_select(session: so.Session, bank_id: int, trades: sa.Select[Any]) -> sa.Select[Any]:
     """Select the day totals of the counted exchanges `trades` selects."""
     singles = _grouped_by_exchange(trades, groups=False)
     grouped = _grouped_by_exchange(trades, groups=True)
@@ -667,7 +668,7 @@ def _day_totals_select(session: so.Session, bank_id: int, trades: sa.Select) -> 
     ).group_by(both.c.day, both.c.category, both.c.areas)
 
 
-def _grouped_by_exchange(trades: sa.Select, groups: bool) -> sa.Subquery:
+def _grouped_by_exchange(trades: sa.Select[Any], groups: bool) -> sa.Subquery:
     """Sum counted trades per day, kind of help and mix of areas (and group, if `groups`).
 
     Trades outside group exchanges are most of the ledger and are summed straight into a

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -87,13 +88,19 @@ def area_mix(scope: Scope) -> AreaMix:
 
 
 def pairs(scope: Scope) -> sa.Table:
-    """Fill the pairs scratch table: every pair who first exchanged by the period's end."""
+    """Fill the pairs scratch table: the pairs who first exchanged in the period.
+
+    Only new connections read it when the figures come from the summaries (the accounts'
+    sums and the mix of areas have kept rows of their own), so earlier pairs are left out.
+    """
     pair = AccountPair
     query = sa.select(
         pair.one_account_id.label("one"),
         pair.other_account_id.label("other"),
         pair.first_day.label("first_day"),
-    ).where(pair.bank_id == scope.bank_id, pair.first_day <= scope.period.end)
+    ).where(
+        pair.bank_id == scope.bank_id, pair.first_day.between(scope.period.start, scope.period.end)
+    )
     return create_scratch(scope.session, PAIRS_TABLE, query)
 
 
@@ -107,7 +114,7 @@ def accounts(scope: Scope) -> sa.Table:
     quick = _accounts_so_far(scope)
     if quick is not None:
         return create_scratch(scope.session, ACCOUNTS_TABLE, quick)
-    partners = _partners(scope)
+    partners = _partners_so_far(scope) if _reaches_latest(scope) else _partners(scope)
     window = _window(scope)
     query = (
         sa.select(
@@ -131,7 +138,7 @@ def accounts(scope: Scope) -> sa.Table:
     return create_scratch(scope.session, ACCOUNTS_TABLE, query)
 
 
-def _accounts_so_far(scope: Scope) -> sa.Select | None:
+def _accounts_so_far(scope: Scope) -> sa.Select[Any] | None:
     """Select the accounts' sums from their totals so far, if the period reaches that far.
 
     When the period ends on or after the latest exchange, everything so far is everything up
@@ -171,6 +178,30 @@ def _accounts_so_far(scope: Scope) -> sa.Select | None:
         .join(Account, Account.id == total.account_id)
         .join(Member, Member.id == Account.member_id)
         .where(total.bank_id == scope.bank_id)
+    )
+
+
+def _reaches_latest(scope: Scope) -> bool:
+    """Return True when the period ends on or after the latest exchange kept."""
+    latest = latest_day(scope)
+    return latest is not None and scope.period.end >= latest
+
+
+def _partners_so_far(scope: Scope) -> sa.Subquery:
+    """Take each account's partners from its totals so far (all its pairs, one row each).
+
+    Only for a period that reaches the latest exchange: every pair then first exchanged by
+    its end, so these are the pairs `_partners` would count.
+    """
+    total = AccountTotal
+    return (
+        sa.select(
+            total.account_id.label("account_id"),
+            # A count, as `_partners` gives, for the same statement's cached plans.
+            sa.cast(total.partners, sa.BigInteger).label("partners"),
+        )
+        .where(total.bank_id == scope.bank_id)
+        .subquery("partners")
     )
 
 
@@ -257,7 +288,7 @@ def _window(scope: Scope) -> sa.Subquery:
     months: sa.ColumnElement[bool] = kept.month.between(first_of_month(earliest), period.end)
     if inside:
         months = sa.and_(months, kept.month < tail)
-    parts: list[sa.Select] = [
+    parts: list[sa.Select[Any]] = [
         sa.select(
             kept.account_id.label("account_id"),
             bit.label("bit"),
@@ -312,7 +343,7 @@ def one_to_one_traders(scope: Scope, accounts: list[int]) -> set[int]:
     return {int(account) for account in scope.session.scalars(query)}
 
 
-def _month_read(scope: Scope, month: dt.date, bit: int) -> sa.Select:
+def _month_read(scope: Scope, month: dt.date, bit: int) -> sa.Select[Any]:
     """Sum each account's trades of `month` up to the period's end, from the transfer log.
 
     The rows stand for that month (its `bit` of the months, its last day); gave and received

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy.orm as so
 
 from timebank.errors import InvalidInput
-from timebank.reports.build import build_practice_report, build_report
+from timebank.reports.build import build_practice_report, build_report, build_summary_figures
 from timebank.reports.formatting import format_number, format_value
 from timebank.reports.period import Period, grid_kind, previous
 from timebank.reports.suppression import PEOPLE
@@ -237,11 +237,11 @@ def build_summarised_report(
     """Return the bank's report for the period with its summary against the period before.
 
     The previous period's report is built (and, for funders, protected) exactly as this
-    one is. Callers ask for both through here, so both can later be built in one pass.
+    one is, with only the figures the summary compares (`build.build_summary_figures`).
     """
     report = build_report(session, bank_id, start, end, audience, direct)
     earlier = previous_period(Period(start, end), audience)
-    before = build_report(session, bank_id, earlier.start, earlier.end, audience, direct)
+    before = build_summary_figures(session, bank_id, earlier.start, earlier.end, audience, direct)
     return Summarised(report, summarise(report, before, BANK_PICKS))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -31,7 +32,7 @@ class KindOfHelp:
     days_to_match: list[float] = field(default_factory=list)
 
 
-def _counts(scope: Scope, by_end: dt.datetime) -> sa.Select:
+def _counts(scope: Scope, by_end: dt.datetime) -> sa.Select[Any]:
     posted_by_end = Listing.created_at < by_end
     is_open = sa.and_(Listing.status == "open", posted_by_end)
     in_period = stamp_on_days(Listing.created_at, scope.period.start, scope.period.end)

@@ -14,6 +14,8 @@ from flask import Response, json
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from timebank.errors import TimeBankError
+
 PROBLEM_TYPE = "application/problem+json"
 
 # Codes for errors that do not come from the time bank's own rules.
@@ -43,6 +45,15 @@ HTTP_DETAILS = {
     429: "Too many requests. Wait a little and try again.",
     500: "Sorry, something went wrong on our side. Nothing was recorded twice.",
 }
+
+
+def problem_from_error(error: TimeBankError) -> Response:
+    """Build the problem+json answer for one of the time bank's errors.
+
+    The status is the one of the error's kind (`timebank.errors`), the `code` the error's
+    own, the detail its message: an edge never re-words or re-decides a service's refusal.
+    """
+    return problem(error.status, error.code, error.message)
 
 
 class ProblemSchema(ma.Schema):

@@ -307,3 +307,19 @@ def introduction(
     if not meeting:
         return head + tail
     return _fit(head + " First meeting ", meeting, "." + tail)
+
+
+def admin_invitation(code: str, bank: str, url: str, hours: int) -> str:
+    """Return the text that invites a time bank's admin to sign in with a one-time code."""
+    return (
+        f"{code} is your code to sign in to {_name(bank, 30)} as its admin. "
+        f"Open {url} and type it. It lasts {hours} hours and works once."
+    )
+
+
+def bank_suspended(bank: str) -> str:
+    """Return the reply to any text to a suspended time bank."""
+    return (
+        f"{_name(bank, 30)} is suspended for now, so texts to it do nothing. "
+        "Please contact the people who run your time bank."
+    )

@@ -23,6 +23,7 @@ import sqlalchemy.orm as so
 
 from timebank.clock import as_utc
 from timebank.sms.errors import OutcomeUnknown, Rejected, RetryLater, SendError
+from timebank.sms.interface import SmsBackend
 from timebank.sms.models import FINAL_STATUSES, SECRET_PURPOSES, OutboxMessage
 from timebank.sms.optouts import is_opted_out, record_opt_out
 from timebank.tenancy.models import TimeBank
@@ -143,7 +144,7 @@ def sender_for(session: so.Session, bank_id: int) -> str | None:
     return (row.sms_sender or row.sms_number) if row else None
 
 
-def _send(backend: Any, to: str, body: str, sender: str | None) -> str:
+def _send(backend: SmsBackend, to: str, body: str, sender: str | None) -> str:
     """Send through `backend` and return the provider's sid; every failure is a SendError."""
     try:
         if sender is None:

@@ -129,5 +129,6 @@ class TwilioBackend:
         for message in found:
             created = message.date_created
             if (message.body or "") == body and (created is None or created >= earliest):
-                return message.sid
+                sid: str = message.sid
+                return sid
         return None

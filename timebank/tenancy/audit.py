@@ -36,7 +36,9 @@ def record_action(
     return line
 
 
-def actions_about(session: so.Session, bank_id: int, member_id: int, limit: int = 50) -> list:
+def actions_about(
+    session: so.Session, bank_id: int, member_id: int, limit: int = 50
+) -> list[BrokerAction]:
     """Return the latest audit lines about one member, newest first."""
     return list(
         session.scalars(

@@ -78,6 +78,9 @@ class TimeBank(Base):
     created_at: so.Mapped[dt.datetime] = so.mapped_column(
         sa.DateTime(timezone=True), default=utcnow
     )
+    # Set while the install's operators have suspended the bank: nobody in it can sign in,
+    # use the API, post an exchange or text a command until they lift it.
+    suspended_at: so.Mapped[dt.datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
 
     @property
     def allowed_mobile_regions(self) -> tuple[str, ...]:

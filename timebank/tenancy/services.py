@@ -30,13 +30,7 @@ def set_sms_settings(
     if bank is None:
         raise InvalidInput(f"There is no time bank called {slug}.")
     if number is not None:
-        e164 = normalise_mobile(number)
-        taken = session.scalar(
-            sa.select(TimeBank.slug).where(TimeBank.sms_number == e164, TimeBank.id != bank.id)
-        )
-        if taken:
-            raise InvalidInput(f"{number} is already the number of the time bank {taken}.")
-        bank.sms_number = e164
+        bank.sms_number = free_sms_number(session, number, bank.id)
     if sender is not None:
         if sender and not MESSAGING_SERVICE.match(sender):
             sender = normalise_mobile(sender)
@@ -53,6 +47,17 @@ def set_sms_settings(
         bank.mobile_regions = ",".join(parse_regions(mobile_countries))
     session.commit()
     return bank
+
+
+def free_sms_number(session: so.Session, number: str, bank_id: int | None = None) -> str:
+    """Return `number` in E.164 if no other time bank is texted at it, else raise."""
+    e164 = normalise_mobile(number)
+    taken = session.scalar(
+        sa.select(TimeBank.slug).where(TimeBank.sms_number == e164, TimeBank.id != bank_id)
+    )
+    if taken:
+        raise InvalidInput(f"{number} is already the number of the time bank {taken}.")
+    return e164
 
 
 # The highest hourly value a bank may set: well above any wage, low enough to catch a slip

@@ -9,8 +9,10 @@ SHOW_DEV_SMS_PAGE is on (development), and answers only this computer.
 from __future__ import annotations
 
 import uuid
+from typing import TypeVar
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import (
     Blueprint,
     abort,
@@ -21,10 +23,12 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from timebank.db import Base
 from timebank.extensions import db
 from timebank.members.models import Member
 from timebank.phones import InvalidPhoneNumber, format_national, normalise_mobile
@@ -36,6 +40,7 @@ from timebank.texting.inbound import IncomingText, receive_text
 bp = Blueprint("dev", __name__, url_prefix="/dev")
 
 ANOTHER_NUMBER = "other"
+_Row = TypeVar("_Row", bound=Base)
 # Enough members to try things with; anyone else can be typed as "another number".
 MEMBERS_LISTED = 60
 
@@ -48,7 +53,7 @@ class SimulatedTextForm(FlaskForm):
 
 
 @bp.before_request
-def _this_computer_only():
+def _this_computer_only() -> None:
     # Sign-in codes are listed here, so only this computer may look.
     if request.remote_addr not in ("127.0.0.1", "::1"):
         abort(404)
@@ -96,8 +101,9 @@ def _form(banks: list[TimeBank]) -> SimulatedTextForm:
 
 
 def _sender(form: SimulatedTextForm) -> str | None:
-    if form.sender.data != ANOTHER_NUMBER:
-        return form.sender.data
+    chosen: str | None = form.sender.data
+    if chosen != ANOTHER_NUMBER:
+        return chosen
     typed = (form.other_number.data or "").strip()
     if not typed:
         form.other_number.errors = ["Type the number the text comes from."]
@@ -123,7 +129,9 @@ def _simulate(form: SimulatedTextForm, banks: list[TimeBank]) -> str | None:
     return reply or "(no reply)"
 
 
-def _latest(model, order_by, limit: int = 30) -> list:
+def _latest(
+    model: type[_Row], order_by: so.InstrumentedAttribute[int], limit: int = 30
+) -> list[_Row]:
     return list(db.session.scalars(sa.select(model).order_by(order_by.desc()).limit(limit)))
 
 
@@ -138,7 +146,7 @@ def _remembered_words() -> dict[str, str]:
 
 
 @bp.route("/sms", methods=["GET", "POST"])
-def sms_outbox():
+def sms_outbox() -> ResponseReturnValue:
     banks = _banks()
     form = _form(banks)
     if banks and form.validate_on_submit():

@@ -21,7 +21,7 @@ from timebank.outcomes.answers import number_by_text_in, yes_or_no_by_text_in
 from timebank.phones import normalise_mobile, sender_number
 from timebank.referrals import sms as referrals
 from timebank.referrals.grammar import redact_identifiers
-from timebank.referrals.models import Referral
+from timebank.referrals.models import Referral, ReferralPartner
 from timebank.sms import commands, replies
 from timebank.sms.models import InboundMessage
 from timebank.sms.optouts import is_opted_out, record_opt_in, record_opt_out
@@ -95,14 +95,18 @@ def _is_invited(session: so.Session, bank_id: int, e164: str) -> bool:
     return found is not None
 
 
-def _from_partner(session: so.Session, text: _Text, partner, command) -> Outcome:
+def _from_partner(
+    session: so.Session, text: _Text, partner: ReferralPartner, command: commands.Command
+) -> Outcome:
     if isinstance(command, commands.Refer):
         reply = referrals.handle_refer(session, text.bank, partner, command, text.now)
         return Outcome("refer", reply)
     return Outcome("help", replies.partner_help(text.bank.name))
 
 
-def _about_outcomes(session: so.Session, text: _Text, member: Member, command) -> str | None:
+def _about_outcomes(
+    session: so.Session, text: _Text, member: Member, command: commands.Command
+) -> str | None:
     """Return the reply when the text answers the outcome questions, else None.
 
     A number answers only while a question is open; YES and NO answer the consent text or
@@ -119,7 +123,9 @@ def _about_outcomes(session: so.Session, text: _Text, member: Member, command) -
     return None
 
 
-def _from_member(session: so.Session, text: _Text, member: Member, command) -> Outcome:
+def _from_member(
+    session: so.Session, text: _Text, member: Member, command: commands.Command
+) -> Outcome:
     def kept(kind: str, reply: str | None, body: bool = True) -> Outcome:
         return Outcome(kind, reply, member_id=member.id, keep_body=body)
 
@@ -150,7 +156,7 @@ def _from_member(session: so.Session, text: _Text, member: Member, command) -> O
     return kept("unknown", replies.not_understood(text.bank.name), body=False)
 
 
-def _from_someone_else(session: so.Session, text: _Text, command) -> Outcome:
+def _from_someone_else(session: so.Session, text: _Text, command: commands.Command) -> Outcome:
     if isinstance(command, commands.Join):
         return Outcome(
             "join", referrals.handle_join(session, text.bank, text.sender, command, text.now)
@@ -184,6 +190,9 @@ def _act_on(session: so.Session, text: _Text, command: commands.Command) -> Outc
     if isinstance(command, commands.OptIn):
         record_opt_in(session, bank.id, sender, text.now)
         return Outcome("opt_in", None)
+    if bank.suspended_at is not None:
+        # Nothing a suspended bank's texts ask is done; the words are not kept.
+        return Outcome("suspended", replies.bank_suspended(bank.name), keep=False)
     member = _member_for(session, bank.id, sender)
     # A practice's REFER is looked for first, in case its phone is also a member's.
     if member is None or isinstance(command, commands.Refer):

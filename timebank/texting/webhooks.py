@@ -42,7 +42,8 @@ def signed_by_twilio() -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not token or not signature:
         return False
-    return RequestValidator(token).validate(public_url(), request.form, signature)
+    valid: bool = RequestValidator(token).validate(public_url(), request.form, signature)
+    return valid
 
 
 def _forbidden() -> Response:

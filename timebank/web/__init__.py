@@ -12,6 +12,8 @@ from timebank.web import (
     admin,
     api_tokens,
     auth,
+    bank_moves,
+    bank_settings,
     broker,
     broker_members,
     broker_pot,
@@ -22,6 +24,8 @@ from timebank.web import (
     home,
     long_urls,
     offers,
+    operators,
+    organisations,
     outcomes,
     outreach,
     profile,
@@ -41,6 +45,7 @@ def register_web(app: Flask) -> None:
     """Attach the web blueprints and the sign-in and security hooks they rely on."""
     security.init_app(app)
     long_urls.init_app(app)
+    bank_moves.init_app(app)
     auth.init_app(app)
     for module in (
         public,
@@ -51,6 +56,7 @@ def register_web(app: Flask) -> None:
         profile,
         broker,
         admin,
+        bank_moves,
         referrals,
         broker_requests,
         broker_members,
@@ -58,6 +64,9 @@ def register_web(app: Flask) -> None:
         skills_admin,
         outreach,
         outcomes,
+        operators,
+        bank_settings,
+        organisations,
     ):
         app.register_blueprint(module.bp)
     reports.init_app(app)

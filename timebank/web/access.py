@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import ParamSpec, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
@@ -13,14 +13,17 @@ from timebank.extensions import db
 from timebank.members.models import Member
 from timebank.tenancy.models import TimeBank
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
-def role_required(role: str) -> Callable:
+
+def role_required(role: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Let only signed-in members with `role` (or a higher one) through; others get 403."""
 
-    def decorate(view: Callable) -> Callable:
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(view)
         @login_required
-        def guarded(*args: Any, **kwargs: Any) -> Any:
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
             if not current_user.has_role(role):
                 abort(403)
             return view(*args, **kwargs)

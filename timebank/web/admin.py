@@ -4,6 +4,7 @@ the value of an hour of help that reports use."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
@@ -56,14 +57,14 @@ class EraseForm(FlaskForm):
 
 @bp.get("/admin/members")
 @role_required("admin")
-def members():
+def members() -> ResponseReturnValue:
     page, words = search_members()
     return render_template("admin/members.html", page=page, words=words, names=STATUS_NAMES)
 
 
 @bp.route("/admin/members/<int:member_id>", methods=["GET", "POST"])
 @role_required("admin")
-def member(member_id: int):
+def member(member_id: int) -> ResponseReturnValue:
     person = member_in_bank(member_id)
     form = StatusForm(status=person.status)
     if person.erased_at is None and form.validate_on_submit():
@@ -90,7 +91,7 @@ def _member_page(person: Member, form: StatusForm, role_form: RoleForm) -> str:
 
 @bp.post("/admin/members/<int:member_id>/role")
 @role_required("admin")
-def role(member_id: int):
+def role(member_id: int) -> ResponseReturnValue:
     person = member_in_bank(member_id)
     form = RoleForm()
     if person.erased_at is None and form.validate_on_submit():
@@ -110,7 +111,7 @@ def role(member_id: int):
 
 @bp.route("/admin/members/<int:member_id>/erase", methods=["GET", "POST"])
 @role_required("admin")
-def erase(member_id: int):
+def erase(member_id: int) -> ResponseReturnValue:
     person = member_in_bank(member_id)
     form = EraseForm()
     if form.validate_on_submit():
@@ -132,7 +133,7 @@ class HourlyValueForm(FlaskForm):
 
 @bp.route("/admin/hourly-value", methods=["GET", "POST"])
 @role_required("admin")
-def hourly_value():
+def hourly_value() -> ResponseReturnValue:
     bank = current_bank()
     form = HourlyValueForm(
         pounds=pounds_in_words(bank.hourly_value_pence).removeprefix("£"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
@@ -15,7 +16,7 @@ from wtforms.validators import InputRequired, Length
 
 from timebank.errors import NotAllowed, TimeBankError
 from timebank.extensions import db
-from timebank.members.models import ApiToken
+from timebank.members.models import ApiToken, roles_up_to
 from timebank.membership.tokens import create_token, revoke_token, tokens_of
 from timebank.referrals.partners import partner_in_bank
 from timebank.web.access import role_required
@@ -28,7 +29,6 @@ ROLE_CHOICES = {
     "broker": "Broker: also broker pages' work",
     "admin": "Admin: everything you can do",
 }
-ROLE_ORDER = ("member", "broker", "admin")
 
 
 class TokenForm(FlaskForm):
@@ -43,7 +43,7 @@ class TokenForm(FlaskForm):
 
     def offer_roles_up_to(self, role: str) -> None:
         """Offer the member's own role and those below it, highest first; member is chosen."""
-        allowed = ROLE_ORDER[: ROLE_ORDER.index(role) + 1]
+        allowed = roles_up_to(role)
         self.role.choices = [(name, ROLE_CHOICES[name]) for name in reversed(allowed)]
         if not self.role.data:
             self.role.data = "member"  # the least a token can do, unless they choose more
@@ -63,7 +63,7 @@ class ActionForm(FlaskForm):
     """Only the CSRF token: the button is the action."""
 
 
-def _own_tokens_page(form: TokenForm):
+def _own_tokens_page(form: TokenForm) -> str:
     tokens = tokens_of(db.session(), current_user.bank_id, current_user.id)
     return render_template(
         "api_tokens/tokens.html", form=form, tokens=tokens, revoke_form=ActionForm()
@@ -72,7 +72,7 @@ def _own_tokens_page(form: TokenForm):
 
 @bp.route("/profile/tokens", methods=["GET", "POST"])
 @login_required
-def tokens():
+def tokens() -> ResponseReturnValue:
     form = TokenForm()
     form.offer_roles_up_to(current_user.role)
     if form.validate_on_submit():
@@ -94,7 +94,7 @@ def tokens():
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")
 @login_required
-def revoke(token_id: int):
+def revoke(token_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     row = revoke_token(db.session(), current_user.bank_id, current_user.id, token_id)
@@ -117,7 +117,7 @@ def _partner_tokens(bank_id: int, partner_id: int) -> list[ApiToken]:
 
 @bp.route("/admin/partners/<int:partner_id>/tokens", methods=["GET", "POST"])
 @role_required("admin")
-def partner_tokens(partner_id: int):
+def partner_tokens(partner_id: int) -> ResponseReturnValue:
     session = db.session()
     partner = partner_in_bank(session, current_user.bank_id, partner_id)
     form = PracticeTokenForm()
@@ -148,7 +148,7 @@ def partner_tokens(partner_id: int):
 
 @bp.post("/admin/partners/<int:partner_id>/tokens/<int:token_id>/revoke")
 @role_required("admin")
-def revoke_partner_token(partner_id: int, token_id: int):
+def revoke_partner_token(partner_id: int, token_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     session = db.session()

@@ -19,6 +19,8 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
+from flask_limiter import RouteLimit
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
@@ -26,7 +28,7 @@ from wtforms.validators import InputRequired
 
 from timebank.errors import TimeBankError
 from timebank.extensions import db, limiter, login_manager
-from timebank.members import signin
+from timebank.members import sign_in_links, signin
 from timebank.members.models import Member
 from timebank.phones import normalise_mobile
 from timebank.tenancy.models import TimeBank
@@ -111,12 +113,15 @@ class ChangePasswordForm(CurrentPassword, NewPasswordForm):
 
 # When this browser's member last signed in with a code by text (seconds since the epoch).
 CODE_SIGN_IN_AT = "code_sign_in_at"
+# Set when this browser came from an invitation text, whose code lasts longer.
+INVITED_BY_TEXT = "invited_by_text"
 
 
 def _fresh_code_sign_in() -> bool:
     """Tell whether the member signed in here by text code a few minutes ago."""
-    minutes = current_app.config["PASSWORD_CHANGE_AFTER_CODE_MINUTES"]
-    return time.time() - session.get(CODE_SIGN_IN_AT, 0) < minutes * 60
+    minutes: int = current_app.config["PASSWORD_CHANGE_AFTER_CODE_MINUTES"]
+    signed_in_at: float = session.get(CODE_SIGN_IN_AT, 0)
+    return time.time() - signed_in_at < minutes * 60
 
 
 def _safe_next(default: str) -> str:
@@ -183,7 +188,7 @@ def _counts(response: Response) -> bool:
     return request.endpoint == "auth.request_code" or response.status_code != 302
 
 
-def _limit(setting: str, key_func: Callable[[], str]):
+def _limit(setting: str, key_func: Callable[[], str]) -> RouteLimit:
     return limiter.limit(
         _setting(setting), methods=["POST"], key_func=key_func, deduct_when=_counts
     )
@@ -203,7 +208,7 @@ _per_address = limiter.shared_limit(
 @_per_address
 @_limit("SIGN_IN_RATE_LIMIT", _address_and_identifier_key)
 @_limit("SIGN_IN_IDENTIFIER_RATE_LIMIT", _identifier_key)
-def sign_in():
+def sign_in() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("home.home"))
     banks = _banks()
@@ -227,7 +232,7 @@ def sign_in():
 @_per_address
 @_limit("CODE_REQUEST_RATE_LIMIT", _address_and_mobile_key)
 @_limit("CODE_REQUEST_MOBILE_RATE_LIMIT", _mobile_key)
-def request_code():
+def request_code() -> ResponseReturnValue:
     banks = _banks()
     form = CodeRequestForm()
     form.offer_banks(banks)
@@ -241,13 +246,14 @@ def request_code():
             show_error(form, "mobile", error)
         else:
             session["code_token"] = token
+            session.pop(INVITED_BY_TEXT, None)
             return redirect(url_for("auth.enter_code"))
     return render_template("auth/request_code.html", form=form, many_banks=len(banks) > 1)
 
 
 @bp.route("/sign-in/code/enter", methods=["GET", "POST"])
 @_per_address
-def enter_code():
+def enter_code() -> ResponseReturnValue:
     token = session.get("code_token")
     if not token:
         return redirect(url_for("auth.request_code"))
@@ -265,13 +271,44 @@ def enter_code():
             flash("You are signed in. Now choose a password for next time.", "success")
             return redirect(url_for("auth.new_password"))
     minutes = current_app.config["SIGN_IN_CODE_MINUTES"]
-    return render_template("auth/enter_code.html", form=form, minutes=minutes)
+    invited = session.get(INVITED_BY_TEXT, False)
+    return render_template("auth/enter_code.html", form=form, minutes=minutes, invited=invited)
+
+
+@bp.get("/sign-in/code/<token>")
+def code_from_text(token: str) -> ResponseReturnValue:
+    """Open the code page for the code request an invitation text names."""
+    session["code_token"] = token
+    session[INVITED_BY_TEXT] = True
+    return redirect(url_for("auth.enter_code"))
+
+
+class LinkForm(FlaskForm):
+    pass
+
+
+@bp.route("/sign-in/link/<key>", methods=["GET", "POST"])
+@_per_address
+def sign_in_link(key: str) -> ResponseReturnValue:
+    """Sign in with a one-time link; only the button's POST uses it, never a link preview."""
+    form = LinkForm()
+    if form.validate_on_submit():
+        try:
+            member = sign_in_links.sign_in_with_link(db.session(), key)
+        except TimeBankError as error:
+            show_error(form, None, error)
+        else:
+            _start_session(member)
+            session[CODE_SIGN_IN_AT] = time.time()
+            flash("You are signed in. Now choose a password for next time.", "success")
+            return redirect(url_for("auth.new_password"))
+    return render_template("auth/sign_in_link.html", form=form)
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 @_limit("SIGN_IN_RATE_LIMIT", _member_key)
-def new_password():
+def new_password() -> ResponseReturnValue:
     by_code = _fresh_code_sign_in()
     if not by_code and current_user.password_hash is None:
         # No password to prove who they are with: a fresh code by text does it.
@@ -303,7 +340,7 @@ def new_password():
 
 
 @bp.post("/sign-out")
-def sign_out():
+def sign_out() -> ResponseReturnValue:
     sessions.end()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
@@ -45,20 +46,20 @@ class SignUpForm(FlaskForm):
 
 @bp.get("/broker")
 @role_required("broker")
-def dashboard():
+def dashboard() -> ResponseReturnValue:
     return render_template("broker/dashboard.html")
 
 
 @bp.get("/broker/members")
 @role_required("broker")
-def members():
+def members() -> ResponseReturnValue:
     page, words = search_members()
     return render_template("broker/members.html", page=page, words=words, national=format_national)
 
 
 @bp.route("/broker/sign-up", methods=["GET", "POST"])
 @role_required("broker")
-def sign_up():
+def sign_up() -> ResponseReturnValue:
     form = SignUpForm()
     referral_id = request.args.get("referral", type=int)
     from_referral = prefill_sign_up(form, referral_id) if referral_id is not None else None
@@ -81,7 +82,7 @@ def sign_up():
 
 @bp.get("/broker/sign-up/<int:member_id>/done")
 @role_required("broker")
-def signed_up(member_id: int):
+def signed_up(member_id: int) -> ResponseReturnValue:
     member = member_in_bank(member_id)
     mobile = format_national(member.mobile_e164) if member.mobile_e164 else None
     return render_template("broker/signed_up.html", member=member, mobile=mobile)

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
@@ -115,20 +116,20 @@ def _page(person: Member, **forms: Any) -> str:
     )
 
 
-def _back(person: Member, message: str, category: str = "success") -> Any:
+def _back(person: Member, message: str, category: str = "success") -> ResponseReturnValue:
     flash(message, category)
     return redirect(url_for("broker_members.member", member_id=person.id))
 
 
 @bp.get("/broker/members/<int:member_id>")
 @role_required("broker")
-def member(member_id: int):
+def member(member_id: int) -> ResponseReturnValue:
     return _page(member_in_bank(member_id))
 
 
 @bp.post("/broker/members/<int:member_id>/checks")
 @role_required("broker")
-def record_check(member_id: int):
+def record_check(member_id: int) -> ResponseReturnValue:
     person = member_in_bank(member_id)
     form = CheckForm()
     if form.validate_on_submit():
@@ -145,7 +146,6 @@ def record_check(member_id: int):
                     checked_on,
                     expires_on,
                     form.reference.data or "",
-                    today=today_in(current_bank().timezone),
                 )
             except TimeBankError as error:
                 show_error(form, getattr(error, "field", None), error)
@@ -156,7 +156,7 @@ def record_check(member_id: int):
 
 @bp.post("/broker/members/<int:member_id>/join-date")
 @role_required("broker")
-def change_join_date(member_id: int):
+def change_join_date(member_id: int) -> ResponseReturnValue:
     """Set the day a member really joined, for members moved over from paper records."""
     person = member_in_bank(member_id)
     form = JoinDateForm()
@@ -186,7 +186,7 @@ def change_join_date(member_id: int):
 
 @bp.post("/broker/members/<int:member_id>/checks/<int:check_id>/withdraw")
 @role_required("broker")
-def withdraw_check(member_id: int, check_id: int):
+def withdraw_check(member_id: int, check_id: int) -> ResponseReturnValue:
     person = member_in_bank(member_id)
     if SwitchForm().validate_on_submit():
         check = safeguarding.checks_of(db.session(), person.bank_id, person.id)
@@ -214,7 +214,7 @@ def _find_others(person: Member, words: str) -> list[Member]:
     return list(db.session().scalars(query.order_by(Member.display_name).limit(MOST_MATCHES + 1)))
 
 
-def _named_other(person: Member, form: BlockForm):
+def _named_other(person: Member, form: BlockForm) -> Member | str:
     """Return the one other member the block form names, or the page to show instead."""
     if not form.validate_on_submit():
         return _page(person, block_form=form)
@@ -230,7 +230,7 @@ def _named_other(person: Member, form: BlockForm):
 
 @bp.post("/broker/members/<int:member_id>/blocks")
 @role_required("broker")
-def add_block(member_id: int):
+def add_block(member_id: int) -> ResponseReturnValue:
     person = member_in_bank(member_id)
     form = BlockForm()
     other = _named_other(person, form)
@@ -253,7 +253,7 @@ def add_block(member_id: int):
 
 @bp.post("/broker/members/<int:member_id>/blocks/<int:block_id>/remove")
 @role_required("broker")
-def remove_block(member_id: int, block_id: int):
+def remove_block(member_id: int, block_id: int) -> ResponseReturnValue:
     person = member_in_bank(member_id)
     if SwitchForm().validate_on_submit():
         lines = safeguarding.blocks_of(db.session(), person.bank_id, person.id)
@@ -266,7 +266,7 @@ def remove_block(member_id: int, block_id: int):
 
 @bp.get("/broker/members/<int:member_id>/do-not-contact")
 @role_required("broker")
-def do_not_contact_question(member_id: int):
+def do_not_contact_question(member_id: int) -> ResponseReturnValue:
     """Ask "Are you sure?" before leaving a member out of outreach; posts to `do_not_contact`."""
     person = member_in_bank(member_id)
     return are_you_sure(
@@ -286,7 +286,7 @@ def do_not_contact_question(member_id: int):
 
 @bp.post("/broker/members/<int:member_id>/blocks/check")
 @role_required("broker")
-def block_question(member_id: int):
+def block_question(member_id: int) -> ResponseReturnValue:
     """Find who is meant, then ask "Are you sure?"; the page's button posts to `add_block`."""
     person = member_in_bank(member_id)
     form = BlockForm()
@@ -312,7 +312,7 @@ def block_question(member_id: int):
 
 @bp.post("/broker/members/<int:member_id>/do-not-contact")
 @role_required("broker")
-def do_not_contact(member_id: int):
+def do_not_contact(member_id: int) -> ResponseReturnValue:
     person = member_in_bank(member_id)
     form = SwitchForm()
     if form.validate_on_submit():

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
@@ -143,13 +144,13 @@ def _recent(pot_account_id: int, bank_id: int) -> list[Any]:
 
 @bp.get("/broker/pot")
 @role_required("broker")
-def pot():
+def pot() -> ResponseReturnValue:
     return _page()
 
 
 @bp.post("/broker/pot/donations")
 @role_required("broker")
-def donate():
+def donate() -> ResponseReturnValue:
     def write(write_id: uuid.UUID, member: Member, minutes: int, form: Any) -> str:
         donate_to_pot(
             db.session(),
@@ -164,7 +165,7 @@ def donate():
 
 @bp.post("/broker/pot/grants")
 @role_required("broker")
-def grant():
+def grant() -> ResponseReturnValue:
     def write(write_id: uuid.UUID, member: Member, minutes: int, form: Any) -> str:
         grant_from_pot(
             db.session(),
@@ -182,7 +183,9 @@ def grant():
     return _record(GrantForm(), "grant_form", write)
 
 
-def _record(form: Any, form_name: str, write: Callable[[uuid.UUID, Member, int, Any], str]) -> Any:
+def _record(
+    form: Any, form_name: str, write: Callable[[uuid.UUID, Member, int, Any], str]
+) -> ResponseReturnValue:
     """Check a gift or grant form, record it through `write`, and say what was recorded."""
     if not form.validate_on_submit():
         return _page(**{form_name: form}), 422
@@ -201,7 +204,7 @@ def _record(form: Any, form_name: str, write: Callable[[uuid.UUID, Member, int, 
     return _done(what)
 
 
-def _done(what: str) -> Any:
+def _done(what: str) -> ResponseReturnValue:
     held = pot_balance(db.session(), current_bank().id).balance
     holds = format_duration(held) if held > 0 else "no hours"
     flash(f"Recorded: {what} The pot now holds {holds}.", "success")

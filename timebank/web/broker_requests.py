@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -80,7 +82,7 @@ def _posted() -> None:
 
 @bp.get("/broker/requests")
 @role_required("broker")
-def queue():
+def queue() -> ResponseReturnValue:
     bank_id = current_bank().id
     return render_template("broker_requests/queue.html", rows=open_requests(db.session(), bank_id))
 
@@ -101,7 +103,7 @@ def _suggestions(listing: Listing, asked: set[int]) -> list[tuple[Member, int, s
 def _render_request(listing: Listing, form: SendForm | None = None) -> str:
     bank = current_bank()
     rows = proposals_for_request(db.session(), bank.id, listing.id)
-    is_open = listing.status == "open" and listing.matched_at is None
+    is_open = listing.open_for_matching
     suggestions = _suggestions(listing, {row.helper.id for row in rows}) if is_open else []
     form = form or SendForm()
     form.helpers.choices = [
@@ -139,13 +141,13 @@ def _account_names(bank_id: int) -> dict[int, str]:
 
 @bp.get("/broker/requests/<int:listing_id>")
 @role_required("broker")
-def request_page(listing_id: int):
+def request_page(listing_id: int) -> ResponseReturnValue:
     return _render_request(_request_in_bank(listing_id))
 
 
 @bp.post("/broker/requests/<int:listing_id>/send")
 @role_required("broker")
-def send(listing_id: int):
+def send(listing_id: int) -> ResponseReturnValue:
     listing = _request_in_bank(listing_id)
     form = SendForm()
     form.helpers.choices = [
@@ -177,7 +179,7 @@ def _back_to(proposal: Proposal) -> Response:
     return redirect(url_for(".request_page", listing_id=proposal.request_id))
 
 
-def _flash_result(action, success: str) -> None:
+def _flash_result(action: Callable[[], object], success: str) -> None:
     """Run a service call; flash `success`, or the service's own words when it refuses."""
     try:
         action()
@@ -189,7 +191,7 @@ def _flash_result(action, success: str) -> None:
 
 @bp.post("/broker/proposals/<int:proposal_id>/reply")
 @role_required("broker")
-def record_reply(proposal_id: int):
+def record_reply(proposal_id: int) -> ResponseReturnValue:
     proposal = _proposal_in_bank(proposal_id)
     _posted()
     yes = request.form.get("answer") == "yes"
@@ -214,7 +216,7 @@ def _meeting_at(day: str, time: str, timezone: str) -> dt.datetime | None:
 
 @bp.post("/broker/proposals/<int:proposal_id>/introduce")
 @role_required("broker")
-def introduce(proposal_id: int):
+def introduce(proposal_id: int) -> ResponseReturnValue:
     proposal = _proposal_in_bank(proposal_id)
     _posted()
     try:
@@ -246,7 +248,7 @@ def introduce(proposal_id: int):
 
 @bp.post("/broker/proposals/<int:proposal_id>/matched")
 @role_required("broker")
-def mark_matched(proposal_id: int):
+def mark_matched(proposal_id: int) -> ResponseReturnValue:
     proposal = _proposal_in_bank(proposal_id)
     _posted()
     _flash_result(
@@ -260,7 +262,7 @@ def mark_matched(proposal_id: int):
 
 @bp.post("/broker/proposals/<int:proposal_id>/withdraw")
 @role_required("broker")
-def withdraw(proposal_id: int):
+def withdraw(proposal_id: int) -> ResponseReturnValue:
     proposal = _proposal_in_bank(proposal_id)
     _posted()
     _flash_result(
@@ -274,7 +276,7 @@ def withdraw(proposal_id: int):
 
 @bp.post("/broker/proposals/<int:proposal_id>/link")
 @role_required("broker")
-def link(proposal_id: int):
+def link(proposal_id: int) -> ResponseReturnValue:
     proposal = _proposal_in_bank(proposal_id)
     _posted()
     try:
@@ -325,13 +327,13 @@ def _answer(proposal_id: int, yes: bool) -> Response:
 
 @bp.post("/proposals/<int:proposal_id>/yes")
 @login_required
-def say_yes(proposal_id: int):
+def say_yes(proposal_id: int) -> ResponseReturnValue:
     return _answer(proposal_id, True)
 
 
 @bp.post("/proposals/<int:proposal_id>/no")
 @login_required
-def say_no(proposal_id: int):
+def say_no(proposal_id: int) -> ResponseReturnValue:
     return _answer(proposal_id, False)
 
 
@@ -352,9 +354,9 @@ def _own_request(listing_id: int) -> Listing:
 
 @bp.get("/my-requests/<int:listing_id>/helpers")
 @login_required
-def my_helpers(listing_id: int):
+def my_helpers(listing_id: int) -> ResponseReturnValue:
     listing = _own_request(listing_id)
-    is_open = listing.status == "open" and listing.matched_at is None
+    is_open = listing.open_for_matching
     suggestions = (
         requester_proposals.requester_suggestions(
             db.session(), listing.bank_id, current_user.id, listing.id
@@ -376,7 +378,7 @@ def my_helpers(listing_id: int):
 
 @bp.post("/my-requests/<int:listing_id>/helpers/<int:helper_id>/ask")
 @login_required
-def ask_helper(listing_id: int, helper_id: int):
+def ask_helper(listing_id: int, helper_id: int) -> ResponseReturnValue:
     listing = _own_request(listing_id)
     _posted()
     try:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -100,7 +101,9 @@ def long_date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def details_step(flow: Flow, draft: Draft, partner_name: str | None, back: str) -> Any:
+def details_step(
+    flow: Flow, draft: Draft, partner_name: str | None, back: str
+) -> ResponseReturnValue:
     """Show or take the details page; `partner_name` asks who helped whom."""
     bank = current_bank()
     today = today_in(bank.timezone)
@@ -241,10 +244,10 @@ def check_step(
     flow: Flow,
     draft: Draft,
     rows: list[SummaryRow],
-    record: Callable[[uuid.UUID], Any],
+    record: Callable[[uuid.UUID], ResponseReturnValue],
     already_done: Callable[[uuid.UUID], Response | None],
     heading: str,
-) -> Any:
+) -> ResponseReturnValue:
     """Show the check page, or record the draft once under the id the page carried."""
     if not draft.get("transfer_id"):
         draft["transfer_id"] = str(uuid.uuid4())
@@ -294,4 +297,5 @@ def _stale_submit(
 
 def me() -> Member:
     """Return the signed-in member."""
-    return current_user._get_current_object()
+    member: Member = current_user._get_current_object()
+    return member

@@ -10,6 +10,7 @@ import datetime as dt
 import uuid
 
 from flask import abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -22,7 +23,7 @@ from timebank.ledger.queries import (
 )
 from timebank.ledger.recorded import RecordedExchange, recorded_exchange
 from timebank.ledger.services import ExchangeRequest, record_exchange
-from timebank.members.models import Member
+from timebank.members.models import Member, first_name_of
 from timebank.minutes import format_duration
 from timebank.web.access import current_bank, member_in_bank, role_required
 from timebank.web.exchange_blueprint import bp
@@ -130,7 +131,7 @@ def _partners_then_matches(q: str) -> list[MemberChoice]:
 
 @bp.route("/log", methods=["GET", "POST"])
 @login_required
-def log_hours():
+def log_hours() -> ResponseReturnValue:
     draft = fresh_draft(MINE)
     q = _search_text()
     form = ChooseMemberForm()
@@ -156,7 +157,7 @@ def _partner(draft: Draft) -> Member | None:
 
 @bp.route("/log/details", methods=["GET", "POST"])
 @login_required
-def details():
+def details() -> ResponseReturnValue:
     draft = load_draft(MINE)
     partner = _partner(draft)
     if partner is None:
@@ -201,7 +202,7 @@ def _done_if_mine(transfer_id: uuid.UUID) -> Response | None:
 
 @bp.route("/log/check", methods=["GET", "POST"])
 @login_required
-def check():
+def check() -> ResponseReturnValue:
     draft = load_draft(MINE)
     if (earlier := earlier_result(draft, _done_if_mine)) is not None:
         return earlier
@@ -237,7 +238,7 @@ def exchange_sentence(exchange: RecordedExchange, viewer_id: int) -> str:
     giver, receiver = exchange.giver_name, exchange.receiver_name
     waiting = exchange.phase == "pending"
     if viewer_id == exchange.giver_id:
-        first = receiver.split()[0]
+        first = first_name_of(receiver)
         then = f"{first} needs to confirm it." if waiting else "It is now in both your balances."
         return f"You gave {receiver} {hours} for {what}. {then}"
     if viewer_id == exchange.receiver_id:
@@ -253,7 +254,7 @@ def exchange_sentence(exchange: RecordedExchange, viewer_id: int) -> str:
 
 @bp.get("/log/done/<uuid:transfer_id>")
 @login_required
-def done(transfer_id: uuid.UUID):
+def done(transfer_id: uuid.UUID) -> ResponseReturnValue:
     exchange = recorded_exchange(db.session(), current_bank().id, transfer_id)
     if exchange is None or not exchange.involves(me().id):
         abort(404)
@@ -270,7 +271,7 @@ def done(transfer_id: uuid.UUID):
 
 @bp.route("/log/for-others", methods=["GET", "POST"])
 @role_required("broker")
-def for_others():
+def for_others() -> ResponseReturnValue:
     draft = fresh_draft(FOR_OTHERS)
     q = _search_text()
     form = ChooseMemberForm()
@@ -291,7 +292,7 @@ def for_others():
 
 @bp.route("/log/for-others/receiver", methods=["GET", "POST"])
 @role_required("broker")
-def for_others_receiver():
+def for_others_receiver() -> ResponseReturnValue:
     draft = load_draft(FOR_OTHERS)
     if not draft.get("giver_id"):
         return redirect(url_for(FOR_OTHERS.start))
@@ -322,7 +323,7 @@ def _others(draft: Draft) -> tuple[Member, Member] | None:
 
 @bp.route("/log/for-others/details", methods=["GET", "POST"])
 @role_required("broker")
-def for_others_details():
+def for_others_details() -> ResponseReturnValue:
     draft = load_draft(FOR_OTHERS)
     if _others(draft) is None:
         return redirect(url_for(FOR_OTHERS.start))
@@ -331,7 +332,7 @@ def for_others_details():
 
 @bp.route("/log/for-others/check", methods=["GET", "POST"])
 @role_required("broker")
-def for_others_check():
+def for_others_check() -> ResponseReturnValue:
     draft = load_draft(FOR_OTHERS)
     if (earlier := earlier_result(draft, _done_if_mine)) is not None:
         return earlier

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -54,7 +55,7 @@ GROUP = Flow(
 
 @bp.route("/log/group", methods=["GET", "POST"])
 @login_required
-def group():
+def group() -> ResponseReturnValue:
     draft = fresh_draft(GROUP)
     form = GroupDirectionForm()
     if form.validate_on_submit():
@@ -84,7 +85,7 @@ def _as_choices(ids: list[int]) -> list[MemberChoice]:
 
 @bp.route("/log/group/people", methods=["GET", "POST"])
 @login_required
-def group_people():
+def group_people() -> ResponseReturnValue:
     draft = load_draft(GROUP)
     if draft.get("direction") not in ("gave", "received"):
         return redirect(url_for(GROUP.start))
@@ -114,7 +115,7 @@ def _group_ready(draft: Draft) -> bool:
 
 @bp.route("/log/group/details", methods=["GET", "POST"])
 @login_required
-def group_details():
+def group_details() -> ResponseReturnValue:
     draft = load_draft(GROUP)
     if not _group_ready(draft):
         return redirect(url_for(GROUP.start))
@@ -151,7 +152,7 @@ def _recorded_by_me(exchanges: list[RecordedExchange]) -> bool:
 
 @bp.route("/log/group/check", methods=["GET", "POST"])
 @login_required
-def group_check():
+def group_check() -> ResponseReturnValue:
     draft = load_draft(GROUP)
     if (earlier := earlier_result(draft, _group_done_if_mine)) is not None:
         return earlier
@@ -197,7 +198,7 @@ def group_sentence(exchanges: list[RecordedExchange], viewer_id: int) -> str:
 
 @bp.get("/log/group/done/<uuid:group_id>")
 @login_required
-def group_done(group_id: uuid.UUID):
+def group_done(group_id: uuid.UUID) -> ResponseReturnValue:
     exchanges = recorded_group(db.session(), current_bank().id, group_id)
     if not _recorded_by_me(exchanges):
         abort(404)

@@ -7,6 +7,7 @@ import uuid
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from wtforms import Form, SelectField
 
@@ -62,7 +63,7 @@ def _fresh_ids(lines: list[ExchangeLine]) -> dict[uuid.UUID, str]:
 
 @bp.get("/home")
 @login_required
-def home():
+def home() -> ResponseReturnValue:
     bank_id, member = current_bank().id, me()
     summary = balance_summary(db.session(), bank_id, member.id)
     to_confirm = waiting_for_member(db.session(), bank_id, member.id)
@@ -86,7 +87,7 @@ def _resolution_id(form: SubmitOnceForm) -> uuid.UUID:
 def _my_waiting_line(transfer_id: uuid.UUID, *, as_receiver: bool) -> ExchangeLine:
     """Return one of my exchanges (one I received when `as_receiver`), or answer 404."""
     line = exchange_line(db.session(), current_bank().id, me().id, transfer_id)
-    if line is None or line.code not in ("exchange", "group") or line.given == as_receiver:
+    if line is None or not line.is_trade or line.given == as_receiver:
         abort(404)
     return line
 
@@ -106,7 +107,7 @@ def _answer_again(error: TimeBankError) -> None:
 
 @bp.post("/home/exchanges/<uuid:transfer_id>/confirm")
 @login_required
-def confirm(transfer_id: uuid.UUID):
+def confirm(transfer_id: uuid.UUID) -> ResponseReturnValue:
     line = _my_waiting_line(transfer_id, as_receiver=True)
     form = SubmitOnceForm()
     if not form.validate_on_submit():
@@ -130,7 +131,7 @@ def confirm(transfer_id: uuid.UUID):
 
 @bp.get("/home/exchanges/<uuid:transfer_id>/decline")
 @login_required
-def decline_question(transfer_id: uuid.UUID):
+def decline_question(transfer_id: uuid.UUID) -> ResponseReturnValue:
     """Ask "Are you sure?" before declining; the page's button posts to `decline`."""
     line = _my_waiting_line(transfer_id, as_receiver=True)
     if line.state != "waiting":
@@ -157,7 +158,7 @@ def decline_question(transfer_id: uuid.UUID):
 
 @bp.post("/home/exchanges/<uuid:transfer_id>/decline")
 @login_required
-def decline(transfer_id: uuid.UUID):
+def decline(transfer_id: uuid.UUID) -> ResponseReturnValue:
     line = _my_waiting_line(transfer_id, as_receiver=True)
     form = SubmitOnceForm()
     if not form.validate_on_submit():
@@ -251,7 +252,7 @@ def _page_url(page: int) -> str:
 
 @bp.get("/history")
 @login_required
-def history():
+def history() -> ResponseReturnValue:
     bank, member = current_bank(), me()
     today = today_in(bank.timezone)
     form = HistoryFilterForm(request.args)
@@ -286,7 +287,7 @@ def _previous_month(year: int, month: int) -> tuple[int, int]:
 
 @bp.get("/history/statement")
 @login_required
-def statement():
+def statement() -> ResponseReturnValue:
     bank, member = current_bank(), me()
     today = today_in(bank.timezone)
     wanted = request.args.get("month")

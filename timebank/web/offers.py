@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -169,13 +170,23 @@ def _listing(listing_id: int) -> Listing:
     return services.listing_in_bank(db.session(), current_user.bank_id, listing_id)
 
 
+def _own_open_listing(listing_id: int) -> Listing:
+    """Return a listing the signed-in member may change; any other answers 404."""
+    try:
+        return services.own_open_listing(
+            db.session(), current_user.bank_id, current_user.id, listing_id
+        )
+    except (services.NotYourListing, services.ListingClosed):
+        abort(404)
+
+
 def _show(form: FlaskForm, error: TimeBankError) -> None:
     show_error(form, getattr(error, "field", None), error)
 
 
 @bp.get("/offers")
 @login_required
-def browse():
+def browse() -> ResponseReturnValue:
     form = SearchForm(request.args)
     form.skill.choices = _categories("Any kind of help")
     form.validate()
@@ -194,7 +205,7 @@ def browse():
 
 @bp.get("/offers/mine")
 @login_required
-def mine():
+def mine() -> ResponseReturnValue:
     bank_id, member_id = current_user.bank_id, current_user.id
     return render_template(
         "offers/mine.html",
@@ -204,7 +215,7 @@ def mine():
     )
 
 
-def _post(kind: str):
+def _post(kind: str) -> ResponseReturnValue:
     form = ListingForm()
     form.prepare(kind)
     if form.validate_on_submit():
@@ -225,19 +236,19 @@ def _post(kind: str):
 
 @bp.route("/offers/new/offer", methods=["GET", "POST"])
 @login_required
-def new_offer():
+def new_offer() -> ResponseReturnValue:
     return _post("offer")
 
 
 @bp.route("/offers/new/request", methods=["GET", "POST"])
 @login_required
-def new_request():
+def new_request() -> ResponseReturnValue:
     return _post("request")
 
 
 @bp.get("/offers/<int:listing_id>")
 @login_required
-def listing(listing_id: int):
+def listing(listing_id: int) -> ResponseReturnValue:
     item = _listing(listing_id)
     owner = db.session.get(Member, item.member_id)
     mine = item.member_id == current_user.id
@@ -258,10 +269,8 @@ def listing(listing_id: int):
 
 @bp.route("/offers/<int:listing_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(listing_id: int):
-    item = _listing(listing_id)
-    if item.member_id != current_user.id or item.status != "open":
-        abort(404)
+def edit(listing_id: int) -> ResponseReturnValue:
+    item = _own_open_listing(listing_id)
     form = ListingForm(obj=item)
     form.prepare(item.kind, keep_category=item.skill_category)
     if not form.is_submitted():
@@ -287,7 +296,7 @@ def edit(listing_id: int):
 
 @bp.get("/offers/<int:listing_id>/close")
 @login_required
-def close_question(listing_id: int):
+def close_question(listing_id: int) -> ResponseReturnValue:
     """Ask "Are you sure?" before closing; the page's button posts to `close`."""
     item = _listing(listing_id)
     if item.member_id != current_user.id or item.status != "open":
@@ -309,16 +318,20 @@ def close_question(listing_id: int):
 
 @bp.post("/offers/<int:listing_id>/close")
 @login_required
-def close(listing_id: int):
-    item = _listing(listing_id)
-    services.close_listing(db.session(), item.bank_id, current_user.id, item.id)
+def close(listing_id: int) -> ResponseReturnValue:
+    try:
+        item = services.close_listing(
+            db.session(), current_user.bank_id, current_user.id, listing_id
+        )
+    except services.NotYourListing:
+        abort(404)  # someone else's listing is not a page of yours
     flash(f"Your {item.kind} is closed. Other members no longer see it.", "success")
     return redirect(url_for("offers.mine"))
 
 
 @bp.route("/offers/<int:listing_id>/contact", methods=["GET", "POST"])
 @login_required
-def contact(listing_id: int):
+def contact(listing_id: int) -> ResponseReturnValue:
     item = _listing(listing_id)
     owner = db.session.get(Member, item.member_id)
     assert owner is not None  # a listing's member always exists (foreign key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import RadioField
@@ -43,7 +44,7 @@ class AnswersForm(FlaskForm):
     )
 
 
-def _page(form: AnswersForm | None = None):
+def _page(form: AnswersForm | None = None) -> str:
     state = web_state(db.session(), current_user, utcnow())
     return render_template(
         "outcomes/questions.html", state=state, form=form or AnswersForm(), choice=ChoiceForm()
@@ -52,13 +53,13 @@ def _page(form: AnswersForm | None = None):
 
 @bp.get("/how-you-feel")
 @login_required
-def page():
+def page() -> ResponseReturnValue:
     return _page()
 
 
 @bp.post("/how-you-feel")
 @login_required
-def answer():
+def answer() -> ResponseReturnValue:
     form = AnswersForm()
     if not form.validate_on_submit():
         return redirect(url_for("outcomes.page"))
@@ -79,7 +80,7 @@ def answer():
 
 @bp.post("/how-you-feel/agree")
 @login_required
-def agree_page():
+def agree_page() -> ResponseReturnValue:
     if ChoiceForm().validate_on_submit():
         agree(db.session(), current_user.bank_id, current_user.id, "web")
     return redirect(url_for("outcomes.page"))
@@ -87,7 +88,7 @@ def agree_page():
 
 @bp.post("/how-you-feel/no")
 @login_required
-def refuse_page():
+def refuse_page() -> ResponseReturnValue:
     if ChoiceForm().validate_on_submit():
         refuse(db.session(), current_user.bank_id, current_user.id)
         flash("We will not ask you these questions again.", "success")

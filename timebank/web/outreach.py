@@ -5,10 +5,11 @@ Members never see these pages: flags are about them, for the people who support 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, TextAreaField
@@ -17,7 +18,7 @@ from wtforms.validators import InputRequired, Optional
 
 from timebank.broker import outreach_actions, outreach_worklist
 from timebank.broker.models import OutreachFlag
-from timebank.errors import TimeBankError
+from timebank.errors import NotFound, TimeBankError
 from timebank.extensions import db
 from timebank.ledger.queries import balance_summary
 from timebank.phones import format_national
@@ -114,7 +115,7 @@ def _outreach_count() -> dict[str, object]:
 
 @bp.get("/broker/outreach")
 @role_required("broker")
-def worklist():
+def worklist() -> ResponseReturnValue:
     view = request.args.get("show", "all")
     view = view if view in outreach_worklist.WORKLIST_VIEWS else "all"
     snoozed = request.args.get("snoozed") == "1"
@@ -161,7 +162,7 @@ def _forms(flag: OutreachFlag, **given: FlaskForm) -> dict[str, FlaskForm]:
     return forms
 
 
-def _case_page(flag: OutreachFlag, status: int = 200, **given: FlaskForm):
+def _case_page(flag: OutreachFlag, status: int = 200, **given: FlaskForm) -> tuple[str, int]:
     session = db.session()
     member = member_in_bank(flag.member_id)
     open_flags = outreach_worklist.member_flags(session, flag.bank_id, member.id)
@@ -182,18 +183,24 @@ def _case_page(flag: OutreachFlag, status: int = 200, **given: FlaskForm):
 
 @bp.get("/broker/outreach/<int:flag_id>")
 @role_required("broker")
-def case(flag_id: int):
+def case(flag_id: int) -> ResponseReturnValue:
     return _case_page(_flag(flag_id))
 
 
-def _act(flag_id: int, name: str, form: FlaskForm, action, done: str):
+def _act(
+    flag_id: int,
+    name: str,
+    form: FlaskForm,
+    action: Callable[[OutreachFlag], object],
+    done: str,
+) -> ResponseReturnValue:
     """Run one broker action from a form, then show the member's page with what happened."""
     flag = _flag(flag_id)
     if form.validate_on_submit():
         try:
             action(flag)
         except TimeBankError as error:
-            if error.status == 404:
+            if isinstance(error, NotFound):
                 abort(404)
             field = getattr(error, "field", None)
             if field is None or not hasattr(form, field):
@@ -211,7 +218,7 @@ def _act(flag_id: int, name: str, form: FlaskForm, action, done: str):
 
 @bp.post("/broker/outreach/<int:flag_id>/assign")
 @role_required("broker")
-def assign(flag_id: int):
+def assign(flag_id: int) -> ResponseReturnValue:
     form = AssignForm(prefix="assign")
     names = {
         str(b.id): b.display_name
@@ -232,7 +239,7 @@ def assign(flag_id: int):
 
 @bp.post("/broker/outreach/<int:flag_id>/assign-me")
 @role_required("broker")
-def assign_me(flag_id: int):
+def assign_me(flag_id: int) -> ResponseReturnValue:
     return _act(
         flag_id,
         "action",
@@ -246,7 +253,7 @@ def assign_me(flag_id: int):
 
 @bp.post("/broker/outreach/<int:flag_id>/contact")
 @role_required("broker")
-def contact(flag_id: int):
+def contact(flag_id: int) -> ResponseReturnValue:
     form = ContactForm(prefix="contact")
     outcome = form.outcome.data or None
     done = "Contact recorded."
@@ -271,7 +278,7 @@ def contact(flag_id: int):
 
 @bp.post("/broker/outreach/<int:flag_id>/snooze")
 @role_required("broker")
-def snooze(flag_id: int):
+def snooze(flag_id: int) -> ResponseReturnValue:
     form = SnoozeForm(prefix="snooze")
     until = form.until.data
     return _act(
@@ -287,7 +294,7 @@ def snooze(flag_id: int):
 
 @bp.post("/broker/outreach/<int:flag_id>/resolve")
 @role_required("broker")
-def resolve(flag_id: int):
+def resolve(flag_id: int) -> ResponseReturnValue:
     form = ResolveForm(prefix="resolve")
     return _act(
         flag_id,
@@ -302,7 +309,7 @@ def resolve(flag_id: int):
 
 @bp.post("/broker/outreach/<int:flag_id>/nudge")
 @role_required("broker")
-def nudge(flag_id: int):
+def nudge(flag_id: int) -> ResponseReturnValue:
     form = NudgeForm(prefix="nudge")
     return _act(
         flag_id,
@@ -317,7 +324,7 @@ def nudge(flag_id: int):
 
 @bp.get("/broker/outreach/<int:flag_id>/do-not-contact")
 @role_required("broker")
-def do_not_contact_question(flag_id: int):
+def do_not_contact_question(flag_id: int) -> ResponseReturnValue:
     """Ask "Are you sure?" first; the page's button posts to `do_not_contact`."""
     flag = _flag(flag_id)
     member = member_in_bank(flag.member_id)
@@ -337,7 +344,7 @@ def do_not_contact_question(flag_id: int):
 
 @bp.post("/broker/outreach/<int:flag_id>/do-not-contact")
 @role_required("broker")
-def do_not_contact(flag_id: int):
+def do_not_contact(flag_id: int) -> ResponseReturnValue:
     form = ActionForm()
     return _act(
         flag_id,

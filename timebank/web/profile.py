@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
@@ -69,7 +70,7 @@ def _waiting_mobile() -> str | None:
 
 @bp.get("/profile")
 @login_required
-def profile():
+def profile() -> ResponseReturnValue:
     member = current_user
     mobile = format_national(member.mobile_e164) if member.mobile_e164 else None
     return render_template(
@@ -84,7 +85,7 @@ def profile():
 
 @bp.post("/profile/sign-out-others")
 @login_required
-def sign_out_others():
+def sign_out_others() -> ResponseReturnValue:
     if SignOutOthersForm().validate_on_submit():
         ended = sessions.end_others()
         if ended:
@@ -97,7 +98,7 @@ def sign_out_others():
 
 @bp.route("/profile/edit", methods=["GET", "POST"])
 @login_required
-def edit():
+def edit() -> ResponseReturnValue:
     form = ProfileForm(data=changes_from(current_user).__dict__)
     if form.validate_on_submit():
         try:
@@ -121,7 +122,7 @@ def edit():
 
 @bp.route("/profile/mobile", methods=["GET", "POST"])
 @login_required
-def confirm_mobile():
+def confirm_mobile() -> ResponseReturnValue:
     waiting = _waiting_mobile()
     if waiting is None:
         flash("There is no new mobile number waiting for a code.", "info")
@@ -142,7 +143,7 @@ def confirm_mobile():
 
 @bp.get("/members/<int:member_id>")
 @login_required
-def member(member_id: int):
+def member(member_id: int) -> ResponseReturnValue:
     person = member_in_bank(member_id)
     listings = [] if person.erased_at else open_listings_of(db.session(), person.bank_id, person.id)
     return render_template(
@@ -155,7 +156,7 @@ def member(member_id: int):
 
 @bp.get("/profile/my-data")
 @login_required
-def my_data():
+def my_data() -> ResponseReturnValue:
     return render_template("profile/my_data.html")
 
 
@@ -172,7 +173,7 @@ def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
 
 @bp.get("/profile/my-data/my-data.txt")
 @login_required
-def my_data_text():
+def my_data_text() -> ResponseReturnValue:
     sections = privacy.member_data(db.session(), current_user.bank_id, current_user.id)
     text = privacy.as_text(sections, current_bank().name, utcnow())
     return _download(text, "text/plain; charset=utf-8", f"{_file_stem()}.txt")
@@ -180,6 +181,6 @@ def my_data_text():
 
 @bp.get("/profile/my-data/my-data.zip")
 @login_required
-def my_data_csv():
+def my_data_csv() -> ResponseReturnValue:
     sections = privacy.member_data(db.session(), current_user.bank_id, current_user.id)
     return _download(privacy.as_csv_zip(sections), "application/zip", f"{_file_stem()}.zip")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from timebank.errors import TimeBankError
+from timebank.errors import NotFound, TimeBankError
 from timebank.extensions import db
 from timebank.phones import format_national
 from timebank.referrals import partners, services
@@ -62,7 +65,7 @@ def _page_values() -> dict[str, object]:
 
 @bp.get("/broker/referrals")
 @role_required("broker")
-def queue():
+def queue() -> ResponseReturnValue:
     status = request.args.get("status") or None
     if status is not None and status not in REFERRAL_STATUSES:
         status = None
@@ -72,7 +75,7 @@ def queue():
 
 @bp.get("/broker/referrals/<int:referral_id>")
 @role_required("broker")
-def referral(referral_id: int):
+def referral(referral_id: int) -> ResponseReturnValue:
     session = db.session()
     found = services.referral_in_bank(session, current_user.bank_id, referral_id)
     partner = (
@@ -94,7 +97,9 @@ def referral(referral_id: int):
     )
 
 
-def _act(referral_id: int, action, done: str, *args):
+def _act(
+    referral_id: int, action: Callable[..., object], done: str, *args: int
+) -> ResponseReturnValue:
     """Run one broker action from a button, then show the referral with what happened."""
     form = ActionForm()
     if not form.validate_on_submit():
@@ -102,7 +107,7 @@ def _act(referral_id: int, action, done: str, *args):
     try:
         action(db.session(), current_user.bank_id, referral_id, *args, current_user.id)
     except TimeBankError as error:
-        if error.status == 404:
+        if isinstance(error, NotFound):
             raise
         flash(error.message, "error")
     else:
@@ -112,13 +117,13 @@ def _act(referral_id: int, action, done: str, *args):
 
 @bp.post("/broker/referrals/<int:referral_id>/contacted")
 @role_required("broker")
-def contacted(referral_id: int):
+def contacted(referral_id: int) -> ResponseReturnValue:
     return _act(referral_id, services.mark_contacted, "Marked as contacted.")
 
 
 @bp.post("/broker/referrals/<int:referral_id>/link")
 @role_required("broker")
-def link(referral_id: int):
+def link(referral_id: int) -> ResponseReturnValue:
     member_id = request.form.get("member_id", type=int)
     if member_id is None:
         abort(400)
@@ -128,7 +133,7 @@ def link(referral_id: int):
 
 @bp.route("/broker/referrals/<int:referral_id>/close", methods=["GET", "POST"])
 @role_required("broker")
-def close(referral_id: int):
+def close(referral_id: int) -> ResponseReturnValue:
     found = services.referral_in_bank(db.session(), current_user.bank_id, referral_id)
     form = CloseForm()
     if form.validate_on_submit():
@@ -149,14 +154,14 @@ def close(referral_id: int):
 
 @bp.get("/admin/partners")
 @role_required("admin")
-def partner_list():
+def partner_list() -> ResponseReturnValue:
     found = partners.list_partners(db.session(), current_user.bank_id)
     return render_template("referrals/partners.html", partners=found)
 
 
 @bp.route("/admin/partners/new", methods=["GET", "POST"])
 @role_required("admin")
-def new_partner():
+def new_partner() -> ResponseReturnValue:
     form = PartnerForm()
     practices = partners.gp_practices(db.session(), current_user.bank_id)
     form.organisation.choices = [("", "None")] + [(str(org.id), org.name) for org in practices]
@@ -179,7 +184,7 @@ def new_partner():
 
 @bp.route("/admin/partners/<int:partner_id>", methods=["GET", "POST"])
 @role_required("admin")
-def partner(partner_id: int):
+def partner(partner_id: int) -> ResponseReturnValue:
     session = db.session()
     found = partners.partner_in_bank(session, current_user.bank_id, partner_id)
     form = NumberForm()
@@ -200,12 +205,44 @@ def partner(partner_id: int):
         form=form,
         remove_form=ActionForm(),
         national=format_national,
+        account_form=_account_form(found.organisation_id),
     )
+
+
+class AccountForm(FlaskForm):
+    organisation = SelectField("Its GP practice's hour account", validators=[Optional()])
+
+
+def _account_form(organisation_id: int | None) -> AccountForm:
+    form = AccountForm(organisation=str(organisation_id or ""))
+    practices = partners.gp_practices(db.session(), current_user.bank_id)
+    form.organisation.choices = [("", "None")] + [(str(org.id), org.name) for org in practices]
+    return form
+
+
+@bp.post("/admin/partners/<int:partner_id>/account")
+@role_required("admin")
+def link_account(partner_id: int) -> ResponseReturnValue:
+    partners.partner_in_bank(db.session(), current_user.bank_id, partner_id)  # else 404
+    form = _account_form(None)
+    if not form.validate_on_submit():
+        abort(400)
+    org_id = int(form.organisation.data) if form.organisation.data else None
+    try:
+        found = partners.link_partner_account(
+            db.session(), current_user.bank_id, current_user.id, partner_id, org_id
+        )
+    except TimeBankError as error:
+        flash(error.message, "error")
+    else:
+        word = "is linked to its hour account" if org_id else "has no hour account linked"
+        flash(f"{found.name} {word}.", "success")
+    return redirect(url_for("referrals.partner", partner_id=partner_id))
 
 
 @bp.post("/admin/partners/<int:partner_id>/numbers/<int:number_id>/remove")
 @role_required("admin")
-def remove_number(partner_id: int, number_id: int):
+def remove_number(partner_id: int, number_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     e164 = partners.remove_partner_number(
@@ -217,7 +254,7 @@ def remove_number(partner_id: int, number_id: int):
 
 @bp.post("/admin/partners/<int:partner_id>/active")
 @role_required("admin")
-def set_active(partner_id: int):
+def set_active(partner_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     active = request.form.get("active") == "yes"

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from timebank.errors import InvalidInput
@@ -124,7 +125,7 @@ def definition_of(report: Report, key: str, given: str = "") -> tuple[str | None
 
 @bp.get("/reports")
 @role_required("broker")
-def report_page():
+def report_page() -> ResponseReturnValue:
     bank = current_bank()
     try:
         found = chosen_period(bank)
@@ -153,7 +154,7 @@ def report_page():
 
 @bp.get("/reports/definitions")
 @role_required("broker")
-def definitions():
+def definitions() -> ResponseReturnValue:
     from timebank.reports.definitions import DEFINITIONS
 
     return render_template("reports/definitions.html", definitions=DEFINITIONS)
@@ -161,7 +162,7 @@ def definitions():
 
 @bp.get("/reports/<table_key>.csv")
 @role_required("broker")
-def table_csv(table_key: str):
+def table_csv(table_key: str) -> ResponseReturnValue:
     bank = current_bank()
     try:
         found = chosen_period(bank)
@@ -191,7 +192,7 @@ def _csv_download(table: Table, words: list[str], found: periods.Period) -> Resp
 
 @bp.get("/reports/print")
 @role_required("broker")
-def printable():
+def printable() -> ResponseReturnValue:
     # The funder view unless staff ask for their own exact copy (`view=broker`).
     view = "broker" if request.args.get("view") == "broker" else "funder"
     bank = current_bank()
@@ -223,7 +224,7 @@ def _print_page(
 
 @bp.get("/reports/practices/<int:partner_id>")
 @role_required("broker")
-def practice(partner_id: int):
+def practice(partner_id: int) -> ResponseReturnValue:
     from timebank.reports.summary import build_summarised_practice_report
 
     session = db.session()
@@ -242,7 +243,7 @@ def practice(partner_id: int):
 
 @bp.get("/reports/practices/<int:partner_id>/<table_key>.csv")
 @role_required("broker")
-def practice_csv(partner_id: int, table_key: str):
+def practice_csv(partner_id: int, table_key: str) -> ResponseReturnValue:
     from timebank.reports.build import build_practice_report
 
     session = db.session()

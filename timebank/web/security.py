@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from typing import TypeAlias
 
 from flask import (
     Flask,
@@ -16,6 +17,7 @@ from flask import (
     request,
 )
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -23,7 +25,11 @@ from werkzeug.exceptions import HTTPException
 from timebank.errors import TimeBankError
 from timebank.extensions import csrf, db, limiter
 from timebank.responses.headers import SECURITY_HEADERS
-from timebank.responses.problems import problem, problem_from_http
+from timebank.responses.problems import (
+    problem,
+    problem_from_error,
+    problem_from_http,
+)
 from timebank.sms.backends import make_backend
 from timebank.sms.outbox import send_queued
 from timebank.web.sessions import sign_out_ended_session
@@ -132,7 +138,11 @@ def _send_queued_texts(response: Response) -> Response:
     return response
 
 
-def _error_page(status: int, message: str | None = None):
+# An error answered as problem+json, or as a page or JSON body with its status.
+ErrorAnswer: TypeAlias = Response | tuple[Response | str, int]
+
+
+def _error_page(status: int, message: str | None = None) -> ErrorAnswer:
     if _is_api():
         return problem(status, detail=message)
     if _wants_json():
@@ -147,7 +157,7 @@ def _error_page(status: int, message: str | None = None):
     return page, status
 
 
-def _http_error(error):
+def _http_error(error: Exception) -> ErrorAnswer:
     db.session.rollback()
     if _is_api() and isinstance(error, HTTPException):
         return problem_from_http(error)
@@ -172,7 +182,7 @@ def plain_wait(seconds: int) -> str:
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
-def _too_many_tries(error: HTTPException):
+def _too_many_tries(error: HTTPException) -> ResponseReturnValue:
     """Say how long to wait, from the limits reached, and send it as Retry-After."""
     wait = None if _is_api() else seconds_to_wait()
     if wait is None:
@@ -182,11 +192,13 @@ def _too_many_tries(error: HTTPException):
         f"For your safety we have paused this for a while. Please wait {plain_wait(wait)}"
         " and try again, or ask your broker for help."
     )
-    body, status = _error_page(429, message)
+    answer = _error_page(429, message)
+    assert isinstance(answer, tuple)  # only the API gets a bare problem, and it left above
+    body, status = answer
     return body, status, {"Retry-After": str(wait)}
 
 
-def _other_http_error(error: HTTPException):
+def _other_http_error(error: HTTPException) -> Response | HTTPException:
     """Answer the statuses without a page of their own: problem+json on the API."""
     db.session.rollback()
     if _is_api():
@@ -194,17 +206,17 @@ def _other_http_error(error: HTTPException):
     return error
 
 
-def _time_bank_error(error: TimeBankError):
+def _time_bank_error(error: TimeBankError) -> ErrorAnswer:
     db.session.rollback()
     if _is_api():
-        return problem(error.status, error.code, error.message)
+        return problem_from_error(error)
     if _wants_json():
         return jsonify(error=error.code, message=error.message), error.status
     status = error.status if error.status in ERROR_TITLES else 400
     return _error_page(status, error.message)
 
 
-def _csrf_error(error: CSRFError):
+def _csrf_error(error: CSRFError) -> ErrorAnswer:
     if _is_api():
         return problem(
             400, "csrf_failed", "With the web session, send the page's CSRF token as X-CSRFToken."

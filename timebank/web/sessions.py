@@ -13,6 +13,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, g, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
 from timebank.clock import as_utc, utcnow
@@ -76,7 +77,7 @@ def load_member(member_id: str) -> Member | None:
     return found.member
 
 
-def sign_out_ended_session():
+def sign_out_ended_session() -> ResponseReturnValue | None:
     """Before each request: clear the cookie of a session that has ended, and say why.
 
     A web page goes to the sign-in page; an API call goes on unsigned-in and gets 401.

@@ -7,6 +7,7 @@ Members get 403.
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
@@ -51,13 +52,13 @@ def _list_page(add_form: AddForm | None = None) -> str:
 
 @bp.get("/admin/skills")
 @role_required("broker")
-def categories():
+def categories() -> ResponseReturnValue:
     return _list_page()
 
 
 @bp.post("/admin/skills")
 @role_required("admin")
-def add():
+def add() -> ResponseReturnValue:
     form = AddForm()
     if form.validate_on_submit():
         try:
@@ -100,7 +101,7 @@ def _done(action: str, row: SkillCategory) -> str:
 
 @bp.post("/admin/skills/<action>")
 @role_required("admin")
-def change(action: str):
+def change(action: str) -> ResponseReturnValue:
     form = RowForm()
     if action not in ROW_ACTIONS or not form.validate_on_submit():
         return redirect(url_for("skills_admin.categories"))
@@ -115,7 +116,7 @@ def change(action: str):
 
 @bp.route("/admin/skills/rename", methods=["GET", "POST"])
 @role_required("admin")
-def rename():
+def rename() -> ResponseReturnValue:
     name = request.args.get("name", "")
     known = {c.name for c in skills.all_categories(db.session(), current_user.bank_id)}
     if name not in known:

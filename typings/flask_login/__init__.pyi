@@ -1,0 +1,26 @@
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+# The signed-in member (timebank.members.models.Member) or the anonymous user.
+current_user: Any
+
+def login_required(func: _F) -> _F: ...
+def login_user(
+    user: Any, remember: bool = ..., duration: Any = ..., force: bool = ..., fresh: bool = ...
+) -> bool: ...
+def logout_user() -> bool: ...
+
+class LoginManager:
+    login_view: str | None
+    login_message: str
+    login_message_category: str
+    session_protection: str | None
+    def __init__(self, app: Flask | None = ..., add_context_processor: bool = ...) -> None: ...
+    def init_app(self, app: Flask, add_context_processor: bool = ...) -> None: ...
+    def user_loader(self, callback: _F) -> _F: ...
+
+def __getattr__(name: str) -> Any: ...

@@ -1,0 +1,19 @@
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Blueprint, Flask
+from werkzeug.exceptions import BadRequest
+
+_V = TypeVar("_V", bound=Callable[..., Any] | Blueprint | str)
+
+class CSRFError(BadRequest):
+    description: str
+
+class CSRFProtect:
+    def __init__(self, app: Flask | None = ...) -> None: ...
+    def init_app(self, app: Flask) -> None: ...
+    def protect(self) -> None: ...
+    def exempt(self, view: _V) -> _V: ...
+
+def generate_csrf(secret_key: str | None = ..., token_key: str | None = ...) -> str: ...
+def __getattr__(name: str) -> Any: ...
