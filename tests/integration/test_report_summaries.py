@@ -56,6 +56,9 @@ WHOLE_MONTHS = (
     (dt.date(2023, 6, 1), dt.date(2026, 5, 31)),
     # Ends mid-month, but after the latest exchange: the summaries still hold all of it.
     (dt.date(2026, 3, 1), dt.date(2026, 5, 12)),
+    # A quarter years after the bank's last exchange (an imported history, say): the months
+    # each account traded in lie beyond the 63 the totals keep.
+    (dt.date(2032, 10, 1), dt.date(2032, 12, 31)),
 )
 
 

@@ -160,7 +160,9 @@ def _accounts_so_far(scope: Scope) -> sa.Select[Any] | None:
     )
     if shift < 0:
         return None
-    months = total.recent_months.op(">>")(shift) if shift < RECENT_MONTHS else sa.literal(0)
+    months = (
+        total.recent_months.op(">>")(shift) if shift < RECENT_MONTHS else sa.literal_column("0")
+    )
     start = scope.period.start
     return (
         sa.select(
