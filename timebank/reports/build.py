@@ -17,7 +17,14 @@ from timebank.clock import utcnow
 from timebank.errors import NotFound
 from timebank.referrals.models import ReferralPartner
 from timebank.reports.definitions import DEFINITIONS
-from timebank.reports.exchanges import exchanges_section, group_sessions, tallies, totals
+from timebank.reports.exchanges import (
+    ExchangeTotals,
+    GroupSession,
+    exchanges_section,
+    group_sessions,
+    tallies,
+    totals,
+)
 from timebank.reports.membership import membership_section, membership_summary
 from timebank.reports.networks import networks_section, networks_summary
 from timebank.reports.outcome_answers import outcomes_section
@@ -79,6 +86,14 @@ def _scope(
     return Scope(session, bank_id, period, Guard(audience), summarised), bank
 
 
+def _basics(scope: Scope) -> tuple[list[GroupSession], ExchangeTotals, sa.Table, sa.Table]:
+    """Work out what every figure starts from: group sessions, totals, pairs and accounts."""
+    groups = group_sessions(scope)
+    found = totals(tallies(scope), groups)
+    pairs = sum_pairs(scope)
+    return groups, found, pairs, sum_accounts(scope, pairs)
+
+
 def build_report(
     session: so.Session,
     bank_id: int,
@@ -94,10 +109,7 @@ def build_report(
     funder view covers fixed calendar periods only, its counts of people protected.
     """
     scope, bank = _scope(session, bank_id, Period(start, end), audience, direct)
-    groups = group_sessions(scope)
-    found = totals(tallies(scope), groups)
-    pairs = sum_pairs(scope)
-    activity = sum_accounts(scope, pairs)
+    groups, found, pairs, activity = _basics(scope)
     sections = (
         exchanges_section(scope, found, groups, activity),
         membership_section(scope, activity),
@@ -126,10 +138,7 @@ def build_summary_figures(
     left out, so the previous period a summary compares with costs less than a whole report.
     """
     scope, bank = _scope(session, bank_id, Period(start, end), audience, direct)
-    groups = group_sessions(scope)
-    found = totals(tallies(scope), groups)
-    pairs = sum_pairs(scope)
-    activity = sum_accounts(scope, pairs)
+    groups, found, pairs, activity = _basics(scope)
     sections = (
         exchanges_section(scope, found, groups, activity),
         membership_summary(scope, activity),
