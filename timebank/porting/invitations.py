@@ -10,6 +10,7 @@ the bank's other unprompted texts keep to. The worker sends none before its time
 from __future__ import annotations
 
 import datetime as dt
+import math
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -94,14 +95,19 @@ def _daytime(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     return opening.astimezone(dt.UTC)
 
 
+def gap(per_hour: int) -> dt.timedelta:
+    """Return the time between two texts: whole seconds, rounded up, so an hour holds no more."""
+    return dt.timedelta(seconds=math.ceil(3600 / per_hour))
+
+
 def send_times(start: dt.datetime, per_hour: int, timezone: str) -> Iterator[dt.datetime]:
     """Yield when each text may go: `per_hour` an hour at most, in the bank's daytime only."""
-    zone, gap = zoneinfo.ZoneInfo(timezone), dt.timedelta(seconds=3600 / per_hour)
+    zone, step = zoneinfo.ZoneInfo(timezone), gap(per_hour)
     moment = as_utc(start)
     while True:
         moment = _daytime(moment, zone)
         yield moment
-        moment += gap
+        moment += step
 
 
 def _first_free_time(
@@ -117,7 +123,7 @@ def _first_free_time(
     )
     if latest is None or as_utc(latest) < now:
         return now
-    return as_utc(latest) + dt.timedelta(seconds=3600 / per_hour)
+    return as_utc(latest) + gap(per_hour)
 
 
 def admin_for_command(session: so.Session, slug: str, mobile: str | None) -> tuple[int, int]:
