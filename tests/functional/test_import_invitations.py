@@ -67,7 +67,7 @@ def test_after_an_import_the_admin_invites_the_members_by_text(client, session, 
     assert "Invite the imported members by text" not in text(done)
     assert queued_to(session, bank) == ["+447123900001", "+447123900002"]
     body = session.scalar(sa.select(OutboxMessage.body).where(OutboxMessage.purpose == PURPOSE))
-    assert body.startswith(f"{bank.name}: you can now sign in at http")
+    assert body.startswith(f"{bank.name}: sign in at http")
     assert "/sign-in/code with this mobile number" in body
     actions = session.scalars(sa.select(BrokerAction.action).where(BrokerAction.bank_id == bank.id))
     assert list(actions) == ["imported_members_invited"]

@@ -82,7 +82,7 @@ def test_each_imported_member_gets_one_text_spaced_by_the_rate(session, bank, ad
         MORNING + dt.timedelta(hours=1, minutes=30),
     )
     assert texts[0].body == (
-        f"{bank.name}: you can now sign in at {URL} with this mobile number "
+        f"{bank.name}: sign in at {URL} with this mobile number "
         "and a code we text you. STOP to stop texts."
     )
     assert is_gsm7(texts[0].body) and segment_count(texts[0].body) == 1

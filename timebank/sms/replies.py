@@ -328,6 +328,6 @@ def bank_suspended(bank: str) -> str:
 def imported_member_invitation(bank: str, url: str) -> str:
     """Return the text inviting a member brought in by an import to sign in for the first time."""
     return (
-        f"{_name(bank, 30)}: you can now sign in at {to_gsm7(url)} with this mobile number "
+        f"{_name(bank, 30)}: sign in at {to_gsm7(url)} with this mobile number "
         "and a code we text you. STOP to stop texts."
     )
