@@ -78,7 +78,7 @@ def register_commands(app: Flask) -> None:
     from timebank.membership.cli import bank_cli
     from timebank.operators.cli import platform_cli
     from timebank.outcomes.cli import outcomes_cli
-    from timebank.porting.cli import export_command, import_command
+    from timebank.porting.cli import export_command, import_command, invite_imported_command
     from timebank.referrals.cli import referrals_cli
     from timebank.reports.cli import reports_cli
     from timebank.schedule import schedule_cli
@@ -98,3 +98,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(outcomes_cli)
     bank_cli.add_command(import_command)
     bank_cli.add_command(export_command)
+    bank_cli.add_command(invite_imported_command)

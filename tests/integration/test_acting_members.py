@@ -49,6 +49,7 @@ from timebank.membership import bank_settings, banks, organisations, signup
 from timebank.membership.services import set_member_status
 from timebank.offers import services as offers
 from timebank.offers import skills
+from timebank.porting import invitations
 from timebank.porting import services as porting
 from timebank.referrals import partners
 from timebank.referrals import services as referrals
@@ -381,6 +382,15 @@ def _import_files(w: World) -> Call:
     )
 
 
+def _invite_imported(w: World) -> Call:
+    members = b"id,name,mobile,joined_at\n1,Ola Brown,07956 100321,2024-03-01\n"
+    porting.import_files(w.session, w.bank.slug, [("members.csv", members)], commit=True)
+    now = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+    return lambda by: invitations.invite_imported_members(
+        w.session, w.bank_id, by, 30, now, "https://timebank.example.org/sign-in/code"
+    )
+
+
 # The service (module.name), the role it needs, and how to call it.
 CASES: dict[str, tuple[str, Prepare]] = {
     "timebank.broker.exchange_links.link_exchange": ("broker", _link_exchange),
@@ -486,6 +496,7 @@ CASES: dict[str, tuple[str, Prepare]] = {
     ),
     "timebank.porting.services.import_by_admin": ("admin", _import_files),
     "timebank.porting.services.bank_slug_for_admin": ("admin", _plain(porting.bank_slug_for_admin)),
+    "timebank.porting.invitations.invite_imported_members": ("admin", _invite_imported),
 }
 
 

@@ -79,6 +79,9 @@ TEXTS = {
         BANK, "Sam", "gardening", False, "", "Grace 07123 456789"
     ),
     "bank suspended": replies.bank_suspended(LONG_BANK),
+    "imported member invitation": replies.imported_member_invitation(
+        LONG_BANK, "https://timebank.example.org/sign-in/code"
+    ),
 }
 
 
@@ -155,3 +158,13 @@ def test_an_admin_invitation_is_gsm7_and_at_most_two_segments():
     body = replies.admin_invitation("123456", LONG_BANK, url, 24)
     assert is_gsm7(body) and segment_count(body) <= 2
     assert body.startswith("123456 is your code to sign in to ")
+
+
+def test_an_imported_member_s_invitation_names_the_bank_and_the_sign_in_page():
+    body = replies.imported_member_invitation(
+        BANK, "https://time\u2013bank.example.org/sign-in/code"
+    )
+    assert body == (
+        "Ravensbourne Time Bank: sign in at https://time-bank.example.org/sign-in/code with "
+        "this mobile number and a code we text you. STOP to stop texts."
+    )

@@ -1,4 +1,4 @@
-"""`flask bank import` and `flask bank export`: moving a whole time bank in and out."""
+"""`flask bank import`, `invite-imported` and `export`: moving a whole time bank in and out."""
 
 from __future__ import annotations
 
@@ -7,9 +7,18 @@ import sys
 
 import click
 
+from timebank.clock import utcnow
 from timebank.errors import TimeBankError
 from timebank.extensions import db
+from timebank.membership.cli import public_url
 from timebank.porting.export import export_bank
+from timebank.porting.invitations import (
+    DEFAULT_PER_HOUR,
+    MOST_PER_HOUR,
+    InvitationRun,
+    admin_for_command,
+    invite_imported_members,
+)
 from timebank.porting.reading import check_size
 from timebank.porting.services import ImportOutcome, import_files
 
@@ -74,3 +83,40 @@ def export_command(slug: str, output: str | None) -> None:
     with open(path, "wb") as handle:
         handle.write(data)
     click.echo(f"Wrote {path} ({len(data)} bytes).")
+
+
+@click.command("invite-imported")
+@click.argument("slug")
+@click.option("--per-hour", type=int, default=DEFAULT_PER_HOUR, show_default=True,
+              help=f"The most invitations to text in an hour (1 to {MOST_PER_HOUR}).")  # fmt: skip
+@click.option("--admin", "admin_mobile", help="Act as the admin with this mobile number "
+              "(default: the bank's first active admin).")  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="Say how many would be invited, and write nothing.")
+def invite_imported_command(
+    slug: str, per_hour: int, admin_mobile: str | None, dry_run: bool
+) -> None:
+    """Text each imported member who has never signed in an invitation to sign in, once.
+
+    The texts wait in the outbox and go PER_HOUR an hour at most, from 9:00 to 20:00 in the
+    bank's time zone. Running it again invites only members not invited before.
+    """
+    session = db.session()
+    try:
+        bank_id, admin_id = admin_for_command(session, slug, admin_mobile)
+        run = invite_imported_members(session, bank_id, admin_id, per_hour, utcnow(),
+                                      public_url("auth.request_code"), dry_run=dry_run)  # fmt: skip
+    except TimeBankError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(invitation_words(run))
+
+
+def invitation_words(run: InvitationRun) -> str:
+    """Describe what a run queued, or would queue, in one line."""
+    if not run.queued:
+        return "Nobody to invite: every imported member who can be texted was invited before."
+    when = run.last_at.strftime("%Y-%m-%d %H:%M UTC") if run.last_at else ""
+    if run.dry_run:
+        return (f"Dry run: would invite {run.queued} member(s), {run.per_hour} an hour at most;"
+                f" the last text would go at {when}. Nothing was written.")  # fmt: skip
+    return (f"Queued {run.queued} invitation(s), {run.per_hour} an hour at most;"
+            f" the last goes at {when}.")  # fmt: skip

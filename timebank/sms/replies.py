@@ -323,3 +323,11 @@ def bank_suspended(bank: str) -> str:
         f"{_name(bank, 30)} is suspended for now, so texts to it do nothing. "
         "Please contact the people who run your time bank."
     )
+
+
+def imported_member_invitation(bank: str, url: str) -> str:
+    """Return the text inviting a member brought in by an import to sign in for the first time."""
+    return (
+        f"{_name(bank, 30)}: sign in at {to_gsm7(url)} with this mobile number "
+        "and a code we text you. STOP to stop texts."
+    )

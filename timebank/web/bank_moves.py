@@ -12,6 +12,7 @@ import secrets
 import shutil
 import time
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -30,15 +31,21 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.utils import secure_filename
-from wtforms import HiddenField
+from wtforms import HiddenField, IntegerField
 
+from timebank.clock import as_utc, utcnow
 from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.porting.export import export_bank
+from timebank.porting.invitations import (
+    DEFAULT_PER_HOUR,
+    InvitationRun,
+    invite_imported_members,
+)
 from timebank.porting.reading import MOST_BYTES
 from timebank.porting.services import ImportOutcome, bank_slug_for_admin, import_by_admin
 from timebank.porting.template import COLUMNS
-from timebank.web.access import role_required
+from timebank.web.access import current_bank, role_required
 
 bp = Blueprint("bank_moves", __name__)
 
@@ -56,6 +63,10 @@ class UploadForm(FlaskForm):
 
 class CommitForm(FlaskForm):
     staged = HiddenField()
+
+
+class InviteForm(FlaskForm):
+    per_hour = IntegerField("Texts an hour, at most", default=DEFAULT_PER_HOUR)
 
 
 TOO_BIG = "The files are too big: each file must be under 50 MB, and four files at most."
@@ -80,7 +91,40 @@ def _refuse_big_upload() -> tuple[str, int] | None:
 @bp.get("/admin/import")
 @role_required("admin")
 def upload_page() -> str:
-    return render_template("admin/import.html", form=UploadForm(), examples=EXAMPLES)
+    return render_template("admin/import.html", form=UploadForm(), examples=EXAMPLES,
+                           waiting=_invitations(DEFAULT_PER_HOUR, dry_run=True),
+                           invite_form=InviteForm())  # fmt: skip
+
+
+def _invitations(per_hour: int, dry_run: bool) -> InvitationRun:
+    """Invite the imported members not invited yet (or, as a dry run, count them)."""
+    sign_in_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("auth.request_code")
+    return invite_imported_members(db.session(), current_user.bank_id, current_user.id, per_hour,
+                                   utcnow(), sign_in_url, dry_run=dry_run)  # fmt: skip
+
+
+@bp.post("/admin/import/invite")
+@role_required("admin")
+def invite_imported() -> ResponseReturnValue:
+    form = InviteForm()
+    if not form.validate_on_submit() or form.per_hour.data is None:
+        flash("Enter how many texts may go in an hour, as a whole number.", "error")
+        return redirect(url_for("bank_moves.upload_page"))
+    try:
+        run = _invitations(form.per_hour.data, dry_run=False)
+    except TimeBankError as error:
+        flash(error.message, "error")
+        return redirect(url_for("bank_moves.upload_page"))
+    flash(_invited_words(run), "success")
+    return redirect(url_for("bank_moves.upload_page"))
+
+
+def _invited_words(run: InvitationRun) -> str:
+    if not run.queued or run.last_at is None:
+        return "Nobody to invite: every imported member who can be texted was invited before."
+    local = as_utc(run.last_at).astimezone(ZoneInfo(current_bank().timezone))
+    return (f"Queued {run.queued} invitation(s) to sign in, {run.per_hour} an hour at most. "
+            f"The last goes at {local:%H:%M on %d %B}.")  # fmt: skip
 
 
 @bp.post("/admin/import")
