@@ -139,7 +139,7 @@ def test_the_maximum_cannot_go_below_what_someone_already_has(client, session, b
 
 
 def test_another_banks_number_cannot_be_taken(client, session, bank, admin):
-    TimeBankFactory(slug="other", sms_number="07400 000000")
+    TimeBankFactory(slug="other", sms_number="+447400000000")
     sign_in_as(client, admin)
     response = client.post(PAGE, data=form_of(bank, sms_number="07400000000"))
     assert b"already the number of the time bank other" in response.data
