@@ -28,6 +28,7 @@ from timebank.phones import format_national
 from timebank.tenancy.audit import actions_about
 from timebank.web.access import current_bank, member_in_bank, role_required
 from timebank.web.confirm import Question, are_you_sure
+from timebank.web.errors import form_errors
 from timebank.web.forms import show_error
 from timebank.web.sessions import last_sign_in_words
 
@@ -137,7 +138,7 @@ def record_check(member_id: int) -> ResponseReturnValue:
         expires = form.expires_on.data or ""
         expires_on = _date(form, "expires_on", expires) if expires.strip() else None
         if checked_on is not None and not form.expires_on.errors:
-            try:
+            with form_errors(form) as shown:
                 safeguarding.record_check(
                     db.session(),
                     person.bank_id,
@@ -147,9 +148,7 @@ def record_check(member_id: int) -> ResponseReturnValue:
                     expires_on,
                     form.reference.data or "",
                 )
-            except TimeBankError as error:
-                show_error(form, getattr(error, "field", None), error)
-            else:
+            if not shown.failed:
                 return _back(person, f"The check for {person.display_name} is recorded.")
     return _page(person, check_form=form)
 
@@ -164,7 +163,7 @@ def change_join_date(member_id: int) -> ResponseReturnValue:
         day = _date(form, "joined_on", form.joined_on.data or "")
         if day is not None:
             old = joined_on(person)
-            try:
+            with form_errors(form) as shown:
                 set_join_date(
                     db.session(),
                     person.bank_id,
@@ -173,9 +172,7 @@ def change_join_date(member_id: int) -> ResponseReturnValue:
                     day,
                     form.reason.data or "",
                 )
-            except TimeBankError as error:
-                show_error(form, getattr(error, "field", None), error)
-            else:
+            if not shown.failed:
                 return _back(
                     person,
                     f"{person.display_name} joined on {day:%-d %B %Y}, not {old:%-d %B %Y}. "

@@ -34,7 +34,7 @@ from timebank.ledger.models import Account
 from timebank.members.models import Member
 from timebank.offers.models import Listing
 from timebank.web.access import current_bank, role_required
-from timebank.web.forms import show_error
+from timebank.web.errors import form_errors
 
 bp = Blueprint("broker_requests", __name__)
 
@@ -156,7 +156,7 @@ def send(listing_id: int) -> ResponseReturnValue:
         if value.isdigit()
     ]
     if form.validate_on_submit():
-        try:
+        with form_errors(form, "helpers") as shown:
             made = proposals.send_proposals(
                 db.session(),
                 listing.bank_id,
@@ -166,9 +166,7 @@ def send(listing_id: int) -> ResponseReturnValue:
                 form.channel.data or "",
                 form.message.data or "",
             )
-        except TimeBankError as error:
-            show_error(form, "helpers", error)
-        else:
+        if not shown.failed:
             how = "by text" if form.channel.data == "sms" else "on the web"
             flash(f"Asked {len(made)} member(s) {how}.", "success")
             return redirect(url_for(".request_page", listing_id=listing.id))

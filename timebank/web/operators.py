@@ -35,6 +35,7 @@ from timebank.operators import access, banks
 from timebank.operators.models import Operator
 from timebank.phones import format_national
 from timebank.tenancy.models import TimeBank
+from timebank.web.errors import form_errors
 from timebank.web.forms import show_error
 from timebank.web.sessions import limits
 
@@ -86,7 +87,7 @@ def sign_in() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             session_id = access.sign_in_operator(db.session(), form.email.data, form.password.data)
-        except TimeBankError as error:
+        except TimeBankError as error:  # a wrong password is told on the form, not a 401 page
             show_error(form, None, error)
         else:
             session.clear()  # whoever was signed in here as a member is signed out
@@ -157,7 +158,7 @@ def _invited_page(started: StartedBank, created: bool) -> ResponseReturnValue:
 def new_bank() -> ResponseReturnValue:
     form = NewBankForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as shown:
             started = start_time_bank(
                 db.session(),
                 form.name.data,
@@ -168,9 +169,7 @@ def new_bank() -> ResponseReturnValue:
                 f"operator {_operator().name} ({_operator().email})",
                 sms_number=(form.sms_number.data or "").strip() or None,
             )
-        except TimeBankError as error:
-            show_error(form, None, error)
-        else:
+        if not shown.failed:
             return _invited_page(started, created=True)
     return render_template("platform/new_bank.html", form=form)
 
@@ -209,11 +208,9 @@ def suspend(bank_id: int) -> ResponseReturnValue:
     bank = _bank(bank_id)
     form = SuspendForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form, "reason") as shown:
             banks.suspend_bank(db.session(), _operator(), bank.id, form.reason.data)
-        except TimeBankError as error:
-            show_error(form, "reason", error)
-        else:
+        if not shown.failed:
             flash(f"{bank.name} is suspended. Its members were signed out.", "success")
             return redirect(url_for("platform.banks_page"))
     return render_template("platform/suspend.html", form=form, bank=bank)

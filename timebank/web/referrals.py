@@ -18,6 +18,7 @@ from timebank.referrals import partners, services
 from timebank.referrals.grammar import reference
 from timebank.referrals.models import REFERRAL_STATUSES
 from timebank.web.access import role_required
+from timebank.web.errors import form_errors
 from timebank.web.forms import show_error
 
 bp = Blueprint("referrals", __name__)
@@ -137,13 +138,11 @@ def close(referral_id: int) -> ResponseReturnValue:
     found = services.referral_in_bank(db.session(), current_user.bank_id, referral_id)
     form = CloseForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as shown:
             services.close_referral(
                 db.session(), found.bank_id, found.id, current_user.id, form.outcome.data or ""
             )
-        except TimeBankError as error:
-            show_error(form, getattr(error, "field", None), error)
-        else:
+        if not shown.failed:
             flash(f"Referral {reference(found.id)} is closed.", "success")
             return redirect(url_for("referrals.queue"))
     return render_template("referrals/close.html", referral=found, form=form, **_page_values())
@@ -189,13 +188,11 @@ def partner(partner_id: int) -> ResponseReturnValue:
     found = partners.partner_in_bank(session, current_user.bank_id, partner_id)
     form = NumberForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form, "mobile") as shown:
             partners.add_partner_number(
                 session, found.bank_id, current_user.id, found.id, form.mobile.data or ""
             )
-        except TimeBankError as error:
-            show_error(form, "mobile", error)
-        else:
+        if not shown.failed:
             flash("Number added. Texts from it now count as this practice's.", "success")
             return redirect(url_for("referrals.partner", partner_id=found.id))
     return render_template(
