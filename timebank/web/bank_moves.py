@@ -32,13 +32,13 @@ from flask_wtf import FlaskForm
 from werkzeug.utils import secure_filename
 from wtforms import HiddenField
 
-from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.porting.export import export_bank
 from timebank.porting.reading import MOST_BYTES
 from timebank.porting.services import ImportOutcome, bank_slug_for_admin, import_by_admin
 from timebank.porting.template import COLUMNS
 from timebank.web.access import role_required
+from timebank.web.errors import flashed_errors, form_errors
 
 bp = Blueprint("bank_moves", __name__)
 
@@ -93,10 +93,9 @@ def dry_run() -> str | tuple[str, int]:
     if not files:
         form.form_errors.append("Choose one or more CSV files to import.")
         return render_template("admin/import.html", form=form, examples=EXAMPLES), 400
-    try:
+    with form_errors(form) as shown:
         outcome = import_by_admin(db.session(), current_user.bank_id, current_user.id, files)
-    except TimeBankError as error:
-        form.form_errors.append(error.message)
+    if shown.failed:
         return render_template("admin/import.html", form=form, examples=EXAMPLES), 422
     staged = _stage(files) if outcome.ok else ""
     return _result_page(outcome, staged)
@@ -181,11 +180,10 @@ def commit() -> ResponseReturnValue:
         flash("Those files are no longer waiting to be imported. Please upload them again.",
               "error")  # fmt: skip
         return redirect(url_for("bank_moves.upload_page"))
-    try:
+    with flashed_errors() as shown:
         outcome = import_by_admin(db.session(), current_user.bank_id, current_user.id, files,
                                   commit=True)  # fmt: skip
-    except TimeBankError as error:
-        flash(error.message, "error")
+    if shown.failed:
         return redirect(url_for("bank_moves.upload_page"))
     if not outcome.committed:
         return _result_page(outcome, "")

@@ -34,7 +34,7 @@ from timebank.ledger.models import Account
 from timebank.members.models import Member
 from timebank.offers.models import Listing
 from timebank.web.access import current_bank, role_required
-from timebank.web.errors import form_errors
+from timebank.web.errors import flashed_errors, form_errors
 
 bp = Blueprint("broker_requests", __name__)
 
@@ -179,11 +179,9 @@ def _back_to(proposal: Proposal) -> Response:
 
 def _flash_result(action: Callable[[], object], success: str) -> None:
     """Run a service call; flash `success`, or the service's own words when it refuses."""
-    try:
+    with flashed_errors() as shown:
         action()
-    except TimeBankError as error:
-        flash(error.message, "error")
-    else:
+    if not shown.failed:
         flash(success, "success")
 
 
@@ -379,15 +377,11 @@ def my_helpers(listing_id: int) -> ResponseReturnValue:
 def ask_helper(listing_id: int, helper_id: int) -> ResponseReturnValue:
     listing = _own_request(listing_id)
     _posted()
-    try:
+    with flashed_errors() as shown:
         proposal = requester_proposals.ask_suggested_helper(
             db.session(), listing.bank_id, current_user.id, listing.id, helper_id
         )
-    except NotFound:
-        abort(404)
-    except TimeBankError as error:
-        flash(error.message, "error")
-    else:
+    if not shown.failed:
         helper = db.session.get(Member, proposal.helper_id)
         name = helper.first_name if helper else "They"
         flash(f"We asked {name}. They will see your request when they sign in.", "success")

@@ -9,6 +9,10 @@ table decide, instead of catching the error itself:
 - any other `InvalidInput`, `Conflict` or `TimeBankError`: the message above the form,
   which the page shows again with what was typed.
 
+A page that acts and then goes back where it came from (no form to show again) calls the
+service inside `flashed_errors()`: the kinds that go beside a field or above a form are
+flashed instead, on the page it goes back to; the rest reach the error page as above.
+
 The API's table is `responses/problems.py` `problem_from_error`; the texts' is in the
 `texting` handlers.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 from enum import Enum
 from types import TracebackType
 
+from flask import flash
 from flask_wtf import FlaskForm
 
 from timebank.errors import (
@@ -105,3 +110,29 @@ def _field_for(form: FlaskForm, error: TimeBankError, answer: PageAnswer) -> str
     if answer is PageAnswer.BESIDE_FIELD and isinstance(named, str) and hasattr(form, named):
         return named
     return None
+
+
+class flashed_errors:  # noqa: N801 - used as a `with` statement, like contextlib's helpers
+    """Flash a service's error in `category` as the table says, or let it reach the error page.
+
+    After the block, `failed` says whether an error was flashed.
+    """
+
+    def __init__(self, category: str = "error") -> None:
+        self.category = category
+        self.failed = False
+
+    def __enter__(self) -> flashed_errors:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> bool:
+        if not isinstance(error, TimeBankError) or page_answer(error) is PageAnswer.ERROR_PAGE:
+            return False
+        flash(error.message, self.category)
+        self.failed = True
+        return True

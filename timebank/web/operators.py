@@ -190,7 +190,7 @@ def invite(bank_id: int) -> ResponseReturnValue:
     by = f"operator {_operator().name} ({_operator().email})"
     try:
         started = invite_admin(db.session(), _bank(bank_id).slug, _plan(), by)
-    except TimeBankError as error:
+    except TimeBankError as error:  # a bank or admin gone meanwhile: back to the list, told why
         flash(error.message, "error")
         return redirect(url_for("platform.banks_page"))
     return _invited_page(started, created=False)

@@ -11,14 +11,14 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from timebank.errors import NotFound, TimeBankError
+from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.phones import format_national
 from timebank.referrals import partners, services
 from timebank.referrals.grammar import reference
 from timebank.referrals.models import REFERRAL_STATUSES
 from timebank.web.access import role_required
-from timebank.web.errors import form_errors
+from timebank.web.errors import flashed_errors, form_errors
 from timebank.web.forms import show_error
 
 bp = Blueprint("referrals", __name__)
@@ -105,13 +105,9 @@ def _act(
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with flashed_errors() as shown:
         action(db.session(), current_user.bank_id, referral_id, *args, current_user.id)
-    except TimeBankError as error:
-        if isinstance(error, NotFound):
-            raise
-        flash(error.message, "error")
-    else:
+    if not shown.failed:
         flash(done, "success")
     return redirect(url_for("referrals.referral", referral_id=referral_id))
 
@@ -225,13 +221,11 @@ def link_account(partner_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     org_id = int(form.organisation.data) if form.organisation.data else None
-    try:
+    with flashed_errors() as shown:
         found = partners.link_partner_account(
             db.session(), current_user.bank_id, current_user.id, partner_id, org_id
         )
-    except TimeBankError as error:
-        flash(error.message, "error")
-    else:
+    if not shown.failed:
         word = "is linked to its hour account" if org_id else "has no hour account linked"
         flash(f"{found.name} {word}.", "success")
     return redirect(url_for("referrals.partner", partner_id=partner_id))
