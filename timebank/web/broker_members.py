@@ -19,7 +19,6 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from timebank.broker import safeguarding
 from timebank.broker.joining import JOIN_REASON_LIMIT, joined_on, set_join_date
-from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.ledger.queries import today_in
 from timebank.members.models import Member
@@ -28,7 +27,7 @@ from timebank.phones import format_national
 from timebank.tenancy.audit import actions_about
 from timebank.web.access import current_bank, member_in_bank, role_required
 from timebank.web.confirm import Question, are_you_sure
-from timebank.web.errors import form_errors
+from timebank.web.errors import flashed_errors, form_errors
 from timebank.web.forms import show_error
 from timebank.web.sessions import last_sign_in_words
 
@@ -189,11 +188,9 @@ def withdraw_check(member_id: int, check_id: int) -> ResponseReturnValue:
         check = safeguarding.checks_of(db.session(), person.bank_id, person.id)
         if check_id not in {each.id for each in check}:
             return _back(person, "There is no such check for this member.", "info")
-        try:
+        with flashed_errors("info") as shown:
             safeguarding.withdraw_check(db.session(), person.bank_id, current_user.id, check_id)
-        except TimeBankError as error:
-            flash(error.message, "info")
-        else:
+        if not shown.failed:
             return _back(person, "The check is withdrawn. It stays in the history.")
     return redirect(url_for("broker_members.member", member_id=person.id))
 
@@ -233,7 +230,7 @@ def add_block(member_id: int) -> ResponseReturnValue:
     other = _named_other(person, form)
     if not isinstance(other, Member):
         return other
-    try:
+    with form_errors(form, "other") as shown:
         safeguarding.block(
             db.session(),
             person.bank_id,
@@ -242,8 +239,7 @@ def add_block(member_id: int) -> ResponseReturnValue:
             other.id,
             form.reason.data or "",
         )
-    except TimeBankError as error:
-        show_error(form, "other", error)
+    if shown.failed:
         return _page(person, block_form=form)
     return _back(person, f"{person.display_name} will not be matched with {other.display_name}.")
 

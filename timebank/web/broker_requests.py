@@ -28,7 +28,7 @@ from timebank.broker import (
 from timebank.broker.candidates import suggest_helpers
 from timebank.broker.models import Proposal
 from timebank.broker.request_queue import open_requests, proposals_for_request
-from timebank.errors import NotFound, TimeBankError
+from timebank.errors import NotFound
 from timebank.extensions import db
 from timebank.ledger.models import Account
 from timebank.members.models import Member
@@ -293,32 +293,24 @@ def link(proposal_id: int) -> ResponseReturnValue:
 
 
 def _answer(proposal_id: int, yes: bool) -> Response:
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.bank_id != current_user.bank_id:
-        abort(404)
-    if proposal.helper_id != current_user.id:
-        abort(404)
     _posted()
+    # The service answers only the helper's own proposal; anyone else's is not found (404).
+    with flashed_errors("info") as shown:
+        proposal = proposals.answer_proposal(
+            db.session(), current_user.bank_id, proposal_id, current_user.id, yes
+        )
+    if not shown.failed:
+        flash(_thanks(proposal, yes), "success")
+    return redirect(url_for("home.home"))
+
+
+def _thanks(proposal: Proposal, yes: bool) -> str:
     listing = db.session.get(Listing, proposal.request_id)
     requester = db.session.get(Member, listing.member_id) if listing else None
     name = requester.first_name if requester else "them"
-    try:
-        proposals.answer_proposal(db.session(), proposal.bank_id, proposal.id, current_user.id, yes)
-    except TimeBankError as error:
-        flash(error.message, "info")
-    else:
-        if yes:
-            flash(
-                f"Thank you for saying yes to helping {name}. "
-                "We will be in touch to introduce you.",
-                "success",
-            )
-        else:
-            flash(
-                f"Thank you for letting us know. We will ask someone else to help {name}.",
-                "success",
-            )
-    return redirect(url_for("home.home"))
+    if yes:
+        return f"Thank you for saying yes to helping {name}. We will be in touch to introduce you."
+    return f"Thank you for letting us know. We will ask someone else to help {name}."
 
 
 @bp.post("/proposals/<int:proposal_id>/yes")
