@@ -367,14 +367,14 @@ def my_helpers(listing_id: int) -> ResponseReturnValue:
 @bp.post("/my-requests/<int:listing_id>/helpers/<int:helper_id>/ask")
 @login_required
 def ask_helper(listing_id: int, helper_id: int) -> ResponseReturnValue:
-    listing = _own_request(listing_id)
     _posted()
+    # The service asks only for the member's own request; anyone else's is not found (404).
     with flashed_errors() as shown:
         proposal = requester_proposals.ask_suggested_helper(
-            db.session(), listing.bank_id, current_user.id, listing.id, helper_id
+            db.session(), current_user.bank_id, current_user.id, listing_id, helper_id
         )
     if not shown.failed:
         helper = db.session.get(Member, proposal.helper_id)
         name = helper.first_name if helper else "They"
         flash(f"We asked {name}. They will see your request when they sign in.", "success")
-    return redirect(url_for(".my_helpers", listing_id=listing.id))
+    return redirect(url_for(".my_helpers", listing_id=listing_id))

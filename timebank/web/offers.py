@@ -291,7 +291,9 @@ def edit(listing_id: int) -> ResponseReturnValue:
 def close_question(listing_id: int) -> ResponseReturnValue:
     """Ask "Are you sure?" before closing; the page's button posts to `close`."""
     item = _listing(listing_id)
-    if item.member_id != current_user.id or item.status != "open":
+    try:
+        services.own_open_listing(db.session(), item.bank_id, current_user.id, item.id)
+    except (services.NotYourListing, services.ListingClosed):  # nothing to ask: show the listing
         return redirect(url_for("offers.listing", listing_id=item.id))
     return are_you_sure(
         Question(
