@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 
@@ -21,6 +22,7 @@ from timebank.errors import (
     NotFound,
     NotSignedIn,
 )
+from timebank.members.models import Member
 from timebank.web.errors import PageAnswer, form_errors, page_answer
 
 
@@ -103,17 +105,26 @@ def test_a_wrong_detail_is_shown_beside_its_field_with_what_was_typed(client, se
     assert 'value="Our guess"' in response.get_data(as_text=True)
 
 
-def test_a_refusal_not_about_a_field_is_shown_above_the_form(
-    client, session, bank, broker, practice
-):
+def test_a_refusal_naming_a_field_is_shown_beside_it(client, session, bank, broker, practice):
     referral = referred(session, bank, practice)
     sign_in_as(client, broker)
-    too_long = "x" * 201
 
-    response = client.post(f"/broker/referrals/{referral.id}/close", data={"outcome": too_long})
+    response = client.post(f"/broker/referrals/{referral.id}/close", data={"outcome": "x" * 201})
 
     assert response.status_code == 200
-    assert "The outcome can have at most" in words(response)
-    assert beside(response, "outcome") == ""
+    assert beside(response, "outcome") == "The outcome can have at most 200 characters."
     session.refresh(referral)
     assert referral.status != "closed"
+
+
+def test_a_refusal_not_about_a_field_is_shown_above_the_form(client, session, bank, admin):
+    sign_in_as(client, admin)
+    files = {"files": [(io.BytesIO("id,name\nm1,Zoë\n".encode("latin-1")), "members.csv")]}
+
+    response = client.post("/admin/import", data=files, content_type="multipart/form-data")
+
+    assert response.status_code == 422
+    summary = re.search(r'class="error-summary.*?</ul>', response.get_data(as_text=True), re.S)
+    assert summary is not None and "members.csv is not UTF-8 text" in summary.group(0)
+    assert 'class="error-message"' not in response.get_data(as_text=True)
+    assert session.scalars(sa.select(Member.display_name)).all() == ["Ada Admin"]

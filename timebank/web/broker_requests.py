@@ -67,7 +67,7 @@ def _request_in_bank(listing_id: int) -> Listing:
 def _proposal_in_bank(proposal_id: int) -> Proposal:
     try:
         return proposal_checks.proposal_in_bank(db.session(), current_bank().id, proposal_id)
-    except NotFound:
+    except NotFound:  # the plain 404 page, without the service's words
         abort(404)
 
 

@@ -5,7 +5,8 @@ table decide, instead of catching the error itself:
 
 - `NotFound`, `NotAllowed`, `NotSignedIn`: the error page for the kind's status (404, 403,
   401), answered by the app-wide handler in `web/security.py`.
-- `InvalidDetail`: the message beside its field, when the form has that field.
+- `InvalidDetail`: the message beside its field, when the form has that field (so does any
+  other refusal that names a field of the form).
 - any other `InvalidInput`, `Conflict` or `TimeBankError`: the message above the form,
   which the page shows again with what was typed.
 
@@ -98,18 +99,20 @@ def shown_on_form(form: FlaskForm, error: TimeBankError, field: str | None = Non
 
     For a page that handles one error of its own first, in its `except`, and the rest here.
     """
-    answer = page_answer(error)
-    if answer is PageAnswer.ERROR_PAGE:
+    if page_answer(error) is PageAnswer.ERROR_PAGE:
         return False
-    show_error(form, _field_for(form, error, answer) or field, error)
+    show_error(form, _field_named(form, error) or field, error)
     return True
 
 
-def _field_for(form: FlaskForm, error: TimeBankError, answer: PageAnswer) -> str | None:
+def _field_named(form: FlaskForm, error: TimeBankError) -> str | None:
+    """Return the form's field the error names: `InvalidDetail.field`, or a `field` of its own.
+
+    A few refusals name their field without being an `InvalidDetail` (a join date, a
+    partner's name); they go beside it too, as they always have.
+    """
     named = getattr(error, "field", None)
-    if answer is PageAnswer.BESIDE_FIELD and isinstance(named, str) and hasattr(form, named):
-        return named
-    return None
+    return named if isinstance(named, str) and hasattr(form, named) else None
 
 
 class flashed_errors:  # noqa: N801 - used as a `with` statement, like contextlib's helpers

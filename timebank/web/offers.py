@@ -176,7 +176,7 @@ def _own_open_listing(listing_id: int) -> Listing:
         return services.own_open_listing(
             db.session(), current_user.bank_id, current_user.id, listing_id
         )
-    except (services.NotYourListing, services.ListingClosed):
+    except (services.NotYourListing, services.ListingClosed):  # not a page of theirs to change
         abort(404)
 
 

@@ -225,7 +225,7 @@ def resume(bank_id: int) -> ResponseReturnValue:
     bank = _bank(bank_id)
     try:
         banks.lift_suspension(db.session(), _operator(), bank.id)
-    except TimeBankError as error:
+    except TimeBankError as error:  # told on the list of banks, whatever went wrong
         flash(error.message, "error")
     else:
         flash(f"{bank.name} is open again.", "success")

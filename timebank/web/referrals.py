@@ -19,7 +19,6 @@ from timebank.referrals.grammar import reference
 from timebank.referrals.models import REFERRAL_STATUSES
 from timebank.web.access import role_required
 from timebank.web.errors import flashed_errors, form_errors
-from timebank.web.forms import show_error
 
 bp = Blueprint("referrals", __name__)
 
@@ -162,14 +161,11 @@ def new_partner() -> ResponseReturnValue:
     form.organisation.choices = [("", "None")] + [(str(org.id), org.name) for org in practices]
     if form.validate_on_submit():
         org_id = int(form.organisation.data) if form.organisation.data else None
-        try:
+        with form_errors(form) as shown:
             partner = partners.add_partner(
                 db.session(), current_user.bank_id, current_user.id, form.name.data or "", org_id
             )
-        except TimeBankError as error:
-            field = getattr(error, "field", None)
-            show_error(form, field if field in ("name", "organisation") else None, error)
-        else:
+        if not shown.failed:
             flash(
                 f"{partner.name} is a referral partner. Add the numbers they text from.", "success"
             )
@@ -275,5 +271,5 @@ def link_signed_up(referral_id: int, member_id: int) -> None:
         services.link_member(
             db.session(), current_user.bank_id, referral_id, member_id, current_user.id
         )
-    except TimeBankError as error:
+    except TimeBankError as error:  # the sign-up stands; only the link to the referral failed
         flash(f"They are signed up, but the referral was not linked: {error.message}", "error")

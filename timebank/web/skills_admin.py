@@ -105,7 +105,7 @@ def change(action: str) -> ResponseReturnValue:
         return redirect(url_for("skills_admin.categories"))
     try:
         row = _apply(action, form.name.data or "", form.value.data or "")
-    except TimeBankError as error:
+    except TimeBankError as error:  # a category changed meanwhile is news, not a 404
         flash(error.message, "info")
     else:
         flash(_done(action, row), "success")
