@@ -19,6 +19,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from timebank.errors import TimeBankError
 from timebank.ledger.errors import ExchangeDateNotAllowed
 from timebank.ledger.queries import today_in
 from timebank.ledger.rules import check_exchange_date
@@ -27,8 +28,8 @@ from timebank.minutes import format_duration
 from timebank.offers.skills import skill_in_sentence
 from timebank.tenancy.models import TimeBank
 from timebank.web.access import current_bank, member_in_bank
-from timebank.web.errors import form_errors
 from timebank.web.exchange_forms import DetailsForm, SubmitOnceForm, parse_uuid
+from timebank.web.forms import show_error
 
 Draft = dict[str, Any]
 
@@ -256,9 +257,11 @@ def check_step(
         posted = form.chosen_id()
         if posted is None or str(posted) != draft["transfer_id"]:
             return _stale_submit(flow, posted, already_done)
-        with form_errors(form) as shown:
+        try:
             done = record(posted)
-        if not shown.failed:
+        except TimeBankError as error:  # any refusal, even a partner gone, is told on this step
+            show_error(form, None, error)
+        else:
             draft["recorded"] = True
             save_draft(flow, draft)
             return done
