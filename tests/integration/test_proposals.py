@@ -21,7 +21,6 @@ from timebank.sms.optouts import record_opt_out
 from timebank.tenancy.models import BrokerAction
 
 
-
 @pytest.fixture
 def jane(bank):
     """Return Jane, who asks for help with her garden."""
