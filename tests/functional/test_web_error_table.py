@@ -22,6 +22,7 @@ from timebank.errors import (
     NotFound,
     NotSignedIn,
 )
+from timebank.extensions import db
 from timebank.members.models import Member
 from timebank.web.errors import PageAnswer, form_errors, page_answer
 
@@ -128,3 +129,25 @@ def test_a_refusal_not_about_a_field_is_shown_above_the_form(client, session, ba
     assert summary is not None and "members.csv is not UTF-8 text" in summary.group(0)
     assert 'class="error-message"' not in response.get_data(as_text=True)
     assert session.scalars(sa.select(Member.display_name)).all() == ["Ada Admin"]
+
+
+def test_a_refusal_after_a_button_is_flashed_on_the_page_it_goes_back_to(app, bank, broker):
+    helper = MemberFactory(bank=bank, display_name="Sam Green")
+    asker = MemberFactory(bank=bank, display_name="Jane Doe")
+    request = ListingFactory(member=asker, kind="request", title="Help in my garden")
+    as_broker = signed_in(app, broker)
+    as_broker.post(
+        f"/broker/requests/{request.id}/send", data={"helpers": [helper.id], "channel": "web"}
+    )
+    with app.app_context():
+        proposal_id = db.session.scalars(sa.select(Proposal.id)).one()
+    as_broker.post(f"/broker/proposals/{proposal_id}/withdraw", follow_redirects=True)
+
+    again = as_broker.post(f"/broker/proposals/{proposal_id}/withdraw", follow_redirects=True)
+
+    assert again.status_code == 200
+    assert again.request.path == f"/broker/requests/{request.id}"
+    assert "banner--success" not in again.get_data(as_text=True)
+    banner = re.search(r'banner--error" role="alert">\s*<p>(.*?)</p>', again.get_data(as_text=True))
+    assert banner is not None
+    assert banner.group(1) == "This proposal was withdrawn, so that cannot be done."
