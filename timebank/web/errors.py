@@ -3,8 +3,8 @@
 A page that re-shows its form calls the service inside `form_errors(form)` and lets this
 table decide, instead of catching the error itself:
 
-- `NotFound`, `NotAllowed`, `NotSignedIn`: the error page for the kind's status (404, 403,
-  401), answered by the app-wide handler in `web/security.py`.
+- `NotFound`, `NotAllowed`, `NotSignedIn`: the error page (404, 403, and 400 for the last,
+  which has no page of its own), answered by the app-wide handler in `web/security.py`.
 - `InvalidDetail`: the message beside its field, when the form has that field (so does any
   other refusal that names a field of the form).
 - any other `InvalidInput`, `Conflict` or `TimeBankError`: the message above the form,
