@@ -3,8 +3,8 @@
 A service raises an error that says what went wrong in the time bank's words; it never
 decides how an edge shows it. Every error is one of the few kinds below, and each kind has
 one HTTP `status`, set here and nowhere else. The edges map errors to their own form in one
-place each: the API in `timebank.responses.problems`, the web pages in `timebank.web.security`
-(and forms show `message` beside the field named by `InvalidDetail.field`), texts in the
+place each: the API in `timebank.responses.problems`, the web pages in `timebank.web.errors`
+(forms show `message` beside the field named by `InvalidDetail.field`), texts in the
 `texting` handlers. A new error subclasses the kind that fits it, so every edge already
 knows how to answer it.
 """

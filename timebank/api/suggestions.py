@@ -17,7 +17,6 @@ from timebank.api.schemas import ID
 from timebank.broker.candidates import suggest_helpers
 from timebank.broker.proposal_checks import request_in_bank
 from timebank.broker.requester_proposals import requester_suggestions
-from timebank.errors import NotFound
 from timebank.extensions import db
 
 blp = api_blueprint("api_suggestions", __name__, "Members suggested to help with a request.")
@@ -76,13 +75,10 @@ def suggestions(args: dict[str, Any], listing_id: int) -> dict[str, Any]:
     """
     who = caller()
     session = db.session()
-    listing = request_in_bank(session, who.bank_id, listing_id)
     if who.at_least("broker"):
+        listing = request_in_bank(session, who.bank_id, listing_id)
         found = suggest_helpers(session, who.bank_id, listing.id, args["limit"])
-        items = [_for_broker(s) for s in found]
-    elif listing.member_id == who.member_id:
-        found = requester_suggestions(session, who.bank_id, who.member_id, listing.id)
-        items = [_for_requester(s) for s in found[: args["limit"]]]
-    else:
-        raise NotFound("There is no such request in this time bank.")
-    return {"request_id": listing.id, "items": items}
+        return {"request_id": listing.id, "items": [_for_broker(s) for s in found]}
+    # Only the requester's own request: the service answers anyone else's as not found.
+    found = requester_suggestions(session, who.bank_id, who.member_id, listing_id)
+    return {"request_id": listing_id, "items": [_for_requester(s) for s in found[: args["limit"]]]}

@@ -10,7 +10,6 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.members.models import MEMBER_STATUSES, ROLES, Member
 from timebank.membership.banks import set_hourly_value
@@ -19,7 +18,7 @@ from timebank.membership.services import set_member_role, set_member_status
 from timebank.phones import format_national
 from timebank.tenancy.services import pounds_in_words
 from timebank.web.access import current_bank, member_in_bank, role_required
-from timebank.web.forms import show_error
+from timebank.web.errors import form_errors
 from timebank.web.member_search import search_members
 from timebank.web.sessions import last_sign_in_words
 
@@ -68,11 +67,9 @@ def member(member_id: int) -> ResponseReturnValue:
     person = member_in_bank(member_id)
     form = StatusForm(status=person.status)
     if person.erased_at is None and form.validate_on_submit():
-        try:
+        with form_errors(form, "status") as shown:
             set_member_status(db.session(), person.bank_id, person.id, form.status.data)
-        except TimeBankError as error:
-            show_error(form, "status", error)
-        else:
+        if not shown.failed:
             flash(f"{person.display_name} is now: {STATUS_NAMES[person.status]}.", "success")
             return redirect(url_for("admin.member", member_id=person.id))
     return _member_page(person, form, RoleForm(formdata=None, role=person.role))
@@ -95,11 +92,9 @@ def role(member_id: int) -> ResponseReturnValue:
     person = member_in_bank(member_id)
     form = RoleForm()
     if person.erased_at is None and form.validate_on_submit():
-        try:
+        with form_errors(form, "role") as shown:
             set_member_role(db.session(), person.bank_id, person.id, form.role.data)
-        except TimeBankError as error:
-            show_error(form, "role", error)
-        else:
+        if not shown.failed:
             flash(
                 f"{person.display_name} is now: {ROLE_NAMES[person.role]}. If they were signed"
                 " in, they need to sign in again.",
@@ -116,11 +111,9 @@ def erase(member_id: int) -> ResponseReturnValue:
     form = EraseForm()
     if form.validate_on_submit():
         name = person.display_name
-        try:
+        with form_errors(form) as shown:
             erased = erase_member(db.session(), person.bank_id, person.id)
-        except TimeBankError as error:
-            show_error(form, None, error)
-        else:
+        if not shown.failed:
             flash(f"{name}'s details are erased. They are now {erased.display_name}.", "success")
             return redirect(url_for("admin.member", member_id=erased.id))
     return render_template("admin/erase.html", person=person, form=form)
@@ -140,7 +133,7 @@ def hourly_value() -> ResponseReturnValue:
         source=bank.hourly_value_source,
     )
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as shown:
             saved = set_hourly_value(
                 db.session(),
                 bank.id,
@@ -148,9 +141,7 @@ def hourly_value() -> ResponseReturnValue:
                 form.pounds.data or "",
                 form.source.data or "",
             )
-        except TimeBankError as error:
-            show_error(form, getattr(error, "field", None), error)
-        else:
+        if not shown.failed:
             value = pounds_in_words(saved.hourly_value_pence)
             flash(f"An hour of help is now valued at {value}.", "success")
             return redirect(url_for("admin.hourly_value"))

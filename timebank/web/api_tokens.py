@@ -20,6 +20,7 @@ from timebank.members.models import ApiToken, roles_up_to
 from timebank.membership.tokens import create_token, revoke_token, tokens_of
 from timebank.referrals.partners import partner_in_bank
 from timebank.web.access import role_required
+from timebank.web.errors import form_errors
 from timebank.web.forms import show_error
 
 bp = Blueprint("api_tokens", __name__)
@@ -84,7 +85,7 @@ def tokens() -> ResponseReturnValue:
                 form.name.data or "",
                 role=form.role.data,
             )
-        except TimeBankError as error:
+        except TimeBankError as error:  # a role the member may not give is told beside the role
             show_error(form, "role" if isinstance(error, NotAllowed) else "name", error)
         else:
             back = url_for("api_tokens.tokens")
@@ -122,7 +123,7 @@ def partner_tokens(partner_id: int) -> ResponseReturnValue:
     partner = partner_in_bank(session, current_user.bank_id, partner_id)
     form = PracticeTokenForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form, "name") as shown:
             row, token = create_token(
                 session,
                 partner.bank_id,
@@ -130,9 +131,7 @@ def partner_tokens(partner_id: int) -> ResponseReturnValue:
                 form.name.data or "",
                 partner_id=partner.id,
             )
-        except TimeBankError as error:
-            show_error(form, "name", error)
-        else:
+        if not shown.failed:
             back = url_for("api_tokens.partner_tokens", partner_id=partner.id)
             return render_template(
                 "api_tokens/created.html", row=row, token=token, back=back, partner=partner

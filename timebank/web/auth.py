@@ -143,7 +143,7 @@ def _same_identifier(raw: str) -> str:
         return text
     try:
         return normalise_mobile(text)
-    except TimeBankError:
+    except TimeBankError:  # not a mobile number: keep what was typed
         return text
 
 
@@ -220,7 +220,7 @@ def sign_in() -> ResponseReturnValue:
             member = signin.sign_in_with_password(
                 db.session(), bank.id, form.identifier.data, form.password.data
             )
-        except TimeBankError as error:
+        except TimeBankError as error:  # a refusal to sign in is told on the form, not a 401 page
             show_error(form, None, error)
         else:
             _start_session(member)
@@ -242,7 +242,7 @@ def request_code() -> ResponseReturnValue:
             token = signin.request_sign_in_code(
                 db.session(), bank.id, bank.name, form.mobile.data, policy=_code_policy()
             )
-        except TimeBankError as error:
+        except TimeBankError as error:  # a refusal to sign in is told on the form, not a 401 page
             show_error(form, "mobile", error)
         else:
             session["code_token"] = token
@@ -263,7 +263,7 @@ def enter_code() -> ResponseReturnValue:
             member = signin.sign_in_with_code(
                 db.session(), token, form.code.data, policy=_code_policy()
             )
-        except TimeBankError as error:
+        except TimeBankError as error:  # a refusal to sign in is told on the form, not a 401 page
             show_error(form, "code", error)
         else:
             _start_session(member)
@@ -295,7 +295,7 @@ def sign_in_link(key: str) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             member = sign_in_links.sign_in_with_link(db.session(), key)
-        except TimeBankError as error:
+        except TimeBankError as error:  # a refusal to sign in is told on the form, not a 401 page
             show_error(form, None, error)
         else:
             _start_session(member)
@@ -327,7 +327,7 @@ def new_password() -> ResponseReturnValue:
             )
         except signin.CurrentPasswordWrong as error:
             show_error(form, "current", error)
-        except TimeBankError as error:
+        except TimeBankError as error:  # a refusal to sign in is told on the form, not a 401 page
             show_error(form, "password", error)
         else:
             sessions.end_others(reason="password_changed")

@@ -34,7 +34,6 @@ from werkzeug.utils import secure_filename
 from wtforms import HiddenField, IntegerField
 
 from timebank.clock import as_utc, utcnow
-from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.porting.export import export_bank
 from timebank.porting.invitations import (
@@ -46,6 +45,7 @@ from timebank.porting.reading import MOST_BYTES
 from timebank.porting.services import ImportOutcome, bank_slug_for_admin, import_by_admin
 from timebank.porting.template import COLUMNS
 from timebank.web.access import current_bank, role_required
+from timebank.web.errors import flashed_errors, form_errors
 
 bp = Blueprint("bank_moves", __name__)
 
@@ -110,10 +110,9 @@ def invite_imported() -> ResponseReturnValue:
     if not form.validate_on_submit() or form.per_hour.data is None:
         flash("Enter how many texts may go in an hour, as a whole number.", "error")
         return redirect(url_for("bank_moves.upload_page"))
-    try:
+    with flashed_errors() as shown:
         run = _invitations(form.per_hour.data, dry_run=False)
-    except TimeBankError as error:
-        flash(error.message, "error")
+    if shown.failed:
         return redirect(url_for("bank_moves.upload_page"))
     flash(_invited_words(run), "success")
     return redirect(url_for("bank_moves.upload_page"))
@@ -137,10 +136,9 @@ def dry_run() -> str | tuple[str, int]:
     if not files:
         form.form_errors.append("Choose one or more CSV files to import.")
         return render_template("admin/import.html", form=form, examples=EXAMPLES), 400
-    try:
+    with form_errors(form) as shown:
         outcome = import_by_admin(db.session(), current_user.bank_id, current_user.id, files)
-    except TimeBankError as error:
-        form.form_errors.append(error.message)
+    if shown.failed:
         return render_template("admin/import.html", form=form, examples=EXAMPLES), 422
     staged = _stage(files) if outcome.ok else ""
     return _result_page(outcome, staged)
@@ -225,11 +223,10 @@ def commit() -> ResponseReturnValue:
         flash("Those files are no longer waiting to be imported. Please upload them again.",
               "error")  # fmt: skip
         return redirect(url_for("bank_moves.upload_page"))
-    try:
+    with flashed_errors() as shown:
         outcome = import_by_admin(db.session(), current_user.bank_id, current_user.id, files,
                                   commit=True)  # fmt: skip
-    except TimeBankError as error:
-        flash(error.message, "error")
+    if shown.failed:
         return redirect(url_for("bank_moves.upload_page"))
     if not outcome.committed:
         return _result_page(outcome, "")

@@ -9,14 +9,13 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.membership.bank_settings import SettingsForm, change_bank_settings
 from timebank.phones import format_national
 from timebank.tenancy.models import TimeBank
 from timebank.tenancy.services import pounds_in_words
 from timebank.web.access import current_bank, role_required
-from timebank.web.forms import show_error
+from timebank.web.errors import form_errors
 
 bp = Blueprint("bank_settings", __name__)
 
@@ -78,11 +77,9 @@ def settings() -> ResponseReturnValue:
     bank = current_bank()
     form = _filled(bank)
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as shown:
             changes = change_bank_settings(db.session(), bank.id, current_user.id, form.typed())
-        except TimeBankError as error:
-            show_error(form, getattr(error, "field", None), error)
-        else:
+        if not shown.failed:
             flash(_saved_words(changes), "success")
             return redirect(url_for("bank_settings.settings"))
     status = 400 if form.is_submitted() else 200

@@ -9,12 +9,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.membership.signup import SignUp, sign_up_member
 from timebank.phones import format_national
 from timebank.web.access import member_in_bank, role_required
-from timebank.web.forms import show_error
+from timebank.web.errors import form_errors
 from timebank.web.member_search import search_members
 from timebank.web.referrals import link_signed_up, prefill_sign_up
 
@@ -67,13 +66,11 @@ def sign_up() -> ResponseReturnValue:
         sign_in_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
             "auth.request_code"
         )
-        try:
+        with form_errors(form) as shown:
             member = sign_up_member(
                 db.session(), current_user.bank_id, current_user.id, form.details(), sign_in_url
             )
-        except TimeBankError as error:
-            show_error(form, getattr(error, "field", None), error)
-        else:
+        if not shown.failed:
             if referral_id is not None:
                 link_signed_up(referral_id, member.id)
             return redirect(url_for("broker.signed_up", member_id=member.id))

@@ -19,7 +19,6 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from timebank.broker import safeguarding
 from timebank.broker.joining import JOIN_REASON_LIMIT, joined_on, set_join_date
-from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.ledger.queries import today_in
 from timebank.members.models import Member
@@ -28,6 +27,7 @@ from timebank.phones import format_national
 from timebank.tenancy.audit import actions_about
 from timebank.web.access import current_bank, member_in_bank, role_required
 from timebank.web.confirm import Question, are_you_sure
+from timebank.web.errors import flashed_errors, form_errors
 from timebank.web.forms import show_error
 from timebank.web.sessions import last_sign_in_words
 
@@ -137,7 +137,7 @@ def record_check(member_id: int) -> ResponseReturnValue:
         expires = form.expires_on.data or ""
         expires_on = _date(form, "expires_on", expires) if expires.strip() else None
         if checked_on is not None and not form.expires_on.errors:
-            try:
+            with form_errors(form) as shown:
                 safeguarding.record_check(
                     db.session(),
                     person.bank_id,
@@ -147,9 +147,7 @@ def record_check(member_id: int) -> ResponseReturnValue:
                     expires_on,
                     form.reference.data or "",
                 )
-            except TimeBankError as error:
-                show_error(form, getattr(error, "field", None), error)
-            else:
+            if not shown.failed:
                 return _back(person, f"The check for {person.display_name} is recorded.")
     return _page(person, check_form=form)
 
@@ -164,7 +162,7 @@ def change_join_date(member_id: int) -> ResponseReturnValue:
         day = _date(form, "joined_on", form.joined_on.data or "")
         if day is not None:
             old = joined_on(person)
-            try:
+            with form_errors(form) as shown:
                 set_join_date(
                     db.session(),
                     person.bank_id,
@@ -173,9 +171,7 @@ def change_join_date(member_id: int) -> ResponseReturnValue:
                     day,
                     form.reason.data or "",
                 )
-            except TimeBankError as error:
-                show_error(form, getattr(error, "field", None), error)
-            else:
+            if not shown.failed:
                 return _back(
                     person,
                     f"{person.display_name} joined on {day:%-d %B %Y}, not {old:%-d %B %Y}. "
@@ -192,11 +188,9 @@ def withdraw_check(member_id: int, check_id: int) -> ResponseReturnValue:
         check = safeguarding.checks_of(db.session(), person.bank_id, person.id)
         if check_id not in {each.id for each in check}:
             return _back(person, "There is no such check for this member.", "info")
-        try:
+        with flashed_errors("info") as shown:
             safeguarding.withdraw_check(db.session(), person.bank_id, current_user.id, check_id)
-        except TimeBankError as error:
-            flash(error.message, "info")
-        else:
+        if not shown.failed:
             return _back(person, "The check is withdrawn. It stays in the history.")
     return redirect(url_for("broker_members.member", member_id=person.id))
 
@@ -236,7 +230,7 @@ def add_block(member_id: int) -> ResponseReturnValue:
     other = _named_other(person, form)
     if not isinstance(other, Member):
         return other
-    try:
+    with form_errors(form, "other") as shown:
         safeguarding.block(
             db.session(),
             person.bank_id,
@@ -245,8 +239,7 @@ def add_block(member_id: int) -> ResponseReturnValue:
             other.id,
             form.reason.data or "",
         )
-    except TimeBankError as error:
-        show_error(form, "other", error)
+    if shown.failed:
         return _page(person, block_form=form)
     return _back(person, f"{person.display_name} will not be matched with {other.display_name}.")
 

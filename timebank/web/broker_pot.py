@@ -59,7 +59,7 @@ class _PotForm(FlaskForm):
             return None
         try:
             return check_minutes((hours or 0) * 60 + (mins or 0))
-        except TimeBankError as error:
+        except TimeBankError as error:  # checked while the form is read, beside the hours
             show_error(self, "hours", error)
             return None
 
@@ -195,7 +195,7 @@ def _record(
         return _page(**{form_name: form}), 422
     try:
         what = write(write_id, member, minutes, form)
-    except NotFound as error:
+    except NotFound as error:  # an unknown member beside its box, with 404
         show_error(form, "member", error)
         return _page(**{form_name: form}), 404
     except TimeBankError as error:

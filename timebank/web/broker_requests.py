@@ -28,13 +28,13 @@ from timebank.broker import (
 from timebank.broker.candidates import suggest_helpers
 from timebank.broker.models import Proposal
 from timebank.broker.request_queue import open_requests, proposals_for_request
-from timebank.errors import NotFound, TimeBankError
+from timebank.errors import NotFound
 from timebank.extensions import db
 from timebank.ledger.models import Account
 from timebank.members.models import Member
 from timebank.offers.models import Listing
 from timebank.web.access import current_bank, role_required
-from timebank.web.forms import show_error
+from timebank.web.errors import flashed_errors, form_errors
 
 bp = Blueprint("broker_requests", __name__)
 
@@ -67,7 +67,7 @@ def _request_in_bank(listing_id: int) -> Listing:
 def _proposal_in_bank(proposal_id: int) -> Proposal:
     try:
         return proposal_checks.proposal_in_bank(db.session(), current_bank().id, proposal_id)
-    except NotFound:
+    except NotFound:  # the plain 404 page, without the service's words
         abort(404)
 
 
@@ -156,7 +156,7 @@ def send(listing_id: int) -> ResponseReturnValue:
         if value.isdigit()
     ]
     if form.validate_on_submit():
-        try:
+        with form_errors(form, "helpers") as shown:
             made = proposals.send_proposals(
                 db.session(),
                 listing.bank_id,
@@ -166,9 +166,7 @@ def send(listing_id: int) -> ResponseReturnValue:
                 form.channel.data or "",
                 form.message.data or "",
             )
-        except TimeBankError as error:
-            show_error(form, "helpers", error)
-        else:
+        if not shown.failed:
             how = "by text" if form.channel.data == "sms" else "on the web"
             flash(f"Asked {len(made)} member(s) {how}.", "success")
             return redirect(url_for(".request_page", listing_id=listing.id))
@@ -181,11 +179,9 @@ def _back_to(proposal: Proposal) -> Response:
 
 def _flash_result(action: Callable[[], object], success: str) -> None:
     """Run a service call; flash `success`, or the service's own words when it refuses."""
-    try:
+    with flashed_errors() as shown:
         action()
-    except TimeBankError as error:
-        flash(error.message, "error")
-    else:
+    if not shown.failed:
         flash(success, "success")
 
 
@@ -297,32 +293,24 @@ def link(proposal_id: int) -> ResponseReturnValue:
 
 
 def _answer(proposal_id: int, yes: bool) -> Response:
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.bank_id != current_user.bank_id:
-        abort(404)
-    if proposal.helper_id != current_user.id:
-        abort(404)
     _posted()
+    # The service answers only the helper's own proposal; anyone else's is not found (404).
+    with flashed_errors("info") as shown:
+        proposal = proposals.answer_proposal(
+            db.session(), current_user.bank_id, proposal_id, current_user.id, yes
+        )
+    if not shown.failed:
+        flash(_thanks(proposal, yes), "success")
+    return redirect(url_for("home.home"))
+
+
+def _thanks(proposal: Proposal, yes: bool) -> str:
     listing = db.session.get(Listing, proposal.request_id)
     requester = db.session.get(Member, listing.member_id) if listing else None
     name = requester.first_name if requester else "them"
-    try:
-        proposals.answer_proposal(db.session(), proposal.bank_id, proposal.id, current_user.id, yes)
-    except TimeBankError as error:
-        flash(error.message, "info")
-    else:
-        if yes:
-            flash(
-                f"Thank you for saying yes to helping {name}. "
-                "We will be in touch to introduce you.",
-                "success",
-            )
-        else:
-            flash(
-                f"Thank you for letting us know. We will ask someone else to help {name}.",
-                "success",
-            )
-    return redirect(url_for("home.home"))
+    if yes:
+        return f"Thank you for saying yes to helping {name}. We will be in touch to introduce you."
+    return f"Thank you for letting us know. We will ask someone else to help {name}."
 
 
 @bp.post("/proposals/<int:proposal_id>/yes")
@@ -379,18 +367,14 @@ def my_helpers(listing_id: int) -> ResponseReturnValue:
 @bp.post("/my-requests/<int:listing_id>/helpers/<int:helper_id>/ask")
 @login_required
 def ask_helper(listing_id: int, helper_id: int) -> ResponseReturnValue:
-    listing = _own_request(listing_id)
     _posted()
-    try:
+    # The service asks only for the member's own request; anyone else's is not found (404).
+    with flashed_errors() as shown:
         proposal = requester_proposals.ask_suggested_helper(
-            db.session(), listing.bank_id, current_user.id, listing.id, helper_id
+            db.session(), current_user.bank_id, current_user.id, listing_id, helper_id
         )
-    except NotFound:
-        abort(404)
-    except TimeBankError as error:
-        flash(error.message, "error")
-    else:
+    if not shown.failed:
         helper = db.session.get(Member, proposal.helper_id)
         name = helper.first_name if helper else "They"
         flash(f"We asked {name}. They will see your request when they sign in.", "success")
-    return redirect(url_for(".my_helpers", listing_id=listing.id))
+    return redirect(url_for(".my_helpers", listing_id=listing_id))

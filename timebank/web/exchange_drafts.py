@@ -259,7 +259,7 @@ def check_step(
             return _stale_submit(flow, posted, already_done)
         try:
             done = record(posted)
-        except TimeBankError as error:
+        except TimeBankError as error:  # any refusal, even a partner gone, is told on this step
             show_error(form, None, error)
         else:
             draft["recorded"] = True

@@ -114,7 +114,7 @@ class DetailsForm(FlaskForm):
             return None
         try:
             return check_minutes((hours or 0) * 60 + (mins or 0))
-        except TimeBankError as error:
+        except TimeBankError as error:  # checked while the form is read, beside the hours
             self.hours.errors = [*self.hours.errors, error.message]
             return None
 

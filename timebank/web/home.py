@@ -115,7 +115,7 @@ def confirm(transfer_id: uuid.UUID) -> ResponseReturnValue:
     bank_id = current_bank().id
     try:
         result = confirm_pending(db.session(), bank_id, line.id, _resolution_id(form), me().id)
-    except TimeBankError as error:
+    except TimeBankError as error:  # an answer already given is news, not an error
         _answer_again(error)
         return redirect(url_for("home.home"))
     if result.replayed:
@@ -167,7 +167,7 @@ def decline(transfer_id: uuid.UUID) -> ResponseReturnValue:
         result = decline_pending(
             db.session(), current_bank().id, line.id, _resolution_id(form), me().id
         )
-    except TimeBankError as error:
+    except TimeBankError as error:  # an answer already given is news, not an error
         _answer_again(error)
         return redirect(url_for("home.home"))
     if result.replayed:

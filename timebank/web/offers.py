@@ -34,7 +34,7 @@ from timebank.offers.times import (
     slots_from_values,
 )
 from timebank.web.confirm import Question, are_you_sure
-from timebank.web.forms import show_error
+from timebank.web.errors import form_errors, shown_on_form
 
 bp = Blueprint("offers", __name__)
 
@@ -176,12 +176,8 @@ def _own_open_listing(listing_id: int) -> Listing:
         return services.own_open_listing(
             db.session(), current_user.bank_id, current_user.id, listing_id
         )
-    except (services.NotYourListing, services.ListingClosed):
+    except (services.NotYourListing, services.ListingClosed):  # not a page of theirs to change
         abort(404)
-
-
-def _show(form: FlaskForm, error: TimeBankError) -> None:
-    show_error(form, getattr(error, "field", None), error)
 
 
 @bp.get("/offers")
@@ -219,14 +215,12 @@ def _post(kind: str) -> ResponseReturnValue:
     form = ListingForm()
     form.prepare(kind)
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as shown:
             draft = form.draft(kind)
             listing = services.post_listing(
                 db.session(), current_user.bank_id, current_user.id, draft
             )
-        except TimeBankError as error:
-            _show(form, error)
-        else:
+        if not shown.failed:
             flash(f"Your {kind} is posted. Other members can now see it.", "success")
             return redirect(url_for("offers.listing", listing_id=listing.id))
     return render_template(
@@ -276,12 +270,10 @@ def edit(listing_id: int) -> ResponseReturnValue:
     if not form.is_submitted():
         form.show_listing(item)
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as shown:
             draft = form.draft(item.kind)
             services.update_listing(db.session(), item.bank_id, current_user.id, item.id, draft)
-        except TimeBankError as error:
-            _show(form, error)
-        else:
+        if not shown.failed:
             flash(f"Your {item.kind} is updated.", "success")
             return redirect(url_for("offers.listing", listing_id=item.id))
     return render_template(
@@ -299,7 +291,9 @@ def edit(listing_id: int) -> ResponseReturnValue:
 def close_question(listing_id: int) -> ResponseReturnValue:
     """Ask "Are you sure?" before closing; the page's button posts to `close`."""
     item = _listing(listing_id)
-    if item.member_id != current_user.id or item.status != "open":
+    try:
+        services.own_open_listing(db.session(), item.bank_id, current_user.id, item.id)
+    except (services.NotYourListing, services.ListingClosed):  # nothing to ask: show the listing
         return redirect(url_for("offers.listing", listing_id=item.id))
     return are_you_sure(
         Question(
@@ -345,11 +339,12 @@ def contact(listing_id: int) -> ResponseReturnValue:
             result = services.contact_listing(
                 db.session(), item.bank_id, current_user.id, item.id, form.message.data or ""
             )
-        except services.AlreadyContacted as error:
+        except services.AlreadyContacted as error:  # not a mistake: back to the listing
             flash(error.message, "info")
             return redirect(url_for("offers.listing", listing_id=item.id))
         except TimeBankError as error:
-            _show(form, error)
+            if not shown_on_form(form, error):
+                raise
         else:
             name = result.to_member.first_name
             how = (

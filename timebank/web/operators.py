@@ -35,6 +35,7 @@ from timebank.operators import access, banks
 from timebank.operators.models import Operator
 from timebank.phones import format_national
 from timebank.tenancy.models import TimeBank
+from timebank.web.errors import form_errors
 from timebank.web.forms import show_error
 from timebank.web.sessions import limits
 
@@ -86,7 +87,7 @@ def sign_in() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             session_id = access.sign_in_operator(db.session(), form.email.data, form.password.data)
-        except TimeBankError as error:
+        except TimeBankError as error:  # a wrong password is told on the form, not a 401 page
             show_error(form, None, error)
         else:
             session.clear()  # whoever was signed in here as a member is signed out
@@ -157,7 +158,7 @@ def _invited_page(started: StartedBank, created: bool) -> ResponseReturnValue:
 def new_bank() -> ResponseReturnValue:
     form = NewBankForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as shown:
             started = start_time_bank(
                 db.session(),
                 form.name.data,
@@ -168,9 +169,7 @@ def new_bank() -> ResponseReturnValue:
                 f"operator {_operator().name} ({_operator().email})",
                 sms_number=(form.sms_number.data or "").strip() or None,
             )
-        except TimeBankError as error:
-            show_error(form, None, error)
-        else:
+        if not shown.failed:
             return _invited_page(started, created=True)
     return render_template("platform/new_bank.html", form=form)
 
@@ -191,7 +190,7 @@ def invite(bank_id: int) -> ResponseReturnValue:
     by = f"operator {_operator().name} ({_operator().email})"
     try:
         started = invite_admin(db.session(), _bank(bank_id).slug, _plan(), by)
-    except TimeBankError as error:
+    except TimeBankError as error:  # a bank or admin gone meanwhile: back to the list, told why
         flash(error.message, "error")
         return redirect(url_for("platform.banks_page"))
     return _invited_page(started, created=False)
@@ -209,11 +208,9 @@ def suspend(bank_id: int) -> ResponseReturnValue:
     bank = _bank(bank_id)
     form = SuspendForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form, "reason") as shown:
             banks.suspend_bank(db.session(), _operator(), bank.id, form.reason.data)
-        except TimeBankError as error:
-            show_error(form, "reason", error)
-        else:
+        if not shown.failed:
             flash(f"{bank.name} is suspended. Its members were signed out.", "success")
             return redirect(url_for("platform.banks_page"))
     return render_template("platform/suspend.html", form=form, bank=bank)
@@ -228,7 +225,7 @@ def resume(bank_id: int) -> ResponseReturnValue:
     bank = _bank(bank_id)
     try:
         banks.lift_suspension(db.session(), _operator(), bank.id)
-    except TimeBankError as error:
+    except TimeBankError as error:  # told on the list of banks, whatever went wrong
         flash(error.message, "error")
     else:
         flash(f"{bank.name} is open again.", "success")

@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.membership.organisations import (
     OPEN_KINDS,
@@ -17,7 +16,7 @@ from timebank.membership.organisations import (
     organisation_accounts,
 )
 from timebank.web.access import role_required
-from timebank.web.forms import show_error
+from timebank.web.errors import form_errors
 
 bp = Blueprint("organisations", __name__)
 
@@ -36,7 +35,7 @@ class OrganisationForm(FlaskForm):
 def accounts() -> ResponseReturnValue:
     form = OrganisationForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as shown:
             opened = open_organisation_account(
                 db.session(),
                 current_user.bank_id,
@@ -44,9 +43,7 @@ def accounts() -> ResponseReturnValue:
                 form.name.data or "",
                 form.kind.data or "",
             )
-        except TimeBankError as error:
-            show_error(form, getattr(error, "field", None), error)
-        else:
+        if not shown.failed:
             flash(f"{opened.name} has its own hour account.", "success")
             return redirect(url_for("organisations.accounts"))
     found = organisation_accounts(db.session(), current_user.bank_id)

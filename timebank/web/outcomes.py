@@ -10,12 +10,11 @@ from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 
 from timebank.clock import utcnow
-from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.outcomes import questions
 from timebank.outcomes.answers import answer_on_web, web_state
 from timebank.outcomes.consent import agree, refuse
-from timebank.web.forms import show_error
+from timebank.web.errors import form_errors
 
 bp = Blueprint("outcomes", __name__)
 
@@ -63,7 +62,7 @@ def answer() -> ResponseReturnValue:
     form = AnswersForm()
     if not form.validate_on_submit():
         return redirect(url_for("outcomes.page"))
-    try:
+    with form_errors(form) as shown:
         answer_on_web(
             db.session(),
             current_user.bank_id,
@@ -71,8 +70,7 @@ def answer() -> ResponseReturnValue:
             _number(form.lonely.data),
             _number(form.satisfied.data),
         )
-    except TimeBankError as error:
-        show_error(form, getattr(error, "field", None), error)
+    if shown.failed:
         return _page(form), 422
     flash("Thank you. Your answers are saved. We will ask again in six months.", "success")
     return redirect(url_for("outcomes.page"))

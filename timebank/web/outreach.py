@@ -199,7 +199,7 @@ def _act(
     if form.validate_on_submit():
         try:
             action(flag)
-        except TimeBankError as error:
+        except TimeBankError as error:  # a refusal not about a field goes back to the case page
             if isinstance(error, NotFound):
                 abort(404)
             field = getattr(error, "field", None)

@@ -12,7 +12,6 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
 from timebank.clock import utcnow
-from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.members.mobile_change import confirm_mobile_change, pending_mobile_change
 from timebank.members.profile import ProfileChanges, changes_from, public_profile, update_profile
@@ -21,7 +20,7 @@ from timebank.offers.queries import open_listings_of
 from timebank.phones import format_national
 from timebank.web import sessions
 from timebank.web.access import current_bank, member_in_bank
-from timebank.web.forms import show_error
+from timebank.web.errors import form_errors
 
 bp = Blueprint("profile", __name__)
 
@@ -101,13 +100,11 @@ def sign_out_others() -> ResponseReturnValue:
 def edit() -> ResponseReturnValue:
     form = ProfileForm(data=changes_from(current_user).__dict__)
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as shown:
             saved = update_profile(
                 db.session(), current_user.bank_id, current_user.id, form.changes()
             )
-        except TimeBankError as error:
-            show_error(form, getattr(error, "field", None), error)
-        else:
+        if not shown.failed:
             if saved.mobile_waiting:
                 flash(
                     f"Your profile is saved. We have texted a code to {saved.mobile_waiting}:"
@@ -129,13 +126,11 @@ def confirm_mobile() -> ResponseReturnValue:
         return redirect(url_for("profile.profile"))
     form = MobileCodeForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form, "code") as shown:
             confirm_mobile_change(
                 db.session(), current_user.bank_id, current_user.id, form.code.data or ""
             )
-        except TimeBankError as error:
-            show_error(form, "code", error)
-        else:
+        if not shown.failed:
             flash(f"Your mobile number is now {waiting}.", "success")
             return redirect(url_for("profile.profile"))
     return render_template("profile/mobile.html", form=form, waiting=waiting)

@@ -11,14 +11,14 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from timebank.errors import NotFound, TimeBankError
+from timebank.errors import TimeBankError
 from timebank.extensions import db
 from timebank.phones import format_national
 from timebank.referrals import partners, services
 from timebank.referrals.grammar import reference
 from timebank.referrals.models import REFERRAL_STATUSES
 from timebank.web.access import role_required
-from timebank.web.forms import show_error
+from timebank.web.errors import flashed_errors, form_errors
 
 bp = Blueprint("referrals", __name__)
 
@@ -104,13 +104,9 @@ def _act(
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with flashed_errors() as shown:
         action(db.session(), current_user.bank_id, referral_id, *args, current_user.id)
-    except TimeBankError as error:
-        if isinstance(error, NotFound):
-            raise
-        flash(error.message, "error")
-    else:
+    if not shown.failed:
         flash(done, "success")
     return redirect(url_for("referrals.referral", referral_id=referral_id))
 
@@ -137,13 +133,11 @@ def close(referral_id: int) -> ResponseReturnValue:
     found = services.referral_in_bank(db.session(), current_user.bank_id, referral_id)
     form = CloseForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as shown:
             services.close_referral(
                 db.session(), found.bank_id, found.id, current_user.id, form.outcome.data or ""
             )
-        except TimeBankError as error:
-            show_error(form, getattr(error, "field", None), error)
-        else:
+        if not shown.failed:
             flash(f"Referral {reference(found.id)} is closed.", "success")
             return redirect(url_for("referrals.queue"))
     return render_template("referrals/close.html", referral=found, form=form, **_page_values())
@@ -167,14 +161,11 @@ def new_partner() -> ResponseReturnValue:
     form.organisation.choices = [("", "None")] + [(str(org.id), org.name) for org in practices]
     if form.validate_on_submit():
         org_id = int(form.organisation.data) if form.organisation.data else None
-        try:
+        with form_errors(form) as shown:
             partner = partners.add_partner(
                 db.session(), current_user.bank_id, current_user.id, form.name.data or "", org_id
             )
-        except TimeBankError as error:
-            field = getattr(error, "field", None)
-            show_error(form, field if field in ("name", "organisation") else None, error)
-        else:
+        if not shown.failed:
             flash(
                 f"{partner.name} is a referral partner. Add the numbers they text from.", "success"
             )
@@ -189,13 +180,11 @@ def partner(partner_id: int) -> ResponseReturnValue:
     found = partners.partner_in_bank(session, current_user.bank_id, partner_id)
     form = NumberForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form, "mobile") as shown:
             partners.add_partner_number(
                 session, found.bank_id, current_user.id, found.id, form.mobile.data or ""
             )
-        except TimeBankError as error:
-            show_error(form, "mobile", error)
-        else:
+        if not shown.failed:
             flash("Number added. Texts from it now count as this practice's.", "success")
             return redirect(url_for("referrals.partner", partner_id=found.id))
     return render_template(
@@ -228,13 +217,11 @@ def link_account(partner_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     org_id = int(form.organisation.data) if form.organisation.data else None
-    try:
+    with flashed_errors() as shown:
         found = partners.link_partner_account(
             db.session(), current_user.bank_id, current_user.id, partner_id, org_id
         )
-    except TimeBankError as error:
-        flash(error.message, "error")
-    else:
+    if not shown.failed:
         word = "is linked to its hour account" if org_id else "has no hour account linked"
         flash(f"{found.name} {word}.", "success")
     return redirect(url_for("referrals.partner", partner_id=partner_id))
@@ -284,5 +271,5 @@ def link_signed_up(referral_id: int, member_id: int) -> None:
         services.link_member(
             db.session(), current_user.bank_id, referral_id, member_id, current_user.id
         )
-    except TimeBankError as error:
+    except TimeBankError as error:  # the sign-up stands; only the link to the referral failed
         flash(f"They are signed up, but the referral was not linked: {error.message}", "error")

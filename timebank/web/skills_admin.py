@@ -18,7 +18,7 @@ from timebank.extensions import db
 from timebank.offers import skills
 from timebank.offers.models import SkillCategory
 from timebank.web.access import role_required
-from timebank.web.forms import show_error
+from timebank.web.errors import form_errors
 
 bp = Blueprint("skills_admin", __name__)
 
@@ -61,7 +61,7 @@ def categories() -> ResponseReturnValue:
 def add() -> ResponseReturnValue:
     form = AddForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form, "name") as shown:
             row = skills.add_category(
                 db.session(),
                 current_user.bank_id,
@@ -69,9 +69,7 @@ def add() -> ResponseReturnValue:
                 form.name.data or "",
                 bool(form.needs_check.data),
             )
-        except TimeBankError as error:
-            show_error(form, "name", error)
-        else:
+        if not shown.failed:
             flash(f"{row.name} is added to the list.", "success")
             return redirect(url_for("skills_admin.categories"))
     return _list_page(form)
@@ -107,7 +105,7 @@ def change(action: str) -> ResponseReturnValue:
         return redirect(url_for("skills_admin.categories"))
     try:
         row = _apply(action, form.name.data or "", form.value.data or "")
-    except TimeBankError as error:
+    except TimeBankError as error:  # a category changed meanwhile is news, not a 404
         flash(error.message, "info")
     else:
         flash(_done(action, row), "success")
@@ -123,13 +121,11 @@ def rename() -> ResponseReturnValue:
         return redirect(url_for("skills_admin.categories"))
     form = RenameForm(new_name=name) if request.method == "GET" else RenameForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form, "new_name") as shown:
             row = skills.rename_category(
                 db.session(), current_user.bank_id, current_user.id, name, form.new_name.data or ""
             )
-        except TimeBankError as error:
-            show_error(form, "new_name", error)
-        else:
+        if not shown.failed:
             flash(f"{name} is now called {row.name}.", "success")
             return redirect(url_for("skills_admin.categories"))
     return render_template("skills/rename.html", form=form, name=name)
