@@ -20,15 +20,15 @@ from tests.functional.ledger_pages import (
 )
 from timebank.extensions import db
 from timebank.ledger.models import Transfer
-from timebank.ledger.queries import today_in
 from timebank.membership.services import set_member_status
+from timebank.tenancy.days import today_in_zone
 
 
 def details(bank, direction="gave", duration="90", **changes):
     data = {
         "direction": direction,
         "duration": duration,
-        **date_fields(today_in(bank.timezone)),
+        **date_fields(today_in_zone(bank.timezone)),
         "skill_category": "Gardening",
         "note": "Weeding the front beds",
     }
@@ -141,7 +141,7 @@ def test_missing_answers_show_the_error_summary_keep_what_was_typed_and_write_no
 
 def test_a_date_in_the_future_is_refused(bank, sam, as_joyce):
     as_joyce.post("/log", data={"member": str(sam.id)})
-    tomorrow = today_in(bank.timezone) + dt.timedelta(days=1)
+    tomorrow = today_in_zone(bank.timezone) + dt.timedelta(days=1)
     response = as_joyce.post("/log/details", data=details(bank, **date_fields(tomorrow)))
     assert "That date is in the future." in text_of(response)
     kept = f'name="day" type="text" inputmode="numeric" value="{tomorrow.day}"'
@@ -157,7 +157,7 @@ def test_other_minutes_over_59_are_refused(bank, sam, as_joyce):
 def test_the_date_is_today_by_default(bank, sam, as_joyce):
     as_joyce.post("/log", data={"member": str(sam.id)})
     page = as_joyce.get("/log/details").get_data(as_text=True)
-    today = today_in(bank.timezone)
+    today = today_in_zone(bank.timezone)
     assert f'name="year" type="text" inputmode="numeric" value="{today.year}"' in page
 
 

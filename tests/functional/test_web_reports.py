@@ -12,13 +12,13 @@ from markupsafe import escape
 from tests.factories import MemberFactory, TimeBankFactory
 from tests.functional.ledger_pages import give, signed_in, text_of
 from timebank.extensions import db
-from timebank.ledger.queries import today_in
 from timebank.referrals import partners
 from timebank.referrals.models import Referral
 from timebank.reports.build import build_report
 from timebank.reports.export import read_csv
 from timebank.reports.formatting import format_date
 from timebank.reports.period import preset
+from timebank.tenancy.days import today_in_zone
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 
@@ -112,7 +112,7 @@ def test_the_report_opens_on_the_last_12_whole_months_in_the_banks_time_zone(as_
     text = text_of(as_broker.get("/reports"))
 
     # Twelve whole months, ending on the last day of the month before today's.
-    last_month_end = today_in(bank.timezone).replace(day=1) - dt.timedelta(days=1)
+    last_month_end = today_in_zone(bank.timezone).replace(day=1) - dt.timedelta(days=1)
     assert f"to {format_date(last_month_end)}" in text
 
 
@@ -202,7 +202,7 @@ def test_the_printable_report_is_the_funder_view_without_navigation(as_broker, b
 
 
 def test_the_printable_report_without_dates_prints_the_last_whole_quarter(as_broker, bank):
-    quarter = preset("last_quarter", today_in(bank.timezone))
+    quarter = preset("last_quarter", today_in_zone(bank.timezone))
     page = as_broker.get("/reports/print")
 
     assert page.status_code == 200

@@ -61,11 +61,11 @@ def test_the_period_form_names_both_presets_plainly(app, broker):
 
 
 def test_this_year_so_far_can_be_chosen_on_the_page(app, broker, bank):
-    from timebank.ledger.queries import today_in
     from timebank.reports.formatting import format_date
+    from timebank.tenancy.days import today_in_zone
 
     page = signed_in(app, broker).get("/reports", query_string={"period": "this_year"})
-    today = today_in(bank.timezone)
+    today = today_in_zone(bank.timezone)
 
     assert page.status_code == 200
     assert f"1 January {today.year} to {format_date(today)}" in text_of(page)

@@ -13,7 +13,6 @@ from tests.functional.ledger_pages import date_fields, hidden_value, signed_in
 from timebank.broker import announce
 from timebank.broker.announce import announce_pending
 from timebank.ledger import errors
-from timebank.ledger.queries import today_in
 from timebank.ledger.resolutions import confirm_pending
 from timebank.ledger.services import (
     ExchangeRequest,
@@ -23,6 +22,7 @@ from timebank.ledger.services import (
 )
 from timebank.sms.gsm import is_gsm7, segment_count
 from timebank.sms.models import ExchangeCode, OutboxMessage
+from timebank.tenancy.days import today_in_zone
 
 
 def gave(session, giver, receiver, minutes=90, by=None, transfer_id=None, **extra):
@@ -157,7 +157,7 @@ def test_logging_hours_on_the_web_texts_the_receiver(app, session, bank, joyce, 
     details = {
         "direction": "gave",
         "duration": "60",
-        **date_fields(today_in(bank.timezone)),
+        **date_fields(today_in_zone(bank.timezone)),
         "skill_category": "Gardening",
         "note": "",
     }

@@ -14,8 +14,8 @@ from tests.factories import ListingFactory, MemberFactory
 from tests.functional.ledger_pages import OwnContextClient, give, signed_in
 from timebank.csvfile import csv_text, unguard
 from timebank.extensions import db
-from timebank.ledger.queries import today_in
 from timebank.membership.tokens import create_token
+from timebank.tenancy.days import today_in_zone
 
 # What a spreadsheet could run as a formula, each as someone might type it.
 FORMULAS = ['=HYPERLINK("http://evil.example","Click")', "+1", "-2", "@SUM(A1)", "\tx", "\rx"]
@@ -68,7 +68,7 @@ def test_a_members_own_data_export_guards_what_people_typed(app, bank):
 
 def test_a_report_csv_guards_text_and_keeps_its_numbers(app, bank, broker):
     joyce, sam = MemberFactory(bank=bank), MemberFactory(bank=bank)
-    today = today_in(bank.timezone)
+    today = today_in_zone(bank.timezone)
     give(joyce, sam, 60, by=sam, happened_on=today, skill_category=FORMULAS[0])
     response = signed_in(app, broker).get(
         "/reports/exchanges_by_category.csv",

@@ -25,7 +25,6 @@ from tests.functional.sms_texting import (  # noqa: F401  (the app and bank fixt
 )
 from timebank.extensions import db
 from timebank.ledger import errors
-from timebank.ledger.queries import today_in
 from timebank.ledger.services import (
     ExchangeRequest,
     GroupExchangeRequest,
@@ -33,6 +32,7 @@ from timebank.ledger.services import (
     record_group_exchange,
 )
 from timebank.membership.tokens import create_token
+from timebank.tenancy.days import today_in_zone
 
 # A clock reading such as -1:30 or 2:00: what a balance looks like in a message.
 CLOCK = re.compile(r"-?\d+:\d\d")
@@ -43,7 +43,7 @@ def log_on_the_web(client, bank, partner, direction: str, duration: str):
     details = {
         "direction": direction,
         "duration": duration,
-        **date_fields(today_in(bank.timezone)),
+        **date_fields(today_in_zone(bank.timezone)),
         "skill_category": "Gardening",
     }
     assert client.post("/log/details", data=details).status_code == 302

@@ -24,10 +24,10 @@ from timebank.errors import DateInFuture, InvalidDetail, NotAllowed
 from timebank.extensions import db
 from timebank.ledger import errors as ledger_errors
 from timebank.ledger import rules
-from timebank.ledger.queries import today_in
 from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.offers import services as offers
 from timebank.offers.models import Listing
+from timebank.tenancy.days import today_in_zone
 
 
 @pytest.fixture
@@ -184,7 +184,7 @@ def test_tomorrow_is_refused_with_the_same_words_by_the_service_the_api_and_the_
     app, api, session, bank
 ):
     ann, bob = MemberFactory(bank=bank), MemberFactory(bank=bank)
-    today = today_in(bank.timezone)
+    today = today_in_zone(bank.timezone)
     tomorrow = today + dt.timedelta(days=1)
     words = ledger_errors.ExchangeDateInFuture(today).message
 
@@ -211,7 +211,7 @@ def test_tomorrow_is_refused_with_the_same_words_by_the_service_the_api_and_the_
 
 def test_today_is_taken_on_the_api_whatever_the_hour(api, bank):
     ann, bob = MemberFactory(bank=bank), MemberFactory(bank=bank)
-    today = today_in(bank.timezone)
+    today = today_in_zone(bank.timezone)
 
     answer = api.post(
         "/api/v1/transfers", json=transfer(ann, bob, today), headers=bearer(token_for(bob))
@@ -258,14 +258,14 @@ def test_the_check_page_refuses_tomorrow_in_the_banks_day_in_the_services_words(
 ):
     joyce = MemberFactory(bank=bank)
     sign_in_as(client, broker)
-    tomorrow = today_in(bank.timezone) + dt.timedelta(days=1)
+    tomorrow = today_in_zone(bank.timezone) + dt.timedelta(days=1)
 
     page = client.post(
         f"/broker/members/{joyce.id}/checks", data={"checked_on": tomorrow.isoformat()}
     )
     taken = client.post(
         f"/broker/members/{joyce.id}/checks",
-        data={"checked_on": today_in(bank.timezone).isoformat()},
+        data={"checked_on": today_in_zone(bank.timezone).isoformat()},
     )
 
     assert "The date of the check cannot be in the future." in page.get_data(as_text=True)

@@ -19,7 +19,6 @@ from tests.functional.ledger_pages import (
 from timebank.extensions import db
 from timebank.ledger import errors
 from timebank.ledger.models import Transfer
-from timebank.ledger.queries import today_in
 from timebank.ledger.rules import check_exchange_date
 from timebank.ledger.services import (
     ExchangeRequest,
@@ -28,6 +27,7 @@ from timebank.ledger.services import (
     record_group_exchange,
 )
 from timebank.membership.tokens import create_token
+from timebank.tenancy.days import today_in_zone
 from timebank.tenancy.models import TimeBank
 
 TODAY = dt.date(2026, 6, 10)
@@ -154,7 +154,7 @@ def test_the_ninety_day_boundary_counts_days_in_the_banks_zone(session):
 
 def test_a_broker_logs_an_old_exchange_with_a_reason_kept_with_it(session, bank, broker):
     ann, bob = MemberFactory(bank=bank), MemberFactory(bank=bank)
-    today = today_in(bank.timezone)
+    today = today_in_zone(bank.timezone)
     old = days_back(120, today)
     with pytest.raises(errors.ExchangeDateNeedsReason):
         record_exchange(session, exchange(bank, ann, bob, broker, happened_on=old))
@@ -170,7 +170,7 @@ def test_a_broker_logs_an_old_exchange_with_a_reason_kept_with_it(session, bank,
 
 def test_a_member_cannot_pass_a_reason_to_go_further_back(session, bank):
     ann, bob = MemberFactory(bank=bank), MemberFactory(bank=bank)
-    today = today_in(bank.timezone)
+    today = today_in_zone(bank.timezone)
     with pytest.raises(errors.ExchangeDateTooEarly):
         record_exchange(
             session, exchange(bank, ann, bob, bob, happened_on=days_back(91, today), reason="x")
@@ -179,7 +179,7 @@ def test_a_member_cannot_pass_a_reason_to_go_further_back(session, bank):
 
 def test_a_group_exchange_keeps_to_the_same_date_rule(session, bank, broker):
     ann, bob, cat = (MemberFactory(bank=bank) for _ in range(3))
-    old = days_back(91, today_in(bank.timezone))
+    old = days_back(91, today_in_zone(bank.timezone))
     with pytest.raises(errors.ExchangeDateTooEarly):
         record_group_exchange(
             session,
@@ -252,7 +252,7 @@ def test_the_api_refuses_a_mistyped_year_with_a_problem_not_a_crash(api, bank, d
 
 def test_the_api_refuses_ninety_one_days_back_and_takes_ninety(api, bank):
     ann, bob = MemberFactory(bank=bank), MemberFactory(bank=bank)
-    today = today_in(bank.timezone)
+    today = today_in_zone(bank.timezone)
     refused = post_transfer(api, bob, ann, bob, days_back(91, today))
     assert_date_problem(refused, "date_too_early", "Ask your broker")
     taken = post_transfer(api, bob, ann, bob, days_back(90, today))
@@ -262,7 +262,7 @@ def test_the_api_refuses_ninety_one_days_back_and_takes_ninety(api, bank):
 
 def test_the_api_refuses_tomorrow_in_the_banks_zone_whatever_utc_plus_14_says(api, bank):
     ann, bob = MemberFactory(bank=bank), MemberFactory(bank=bank)
-    tomorrow = today_in(bank.timezone) + dt.timedelta(days=1)
+    tomorrow = today_in_zone(bank.timezone) + dt.timedelta(days=1)
     response = post_transfer(api, bob, ann, bob, tomorrow)
     assert_date_problem(response, "date_in_future", "in the future")
 
@@ -276,12 +276,12 @@ def test_the_api_dates_an_undated_exchange_today_in_the_banks_zone(api):
         headers=bearer(bob),
     )
     assert response.status_code == 201, response.get_data(as_text=True)
-    assert response.get_json()["happened_on"] == today_in("Pacific/Kiritimati").isoformat()
+    assert response.get_json()["happened_on"] == today_in_zone("Pacific/Kiritimati").isoformat()
 
 
 def test_a_broker_on_the_api_goes_further_back_only_with_a_reason(api, bank, broker):
     ann, bob = MemberFactory(bank=bank), MemberFactory(bank=bank)
-    old = days_back(200, today_in(bank.timezone))
+    old = days_back(200, today_in_zone(bank.timezone))
     assert_date_problem(
         post_transfer(api, broker, ann, bob, old), "date_needs_reason", "Give a reason"
     )
@@ -301,7 +301,7 @@ def test_group_exchanges_on_the_api_keep_to_the_date_rule(api, bank):
             "giver_ids": [ann.id],
             "receiver_ids": [bob.id, cat.id],
             "minutes": 30,
-            "happened_on": days_back(91, today_in(bank.timezone)).isoformat(),
+            "happened_on": days_back(91, today_in_zone(bank.timezone)).isoformat(),
         },
         headers=bearer(ann),
     )
@@ -338,7 +338,7 @@ def test_the_web_form_shows_the_ledgers_date_rule_beside_the_date(app, bank, day
     ann, bob = MemberFactory(bank=bank), MemberFactory(bank=bank)
     client = signed_in(app, bob)
     start_logging_with(client, ann)
-    day = days_back(days, today_in(bank.timezone))
+    day = days_back(days, today_in_zone(bank.timezone))
     page = client.post("/log/details", data=details_form(day))
     assert page.status_code == 200
     assert words in text_of(page)
@@ -370,7 +370,7 @@ def test_a_broker_logs_an_old_exchange_for_others_on_the_web_with_a_reason(app, 
     client = signed_in(app, broker)
     assert client.post("/log/for-others", data={"member": str(ann.id)}).status_code == 302
     assert client.post("/log/for-others/receiver", data={"member": str(bob.id)}).status_code == 302
-    old = days_back(150, today_in(bank.timezone))
+    old = days_back(150, today_in_zone(bank.timezone))
     form = {k: v for k, v in details_form(old).items() if k != "direction"}
     without = client.post("/log/for-others/details", data=form)
     assert "Give a reason for logging it so late." in text_of(without)

@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from timebank.ledger.queries import BalanceSummary, ExchangeLine, Statement, today_in
+from timebank.ledger.queries import BalanceSummary, ExchangeLine, Statement
+from timebank.tenancy.days import today_in_zone
 from timebank.web.exchange_drafts import join_names, kind_of_help
 from timebank.web.home import limit_sentence, parse_month
 
@@ -33,8 +34,8 @@ def line(minutes: int, given: bool, code: str = "exchange") -> ExchangeLine:
 
 def test_today_is_the_date_in_the_banks_time_zone():
     late_evening_utc = dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC)
-    assert today_in("Europe/London", lambda: late_evening_utc) == dt.date(2026, 7, 1)
-    assert today_in("UTC", lambda: late_evening_utc) == dt.date(2026, 6, 30)
+    assert today_in_zone("Europe/London", lambda: late_evening_utc) == dt.date(2026, 7, 1)
+    assert today_in_zone("UTC", lambda: late_evening_utc) == dt.date(2026, 6, 30)
 
 
 def test_statement_keeps_help_apart_from_corrections():

@@ -9,7 +9,6 @@ either direction.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from timebank.broker.candidate_queries import CHECK, blocked_query, current_chec
 from timebank.broker.matching import Travel
 from timebank.broker.models import MemberCheck
 from timebank.offers.models import Listing
-from timebank.tenancy.models import TimeBank
+from timebank.tenancy.days import bank_today
 
 # How far each travel choice goes, to find a member's furthest.
 TRAVEL_REACH: dict[str, int] = {"own_area": 0, "nearby": 1, "anywhere": 2}
@@ -94,10 +93,4 @@ def members_checked(session: so.Session, bank_id: int, today: dt.date) -> set[in
 
 def local_today(session: so.Session, bank_id: int, now: dt.datetime) -> dt.date:
     """Return the day `now` falls on in the time bank's time zone."""
-    zone = session.scalar(sa.select(TimeBank.timezone).where(TimeBank.id == bank_id))
-    return day_in(zone, now)
-
-
-def day_in(zone: str | None, now: dt.datetime) -> dt.date:
-    """Return the day `now` falls on in a time zone (UTC when the bank has none)."""
-    return now.astimezone(zoneinfo.ZoneInfo(zone or "UTC")).date()
+    return bank_today(session, bank_id, lambda: now)

@@ -45,7 +45,6 @@ from timebank.broker.candidate_queries import (
 from timebank.broker.candidate_reads import (
     REACH_TRAVEL,
     Offers,
-    day_in,
     local_today,
     members_blocked,
     members_checked,
@@ -75,6 +74,7 @@ from timebank.errors import InvalidInput
 from timebank.members.models import Member, first_name_of
 from timebank.offers.services import listing_in_bank
 from timebank.offers.skills import category_needs_check
+from timebank.tenancy.days import today_in_zone
 from timebank.tenancy.models import TimeBank
 
 # No table says which areas are near each other yet.
@@ -170,7 +170,7 @@ def _asking(
     return _Asking(
         request=request,
         bank_id=bank_id,
-        today=day_in(requester.timezone, now),
+        today=today_in_zone(requester.timezone, lambda: now),
         now=now,
     )
 

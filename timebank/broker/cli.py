@@ -12,7 +12,7 @@ from timebank.broker.outreach import refresh_flags
 from timebank.broker.scan import dormant_worklist
 from timebank.errors import TimeBankError
 from timebank.extensions import db
-from timebank.ledger.queries import today_in
+from timebank.tenancy.days import today_in_zone
 from timebank.tenancy.models import TimeBank
 
 broker_cli = AppGroup("broker", help="The broker's worklists.")
@@ -59,7 +59,7 @@ def scan_command(slug: str | None, every_bank: bool, today: dt.datetime | None) 
     if not banks and not every_bank:
         raise click.ClickException(f"There is no time bank called {slug}.")
     for bank_id, bank_slug, timezone in banks:
-        day = today.date() if today else today_in(timezone)
+        day = today.date() if today else today_in_zone(timezone)
         try:
             summary = refresh_flags(session, bank_id, day)
         except TimeBankError as error:

@@ -19,7 +19,6 @@ from timebank.broker.outreach_worklist import flag_in_bank, member_flags
 from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput
-from timebank.ledger.queries import today_in
 from timebank.members.acting import acting_member
 from timebank.members.models import Member
 from timebank.members.profile import member_of_bank
@@ -28,6 +27,7 @@ from timebank.sms.gsm import segment_count, to_gsm7
 from timebank.sms.optouts import is_opted_out
 from timebank.sms.outbox import queue_sms
 from timebank.tenancy.audit import record_action
+from timebank.tenancy.days import today_in_zone
 from timebank.tenancy.models import TimeBank
 
 # Outcomes that end the outreach; "needs_support" keeps the member on the worklist.
@@ -177,7 +177,7 @@ def snooze(
 ) -> None:
     """Put a member's outreach aside until a date; the scan brings it back on that day."""
     case = _case(session, bank_id, flag_id, broker_id)
-    today = today_in(case.bank.timezone, now)
+    today = today_in_zone(case.bank.timezone, now)
     if until <= today:
         raise InvalidDetail("until", "Choose a date after today.")
     if until > today + dt.timedelta(days=MAX_SNOOZE_DAYS):

@@ -39,7 +39,6 @@ from timebank.broker.proposal_checks import (
 from timebank.clock import utcnow
 from timebank.db import use_case
 from timebank.errors import InvalidInput, NotFound
-from timebank.ledger.queries import today_in
 from timebank.members.models import Member
 from timebank.members.profile import member_of_bank
 from timebank.offers.models import Listing
@@ -48,6 +47,7 @@ from timebank.sms import replies
 from timebank.sms.models import ExchangeCode
 from timebank.sms.outbox import queue_sms
 from timebank.tenancy.audit import record_action
+from timebank.tenancy.days import today_in_zone
 
 MESSAGE_LIMIT = 500
 # How many ranked suggestions are read to find the reasons for the members a broker picked.
@@ -136,7 +136,7 @@ def add_proposals(
     text = (message or "").strip()
     if len(text) > MESSAGE_LIMIT:
         raise InvalidInput(f"The message can have at most {MESSAGE_LIMIT} characters.")
-    today = today_in(time_bank(session, listing.bank_id).timezone, lambda: stamp)
+    today = today_in_zone(time_bank(session, listing.bank_id).timezone, lambda: stamp)
     helpers = [member_of_bank(session, listing.bank_id, helper_id) for helper_id in wanted]
     refusals = [why_not_ask(session, listing, helper, channel, today) for helper in helpers]
     if any(refusals):

@@ -41,12 +41,12 @@ from timebank.clock import as_utc
 from timebank.db import create_scratch
 from timebank.errors import InvalidInput
 from timebank.ledger.models import RESOLVED_TRADE, Account, Transfer
-from timebank.ledger.queries import today_in
 from timebank.members.models import Member, first_name_of, is_not_staff
 from timebank.offers.models import Listing, ListingContact
 from timebank.outcomes.models import OutcomeRound
 from timebank.outcomes.questions import OFTEN_LONELY
 from timebank.referrals.models import Referral
+from timebank.tenancy.days import today_in_zone
 from timebank.tenancy.models import TimeBank
 
 BATCH_SIZE = 1000
@@ -86,7 +86,7 @@ def dormant_worklist(
     bank = session.scalar(sa.select(TimeBank).where(TimeBank.slug == slug))
     if bank is None:
         raise InvalidInput(f"There is no time bank called {slug}.")
-    day = today or today_in(bank.timezone)
+    day = today or today_in_zone(bank.timezone)
     lines = [
         WorklistLine(name, flag)
         for name, activity in _activities(session, bank.id, day, settings)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,6 +31,7 @@ from timebank.ledger.services import (
     refusals_told_to,
 )
 from timebank.members.models import Member, Organisation
+from timebank.tenancy.days import today_in_zone
 from timebank.tenancy.models import TimeBank
 
 POT_REASON_LIMIT = 500
@@ -219,7 +219,7 @@ def _transfer(
         amount=minutes,
         code=code,
         phase="posted",
-        happened_on=stamp.astimezone(zoneinfo.ZoneInfo(timezone or "UTC")).date(),
+        happened_on=today_in_zone(timezone, lambda: stamp),
         recorded_at=stamp,
         recorded_by_id=request.recorded_by_id,
         request_digest=digest,

@@ -13,25 +13,18 @@ from __future__ import annotations
 import datetime as dt
 import math
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from timebank.clock import utcnow
 from timebank.ledger.models import TRADE_CODES, Account, Transfer
 from timebank.ledger.states import EXCHANGE_STATES, exchange_state, state_condition
 from timebank.members.models import Member, Organisation
-from timebank.tenancy.days import today_in_zone
 
 DIRECTIONS = ("given", "received")
-
-
-def today_in(timezone: str, now: Callable[[], dt.datetime] = utcnow) -> dt.date:
-    """Return today's date in a time bank's time zone (`tenancy.days`, for the pages)."""
-    return today_in_zone(timezone, now)
 
 
 @dataclass(frozen=True)

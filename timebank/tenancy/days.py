@@ -19,9 +19,9 @@ from timebank.errors import NotFound
 from timebank.tenancy.models import TimeBank
 
 
-def today_in_zone(timezone: str, now: Callable[[], dt.datetime] = utcnow) -> dt.date:
-    """Return today's date in a time zone such as 'Europe/London'."""
-    return now().astimezone(zoneinfo.ZoneInfo(timezone)).date()
+def today_in_zone(timezone: str | None, now: Callable[[], dt.datetime] = utcnow) -> dt.date:
+    """Return today's date in a time zone such as 'Europe/London' (UTC when there is none)."""
+    return now().astimezone(zoneinfo.ZoneInfo(timezone or "UTC")).date()
 
 
 def bank_today(

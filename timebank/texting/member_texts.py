@@ -18,7 +18,7 @@ from timebank.broker.proposals import answer_by_text
 from timebank.errors import InvalidInput, TimeBankError
 from timebank.ledger import errors as ledger_errors
 from timebank.ledger.models import Account, Transfer
-from timebank.ledger.queries import balance_summary, today_in
+from timebank.ledger.queries import balance_summary
 from timebank.ledger.resolutions import confirm_pending, decline_pending
 from timebank.ledger.services import ExchangeRequest, record_exchange
 from timebank.members.models import Member
@@ -27,6 +27,7 @@ from timebank.phones import normalise_mobile
 from timebank.sms import replies
 from timebank.sms.commands import Answer, Gave
 from timebank.sms.models import ExchangeCode
+from timebank.tenancy.days import today_in_zone
 from timebank.tenancy.models import TimeBank
 
 # Namespaces for ids derived from a MessageSid: the same text always means the same write.
@@ -131,7 +132,7 @@ def gave_by_text(
         receiver_id=receiver.id,
         minutes=command.minutes,
         recorded_by_id=member.id,
-        happened_on=today_in(bank.timezone, lambda: now),
+        happened_on=today_in_zone(bank.timezone, lambda: now),
         description=what,
         skill_category=match_skill(session, bank.id, what),
     )

@@ -20,11 +20,11 @@ from wtforms.validators import InputRequired, Length, Optional
 from timebank.broker import safeguarding
 from timebank.broker.joining import JOIN_REASON_LIMIT, joined_on, set_join_date
 from timebank.extensions import db
-from timebank.ledger.queries import today_in
 from timebank.members.models import Member
 from timebank.membership.services import account_of
 from timebank.phones import format_national
 from timebank.tenancy.audit import actions_about
+from timebank.tenancy.days import today_in_zone
 from timebank.web.access import current_bank, member_in_bank, role_required
 from timebank.web.confirm import Question, are_you_sure
 from timebank.web.errors import flashed_errors, form_errors
@@ -95,7 +95,7 @@ def _page(person: Member, **forms: Any) -> str:
     """Render the member's page with fresh forms, or the ones given (with their errors)."""
     session = db.session()
     timezone = current_bank().timezone
-    today = today_in(timezone)
+    today = today_in_zone(timezone)
     checks = safeguarding.checks_of(session, person.bank_id, person.id)
     return render_template(
         "broker_members/member.html",

@@ -21,11 +21,11 @@ from werkzeug.wrappers import Response
 
 from timebank.errors import TimeBankError
 from timebank.ledger.errors import ExchangeDateNotAllowed
-from timebank.ledger.queries import today_in
 from timebank.ledger.rules import check_exchange_date
 from timebank.members.models import Member
 from timebank.minutes import format_duration
 from timebank.offers.skills import skill_in_sentence
+from timebank.tenancy.days import today_in_zone
 from timebank.tenancy.models import TimeBank
 from timebank.web.access import current_bank, member_in_bank
 from timebank.web.exchange_forms import DetailsForm, SubmitOnceForm, parse_uuid
@@ -106,7 +106,7 @@ def details_step(
 ) -> ResponseReturnValue:
     """Show or take the details page; `partner_name` asks who helped whom."""
     bank = current_bank()
-    today = today_in(bank.timezone)
+    today = today_in_zone(bank.timezone)
     form = DetailsForm()
     if not me().has_role("broker"):
         del form.reason

@@ -25,12 +25,12 @@ from timebank.ledger.queries import (
     exchange_lines,
     history_page,
     monthly_statement,
-    today_in,
     waiting_for_member,
     waiting_for_others,
 )
 from timebank.ledger.resolutions import confirm_pending, decline_pending
 from timebank.minutes import format_clock, format_duration
+from timebank.tenancy.days import today_in_zone
 from timebank.web.access import current_bank
 from timebank.web.confirm import Question, are_you_sure
 from timebank.web.exchange_drafts import kind_of_help, long_date, me
@@ -254,7 +254,7 @@ def _page_url(page: int) -> str:
 @login_required
 def history() -> ResponseReturnValue:
     bank, member = current_bank(), me()
-    today = today_in(bank.timezone)
+    today = today_in_zone(bank.timezone)
     form = HistoryFilterForm(request.args)
     form.month.choices = [("", "Any month")] + [
         (month_key(y, m), month_name(y, m)) for y, m in _months_back(today, MONTHS_TO_OFFER)
@@ -289,7 +289,7 @@ def _previous_month(year: int, month: int) -> tuple[int, int]:
 @login_required
 def statement() -> ResponseReturnValue:
     bank, member = current_bank(), me()
-    today = today_in(bank.timezone)
+    today = today_in_zone(bank.timezone)
     wanted = request.args.get("month")
     chosen = parse_month(wanted) if wanted else (today.year, today.month)
     if chosen is None:

@@ -12,7 +12,6 @@ from flask_login import current_user
 
 from timebank.errors import InvalidInput
 from timebank.extensions import db
-from timebank.ledger.queries import today_in
 from timebank.referrals import partners
 from timebank.reports import period as periods
 from timebank.reports.charts import chart_svg
@@ -22,6 +21,7 @@ from timebank.reports.printout import SummaryNote, printout
 from timebank.reports.summaries import up_to_words
 from timebank.reports.summary import Summarised
 from timebank.reports.tables import Report, Table
+from timebank.tenancy.days import today_in_zone
 from timebank.tenancy.models import TimeBank
 from timebank.web.access import current_bank, role_required
 
@@ -66,7 +66,7 @@ def chosen_period(bank: TimeBank, view: str | None = None) -> periods.Period:
     if name == "custom":
         return _custom_period(args.get("from"), args.get("to"))
     default = "last_quarter" if (view or audience()) == "funder" else "last_12_months"
-    return periods.preset(name or default, today_in(bank.timezone), _year())
+    return periods.preset(name or default, today_in_zone(bank.timezone), _year())
 
 
 def _custom_period(start: str | None, end: str | None) -> periods.Period:
