@@ -35,9 +35,9 @@ def at(days: float):
     return lambda: START + dt.timedelta(days=days)
 
 
-def log_pending(session, bank, giver, receiver, minutes=60):
+def log_pending(session, bank, giver, receiver, minutes=60, days=0.0):
     request = ExchangeRequest(uuid.uuid4(), bank.id, giver.id, receiver.id, minutes, giver.id)
-    return record_exchange(session, request, now=at(0))
+    return record_exchange(session, request, now=at(days))
 
 
 def insert_unchecked(session, **row) -> uuid.UUID:
@@ -315,7 +315,8 @@ def test_an_exchange_declined_after_the_run_listed_it_is_not_counted_as_a_failur
     bank = TimeBankFactory(confirm_days=3)
     sam, jo, kim, lee = (MemberFactory(bank=bank) for _ in range(4))
     held = log_pending(session, bank, sam, jo)
-    declined = log_pending(session, bank, kim, lee)
+    # A minute later, so the run takes it second, after the one held.
+    declined = log_pending(session, bank, kim, lee, days=1 / 1440)
     session.rollback()
     holder = db.engine.connect()
     transaction = holder.begin()

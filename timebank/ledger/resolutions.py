@@ -282,7 +282,8 @@ def _overdue(session: so.Session, bank: TimeBank, cutoff: dt.datetime) -> list[u
     )
     if bank.on_expiry == "escalate":
         stmt = stmt.where(Transfer.id.not_in(sa.select(PendingEscalation.transfer_id)))
-    return list(session.scalars(stmt.order_by(Transfer.recorded_at)))
+    # Oldest first; the id only makes the order of exchanges logged at one moment fixed.
+    return list(session.scalars(stmt.order_by(Transfer.recorded_at, Transfer.id)))
 
 
 def expire_pending(session: so.Session, now: Callable[[], dt.datetime] = utcnow) -> ExpiryReport:
