@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from enum import Enum
 from types import TracebackType
+from typing import Self
 
 from flask import flash
 from flask_wtf import FlaskForm
@@ -66,20 +67,20 @@ def page_answer(error: TimeBankError) -> PageAnswer:
     return PageAnswer.ABOVE_FORM
 
 
-class form_errors:  # noqa: N801 - used as a `with` statement, like contextlib's helpers
-    """Show a service's error on `form` as the table says, or let it reach the error page.
+class _CaughtErrors:
+    """A `with` block that shows a service's error its own way (`show`) or lets it through.
 
-    After the block, `failed` says whether an error was shown on the form. `field` names
-    the field that errors not about a field of their own go beside, on a form that shows
-    them there rather than above it.
+    After the block, `failed` says whether an error was shown.
     """
 
-    def __init__(self, form: FlaskForm, field: str | None = None) -> None:
-        self.form = form
-        self.field = field
+    def __init__(self) -> None:
         self.failed = False
 
-    def __enter__(self) -> form_errors:
+    def show(self, error: TimeBankError) -> bool:
+        """Show `error`, or return False to let it reach the error page."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -88,10 +89,27 @@ class form_errors:  # noqa: N801 - used as a `with` statement, like contextlib's
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> bool:
-        if not isinstance(error, TimeBankError) or not shown_on_form(self.form, error, self.field):
+        if not isinstance(error, TimeBankError) or not self.show(error):
             return False
         self.failed = True
         return True
+
+
+class form_errors(_CaughtErrors):  # noqa: N801 - used as a `with` statement, like contextlib's helpers
+    """Show a service's error on `form` as the table says, or let it reach the error page.
+
+    After the block, `failed` says whether an error was shown on the form. `field` names
+    the field that errors not about a field of their own go beside, on a form that shows
+    them there rather than above it.
+    """
+
+    def __init__(self, form: FlaskForm, field: str | None = None) -> None:
+        super().__init__()
+        self.form = form
+        self.field = field
+
+    def show(self, error: TimeBankError) -> bool:
+        return shown_on_form(self.form, error, self.field)
 
 
 def shown_on_form(form: FlaskForm, error: TimeBankError, field: str | None = None) -> bool:
@@ -115,27 +133,18 @@ def _field_named(form: FlaskForm, error: TimeBankError) -> str | None:
     return named if isinstance(named, str) and hasattr(form, named) else None
 
 
-class flashed_errors:  # noqa: N801 - used as a `with` statement, like contextlib's helpers
+class flashed_errors(_CaughtErrors):  # noqa: N801 - used as a `with` statement, like contextlib's helpers
     """Flash a service's error in `category` as the table says, or let it reach the error page.
 
     After the block, `failed` says whether an error was flashed.
     """
 
     def __init__(self, category: str = "error") -> None:
+        super().__init__()
         self.category = category
-        self.failed = False
 
-    def __enter__(self) -> flashed_errors:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> bool:
-        if not isinstance(error, TimeBankError) or page_answer(error) is PageAnswer.ERROR_PAGE:
+    def show(self, error: TimeBankError) -> bool:
+        if page_answer(error) is PageAnswer.ERROR_PAGE:
             return False
         flash(error.message, self.category)
-        self.failed = True
         return True
